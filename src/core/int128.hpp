@@ -1,0 +1,39 @@
+// 128-bit integers and their exact text forms.
+//
+// Money and ledger ids are 128-bit. g++ provides __int128; these helpers give them decimal and
+// fixed-width hexadecimal text forms without going through any floating-point type.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cambista {
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+inline constexpr u128 kU128Max = ~static_cast<u128>(0);
+inline constexpr i128 kI128Max = static_cast<i128>(kU128Max >> 1);
+inline constexpr i128 kI128Min = -kI128Max - 1;
+
+// Decimal text, e.g. "340282366920938463463374607431768211455".
+std::string ToDecimal(u128 value);
+std::string ToDecimal(i128 value);
+
+// Exact parse of an unsigned decimal integer: digits only, no sign, no spaces, no overflow.
+std::optional<u128> ParseU128Decimal(std::string_view text);
+// Exact parse of a signed decimal integer: optional leading '-', then digits.
+std::optional<i128> ParseI128Decimal(std::string_view text);
+
+// 32 lower-case hex digits, zero-padded, most significant first: sorts like the number.
+std::string ToHex32(u128 value);
+// Parses 1 to 32 hex digits (either case); hyphens are skipped so PostgreSQL uuid text works.
+std::optional<u128> ParseHex128(std::string_view text);
+
+// Big-endian 16 bytes, for BLOB storage that sorts like the number.
+void ToBigEndian16(u128 value, unsigned char out[16]);
+u128 FromBigEndian16(const unsigned char in[16]);
+
+}  // namespace cambista

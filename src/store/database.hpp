@@ -1,0 +1,151 @@
+// The one database port. Two real backends implement it: SQLite (embedded, the default) and
+// PostgreSQL (libpq, for several nodes). Callers write SQL with $1..$n placeholders in both; the
+// SQLite backend rewrites them. Statements are prepared once per connection and cached by text.
+//
+// A Connection is used by one thread at a time. Failures of the database itself (I/O, lost
+// connection, constraint violations, lock conflicts) are thrown as store::Error; callers that can
+// retry (serialization failures, busy) look at Error::kind().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/int128.hpp"
+
+namespace cambista::store {
+
+enum class Backend { kSqlite, kPostgres };
+
+std::string_view BackendName(Backend backend);  // "sqlite" | "postgresql"
+
+class Error : public std::runtime_error {
+ public:
+  enum class Kind {
+    kOther,
+    kConnection,     // cannot reach or lost the database
+    kConstraint,     // unique / check / foreign key violation
+    kRetryable,      // serialization failure, deadlock, SQLITE_BUSY: run the transaction again
+  };
+  Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// Tags for the typed parameters below.
+struct Null {};
+struct Blob {
+  std::string_view bytes;
+};
+// A 128-bit id: BLOB(16) big-endian in SQLite, uuid in PostgreSQL. Both sort like the number.
+struct Id {
+  u128 value;
+};
+// A 128-bit signed integer (money in minor units, ledger balances): TEXT decimal in SQLite,
+// NUMERIC(39,0) in PostgreSQL.
+struct Int128 {
+  i128 value;
+};
+
+using Param = std::variant<Null, int64_t, std::string_view, Blob, Id, Int128>;
+
+// One result row; valid only inside the callback that receives it.
+class Row {
+ public:
+  virtual ~Row() = default;
+  virtual int ColumnCount() const = 0;
+  virtual bool IsNull(int column) const = 0;
+  virtual int64_t Int64(int column) const = 0;
+  virtual std::string_view Text(int column) const = 0;
+  virtual std::string Bytes(int column) const = 0;  // BLOB / bytea
+  virtual u128 Id(int column) const = 0;
+  virtual i128 Int128(int column) const = 0;
+};
+
+using RowCallback = std::function<void(const Row&)>;
+
+enum class TransactionMode {
+  kRead,   // SQLite: BEGIN (deferred); PostgreSQL: BEGIN
+  kWrite,  // SQLite: BEGIN IMMEDIATE (takes the write lock now, no upgrade deadlocks); PG: BEGIN
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Backend backend() const = 0;
+
+  // Runs one statement; returns the number of rows changed.
+  virtual int64_t Execute(std::string_view sql, std::span<const Param> params) = 0;
+  int64_t Execute(std::string_view sql, std::initializer_list<Param> params = {}) {
+    return Execute(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  // Runs one statement and calls on_row for every row it returns.
+  virtual void Query(std::string_view sql, std::span<const Param> params,
+                     const RowCallback& on_row) = 0;
+  void Query(std::string_view sql, std::initializer_list<Param> params, const RowCallback& on_row) {
+    Query(sql, std::span<const Param>(params.begin(), params.size()), on_row);
+  }
+  // Several statements separated by ';', no parameters (migrations).
+  virtual void ExecuteScript(std::string_view sql) = 0;
+
+  virtual void Begin(TransactionMode mode) = 0;
+  virtual void Commit() = 0;
+  virtual void Rollback() = 0;
+};
+
+// Rolls back on scope exit unless Commit() was called.
+class Transaction {
+ public:
+  Transaction(Connection& connection, TransactionMode mode) : connection_(connection) {
+    connection_.Begin(mode);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (!done_) {
+      try {
+        connection_.Rollback();
+      } catch (...) {  // the connection may already be gone; nothing else to do here
+      }
+    }
+  }
+  void Commit() {
+    connection_.Commit();
+    done_ = true;
+  }
+  Connection& connection() { return connection_; }
+
+ private:
+  Connection& connection_;
+  bool done_ = false;
+};
+
+struct Options {
+  int busy_timeout_ms = 10'000;       // SQLite: wait this long for the write lock
+  int statement_timeout_ms = 30'000;  // PostgreSQL statement_timeout
+  int connect_timeout_s = 10;         // PostgreSQL connect_timeout
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Backend backend() const = 0;
+  // A new connection, configured (SQLite: WAL, synchronous=FULL, busy timeout, foreign keys).
+  virtual std::unique_ptr<Connection> Connect() = 0;
+  // The URL with any password replaced by "***", safe to log.
+  virtual const std::string& redacted_url() const = 0;
+};
+
+// "sqlite:PATH" (also "sqlite://PATH") or "postgresql://..." / "postgres://...".
+// Throws store::Error with a clear message for any other form.
+std::unique_ptr<Database> Open(std::string_view url, const Options& options = {});
+
+}  // namespace cambista::store

@@ -1,0 +1,173 @@
+// Every table of Cambista, as numbered migrations. A migration, once on main, is never edited:
+// change the schema by appending a new one.
+#include <array>
+
+#include "store/migrations.hpp"
+
+namespace cambista::store {
+namespace {
+
+// ---- 1: ledger ------------------------------------------------------------------------------
+// Ids are 128-bit (BLOB(16) big-endian / uuid); amounts and balances are exact integers in minor
+// units (TEXT decimal / NUMERIC(39,0)). Timestamps are nanoseconds since the epoch, assigned by the
+// ledger, strictly increasing per node; on SQLite the transfer timestamp is the rowid so that
+// appends stay at the end of the table.
+constexpr std::string_view kLedgerSqlite = R"sql(
+CREATE TABLE ledger_accounts (
+  id BLOB PRIMARY KEY,
+  asset TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  user_data_128 BLOB NOT NULL,
+  user_data_64 INTEGER NOT NULL,
+  user_data_32 INTEGER NOT NULL,
+  debits_pending TEXT NOT NULL,
+  debits_posted TEXT NOT NULL,
+  credits_pending TEXT NOT NULL,
+  credits_posted TEXT NOT NULL,
+  timestamp INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ledger_transfers (
+  timestamp INTEGER PRIMARY KEY,
+  id BLOB NOT NULL UNIQUE,
+  debit_account_id BLOB NOT NULL,
+  credit_account_id BLOB NOT NULL,
+  amount TEXT NOT NULL,
+  pending_id BLOB NOT NULL,
+  user_data_128 BLOB NOT NULL,
+  user_data_64 INTEGER NOT NULL,
+  user_data_32 INTEGER NOT NULL,
+  timeout_s INTEGER NOT NULL,
+  asset TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL
+);
+CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, timestamp);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, timestamp);
+CREATE TABLE ledger_transfer_failures (
+  id BLOB PRIMARY KEY,
+  result INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ledger_pending (
+  id BLOB PRIMARY KEY,
+  state INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ledger_pending_expiry ON ledger_pending (expires_at) WHERE state = 1 AND expires_at > 0;
+)sql";
+
+constexpr std::string_view kLedgerPostgres = R"sql(
+CREATE TABLE ledger_accounts (
+  id uuid PRIMARY KEY,
+  asset text NOT NULL,
+  code integer NOT NULL,
+  flags integer NOT NULL,
+  user_data_128 uuid NOT NULL,
+  user_data_64 bigint NOT NULL,
+  user_data_32 bigint NOT NULL,
+  debits_pending numeric(39,0) NOT NULL,
+  debits_posted numeric(39,0) NOT NULL,
+  credits_pending numeric(39,0) NOT NULL,
+  credits_posted numeric(39,0) NOT NULL,
+  timestamp bigint NOT NULL
+);
+CREATE TABLE ledger_transfers (
+  id uuid PRIMARY KEY,
+  timestamp bigint NOT NULL,
+  debit_account_id uuid NOT NULL,
+  credit_account_id uuid NOT NULL,
+  amount numeric(39,0) NOT NULL,
+  pending_id uuid NOT NULL,
+  user_data_128 uuid NOT NULL,
+  user_data_64 bigint NOT NULL,
+  user_data_32 bigint NOT NULL,
+  timeout_s bigint NOT NULL,
+  asset text NOT NULL,
+  code integer NOT NULL,
+  flags integer NOT NULL
+);
+CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, timestamp);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, timestamp);
+CREATE TABLE ledger_transfer_failures (
+  id uuid PRIMARY KEY,
+  result integer NOT NULL,
+  timestamp bigint NOT NULL
+);
+CREATE TABLE ledger_pending (
+  id uuid PRIMARY KEY,
+  state integer NOT NULL,
+  expires_at bigint NOT NULL,
+  resolved_at bigint NOT NULL
+);
+CREATE INDEX ledger_pending_expiry ON ledger_pending (expires_at) WHERE state = 1 AND expires_at > 0;
+)sql";
+
+// ---- 2: jobs --------------------------------------------------------------------------------
+// A durable queue usable as a transactional outbox. state: 0 ready, 1 running, 2 done, 3 dead.
+// Times are milliseconds since the epoch from the injected clock.
+constexpr std::string_view kJobsSqlite = R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  dedupe_key TEXT UNIQUE,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  run_at_ms INTEGER NOT NULL,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  lease_token TEXT,
+  last_error TEXT,
+  created_at_ms INTEGER NOT NULL,
+  finished_at_ms INTEGER
+);
+CREATE INDEX jobs_ready ON jobs (run_at_ms) WHERE state = 0;
+CREATE INDEX jobs_running ON jobs (lease_until_ms) WHERE state = 1;
+CREATE TABLE job_schedules (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  interval_ms INTEGER NOT NULL,
+  next_run_at_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::string_view kJobsPostgres = R"sql(
+CREATE TABLE jobs (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL,
+  payload text NOT NULL,
+  dedupe_key text UNIQUE,
+  state integer NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL,
+  run_at_ms bigint NOT NULL,
+  lease_until_ms bigint NOT NULL DEFAULT 0,
+  lease_token text,
+  last_error text,
+  created_at_ms bigint NOT NULL,
+  finished_at_ms bigint
+);
+CREATE INDEX jobs_ready ON jobs (run_at_ms) WHERE state = 0;
+CREATE INDEX jobs_running ON jobs (lease_until_ms) WHERE state = 1;
+CREATE TABLE job_schedules (
+  name text PRIMARY KEY,
+  kind text NOT NULL,
+  payload text NOT NULL,
+  interval_ms bigint NOT NULL,
+  next_run_at_ms bigint NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
+    Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+}  // namespace cambista::store
