@@ -4,6 +4,7 @@
 // fixed-width hexadecimal text forms without going through any floating-point type.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,5 +36,18 @@ std::optional<u128> ParseHex128(std::string_view text);
 // Big-endian 16 bytes, for BLOB storage that sorts like the number.
 void ToBigEndian16(u128 value, unsigned char out[16]);
 u128 FromBigEndian16(const unsigned char in[16]);
+
+// Hash for unordered containers keyed by 128-bit ids (std::hash has none in strict C++20 mode).
+struct U128Hash {
+  size_t operator()(u128 value) const {
+    const auto low = static_cast<uint64_t>(value);
+    const auto high = static_cast<uint64_t>(value >> 64);
+    uint64_t mixed = low ^ (high * 0x9E3779B97F4A7C15ull);
+    mixed ^= mixed >> 31;
+    mixed *= 0xBF58476D1CE4E5B9ull;
+    mixed ^= mixed >> 29;
+    return static_cast<size_t>(mixed);
+  }
+};
 
 }  // namespace cambista

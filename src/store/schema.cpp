@@ -130,6 +130,7 @@ CREATE TABLE job_schedules (
   kind TEXT NOT NULL,
   payload TEXT NOT NULL,
   interval_ms INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
   next_run_at_ms INTEGER NOT NULL
 );
 )sql";
@@ -157,6 +158,7 @@ CREATE TABLE job_schedules (
   kind text NOT NULL,
   payload text NOT NULL,
   interval_ms bigint NOT NULL,
+  max_attempts integer NOT NULL,
   next_run_at_ms bigint NOT NULL
 );
 )sql";

@@ -1,0 +1,22 @@
+// `cambista bench ledger`: the ledger benchmark, through the same group-commit path the server uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cambista::app {
+
+struct LedgerBenchOptions {
+  std::string database_url;
+  uint64_t transfers = 100'000;
+  int concurrency = 64;        // submissions in flight at once, like concurrent API connections
+  uint64_t accounts = 10'000;
+  int transfers_per_submission = 1;
+  uint64_t seed = 0;           // 0: random
+};
+
+// Runs the benchmark, prints progress to stderr and the JSON result as the last line of stdout.
+// Returns the process exit code.
+int RunLedgerBench(const LedgerBenchOptions& options);
+
+}  // namespace cambista::app

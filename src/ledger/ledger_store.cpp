@@ -1,0 +1,392 @@
+#include "ledger/ledger_store.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "core/assert.hpp"
+
+namespace cambista::ledger {
+namespace {
+
+using store::Backend;
+using store::Connection;
+using store::Param;
+
+bool IsPostgres(const Connection& connection) {
+  return connection.backend() == Backend::kPostgres;
+}
+
+// PostgreSQL array literal builder: "{a,b,c}".
+class ArrayText {
+ public:
+  void Add(std::string_view element) {
+    text_.push_back(text_.empty() ? '{' : ',');
+    text_.append(element);
+  }
+  void AddQuoted(std::string_view element) {  // only for [A-Z0-9] codes; no escaping needed
+    text_.push_back(text_.empty() ? '{' : ',');
+    text_.push_back('"');
+    text_.append(element);
+    text_.push_back('"');
+  }
+  void AddId(u128 value) { Add(ToHex32(value)); }
+  void AddAmount(u128 value) { Add(ToDecimal(value)); }
+  void AddInt(int64_t value) { Add(std::to_string(value)); }
+  const std::string& Finish() {
+    if (text_.empty()) text_ = "{";
+    text_.push_back('}');
+    return text_;
+  }
+
+ private:
+  std::string text_;
+};
+
+int64_t AsInt64(uint64_t value) { return static_cast<int64_t>(value); }
+
+}  // namespace
+
+u128 ReadAmount(const store::Row& row, int column) {
+  const auto value = ParseU128Decimal(row.Text(column));
+  if (!value) throw store::Error(store::Error::Kind::kOther, "ledger: malformed amount in column " +
+                                                                 std::to_string(column));
+  return *value;
+}
+
+Transfer ReadTransfer(const store::Row& row) {
+  Transfer t;
+  t.id = row.Id(0);
+  t.debit_account_id = row.Id(1);
+  t.credit_account_id = row.Id(2);
+  t.amount = ReadAmount(row, 3);
+  t.pending_id = row.Id(4);
+  t.user_data_128 = row.Id(5);
+  t.user_data_64 = static_cast<uint64_t>(row.Int64(6));
+  t.user_data_32 = static_cast<uint32_t>(row.Int64(7));
+  t.timeout_s = static_cast<uint32_t>(row.Int64(8));
+  t.asset = std::string(row.Text(9));
+  t.code = static_cast<uint32_t>(row.Int64(10));
+  t.flags = static_cast<uint32_t>(row.Int64(11));
+  t.timestamp = row.Int64(12);
+  return t;
+}
+
+Account ReadAccount(const store::Row& row) {
+  Account a;
+  a.id = row.Id(0);
+  a.asset = std::string(row.Text(1));
+  a.code = static_cast<uint32_t>(row.Int64(2));
+  a.flags = static_cast<uint32_t>(row.Int64(3));
+  a.user_data_128 = row.Id(4);
+  a.user_data_64 = static_cast<uint64_t>(row.Int64(5));
+  a.user_data_32 = static_cast<uint32_t>(row.Int64(6));
+  a.debits_pending = ReadAmount(row, 7);
+  a.debits_posted = ReadAmount(row, 8);
+  a.credits_pending = ReadAmount(row, 9);
+  a.credits_posted = ReadAmount(row, 10);
+  a.timestamp = row.Int64(11);
+  return a;
+}
+
+int64_t LedgerStore::LastTimestamp(Connection& connection) {
+  int64_t last = 0;
+  connection.Query("SELECT max(timestamp) FROM ledger_transfers", {}, [&](const store::Row& row) {
+    if (!row.IsNull(0)) last = row.Int64(0);
+  });
+  return last;
+}
+
+void LedgerStore::LoadTransfers(Connection& connection, std::span<const u128> ids,
+                                BatchApplier& into) {
+  if (ids.empty()) return;
+  auto on_row = [&](const store::Row& row) {
+    Transfer t = ReadTransfer(row);
+    const u128 id = t.id;
+    into.transfers.emplace(id, std::move(t));
+  };
+  if (IsPostgres(connection)) {
+    ArrayText array;
+    for (u128 id : ids) array.AddId(id);
+    connection.Query("SELECT " + std::string(kTransferColumns) +
+                         " FROM ledger_transfers WHERE id = ANY($1::uuid[])",
+                     {std::string_view(array.Finish())}, on_row);
+    return;
+  }
+  static const std::string sql =
+      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers WHERE id = $1";
+  for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
+}
+
+void LedgerStore::LoadFailures(Connection& connection, std::span<const u128> ids,
+                               BatchApplier& into) {
+  if (ids.empty()) return;
+  auto on_row = [&](const store::Row& row) {
+    into.failures.emplace(row.Id(0), static_cast<CreateTransferResult>(row.Int64(1)));
+  };
+  if (IsPostgres(connection)) {
+    ArrayText array;
+    for (u128 id : ids) array.AddId(id);
+    connection.Query(
+        "SELECT id, result FROM ledger_transfer_failures WHERE id = ANY($1::uuid[])",
+        {std::string_view(array.Finish())}, on_row);
+    return;
+  }
+  for (u128 id : ids) {
+    connection.Query("SELECT id, result FROM ledger_transfer_failures WHERE id = $1",
+                     {store::Id{id}}, on_row);
+  }
+}
+
+void LedgerStore::LockPending(Connection& connection, std::span<const u128> ids,
+                              BatchApplier& into) {
+  if (ids.empty()) return;
+  auto on_row = [&](const store::Row& row) {
+    into.pending[row.Id(0)] =
+        PendingInfo{static_cast<PendingState>(row.Int64(1)), row.Int64(2), row.Int64(3)};
+  };
+  if (IsPostgres(connection)) {
+    ArrayText array;
+    for (u128 id : ids) array.AddId(id);
+    connection.Query(
+        "SELECT id, state, expires_at, resolved_at FROM ledger_pending "
+        "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+        {std::string_view(array.Finish())}, on_row);
+    return;
+  }
+  for (u128 id : ids) {
+    connection.Query(
+        "SELECT id, state, expires_at, resolved_at FROM ledger_pending WHERE id = $1",
+        {store::Id{id}}, on_row);
+  }
+}
+
+void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids,
+                               BatchApplier& into) {
+  if (ids.empty()) return;
+  auto on_row = [&](const store::Row& row) {
+    Account a = ReadAccount(row);
+    const u128 id = a.id;
+    into.accounts.emplace(id, std::move(a));
+  };
+  if (IsPostgres(connection)) {
+    ArrayText array;
+    for (u128 id : ids) array.AddId(id);
+    connection.Query("SELECT " + std::string(kAccountColumns) +
+                         " FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+                     {std::string_view(array.Finish())}, on_row);
+    return;
+  }
+  static const std::string sql =
+      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1";
+  for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
+}
+
+void LedgerStore::Write(Connection& connection, const BatchApplier& applied) {
+  const bool postgres = IsPostgres(connection);
+  // Transfers, in timestamp order.
+  if (!applied.created.empty()) {
+    if (postgres) {
+      ArrayText id, debit, credit, amount, pending_id, ud128, ud64, ud32, timeout, asset, code,
+          flags, timestamp;
+      for (u128 transfer_id : applied.created) {
+        const Transfer& t = applied.transfers.at(transfer_id);
+        id.AddId(t.id);
+        debit.AddId(t.debit_account_id);
+        credit.AddId(t.credit_account_id);
+        amount.AddAmount(t.amount);
+        pending_id.AddId(t.pending_id);
+        ud128.AddId(t.user_data_128);
+        ud64.AddInt(AsInt64(t.user_data_64));
+        ud32.AddInt(t.user_data_32);
+        timeout.AddInt(t.timeout_s);
+        asset.AddQuoted(t.asset);
+        code.AddInt(t.code);
+        flags.AddInt(t.flags);
+        timestamp.AddInt(t.timestamp);
+      }
+      const Param params[] = {
+          std::string_view(id.Finish()),       std::string_view(debit.Finish()),
+          std::string_view(credit.Finish()),   std::string_view(amount.Finish()),
+          std::string_view(pending_id.Finish()), std::string_view(ud128.Finish()),
+          std::string_view(ud64.Finish()),     std::string_view(ud32.Finish()),
+          std::string_view(timeout.Finish()),  std::string_view(asset.Finish()),
+          std::string_view(code.Finish()),     std::string_view(flags.Finish()),
+          std::string_view(timestamp.Finish())};
+      connection.Execute(
+          "INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
+              ") SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], "
+              "$5::uuid[], $6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], "
+              "$11::int[], $12::int[], $13::bigint[])",
+          params);
+    } else {
+      static const std::string sql =
+          "INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+      for (u128 transfer_id : applied.created) {
+        const Transfer& t = applied.transfers.at(transfer_id);
+        const std::string amount = ToDecimal(t.amount);
+        const Param params[] = {store::Id{t.id},
+                                store::Id{t.debit_account_id},
+                                store::Id{t.credit_account_id},
+                                std::string_view(amount),
+                                store::Id{t.pending_id},
+                                store::Id{t.user_data_128},
+                                AsInt64(t.user_data_64),
+                                static_cast<int64_t>(t.user_data_32),
+                                static_cast<int64_t>(t.timeout_s),
+                                std::string_view(t.asset),
+                                static_cast<int64_t>(t.code),
+                                static_cast<int64_t>(t.flags),
+                                t.timestamp};
+        connection.Execute(sql, params);
+      }
+    }
+  }
+
+  if (!applied.new_failures.empty()) {
+    if (postgres) {
+      ArrayText id, result, timestamp;
+      for (const auto& failure : applied.new_failures) {
+        id.AddId(failure.id);
+        result.AddInt(static_cast<int64_t>(failure.result));
+        timestamp.AddInt(failure.timestamp);
+      }
+      const Param params[] = {std::string_view(id.Finish()), std::string_view(result.Finish()),
+                              std::string_view(timestamp.Finish())};
+      connection.Execute(
+          "INSERT INTO ledger_transfer_failures (id, result, timestamp) "
+          "SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[]) ON CONFLICT (id) DO NOTHING",
+          params);
+    } else {
+      for (const auto& failure : applied.new_failures) {
+        connection.Execute(
+            "INSERT INTO ledger_transfer_failures (id, result, timestamp) VALUES ($1, $2, $3)",
+            {store::Id{failure.id}, static_cast<int64_t>(failure.result), failure.timestamp});
+      }
+    }
+  }
+
+  if (!applied.dirty_pending.empty()) {
+    if (postgres) {
+      ArrayText id, state, expires_at, resolved_at;
+      for (u128 pending_id : applied.dirty_pending) {
+        auto it = applied.pending.find(pending_id);
+        if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
+        id.AddId(pending_id);
+        state.AddInt(static_cast<int64_t>(it->second.state));
+        expires_at.AddInt(it->second.expires_at);
+        resolved_at.AddInt(it->second.resolved_at);
+      }
+      const Param params[] = {std::string_view(id.Finish()), std::string_view(state.Finish()),
+                              std::string_view(expires_at.Finish()),
+                              std::string_view(resolved_at.Finish())};
+      connection.Execute(
+          "INSERT INTO ledger_pending (id, state, expires_at, resolved_at) "
+          "SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::bigint[]) "
+          "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, "
+          "resolved_at = EXCLUDED.resolved_at",
+          params);
+    } else {
+      for (u128 pending_id : applied.dirty_pending) {
+        auto it = applied.pending.find(pending_id);
+        if (it == applied.pending.end()) continue;
+        connection.Execute(
+            "INSERT INTO ledger_pending (id, state, expires_at, resolved_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+            "resolved_at = excluded.resolved_at",
+            {store::Id{pending_id}, static_cast<int64_t>(it->second.state),
+             it->second.expires_at, it->second.resolved_at});
+      }
+    }
+  }
+
+  if (!applied.dirty_accounts.empty()) {
+    if (postgres) {
+      ArrayText id, debits_pending, debits_posted, credits_pending, credits_posted;
+      for (u128 account_id : applied.dirty_accounts) {
+        const Account& a = applied.accounts.at(account_id);
+        id.AddId(a.id);
+        debits_pending.AddAmount(a.debits_pending);
+        debits_posted.AddAmount(a.debits_posted);
+        credits_pending.AddAmount(a.credits_pending);
+        credits_posted.AddAmount(a.credits_posted);
+      }
+      const Param params[] = {
+          std::string_view(id.Finish()), std::string_view(debits_pending.Finish()),
+          std::string_view(debits_posted.Finish()), std::string_view(credits_pending.Finish()),
+          std::string_view(credits_posted.Finish())};
+      connection.Execute(
+          "UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, "
+          "credits_pending = v.cp, credits_posted = v.cpo FROM unnest($1::uuid[], "
+          "$2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[]) AS v(id, dp, dpo, cp, cpo) "
+          "WHERE a.id = v.id",
+          params);
+    } else {
+      for (u128 account_id : applied.dirty_accounts) {
+        const Account& a = applied.accounts.at(account_id);
+        const std::string dp = ToDecimal(a.debits_pending), dpo = ToDecimal(a.debits_posted),
+                          cp = ToDecimal(a.credits_pending), cpo = ToDecimal(a.credits_posted);
+        connection.Execute(
+            "UPDATE ledger_accounts SET debits_pending = $2, debits_posted = $3, "
+            "credits_pending = $4, credits_posted = $5 WHERE id = $1",
+            {store::Id{a.id}, std::string_view(dp), std::string_view(dpo), std::string_view(cp),
+             std::string_view(cpo)});
+      }
+    }
+  }
+}
+
+std::vector<u128> LedgerStore::DuePendingIds(Connection& connection, int64_t now_ns, int limit) {
+  std::vector<u128> ids;
+  connection.Query(IsPostgres(connection)
+                       ? "SELECT id FROM ledger_pending WHERE state = 1 AND expires_at > 0 AND "
+                         "expires_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+                       : "SELECT id FROM ledger_pending WHERE state = 1 AND expires_at > 0 AND "
+                         "expires_at <= $1 ORDER BY id LIMIT $2",
+                   {now_ns, static_cast<int64_t>(limit)},
+                   [&](const store::Row& row) { ids.push_back(row.Id(0)); });
+  return ids;
+}
+
+void LedgerStore::InsertAccount(Connection& connection, const Account& a) {
+  const std::string zero = "0";
+  connection.Execute(
+      "INSERT INTO ledger_accounts (" + std::string(kAccountColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $8, $9)",
+      {store::Id{a.id}, std::string_view(a.asset), static_cast<int64_t>(a.code),
+       static_cast<int64_t>(a.flags), store::Id{a.user_data_128}, AsInt64(a.user_data_64),
+       static_cast<int64_t>(a.user_data_32), std::string_view(zero), a.timestamp});
+}
+
+std::optional<Account> LedgerStore::FindAccount(Connection& connection, u128 id) {
+  std::optional<Account> found;
+  connection.Query(
+      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1",
+      {store::Id{id}}, [&](const store::Row& row) { found = ReadAccount(row); });
+  return found;
+}
+
+std::optional<Transfer> LedgerStore::FindTransfer(Connection& connection, u128 id) {
+  std::optional<Transfer> found;
+  connection.Query(
+      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers WHERE id = $1",
+      {store::Id{id}}, [&](const store::Row& row) { found = ReadTransfer(row); });
+  return found;
+}
+
+std::vector<Transfer> LedgerStore::AccountTransfers(Connection& connection, u128 account_id,
+                                                    int64_t after_timestamp, u128 after_id,
+                                                    int limit) {
+  const std::string columns(kTransferColumns);
+  std::vector<Transfer> transfers;
+  connection.Query(
+      "SELECT " + columns + " FROM (SELECT " + columns +
+          " FROM ledger_transfers WHERE debit_account_id = $1 UNION ALL SELECT " + columns +
+          " FROM ledger_transfers WHERE credit_account_id = $1) AS t "
+          "WHERE (timestamp, id) > ($2, $3) ORDER BY timestamp, id LIMIT $4",
+      {store::Id{account_id}, after_timestamp, store::Id{after_id}, static_cast<int64_t>(limit)},
+      [&](const store::Row& row) { transfers.push_back(ReadTransfer(row)); });
+  return transfers;
+}
+
+}  // namespace cambista::ledger

@@ -1,0 +1,59 @@
+// The ledger's SQL, for both backends. SQLite runs one cached single-row statement per record (it is
+// in-process, so a statement costs microseconds); PostgreSQL runs one statement per kind of record
+// for the whole batch, passing arrays, so a batch costs a handful of round trips whatever its size.
+// On PostgreSQL, rows are locked in one fixed order — pending states, then accounts, each by id — so
+// several processes committing at once never deadlock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ledger/batch_applier.hpp"
+#include "store/database.hpp"
+
+namespace cambista::ledger {
+
+class LedgerStore {
+ public:
+  // Largest transfer timestamp in the database (0 when empty).
+  static int64_t LastTimestamp(store::Connection& connection);
+
+  static void LoadTransfers(store::Connection& connection, std::span<const u128> ids,
+                            BatchApplier& into);
+  static void LoadFailures(store::Connection& connection, std::span<const u128> ids,
+                           BatchApplier& into);
+  // `ids` sorted ascending and unique; locks the rows on PostgreSQL.
+  static void LockPending(store::Connection& connection, std::span<const u128> ids,
+                          BatchApplier& into);
+  static void LockAccounts(store::Connection& connection, std::span<const u128> ids,
+                           BatchApplier& into);
+  // Writes everything `applied` changed.
+  static void Write(store::Connection& connection, const BatchApplier& applied);
+
+  // Pending transfers whose timeout passed at `now_ns` (PostgreSQL: skipping rows others hold).
+  static std::vector<u128> DuePendingIds(store::Connection& connection, int64_t now_ns,
+                                         int limit);
+
+  static void InsertAccount(store::Connection& connection, const Account& account);
+  static std::optional<Account> FindAccount(store::Connection& connection, u128 id);
+  static std::optional<Transfer> FindTransfer(store::Connection& connection, u128 id);
+  // Transfers touching `account_id`, ordered by (timestamp, id), strictly after the cursor.
+  static std::vector<Transfer> AccountTransfers(store::Connection& connection, u128 account_id,
+                                                int64_t after_timestamp, u128 after_id,
+                                                int limit);
+};
+
+// Row readers shared with the auditor (`ledger verify`).
+inline constexpr std::string_view kTransferColumns =
+    "id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, user_data_64, "
+    "user_data_32, timeout_s, asset, code, flags, timestamp";
+inline constexpr std::string_view kAccountColumns =
+    "id, asset, code, flags, user_data_128, user_data_64, user_data_32, debits_pending, "
+    "debits_posted, credits_pending, credits_posted, timestamp";
+Transfer ReadTransfer(const store::Row& row);
+Account ReadAccount(const store::Row& row);
+u128 ReadAmount(const store::Row& row, int column);
+
+}  // namespace cambista::ledger

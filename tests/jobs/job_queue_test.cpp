@@ -1,0 +1,425 @@
+// JobQueue on both backends: running, retrying, dead-lettering, and worker threads.
+#include "jobs/job_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "jobs_fixture.hpp"
+
+namespace cambista::jobs {
+namespace {
+
+using JobQueueTest = JobsTest;
+using namespace std::chrono_literals;
+
+JobQueueOptions ExactOptions() {
+  JobQueueOptions options;
+  options.lease_ms = 30'000;
+  options.backoff = {.base_ms = 1'000, .max_ms = 60'000, .jitter_fraction = 0.0, .seed = 1};
+  return options;
+}
+
+int64_t EnqueueCommitted(store::Connection& connection, const Clock& clock, NewJob job) {
+  store::Transaction tx(connection, store::TransactionMode::kWrite);
+  const int64_t id = Enqueue(connection, clock, job).id;
+  tx.Commit();
+  return id;
+}
+
+NewJob MakeJob(std::string kind, std::string payload = "{}", int max_attempts = 10) {
+  NewJob job;
+  job.kind = std::move(kind);
+  job.payload = std::move(payload);
+  job.max_attempts = max_attempts;
+  return job;
+}
+
+// Waits on a condition in real time, bounded; for tests with worker threads only.
+template <class Condition>
+bool WaitFor(Condition condition, std::chrono::milliseconds limit = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+TEST_P(JobQueueTest, RunsAnEnqueuedJob) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  std::vector<std::string> payloads;
+  queue.Register("mail.send", [&](const JobContext& context) {
+    payloads.push_back(context.job.payload);
+    EXPECT_EQ(context.job.attempt, 1);
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("mail.send", "hello"));
+
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(payloads, std::vector<std::string>{"hello"});
+  EXPECT_EQ(queue.RunDue(), 0);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_EQ(record->attempts, 1);
+  EXPECT_EQ(record->finished_at_ms, clock_.NowMs());
+  const JobCounters counters = queue.counters();
+  EXPECT_EQ(counters.runs, 1);
+  EXPECT_EQ(counters.succeeded, 1);
+  EXPECT_EQ(counters.failed, 0);
+  const QueueStats stats = queue.Stats();
+  EXPECT_EQ(stats.done, 1);
+  EXPECT_EQ(stats.ready + stats.running + stats.dead, 0);
+}
+
+TEST_P(JobQueueTest, HandlerSeesItsOwnConnectionAndMayEnqueueFollowUps) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  queue.Register("trade.settle", [&](const JobContext& context) {
+    store::Transaction tx(context.connection, store::TransactionMode::kWrite);
+    Enqueue(context.connection, clock_, MakeJob("mail.send", "settled " + context.job.payload));
+    tx.Commit();
+    return JobOutcome::Done();
+  });
+  std::vector<std::string> mails;
+  queue.Register("mail.send", [&](const JobContext& context) {
+    mails.push_back(context.job.payload);
+    return JobOutcome::Done();
+  });
+  queue.Enqueue(MakeJob("trade.settle", "7"));
+  EXPECT_EQ(queue.RunDue(), 2);
+  EXPECT_EQ(mails, std::vector<std::string>{"settled 7"});
+}
+
+TEST_P(JobQueueTest, RetriesWithExponentialBackoff) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  int runs = 0;
+  queue.Register("payout.submit", [&](const JobContext& context) {
+    ++runs;
+    EXPECT_EQ(context.job.attempt, runs);
+    if (runs < 3) return JobOutcome::Retry("provider timeout " + std::to_string(runs));
+    EXPECT_EQ(context.job.last_error, "provider timeout 2");
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+
+  EXPECT_EQ(queue.RunDue(), 1);
+  auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kReady);
+  EXPECT_EQ(record->attempts, 1);
+  EXPECT_EQ(record->run_at_ms, clock_.NowMs() + 1'000);
+  EXPECT_EQ(record->last_error, "provider timeout 1");
+
+  clock_.AdvanceMs(999);
+  EXPECT_EQ(queue.RunDue(), 0);  // not due before its delay
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(queue.RunDue(), 1);
+  record = LoadJob(connection(), id);
+  EXPECT_EQ(record->attempts, 2);
+  EXPECT_EQ(record->run_at_ms, clock_.NowMs() + 2'000);  // doubled
+
+  clock_.AdvanceMs(1'999);
+  EXPECT_EQ(queue.RunDue(), 0);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(queue.RunDue(), 1);
+  record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_EQ(record->attempts, 3);
+  EXPECT_EQ(runs, 3);
+  const JobCounters counters = queue.counters();
+  EXPECT_EQ(counters.runs, 3);
+  EXPECT_EQ(counters.failed, 2);
+  EXPECT_EQ(counters.retried, 2);
+  EXPECT_EQ(counters.succeeded, 1);
+}
+
+TEST_P(JobQueueTest, JitteredRetryLandsWithinTheJitterRange) {
+  JobQueueOptions options = ExactOptions();
+  options.backoff.jitter_fraction = 0.5;
+  options.backoff.seed = 1234;
+  JobQueue queue(database(), clock_, options);
+  queue.Register("mail.send", [](const JobContext&) { return JobOutcome::Retry("again"); });
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(EnqueueCommitted(connection(), clock_, MakeJob("mail.send")));
+  EXPECT_EQ(queue.RunDue(), 20);
+  std::set<int64_t> delays;
+  for (int64_t id : ids) {
+    const int64_t delay = LoadJob(connection(), id)->run_at_ms - clock_.NowMs();
+    EXPECT_GE(delay, 500);
+    EXPECT_LE(delay, 1'500);
+    delays.insert(delay);
+  }
+  EXPECT_GT(delays.size(), 1u);  // spread out, not all at once
+}
+
+TEST_P(JobQueueTest, ExplicitRetryDelayOverridesTheBackoff) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  queue.Register("mail.send", [](const JobContext& context) {
+    if (context.job.attempt == 1) return JobOutcome::Retry("rate limited", 45'000);
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("mail.send"));
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(LoadJob(connection(), id)->run_at_ms, clock_.NowMs() + 45'000);
+  clock_.AdvanceMs(44'999);
+  EXPECT_EQ(queue.RunDue(), 0);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+}
+
+TEST_P(JobQueueTest, DeadLettersAfterMaxAttemptsKeepingTheLastError) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  int runs = 0;
+  queue.Register("payout.submit", [&](const JobContext&) {
+    ++runs;
+    return JobOutcome::Retry("declined " + std::to_string(runs));
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit", "{}", 3));
+
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(queue.RunDue(), 1);
+    clock_.AdvanceMs(60'000);  // past any backoff
+  }
+  EXPECT_EQ(queue.RunDue(), 0);
+  EXPECT_EQ(runs, 3);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDead);
+  EXPECT_EQ(record->attempts, 3);
+  EXPECT_EQ(record->last_error, "declined 3");
+  EXPECT_TRUE(record->finished_at_ms.has_value());
+  EXPECT_EQ(queue.counters().dead_lettered, 1);
+  EXPECT_EQ(queue.counters().retried, 2);
+  EXPECT_EQ(queue.Stats().dead, 1);
+}
+
+TEST_P(JobQueueTest, PermanentFailureIsDeadAtOnce) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  queue.Register("payout.submit",
+                 [](const JobContext&) { return JobOutcome::Fail("invalid PIX key"); });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+  EXPECT_EQ(queue.RunDue(), 1);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDead);
+  EXPECT_EQ(record->attempts, 1);
+  EXPECT_EQ(record->last_error, "invalid PIX key");
+  EXPECT_EQ(queue.counters().dead_lettered, 1);
+}
+
+TEST_P(JobQueueTest, HandlerThatThrowsIsRetried) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  queue.Register("payout.submit", [](const JobContext& context) -> JobOutcome {
+    if (context.job.attempt == 1) throw std::runtime_error("socket reset by peer");
+    if (context.job.attempt == 2) throw 42;
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+  EXPECT_EQ(queue.RunDue(), 1);
+  auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kReady);
+  ASSERT_TRUE(record->last_error.has_value());
+  EXPECT_NE(record->last_error->find("socket reset by peer"), std::string::npos);
+  EXPECT_EQ(record->run_at_ms, clock_.NowMs() + 1'000);
+
+  clock_.AdvanceMs(1'000);
+  EXPECT_EQ(queue.RunDue(), 1);
+  record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kReady);
+  EXPECT_NE(record->last_error->find("non-standard exception"), std::string::npos);
+
+  clock_.AdvanceMs(2'000);
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+}
+
+TEST_P(JobQueueTest, UnregisteredKindsWaitForAProcessThatKnowsThem) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  queue.Register("mail.send", [](const JobContext&) { return JobOutcome::Done(); });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("ledger.audit"));
+  EXPECT_EQ(queue.RunDue(), 0);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kReady);
+
+  JobQueue other(database(), clock_, ExactOptions());
+  other.Register("ledger.audit", [](const JobContext&) { return JobOutcome::Done(); });
+  EXPECT_EQ(other.RunDue(), 1);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+}
+
+TEST_P(JobQueueTest, JobOfADeadWorkerRunsAgainAfterItsLease) {
+  JobQueue queue(database(), clock_, ExactOptions());  // lease 30 s
+  std::vector<int> attempts;
+  queue.Register("payout.submit", [&](const JobContext& context) {
+    attempts.push_back(context.job.attempt);
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+
+  // Another process claims the job and dies.
+  const std::vector<std::string> kinds = {"payout.submit"};
+  const ClaimResult dead = ClaimJobs(connection(), {.now_ms = clock_.NowMs(),
+                                                    .lease_ms = 30'000,
+                                                    .limit = 1,
+                                                    .kinds = kinds,
+                                                    .lease_token = "dead-process"});
+  ASSERT_EQ(dead.jobs.size(), 1u);
+  EXPECT_EQ(queue.RunDue(), 0);
+  clock_.AdvanceMs(29'999);
+  EXPECT_EQ(queue.RunDue(), 0);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(attempts, std::vector<int>{2});
+  EXPECT_FALSE(CompleteJob(connection(), dead.jobs[0], clock_.NowMs()));
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_EQ(record->attempts, 2);
+}
+
+TEST_P(JobQueueTest, HandlerThatOutlivesItsLeaseLosesTheOutcome) {
+  JobQueue slow(database(), clock_, ExactOptions());
+  JobQueue fast(database(), clock_, ExactOptions());
+  int fast_runs = 0;
+  fast.Register("payout.submit", [&](const JobContext&) {
+    ++fast_runs;
+    return JobOutcome::Done();
+  });
+  slow.Register("payout.submit", [&](const JobContext&) {
+    // The handler stalls past its lease; another process takes the job over meanwhile.
+    clock_.AdvanceMs(30'000);
+    EXPECT_EQ(fast.RunDue(), 1);
+    return JobOutcome::Retry("too late");
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+  EXPECT_EQ(slow.RunDue(), 1);
+  EXPECT_EQ(fast_runs, 1);
+  EXPECT_EQ(slow.counters().lost_leases, 1);
+  EXPECT_EQ(slow.counters().retried, 0);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_FALSE(record->last_error.has_value());
+}
+
+// Several worker threads, each with its own connection, in two JobQueue instances (two
+// "processes"): every job runs, none twice, as long as no lease expires.
+TEST_P(JobQueueTest, WorkersInTwoProcessesDrainTheQueueOnceEach) {
+  constexpr int kJobs = 300;
+  SystemClock system_clock;
+  std::mutex mutex;
+  std::map<int64_t, int> runs_by_job;
+  const auto handler = [&](const JobContext& context) {
+    std::lock_guard lock(mutex);
+    ++runs_by_job[context.job.id];
+    return JobOutcome::Done();
+  };
+  JobQueueOptions options;
+  options.lease_ms = 10 * 60'000;
+  options.poll_interval_ms = 20;
+  options.worker_count = 3;
+  options.batch_size = 4;
+  JobQueue first(database(), system_clock, options);
+  JobQueue second(database(), system_clock, options);
+  first.Register("mail.send", handler);
+  second.Register("mail.send", handler);
+
+  {
+    store::Transaction tx(connection(), store::TransactionMode::kWrite);
+    for (int i = 0; i < kJobs; ++i) {
+      Enqueue(connection(), system_clock, MakeJob("mail.send", std::to_string(i)));
+    }
+    tx.Commit();
+  }
+  first.Start();
+  second.Start();
+  EXPECT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mutex);
+    return runs_by_job.size() == kJobs;
+  }));
+  first.Stop();
+  second.Stop();
+
+  EXPECT_EQ(runs_by_job.size(), static_cast<size_t>(kJobs));
+  for (const auto& [id, runs] : runs_by_job) EXPECT_EQ(runs, 1) << "job " << id;
+  EXPECT_EQ(first.counters().runs + second.counters().runs, kJobs);
+  EXPECT_EQ(first.counters().succeeded + second.counters().succeeded, kJobs);
+  EXPECT_EQ(first.counters().lost_leases + second.counters().lost_leases, 0);
+  const QueueStats stats = first.Stats();
+  EXPECT_EQ(stats.done, kJobs);
+  EXPECT_EQ(stats.ready + stats.running + stats.dead, 0);
+}
+
+TEST_P(JobQueueTest, StopWakesIdleWorkersPromptly) {
+  SystemClock system_clock;
+  JobQueueOptions options;
+  options.poll_interval_ms = 10 * 60'000;  // idle workers would sleep for ten minutes
+  options.worker_count = 4;
+  JobQueue queue(database(), system_clock, options);
+  queue.Register("mail.send", [](const JobContext&) { return JobOutcome::Done(); });
+  queue.Start();
+  const auto started = std::chrono::steady_clock::now();
+  queue.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  queue.Stop();  // idempotent
+}
+
+TEST_P(JobQueueTest, EnqueueWakesSleepingWorkers) {
+  SystemClock system_clock;
+  JobQueueOptions options;
+  options.poll_interval_ms = 10 * 60'000;
+  options.worker_count = 2;
+  JobQueue queue(database(), system_clock, options);
+  std::atomic<int> runs{0};
+  queue.Register("mail.send", [&](const JobContext&) {
+    ++runs;
+    return JobOutcome::Done();
+  });
+  queue.Start();
+  for (int i = 0; i < 3; ++i) {
+    queue.Enqueue(MakeJob("mail.send"));
+    EXPECT_TRUE(WaitFor([&] { return runs.load() == i + 1; })) << "job " << i;
+  }
+  queue.Stop();
+  EXPECT_EQ(queue.Stats().done, 3);
+}
+
+TEST_P(JobQueueTest, StopWaitsForTheHandlerInFlight) {
+  SystemClock system_clock;
+  JobQueueOptions options;
+  options.poll_interval_ms = 10;
+  JobQueue queue(database(), system_clock, options);
+  std::atomic<bool> handler_started{false};
+  std::atomic<bool> release{false};
+  std::atomic<bool> handler_finished{false};
+  queue.Register("payout.submit", [&](const JobContext&) {
+    handler_started = true;
+    WaitFor([&] { return release.load(); });
+    handler_finished = true;
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), system_clock, MakeJob("payout.submit"));
+  queue.Start();
+  ASSERT_TRUE(WaitFor([&] { return handler_started.load(); }));
+
+  std::atomic<bool> stop_called{false};
+  std::atomic<bool> stop_returned{false};
+  std::thread stopper([&] {
+    stop_called = true;
+    queue.Stop();
+    stop_returned = true;
+  });
+  ASSERT_TRUE(WaitFor([&] { return stop_called.load(); }));
+  EXPECT_FALSE(stop_returned.load());  // cannot return while the handler is blocked
+  release = true;
+  stopper.join();
+  EXPECT_TRUE(handler_finished.load());
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);  // its outcome was recorded
+}
+
+INSTANTIATE_BACKENDS(JobQueueTest);
+
+}  // namespace
+}  // namespace cambista::jobs
