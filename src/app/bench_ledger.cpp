@@ -122,6 +122,12 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
     return 1;
   }
 
+  const auto& stats = ledger.stats();
+  std::fprintf(stderr, "bench ledger: %llu batches, %.1f transfers per batch, %llu retried\n",
+               static_cast<unsigned long long>(stats.batches.load()),
+               static_cast<double>(stats.transfers_submitted.load()) /
+                   static_cast<double>(std::max<uint64_t>(1, stats.batches.load())),
+               static_cast<unsigned long long>(stats.batch_retries.load()));
   std::fprintf(stderr, "bench ledger: verifying the ledger\n");
   auto connection = database->Connect();
   const ledger::AuditReport report = ledger::AuditLedger(*connection);

@@ -22,7 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include <unordered_map>
+
 #include "core/clock.hpp"
+#include "ledger/batch_applier.hpp"
 #include "ledger/types.hpp"
 #include "store/database.hpp"
 
@@ -33,6 +36,9 @@ struct LedgerOptions {
   int expiry_interval_ms = 1000;    // how often the committer voids expired pending transfers
   int expiry_batch_max = 1000;      // pending transfers expired per transaction
   int conflict_retry_count_max = 16;
+  int checkpoint_interval_ms = 200;     // SQLite: how often the WAL is copied into the database
+  int history_index_interval_ms = 1000;  // SQLite: how often account history is indexed in bulk
+  size_t account_cache_max = 1'000'000;  // SQLite: accounts kept in memory by the committer
 };
 
 struct SubmitResult {
@@ -89,10 +95,22 @@ class Ledger {
     bool expire = false;  // an ExpirePending() call waiting for the committer
   };
 
+  struct Committed {
+    std::vector<Request> batch;
+    std::vector<std::vector<CreateTransferResult>> results;
+    std::string error;
+  };
+
   void CommitterLoop();
+  void SyncerLoop();
+  void CheckpointerLoop();
   void CommitBatch(std::vector<Request>& batch);
+  static void Deliver(Committed& committed);
+  void LoadAccounts(store::Connection& connection, std::span<const u128> ids,
+                    BatchApplier& applier);
   std::vector<std::vector<CreateTransferResult>> ApplyBatch(std::vector<Request>& batch);
   uint64_t ExpireDue();
+  void IndexHistory();
   int64_t NextTimestamp(store::Connection& connection);
 
   store::Database& database_;
@@ -110,6 +128,23 @@ class Ledger {
   bool stopping_ = false;
   int64_t last_timestamp_ = 0;   // committer thread only
   int64_t next_expiry_ns_ = 0;   // committer thread only
+  std::chrono::steady_clock::time_point next_history_index_;  // committer thread only
+  // SQLite: the committer is the only writer of account balances between two changes of the
+  // database's data_version, so it keeps the accounts it has read; any other writer's commit
+  // changes data_version and empties the cache.
+  std::unordered_map<u128, Account, U128Hash> account_cache_;  // committer thread only
+  std::optional<int64_t> account_cache_version_;               // committer thread only
+
+  // SQLite group commit: the committer commits without waiting for the disk and hands the batch to
+  // the syncer, which makes everything committed so far durable with one fdatasync and only then
+  // answers the submitters, while the committer already applies the next batch.
+  std::unique_ptr<store::DeferredDurability> durability_;
+  std::deque<Committed> syncing_;
+  std::condition_variable sync_wake_;
+  std::condition_variable checkpoint_wake_;
+  bool syncer_stopping_ = false;
+  std::thread syncer_;
+  std::thread checkpointer_;
   std::thread committer_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 
 #include "core/assert.hpp"
 
@@ -9,6 +10,9 @@ namespace cambista::ledger {
 namespace {
 
 using store::Backend;
+
+// Transfers indexed per IndexHistory call, so one call never holds the write lock for long.
+constexpr int64_t kHistoryIndexBatchMax = 200'000;
 using store::Connection;
 using store::Param;
 
@@ -374,18 +378,88 @@ std::optional<Transfer> LedgerStore::FindTransfer(Connection& connection, u128 i
   return found;
 }
 
+void LedgerStore::IndexHistory(Connection& connection) {
+  if (IsPostgres(connection)) return;
+  int64_t indexed_through = 0;
+  connection.Query("SELECT indexed_through FROM ledger_history_progress WHERE id = 1", {},
+                   [&](const store::Row& row) { indexed_through = row.Int64(0); });
+  std::unordered_map<u128, std::string, U128Hash> postings;
+  int64_t last = indexed_through;
+  connection.Query(
+      "SELECT timestamp, debit_account_id, credit_account_id FROM ledger_transfers "
+      "WHERE timestamp > $1 ORDER BY timestamp LIMIT $2",
+      {indexed_through, kHistoryIndexBatchMax}, [&](const store::Row& row) {
+        last = row.Int64(0);
+        unsigned char bytes[8];
+        for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(last >> (56 - 8 * i));
+        for (int column : {1, 2}) {
+          postings[row.Id(column)].append(reinterpret_cast<const char*>(bytes), sizeof bytes);
+        }
+      });
+  if (last == indexed_through) return;
+  for (const auto& [account_id, timestamps] : postings) {
+    connection.Execute(
+        "INSERT OR IGNORE INTO ledger_account_history (account_id, last_timestamp, timestamps) "
+        "VALUES ($1, $2, $3)",
+        {store::Id{account_id}, last, store::Blob{timestamps}});
+  }
+  connection.Execute("UPDATE ledger_history_progress SET indexed_through = $1 WHERE id = 1",
+                     {last});
+}
+
 std::vector<Transfer> LedgerStore::AccountTransfers(Connection& connection, u128 account_id,
                                                     int64_t after_timestamp, u128 after_id,
                                                     int limit) {
   const std::string columns(kTransferColumns);
   std::vector<Transfer> transfers;
+  auto on_row = [&](const store::Row& row) { transfers.push_back(ReadTransfer(row)); };
+  if (!IsPostgres(connection)) {
+    // Timestamps are unique on SQLite (they are the rowid), so the timestamp alone is the cursor.
+    store::Transaction snapshot(connection, store::TransactionMode::kRead);
+    int64_t indexed_through = 0;
+    connection.Query("SELECT indexed_through FROM ledger_history_progress WHERE id = 1", {},
+                     [&](const store::Row& row) { indexed_through = row.Int64(0); });
+    // Posting lists in time order; each holds ascending timestamps (8 bytes big-endian).
+    std::vector<int64_t> timestamps;
+    connection.Query(
+        "SELECT timestamps FROM ledger_account_history WHERE account_id = $1 AND "
+        "last_timestamp > $2 AND last_timestamp <= $3 ORDER BY last_timestamp",
+        {store::Id{account_id}, after_timestamp, indexed_through}, [&](const store::Row& row) {
+          if (timestamps.size() >= static_cast<size_t>(limit)) return;
+          const std::string bytes = row.Bytes(0);
+          for (size_t at = 0; at + 8 <= bytes.size(); at += 8) {
+            int64_t timestamp = 0;
+            for (size_t i = 0; i < 8; ++i) {
+              timestamp = (timestamp << 8) | static_cast<unsigned char>(bytes[at + i]);
+            }
+            if (timestamp > after_timestamp && timestamps.size() < static_cast<size_t>(limit)) {
+              timestamps.push_back(timestamp);
+            }
+          }
+        });
+    for (int64_t timestamp : timestamps) {
+      connection.Query("SELECT " + columns + " FROM ledger_transfers WHERE timestamp = $1",
+                       {timestamp}, on_row);
+    }
+    if (transfers.size() < static_cast<size_t>(limit)) {
+      connection.Query("SELECT " + columns +
+                           " FROM ledger_transfers WHERE timestamp > $2 AND "
+                           "(debit_account_id = $1 OR credit_account_id = $1) "
+                           "ORDER BY timestamp LIMIT $3",
+                       {store::Id{account_id}, std::max(after_timestamp, indexed_through),
+                        static_cast<int64_t>(limit - static_cast<int>(transfers.size()))},
+                       on_row);
+    }
+    snapshot.Commit();
+    return transfers;
+  }
   connection.Query(
       "SELECT " + columns + " FROM (SELECT " + columns +
           " FROM ledger_transfers WHERE debit_account_id = $1 UNION ALL SELECT " + columns +
           " FROM ledger_transfers WHERE credit_account_id = $1) AS t "
           "WHERE (timestamp, id) > ($2, $3) ORDER BY timestamp, id LIMIT $4",
       {store::Id{account_id}, after_timestamp, store::Id{after_id}, static_cast<int64_t>(limit)},
-      [&](const store::Row& row) { transfers.push_back(ReadTransfer(row)); });
+      on_row);
   return transfers;
 }
 

@@ -36,6 +36,10 @@ class LedgerStore {
   static std::vector<u128> DuePendingIds(store::Connection& connection, int64_t now_ns,
                                          int limit);
 
+  // SQLite: appends the transfers committed since the last call to ledger_account_history, in the
+  // caller's write transaction. No-op on PostgreSQL, whose history indexes are maintained per row.
+  static void IndexHistory(store::Connection& connection);
+
   static void InsertAccount(store::Connection& connection, const Account& account);
   static std::optional<Account> FindAccount(store::Connection& connection, u128 id);
   static std::optional<Transfer> FindTransfer(store::Connection& connection, u128 id);

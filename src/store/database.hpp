@@ -11,6 +11,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -72,6 +73,16 @@ class Row {
 
 using RowCallback = std::function<void(const Row&)>;
 
+// Makes what a connection committed durable, apart from the commit itself (see
+// Connection::DeferDurability). Thread-safe; may run while the connection commits more.
+class DeferredDurability {
+ public:
+  virtual ~DeferredDurability() = default;
+  // Returns once everything committed on the connection before the call is on disk. Throws
+  // store::Error if the disk cannot say so (then nothing after the last success is known durable).
+  virtual void SyncCommitted() = 0;
+};
+
 enum class TransactionMode {
   kRead,   // SQLite: BEGIN (deferred); PostgreSQL: BEGIN
   kWrite,  // SQLite: BEGIN IMMEDIATE (takes the write lock now, no upgrade deadlocks); PG: BEGIN
@@ -95,6 +106,19 @@ class Connection {
   }
   // Several statements separated by ';', no parameters (migrations).
   virtual void ExecuteScript(std::string_view sql) = 0;
+
+  // Group commit support. Where the backend allows it (SQLite), commits on this connection stop
+  // waiting for the disk and the returned object makes them durable later, from another thread, so
+  // one sync covers many commits and overlaps the next transaction. The caller must not report a
+  // commit as done before SyncCommitted() has returned after it. nullptr where unsupported
+  // (PostgreSQL commits are durable when Commit() returns).
+  virtual std::unique_ptr<DeferredDurability> DeferDurability() { return nullptr; }
+  // A number that changes whenever another connection commits to the database (SQLite's
+  // data_version), for caches kept by a single writer; nullopt where unsupported.
+  virtual std::optional<int64_t> DataVersion() { return std::nullopt; }
+  // Copies committed WAL content into the database file without blocking writers (SQLite passive
+  // checkpoint). For connections that left checkpoints to someone else; no-op elsewhere.
+  virtual void Checkpoint() {}
 
   virtual void Begin(TransactionMode mode) = 0;
   virtual void Commit() = 0;

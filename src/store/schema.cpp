@@ -42,8 +42,22 @@ CREATE TABLE ledger_transfers (
   code INTEGER NOT NULL,
   flags INTEGER NOT NULL
 );
-CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, timestamp);
-CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, timestamp);
+-- Per-account history is indexed in bulk, not per transfer: two random index pages per transfer
+-- would double what every commit writes to the WAL. About once a second the ledger appends, for
+-- every account that moved, one row holding the timestamps of its new transfers (a posting list:
+-- 8 bytes big-endian each, ascending). History queries read these up to indexed_through and scan
+-- the short, rowid-ordered tail of transfers after it.
+CREATE TABLE ledger_account_history (
+  account_id BLOB NOT NULL,
+  last_timestamp INTEGER NOT NULL,
+  timestamps BLOB NOT NULL,
+  PRIMARY KEY (account_id, last_timestamp)
+) WITHOUT ROWID;
+CREATE TABLE ledger_history_progress (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_through INTEGER NOT NULL
+);
+INSERT INTO ledger_history_progress (id, indexed_through) VALUES (1, 0);
 CREATE TABLE ledger_transfer_failures (
   id BLOB PRIMARY KEY,
   result INTEGER NOT NULL,

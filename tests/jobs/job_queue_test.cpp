@@ -304,6 +304,40 @@ TEST_P(JobQueueTest, HandlerThatOutlivesItsLeaseLosesTheOutcome) {
   EXPECT_FALSE(record->last_error.has_value());
 }
 
+TEST_P(JobQueueTest, FailureToRecordTheOutcomeLeavesTheJobToItsLease) {
+  JobQueueOptions options = ExactOptions();
+  std::vector<std::string> reported;
+  options.on_error = [&](std::string_view message) { reported.emplace_back(message); };
+  JobQueue queue(database(), clock_, options);
+  int runs = 0;
+  queue.Register("payout.submit", [&](const JobContext&) {
+    ++runs;
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+
+  // The database refuses to mark any job done, as a lost connection or full disk would.
+  const bool postgres = backend() == store::Backend::kPostgres;
+  connection().Execute(postgres ? "ALTER TABLE jobs ADD CONSTRAINT refuse_done CHECK (state <> 2)"
+                                : "CREATE TRIGGER refuse_done BEFORE UPDATE OF state ON jobs "
+                                  "WHEN NEW.state = 2 BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  EXPECT_EQ(queue.RunDue(), 1);  // the handler ran; the error did not escape
+  EXPECT_EQ(queue.counters().store_errors, 1);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_NE(reported[0].find("job " + std::to_string(id)), std::string::npos);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kRunning);
+
+  connection().Execute(postgres ? "ALTER TABLE jobs DROP CONSTRAINT refuse_done"
+                                : "DROP TRIGGER refuse_done");
+  EXPECT_EQ(queue.RunDue(), 0);  // still leased
+  clock_.AdvanceMs(30'000);
+  EXPECT_EQ(queue.RunDue(), 1);  // at least once: it runs again
+  EXPECT_EQ(runs, 2);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_EQ(record->attempts, 2);
+}
+
 // Several worker threads, each with its own connection, in two JobQueue instances (two
 // "processes"): every job runs, none twice, as long as no lease expires.
 TEST_P(JobQueueTest, WorkersInTwoProcessesDrainTheQueueOnceEach) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ledger/auditor.hpp"
+#include "ledger/ledger_store.hpp"
 #include "test_database.hpp"
 
 namespace cambista::ledger {
@@ -128,6 +129,47 @@ TEST_P(LedgerTest, TransfersPersistWithHistoryAndIdempotency) {
   EXPECT_EQ(second_page[0].amount, 1000u);
   EXPECT_FALSE(ledger_->LookupTransfer(102).has_value());
   ExpectConsistent();
+}
+
+TEST_P(LedgerTest, HistoryPagesAcrossTheIndexedPartAndTheTail) {
+  // On SQLite history is indexed in bulk (posting lists) and the newest transfers are read from
+  // the table's tail; a page may straddle both. On PostgreSQL indexing is per row (no-op here).
+  std::vector<u128> expected;
+  auto index = [&] {
+    auto connection = db().Connect();
+    store::Transaction transaction(*connection, store::TransactionMode::kWrite);
+    LedgerStore::IndexHistory(*connection);
+    transaction.Commit();
+  };
+  for (u128 i = 0; i < 5; ++i) {
+    ASSERT_EQ(Submit({MakeTransfer(200 + i, 2, 1, 10 + i), MakeTransfer(300 + i, 3, 4, 1)}),
+              (std::vector<R>{R::kOk, R::kOk}));
+    expected.push_back(200 + i);
+  }
+  index();
+  for (u128 i = 5; i < 8; ++i) {
+    ASSERT_EQ(Submit({MakeTransfer(200 + i, 1, 3, 1)}), (std::vector<R>{R::kOk}));
+    expected.push_back(200 + i);
+  }
+  auto page_through = [&](int limit) {
+    std::vector<u128> ids;
+    int64_t cursor_timestamp = 0;
+    u128 cursor_id = 0;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = ledger_->AccountTransfers(1, limit, cursor_timestamp, cursor_id);
+      if (page.empty()) break;
+      for (const Transfer& t : page) ids.push_back(t.id);
+      cursor_timestamp = page.back().timestamp;
+      cursor_id = page.back().id;
+    }
+    return ids;
+  };
+  EXPECT_EQ(page_through(3), expected);
+  EXPECT_EQ(page_through(100), expected);
+  index();
+  index();  // nothing new: changes nothing
+  EXPECT_EQ(page_through(2), expected);
+  EXPECT_EQ(ledger_->AccountTransfers(4, 10).size(), 5u);
 }
 
 TEST_P(LedgerTest, LinkedChainFailingInTheMiddlePersistsNothing) {

@@ -1,6 +1,12 @@
 #include "store/sqlite/sqlite_database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
 
 #include <charconv>
 #include <cstring>
@@ -22,6 +28,8 @@ constexpr size_t kStatementCacheMax = 1024;
 constexpr size_t kParamSlotBytes = 48;
 constexpr size_t kInlineSlotsMax = 24;
 constexpr size_t kSqlInMessageBytesMax = 300;
+// WAL size (in frames of one page) past which Checkpoint() restarts the WAL: 16 MiB of 4 KiB pages.
+constexpr int kWalFramesRestart = 4096;
 
 Error::Kind KindOf(int code) {
   switch (code & 0xff) {
@@ -249,6 +257,53 @@ class ParamSlots {
   size_t used_ = 0;
 };
 
+// fdatasync of a database's WAL file: makes every frame written so far durable. The WAL is only
+// removed when the last connection closes (ours stays open), but if its inode ever changes the file
+// is opened again and the directory synced too, so a new WAL's name is durable as well.
+class WalSync final : public DeferredDurability {
+ public:
+  explicit WalSync(std::string wal_path) : wal_path_(std::move(wal_path)) {}
+  ~WalSync() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void SyncCommitted() override {
+    std::lock_guard lock(mutex_);
+    struct stat on_disk {};
+    if (::stat(wal_path_.c_str(), &on_disk) != 0) {
+      // No WAL file: nothing was written through it since the last checkpoint removed it.
+      if (errno == ENOENT) return;
+      throw Error(Error::Kind::kOther, "sqlite: cannot stat " + wal_path_ + ": " + std::strerror(errno));
+    }
+    if (fd_ < 0 || on_disk.st_ino != inode_) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) {
+        throw Error(Error::Kind::kOther, "sqlite: cannot open " + wal_path_ + ": " + std::strerror(errno));
+      }
+      inode_ = on_disk.st_ino;
+      SyncDirectory();
+    }
+    if (::fdatasync(fd_) != 0) {
+      throw Error(Error::Kind::kOther, "sqlite: fdatasync " + wal_path_ + ": " + std::strerror(errno));
+    }
+  }
+
+ private:
+  void SyncDirectory() {
+    const std::string directory = std::filesystem::path(wal_path_).parent_path().string();
+    const int fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+  }
+
+  std::mutex mutex_;
+  std::string wal_path_;
+  int fd_ = -1;
+  ino_t inode_ = 0;
+};
+
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(const std::string& path, const Options& options) {
@@ -325,6 +380,39 @@ class SqliteConnection final : public Connection {
       const std::string reason = message != nullptr ? message : sqlite3_errstr(code);
       sqlite3_free(message);
       Throw(code, reason, sql);
+    }
+  }
+
+  std::unique_ptr<DeferredDurability> DeferDurability() override {
+    // Commits stop syncing (WAL with synchronous=NORMAL is still consistent after a crash, and
+    // syncs around checkpoints) and this connection stops running checkpoints inside its commits;
+    // WalSync makes each commit durable before the caller reports it.
+    ExecuteScript("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;");
+    const char* database_file = sqlite3_db_filename(db_, "main");
+    return std::make_unique<WalSync>(sqlite3_filename_wal(database_file));
+  }
+
+  std::optional<int64_t> DataVersion() override {
+    int64_t version = 0;
+    Query("PRAGMA data_version", {}, [&](const Row& row) { version = row.Int64(0); });
+    return version;
+  }
+
+  void Checkpoint() override {
+    // Passive checkpoints never block the writer, but under a steady stream of commits they never
+    // catch up with it either, and the WAL only starts over from its beginning once everything in
+    // it is in the database. When it has grown past kWalFramesRestart, a RESTART checkpoint waits
+    // for the writer's lock, copies what the passive ones left (little), and lets the next commit
+    // reuse the file from the start instead of growing it (growing costs far more than rewriting).
+    int log_frames = 0;
+    int backfilled_frames = 0;
+    int code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                         &backfilled_frames);
+    if (code == SQLITE_OK && log_frames > kWalFramesRestart) {
+      code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    }
+    if (code != SQLITE_OK && (code & 0xff) != SQLITE_BUSY) {
+      Throw(code, sqlite3_errmsg(db_), "checkpoint");
     }
   }
 
