@@ -185,158 +185,140 @@ void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids
   for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
 }
 
+namespace {
+
+// PostgreSQL: the whole batch in one statement (one round trip) of data-modifying CTEs, one per
+// table, each fed by arrays. The parts touch different tables, so seeing one snapshot is fine.
+void WritePostgres(Connection& connection, const BatchApplier& applied) {
+  ArrayText id, debit, credit, amount, pending_id, ud128, ud64, ud32, timeout, asset, code, flags,
+      timestamp;
+  for (u128 transfer_id : applied.created) {  // in timestamp order
+    const Transfer& t = applied.transfers.at(transfer_id);
+    id.AddId(t.id);
+    debit.AddId(t.debit_account_id);
+    credit.AddId(t.credit_account_id);
+    amount.AddAmount(t.amount);
+    pending_id.AddId(t.pending_id);
+    ud128.AddId(t.user_data_128);
+    ud64.AddInt(AsInt64(t.user_data_64));
+    ud32.AddInt(t.user_data_32);
+    timeout.AddInt(t.timeout_s);
+    asset.AddQuoted(t.asset);
+    code.AddInt(t.code);
+    flags.AddInt(t.flags);
+    timestamp.AddInt(t.timestamp);
+  }
+  ArrayText failure_id, failure_result, failure_timestamp;
+  for (const auto& failure : applied.new_failures) {
+    failure_id.AddId(failure.id);
+    failure_result.AddInt(static_cast<int64_t>(failure.result));
+    failure_timestamp.AddInt(failure.timestamp);
+  }
+  ArrayText state_id, state, expires_at, resolved_at;
+  for (u128 pending : applied.dirty_pending) {
+    auto it = applied.pending.find(pending);
+    if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
+    state_id.AddId(pending);
+    state.AddInt(static_cast<int64_t>(it->second.state));
+    expires_at.AddInt(it->second.expires_at);
+    resolved_at.AddInt(it->second.resolved_at);
+  }
+  ArrayText account_id, debits_pending, debits_posted, credits_pending, credits_posted;
+  for (u128 dirty : applied.dirty_accounts) {
+    const Account& a = applied.accounts.at(dirty);
+    account_id.AddId(a.id);
+    debits_pending.AddAmount(a.debits_pending);
+    debits_posted.AddAmount(a.debits_posted);
+    credits_pending.AddAmount(a.credits_pending);
+    credits_posted.AddAmount(a.credits_posted);
+  }
+  const Param params[] = {
+      std::string_view(id.Finish()),           std::string_view(debit.Finish()),
+      std::string_view(credit.Finish()),       std::string_view(amount.Finish()),
+      std::string_view(pending_id.Finish()),   std::string_view(ud128.Finish()),
+      std::string_view(ud64.Finish()),         std::string_view(ud32.Finish()),
+      std::string_view(timeout.Finish()),      std::string_view(asset.Finish()),
+      std::string_view(code.Finish()),         std::string_view(flags.Finish()),
+      std::string_view(timestamp.Finish()),    std::string_view(failure_id.Finish()),
+      std::string_view(failure_result.Finish()), std::string_view(failure_timestamp.Finish()),
+      std::string_view(state_id.Finish()),     std::string_view(state.Finish()),
+      std::string_view(expires_at.Finish()),   std::string_view(resolved_at.Finish()),
+      std::string_view(account_id.Finish()),   std::string_view(debits_pending.Finish()),
+      std::string_view(debits_posted.Finish()), std::string_view(credits_pending.Finish()),
+      std::string_view(credits_posted.Finish())};
+  static const std::string sql =
+      "WITH transfers AS (INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
+      ") SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::uuid[], "
+      "$6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::int[], "
+      "$12::int[], $13::bigint[])), "
+      "failures AS (INSERT INTO ledger_transfer_failures (id, result, timestamp) "
+      "SELECT * FROM unnest($14::uuid[], $15::int[], $16::bigint[]) ON CONFLICT (id) DO NOTHING), "
+      "pending AS (INSERT INTO ledger_pending (id, state, expires_at, resolved_at) "
+      "SELECT * FROM unnest($17::uuid[], $18::int[], $19::bigint[], $20::bigint[]) "
+      "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, resolved_at = EXCLUDED.resolved_at) "
+      "UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, "
+      "credits_pending = v.cp, credits_posted = v.cpo FROM unnest($21::uuid[], $22::numeric[], "
+      "$23::numeric[], $24::numeric[], $25::numeric[]) AS v(id, dp, dpo, cp, cpo) "
+      "WHERE a.id = v.id";
+  connection.Execute(sql, params);
+}
+
+// SQLite: one cached statement per row; in-process, so a statement costs microseconds.
+void WriteSqlite(Connection& connection, const BatchApplier& applied) {
+  static const std::string insert_transfer =
+      "INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+  for (u128 transfer_id : applied.created) {
+    const Transfer& t = applied.transfers.at(transfer_id);
+    const std::string amount = ToDecimal(t.amount);
+    const Param params[] = {store::Id{t.id},
+                            store::Id{t.debit_account_id},
+                            store::Id{t.credit_account_id},
+                            std::string_view(amount),
+                            store::Id{t.pending_id},
+                            store::Id{t.user_data_128},
+                            AsInt64(t.user_data_64),
+                            static_cast<int64_t>(t.user_data_32),
+                            static_cast<int64_t>(t.timeout_s),
+                            std::string_view(t.asset),
+                            static_cast<int64_t>(t.code),
+                            static_cast<int64_t>(t.flags),
+                            t.timestamp};
+    connection.Execute(insert_transfer, params);
+  }
+  for (const auto& failure : applied.new_failures) {
+    connection.Execute(
+        "INSERT INTO ledger_transfer_failures (id, result, timestamp) VALUES ($1, $2, $3)",
+        {store::Id{failure.id}, static_cast<int64_t>(failure.result), failure.timestamp});
+  }
+  for (u128 pending_id : applied.dirty_pending) {
+    auto it = applied.pending.find(pending_id);
+    if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
+    connection.Execute(
+        "INSERT INTO ledger_pending (id, state, expires_at, resolved_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at",
+        {store::Id{pending_id}, static_cast<int64_t>(it->second.state), it->second.expires_at,
+         it->second.resolved_at});
+  }
+  for (u128 account_id : applied.dirty_accounts) {
+    const Account& a = applied.accounts.at(account_id);
+    const std::string dp = ToDecimal(a.debits_pending), dpo = ToDecimal(a.debits_posted),
+                      cp = ToDecimal(a.credits_pending), cpo = ToDecimal(a.credits_posted);
+    connection.Execute(
+        "UPDATE ledger_accounts SET debits_pending = $2, debits_posted = $3, "
+        "credits_pending = $4, credits_posted = $5 WHERE id = $1",
+        {store::Id{a.id}, std::string_view(dp), std::string_view(dpo), std::string_view(cp),
+         std::string_view(cpo)});
+  }
+}
+
+}  // namespace
+
 void LedgerStore::Write(Connection& connection, const BatchApplier& applied) {
-  const bool postgres = IsPostgres(connection);
-  // Transfers, in timestamp order.
-  if (!applied.created.empty()) {
-    if (postgres) {
-      ArrayText id, debit, credit, amount, pending_id, ud128, ud64, ud32, timeout, asset, code,
-          flags, timestamp;
-      for (u128 transfer_id : applied.created) {
-        const Transfer& t = applied.transfers.at(transfer_id);
-        id.AddId(t.id);
-        debit.AddId(t.debit_account_id);
-        credit.AddId(t.credit_account_id);
-        amount.AddAmount(t.amount);
-        pending_id.AddId(t.pending_id);
-        ud128.AddId(t.user_data_128);
-        ud64.AddInt(AsInt64(t.user_data_64));
-        ud32.AddInt(t.user_data_32);
-        timeout.AddInt(t.timeout_s);
-        asset.AddQuoted(t.asset);
-        code.AddInt(t.code);
-        flags.AddInt(t.flags);
-        timestamp.AddInt(t.timestamp);
-      }
-      const Param params[] = {
-          std::string_view(id.Finish()),       std::string_view(debit.Finish()),
-          std::string_view(credit.Finish()),   std::string_view(amount.Finish()),
-          std::string_view(pending_id.Finish()), std::string_view(ud128.Finish()),
-          std::string_view(ud64.Finish()),     std::string_view(ud32.Finish()),
-          std::string_view(timeout.Finish()),  std::string_view(asset.Finish()),
-          std::string_view(code.Finish()),     std::string_view(flags.Finish()),
-          std::string_view(timestamp.Finish())};
-      connection.Execute(
-          "INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
-              ") SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], "
-              "$5::uuid[], $6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], "
-              "$11::int[], $12::int[], $13::bigint[])",
-          params);
-    } else {
-      static const std::string sql =
-          "INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-      for (u128 transfer_id : applied.created) {
-        const Transfer& t = applied.transfers.at(transfer_id);
-        const std::string amount = ToDecimal(t.amount);
-        const Param params[] = {store::Id{t.id},
-                                store::Id{t.debit_account_id},
-                                store::Id{t.credit_account_id},
-                                std::string_view(amount),
-                                store::Id{t.pending_id},
-                                store::Id{t.user_data_128},
-                                AsInt64(t.user_data_64),
-                                static_cast<int64_t>(t.user_data_32),
-                                static_cast<int64_t>(t.timeout_s),
-                                std::string_view(t.asset),
-                                static_cast<int64_t>(t.code),
-                                static_cast<int64_t>(t.flags),
-                                t.timestamp};
-        connection.Execute(sql, params);
-      }
-    }
-  }
-
-  if (!applied.new_failures.empty()) {
-    if (postgres) {
-      ArrayText id, result, timestamp;
-      for (const auto& failure : applied.new_failures) {
-        id.AddId(failure.id);
-        result.AddInt(static_cast<int64_t>(failure.result));
-        timestamp.AddInt(failure.timestamp);
-      }
-      const Param params[] = {std::string_view(id.Finish()), std::string_view(result.Finish()),
-                              std::string_view(timestamp.Finish())};
-      connection.Execute(
-          "INSERT INTO ledger_transfer_failures (id, result, timestamp) "
-          "SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[]) ON CONFLICT (id) DO NOTHING",
-          params);
-    } else {
-      for (const auto& failure : applied.new_failures) {
-        connection.Execute(
-            "INSERT INTO ledger_transfer_failures (id, result, timestamp) VALUES ($1, $2, $3)",
-            {store::Id{failure.id}, static_cast<int64_t>(failure.result), failure.timestamp});
-      }
-    }
-  }
-
-  if (!applied.dirty_pending.empty()) {
-    if (postgres) {
-      ArrayText id, state, expires_at, resolved_at;
-      for (u128 pending_id : applied.dirty_pending) {
-        auto it = applied.pending.find(pending_id);
-        if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
-        id.AddId(pending_id);
-        state.AddInt(static_cast<int64_t>(it->second.state));
-        expires_at.AddInt(it->second.expires_at);
-        resolved_at.AddInt(it->second.resolved_at);
-      }
-      const Param params[] = {std::string_view(id.Finish()), std::string_view(state.Finish()),
-                              std::string_view(expires_at.Finish()),
-                              std::string_view(resolved_at.Finish())};
-      connection.Execute(
-          "INSERT INTO ledger_pending (id, state, expires_at, resolved_at) "
-          "SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::bigint[]) "
-          "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, "
-          "resolved_at = EXCLUDED.resolved_at",
-          params);
-    } else {
-      for (u128 pending_id : applied.dirty_pending) {
-        auto it = applied.pending.find(pending_id);
-        if (it == applied.pending.end()) continue;
-        connection.Execute(
-            "INSERT INTO ledger_pending (id, state, expires_at, resolved_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
-            "resolved_at = excluded.resolved_at",
-            {store::Id{pending_id}, static_cast<int64_t>(it->second.state),
-             it->second.expires_at, it->second.resolved_at});
-      }
-    }
-  }
-
-  if (!applied.dirty_accounts.empty()) {
-    if (postgres) {
-      ArrayText id, debits_pending, debits_posted, credits_pending, credits_posted;
-      for (u128 account_id : applied.dirty_accounts) {
-        const Account& a = applied.accounts.at(account_id);
-        id.AddId(a.id);
-        debits_pending.AddAmount(a.debits_pending);
-        debits_posted.AddAmount(a.debits_posted);
-        credits_pending.AddAmount(a.credits_pending);
-        credits_posted.AddAmount(a.credits_posted);
-      }
-      const Param params[] = {
-          std::string_view(id.Finish()), std::string_view(debits_pending.Finish()),
-          std::string_view(debits_posted.Finish()), std::string_view(credits_pending.Finish()),
-          std::string_view(credits_posted.Finish())};
-      connection.Execute(
-          "UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, "
-          "credits_pending = v.cp, credits_posted = v.cpo FROM unnest($1::uuid[], "
-          "$2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[]) AS v(id, dp, dpo, cp, cpo) "
-          "WHERE a.id = v.id",
-          params);
-    } else {
-      for (u128 account_id : applied.dirty_accounts) {
-        const Account& a = applied.accounts.at(account_id);
-        const std::string dp = ToDecimal(a.debits_pending), dpo = ToDecimal(a.debits_posted),
-                          cp = ToDecimal(a.credits_pending), cpo = ToDecimal(a.credits_posted);
-        connection.Execute(
-            "UPDATE ledger_accounts SET debits_pending = $2, debits_posted = $3, "
-            "credits_pending = $4, credits_posted = $5 WHERE id = $1",
-            {store::Id{a.id}, std::string_view(dp), std::string_view(dpo), std::string_view(cp),
-             std::string_view(cpo)});
-      }
-    }
+  if (IsPostgres(connection)) {
+    WritePostgres(connection, applied);
+  } else {
+    WriteSqlite(connection, applied);
   }
 }
 
