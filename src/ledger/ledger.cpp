@@ -70,24 +70,31 @@ bool IsRetryable(const store::Error& error, store::Backend backend) {
 }  // namespace
 
 Ledger::Ledger(store::Database& database, const Clock& clock, LedgerOptions options)
-    : database_(database),
-      clock_(clock),
-      options_(options),
-      write_connection_(database.Connect()),
-      read_connection_(database.Connect()) {
-  if (write_connection_->backend() == store::Backend::kPostgres) {
-    // The batch statements look rows up by arrays of ids. With the default random_page_cost (4, for
-    // spinning disks) the planner scans small tables sequentially instead; on SSDs index lookups
-    // are the right plan, and they keep a batch's cost independent of the table's size.
-    write_connection_->Execute("SET random_page_cost = 1.1");
+    : database_(database), clock_(clock), options_(options), read_connection_(database.Connect()) {
+  const bool postgres = database.backend() == store::Backend::kPostgres;
+  const int committer_count =
+      postgres ? (options_.committer_count > 0 ? options_.committer_count : 2) : 1;
+  for (int i = 0; i < committer_count; ++i) {
+    auto committer = std::make_unique<Committer>();
+    committer->connection = database.Connect();
+    committer->runs_maintenance = i == 0;
+    if (postgres) {
+      // The batch statements look rows up by arrays of ids. With the default random_page_cost (4,
+      // for spinning disks) the planner scans small tables sequentially instead; on SSDs index
+      // lookups are the right plan, and they keep a batch's cost independent of the table's size.
+      committer->connection->Execute("SET random_page_cost = 1.1");
+    }
+    committers_.push_back(std::move(committer));
   }
-  durability_ = write_connection_->DeferDurability();
+  durability_ = committers_.front()->connection->DeferDurability();
   next_expiry_ns_ = clock_.NowNs();
   if (durability_) {
     syncer_ = std::thread([this] { SyncerLoop(); });
     checkpointer_ = std::thread([this] { CheckpointerLoop(); });
   }
-  committer_ = std::thread([this] { CommitterLoop(); });
+  for (auto& committer : committers_) {
+    committer->thread = std::thread([this, &committer = *committer] { CommitterLoop(committer); });
+  }
 }
 
 Ledger::~Ledger() {
@@ -96,7 +103,8 @@ Ledger::~Ledger() {
     stopping_ = true;
   }
   wake_.notify_all();
-  committer_.join();  // every submitted batch is committed (and handed to the syncer)
+  // Every submitted batch is committed (and handed to the syncer) before a committer returns.
+  for (auto& committer : committers_) committer->thread.join();
   {
     std::lock_guard lock(mutex_);
     syncer_stopping_ = true;
@@ -237,7 +245,7 @@ uint64_t Ledger::ExpirePending() {
   return result.results.size();
 }
 
-void Ledger::CommitterLoop() {
+void Ledger::CommitterLoop(Committer& committer) {
   std::vector<Request> batch;
   for (;;) {
     bool expire_now = false;
@@ -269,7 +277,7 @@ void Ledger::CommitterLoop() {
     if (expire_now) {
       SubmitResult result;
       try {
-        const uint64_t expired = ExpireDue();
+        const uint64_t expired = ExpireDue(committer);
         result.results.assign(expired, CreateTransferResult::kOk);
       } catch (const std::exception& error) {
         result.error = error.what();
@@ -279,17 +287,18 @@ void Ledger::CommitterLoop() {
       continue;
     }
     if (!batch.empty()) {
-      CommitBatch(batch);
+      CommitBatch(committer, batch);
       batch.clear();
     }
+    if (!committer.runs_maintenance) continue;
     if (durability_ && std::chrono::steady_clock::now() >= next_history_index_) {
-      IndexHistory();
+      IndexHistory(committer);
       next_history_index_ = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(options_.history_index_interval_ms);
     }
     if (clock_.NowNs() >= next_expiry_ns_) {
       try {
-        ExpireDue();
+        ExpireDue(committer);
       } catch (const std::exception&) {
         // Retried at the next interval; pending transfers past their timeout are already refused.
       }
@@ -298,19 +307,22 @@ void Ledger::CommitterLoop() {
   }
 }
 
-int64_t Ledger::NextTimestamp(store::Connection& connection) {
+int64_t Ledger::NextTimestamp(Committer& committer) {
   // On SQLite another process may have written since our last batch (we hold the write lock now).
-  if (connection.backend() == store::Backend::kSqlite || last_timestamp_ == 0) {
-    last_timestamp_ = std::max(last_timestamp_, LedgerStore::LastTimestamp(connection));
+  store::Connection& connection = *committer.connection;
+  if (connection.backend() == store::Backend::kSqlite || committer.last_timestamp == 0) {
+    committer.last_timestamp =
+        std::max(committer.last_timestamp, LedgerStore::LastTimestamp(connection));
   }
-  return std::max(clock_.NowNs(), last_timestamp_ + 1);
+  return std::max(clock_.NowNs(), committer.last_timestamp + 1);
 }
 
-std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(std::vector<Request>& batch) {
-  store::Connection& connection = *write_connection_;
+std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& committer,
+                                                                  std::vector<Request>& batch) {
+  store::Connection& connection = *committer.connection;
   store::Transaction transaction(connection, TransactionMode::kWrite);
   const int64_t now_ns = clock_.NowNs();
-  BatchApplier applier(NextTimestamp(connection));
+  BatchApplier applier(NextTimestamp(committer));
 
   std::vector<u128> ids;
   std::vector<u128> lookup_ids;
@@ -357,7 +369,7 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(std::vector<Re
   CheckBatchBalances(applier, before);
   LedgerStore::Write(connection, applier);
   transaction.Commit();
-  last_timestamp_ = applier.next_timestamp() - 1;
+  committer.last_timestamp = applier.next_timestamp() - 1;
   if (account_cache_version_) {
     for (u128 id : applier.dirty_accounts) account_cache_[id] = applier.accounts.at(id);
   }
@@ -392,17 +404,17 @@ void Ledger::LoadAccounts(store::Connection& connection, std::span<const u128> i
   }
 }
 
-void Ledger::CommitBatch(std::vector<Request>& batch) {
+void Ledger::CommitBatch(Committer& committer, std::vector<Request>& batch) {
   std::vector<std::vector<CreateTransferResult>> results;
   std::string error;
   for (int attempt = 0;; ++attempt) {
     try {
-      results = ApplyBatch(batch);
+      results = ApplyBatch(committer, batch);
       break;
     } catch (const store::Error& failure) {
       account_cache_.clear();  // the rolled-back batch may have updated cached balances
       account_cache_version_.reset();
-      if (IsRetryable(failure, write_connection_->backend()) &&
+      if (IsRetryable(failure, committer.connection->backend()) &&
           attempt < options_.conflict_retry_count_max) {
         stats_.batch_retries.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -431,15 +443,15 @@ void Ledger::CommitBatch(std::vector<Request>& batch) {
   }
 }
 
-uint64_t Ledger::ExpireDue() {
+uint64_t Ledger::ExpireDue(Committer& committer) {
   uint64_t expired_total = 0;
-  store::Connection& connection = *write_connection_;
+  store::Connection& connection = *committer.connection;
   for (;;) {
     const int64_t now_ns = clock_.NowNs();
     store::Transaction transaction(connection, TransactionMode::kWrite);
     std::vector<u128> due = LedgerStore::DuePendingIds(connection, now_ns, options_.expiry_batch_max);
     if (due.empty()) return expired_total;
-    BatchApplier applier(NextTimestamp(connection));
+    BatchApplier applier(NextTimestamp(committer));
     LedgerStore::LockPending(connection, due, applier);
     LedgerStore::LoadTransfers(connection, due, applier);
     std::vector<u128> account_ids;
@@ -459,17 +471,17 @@ uint64_t Ledger::ExpireDue() {
     if (account_cache_version_) {
       for (u128 id : applier.dirty_accounts) account_cache_[id] = applier.accounts.at(id);
     }
-    last_timestamp_ = std::max(last_timestamp_, applier.next_timestamp() - 1);
+    committer.last_timestamp = std::max(committer.last_timestamp, applier.next_timestamp() - 1);
     stats_.pending_expired.fetch_add(expired, std::memory_order_relaxed);
     expired_total += expired;
     if (due.size() < static_cast<size_t>(options_.expiry_batch_max)) return expired_total;
   }
 }
 
-void Ledger::IndexHistory() {
+void Ledger::IndexHistory(Committer& committer) {
   try {
-    store::Transaction transaction(*write_connection_, TransactionMode::kWrite);
-    LedgerStore::IndexHistory(*write_connection_);
+    store::Transaction transaction(*committer.connection, TransactionMode::kWrite);
+    LedgerStore::IndexHistory(*committer.connection);
     transaction.Commit();
   } catch (const std::exception&) {
     // Derived data: history queries scan the unindexed tail, and the next interval retries.

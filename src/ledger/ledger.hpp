@@ -36,6 +36,10 @@ struct LedgerOptions {
   int expiry_interval_ms = 1000;    // how often the committer voids expired pending transfers
   int expiry_batch_max = 1000;      // pending transfers expired per transaction
   int conflict_retry_count_max = 16;
+  // Threads committing batches at once, each on its own connection. 0: one on SQLite (a single
+  // writer anyway), two on PostgreSQL (one batch commits while the next is applied). With more than
+  // one, submissions in flight at the same time may be applied in any order.
+  int committer_count = 0;
   int checkpoint_interval_ms = 200;     // SQLite: how often the WAL is copied into the database
   int history_index_interval_ms = 1000;  // SQLite: how often account history is indexed in bulk
   size_t account_cache_max = 1'000'000;  // SQLite: accounts kept in memory by the committer
@@ -101,24 +105,32 @@ class Ledger {
     std::string error;
   };
 
-  void CommitterLoop();
+  // One committer thread with its connection (the only one it writes through).
+  struct Committer {
+    std::unique_ptr<store::Connection> connection;
+    int64_t last_timestamp = 0;
+    bool runs_maintenance = false;  // expiry and history indexing on a timer: the first committer
+    std::thread thread;
+  };
+
+  void CommitterLoop(Committer& committer);
   void SyncerLoop();
   void CheckpointerLoop();
-  void CommitBatch(std::vector<Request>& batch);
+  void CommitBatch(Committer& committer, std::vector<Request>& batch);
   static void Deliver(Committed& committed);
   void LoadAccounts(store::Connection& connection, std::span<const u128> ids,
                     BatchApplier& applier);
-  std::vector<std::vector<CreateTransferResult>> ApplyBatch(std::vector<Request>& batch);
-  uint64_t ExpireDue();
-  void IndexHistory();
-  int64_t NextTimestamp(store::Connection& connection);
+  std::vector<std::vector<CreateTransferResult>> ApplyBatch(Committer& committer,
+                                                           std::vector<Request>& batch);
+  uint64_t ExpireDue(Committer& committer);
+  void IndexHistory(Committer& committer);
+  int64_t NextTimestamp(Committer& committer);
 
   store::Database& database_;
   const Clock& clock_;
   LedgerOptions options_;
   LedgerStats stats_;
 
-  std::unique_ptr<store::Connection> write_connection_;  // committer thread only
   std::mutex read_mutex_;
   std::unique_ptr<store::Connection> read_connection_;
 
@@ -126,14 +138,13 @@ class Ledger {
   std::condition_variable wake_;
   std::deque<Request> queue_;
   bool stopping_ = false;
-  int64_t last_timestamp_ = 0;   // committer thread only
-  int64_t next_expiry_ns_ = 0;   // committer thread only
-  std::chrono::steady_clock::time_point next_history_index_;  // committer thread only
+  int64_t next_expiry_ns_ = 0;                                // maintenance committer only
+  std::chrono::steady_clock::time_point next_history_index_;  // maintenance committer only
   // SQLite: the committer is the only writer of account balances between two changes of the
   // database's data_version, so it keeps the accounts it has read; any other writer's commit
   // changes data_version and empties the cache.
-  std::unordered_map<u128, Account, U128Hash> account_cache_;  // committer thread only
-  std::optional<int64_t> account_cache_version_;               // committer thread only
+  std::unordered_map<u128, Account, U128Hash> account_cache_;  // the single SQLite committer
+  std::optional<int64_t> account_cache_version_;               // the single SQLite committer
 
   // SQLite group commit: the committer commits without waiting for the disk and hands the batch to
   // the syncer, which makes everything committed so far durable with one fdatasync and only then
@@ -145,7 +156,7 @@ class Ledger {
   bool syncer_stopping_ = false;
   std::thread syncer_;
   std::thread checkpointer_;
-  std::thread committer_;
+  std::vector<std::unique_ptr<Committer>> committers_;
 };
 
 }  // namespace cambista::ledger
