@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ledger benchmarks of docs/BENCHMARKS.md, side by side with their baselines, in one run:
-#   1. cambista bench ledger on embedded SQLite (target: >= 50,000 durable transfers/s at C=64)
+#   1. cambista bench ledger on embedded SQLite (target: >= 50,000 durable transfers/s at C=64),
+#      with time-ordered ids (ledger/ids.hpp), then with random ids
 #   2. cambista bench ledger on PostgreSQL, and the naive one-transaction-per-transfer pgbench
 #      script at the same concurrency (target: >= 3x the baseline)
 # Needs CAMBISTA_TEST_PG_URL (./dev bench starts a private server and sets it).
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 : "${CAMBISTA_TEST_PG_URL:?set CAMBISTA_TEST_PG_URL (./dev bench does)}"
 CONCURRENCY=${CONCURRENCY:-64}
 SQLITE_TRANSFERS=${SQLITE_TRANSFERS:-1000000}
+SQLITE_RANDOM_TRANSFERS=${SQLITE_RANDOM_TRANSFERS:-200000}
 PG_TRANSFERS=${PG_TRANSFERS:-300000}
 PGBENCH_SECONDS=${PGBENCH_SECONDS:-30}
 work=$(mktemp -d /tmp/cambista-bench.XXXXXX)
@@ -19,6 +21,10 @@ echo "== 1. SQLite: cambista bench ledger --transfers $SQLITE_TRANSFERS --concur
 build/cambista bench ledger --db "sqlite:$work/bench.db" --transfers "$SQLITE_TRANSFERS" \
   --concurrency "$CONCURRENCY" | tail -n 1 | tee "$work/sqlite.json"
 build/cambista ledger verify --db "sqlite:$work/bench.db" >/dev/null && echo "ledger verify: ok"
+
+echo "== 1b. SQLite, random 128-bit ids (worst case for the unique index): --transfers $SQLITE_RANDOM_TRANSFERS --random-ids"
+build/cambista bench ledger --db "sqlite:$work/random.db" --transfers "$SQLITE_RANDOM_TRANSFERS" \
+  --concurrency "$CONCURRENCY" --random-ids | tail -n 1
 
 base=${CAMBISTA_TEST_PG_URL%/*}
 psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS cambista_bench" \

@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "ledger/auditor.hpp"
+#include "ledger/ids.hpp"
 #include "ledger/ledger.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -67,7 +68,8 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
   for (uint64_t i = 0; i < options.transfers; ++i) {
     if (i % per == 0) submissions.emplace_back();
     ledger::Transfer t;
-    t.id = run_prefix | (u128{1} << 63) | (i + 1);
+    t.id = options.random_ids ? (static_cast<u128>(random()) << 64 | random()) | 1
+                              : ledger::TimeOrderedId(clock);
     const uint64_t debit = pick_account(random);
     uint64_t credit = pick_account(random);
     if (credit == debit) credit = debit % options.accounts + 1;

@@ -12,6 +12,7 @@ struct LedgerBenchOptions {
   int concurrency = 64;        // submissions in flight at once, like concurrent API connections
   uint64_t accounts = 10'000;
   int transfers_per_submission = 1;
+  bool random_ids = false;     // random 128-bit transfer ids instead of time-ordered ones
   uint64_t seed = 0;           // 0: random
 };
 

@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   bench_ledger->add_option("--per-submission", bench_options.transfers_per_submission,
                            "Transfers in each submission")
       ->capture_default_str();
+  bench_ledger->add_flag("--random-ids", bench_options.random_ids,
+                         "Random 128-bit transfer ids (default: time-ordered, see ledger/ids.hpp)");
   bench_ledger->add_option("--seed", bench_options.seed, "Random seed (0: random)");
 
   CLI11_PARSE(app, argc, argv);

@@ -144,6 +144,11 @@ void Ledger::SyncerLoop() {
       std::fprintf(stderr, "cambista: ledger: cannot make commits durable: %s\n", error.what());
       std::abort();
     }
+    {
+      std::lock_guard lock(mutex_);
+      batches_durable_ += ready.size();
+    }
+    durable_wake_.notify_all();
     for (Committed& committed : ready) Deliver(committed);
   }
 }
@@ -436,6 +441,7 @@ void Ledger::CommitBatch(Committer& committer, std::vector<Request>& batch) {
     {
       std::lock_guard lock(mutex_);
       syncing_.push_back(std::move(committed));
+      ++batches_committed_;
     }
     sync_wake_.notify_one();
   } else {
@@ -488,18 +494,28 @@ void Ledger::IndexHistory(Committer& committer) {
   }
 }
 
+void Ledger::WaitUntilDurable() {
+  if (!durability_) return;
+  std::unique_lock lock(mutex_);
+  const uint64_t target = batches_committed_;
+  durable_wake_.wait(lock, [&] { return batches_durable_ >= target; });
+}
+
 std::optional<Account> Ledger::LookupAccount(u128 id) {
+  WaitUntilDurable();
   std::lock_guard lock(read_mutex_);
   return LedgerStore::FindAccount(*read_connection_, id);
 }
 
 std::optional<Transfer> Ledger::LookupTransfer(u128 id) {
+  WaitUntilDurable();
   std::lock_guard lock(read_mutex_);
   return LedgerStore::FindTransfer(*read_connection_, id);
 }
 
 std::vector<Transfer> Ledger::AccountTransfers(u128 account_id, int limit,
                                                int64_t after_timestamp, u128 after_id) {
+  WaitUntilDurable();
   std::lock_guard lock(read_mutex_);
   return LedgerStore::AccountTransfers(*read_connection_, account_id, after_timestamp, after_id,
                                        limit);

@@ -1,12 +1,19 @@
 // The ledger service: accounts, transfers and their history, with group commit.
 //
-// Submitters hand in lists of transfers from any thread; one committer thread gathers everything
+// Submitters hand in lists of transfers from any thread; a committer thread gathers everything
 // submitted while the previous batch was being written into the next batch, applies it in arrival
 // order in one database transaction, commits, and only then tells each submitter its own results.
 // Many concurrent submitters therefore share one durable commit (one fsync), which is how the ledger
-// goes past the disk's few thousand commits per second. On PostgreSQL several processes may run a
-// Ledger on the same database at once: rows are locked in a fixed order, and a batch that loses a
-// race (unique violation, serialization failure) is run again from the start.
+// goes past the disk's few thousand commits per second.
+//
+// SQLite: one committer (SQLite has one writer). It commits without waiting for the disk and hands
+// the batch to a syncer thread, which makes everything committed so far durable with one fdatasync
+// of the WAL and only then answers the submitters, while the committer already applies the next
+// batch. Reads through this class wait for that sync too, so this process never shows what it has
+// not made durable (another process reading the file directly may, for the length of one fsync).
+// PostgreSQL: several committers on their own connections, and several processes may run a Ledger
+// on the same database at once: rows are locked in a fixed order (no deadlocks), and a batch that
+// loses a race (unique violation, serialization failure) is run again from the start.
 #pragma once
 
 #include <atomic>
@@ -118,6 +125,7 @@ class Ledger {
   void CheckpointerLoop();
   void CommitBatch(Committer& committer, std::vector<Request>& batch);
   static void Deliver(Committed& committed);
+  void WaitUntilDurable();
   void LoadAccounts(store::Connection& connection, std::span<const u128> ids,
                     BatchApplier& applier);
   std::vector<std::vector<CreateTransferResult>> ApplyBatch(Committer& committer,
@@ -151,6 +159,11 @@ class Ledger {
   // answers the submitters, while the committer already applies the next batch.
   std::unique_ptr<store::DeferredDurability> durability_;
   std::deque<Committed> syncing_;
+  // Batches handed to the syncer, and made durable; reads wait until the second reaches the first,
+  // so nothing this process reads is less durable than what it acknowledges (mutex_ guards both).
+  uint64_t batches_committed_ = 0;
+  uint64_t batches_durable_ = 0;
+  std::condition_variable durable_wake_;
   std::condition_variable sync_wake_;
   std::condition_variable checkpoint_wake_;
   bool syncer_stopping_ = false;
