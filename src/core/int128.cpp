@@ -1,25 +1,34 @@
 #include "core/int128.hpp"
 
-#include <algorithm>
-
 namespace cambista {
 
-std::string ToDecimal(u128 value) {
-  char buffer[40];
-  int length = 0;
+size_t FormatDecimal(u128 value, char* out) {
+  char digits[kDecimalCharsMax];
+  size_t count = 0;
   do {
-    buffer[length++] = static_cast<char>('0' + static_cast<int>(value % 10));
+    digits[count++] = static_cast<char>('0' + static_cast<int>(value % 10));
     value /= 10;
   } while (value != 0);
-  std::string text(buffer, static_cast<size_t>(length));
-  std::reverse(text.begin(), text.end());
-  return text;
+  size_t length = 0;
+  while (count > 0) out[length++] = digits[--count];
+  return length;
+}
+
+size_t FormatDecimal(i128 value, char* out) {
+  if (value >= 0) return FormatDecimal(static_cast<u128>(value), out);
+  out[0] = '-';
+  // Negate in unsigned arithmetic so kI128Min does not overflow.
+  return 1 + FormatDecimal(static_cast<u128>(0) - static_cast<u128>(value), out + 1);
+}
+
+std::string ToDecimal(u128 value) {
+  char text[kDecimalCharsMax];
+  return std::string(text, FormatDecimal(value, text));
 }
 
 std::string ToDecimal(i128 value) {
-  if (value >= 0) return ToDecimal(static_cast<u128>(value));
-  // Negate in unsigned arithmetic so kI128Min does not overflow.
-  return "-" + ToDecimal(static_cast<u128>(0) - static_cast<u128>(value));
+  char text[kDecimalCharsMax];
+  return std::string(text, FormatDecimal(value, text));
 }
 
 std::optional<u128> ParseU128Decimal(std::string_view text) {

@@ -22,6 +22,11 @@ inline constexpr i128 kI128Min = -kI128Max - 1;
 // Decimal text, e.g. "340282366920938463463374607431768211455".
 std::string ToDecimal(u128 value);
 std::string ToDecimal(i128 value);
+// The same without allocating: writes into `out` (at least kDecimalCharsMax bytes), returns the
+// length.
+inline constexpr size_t kDecimalCharsMax = 40;
+size_t FormatDecimal(i128 value, char* out);
+size_t FormatDecimal(u128 value, char* out);
 
 // Exact parse of an unsigned decimal integer: digits only, no sign, no spaces, no overflow.
 std::optional<u128> ParseU128Decimal(std::string_view text);

@@ -48,21 +48,6 @@ Error::Kind KindOfSqlState(std::string_view state) {
   return Error::Kind::kOther;
 }
 
-size_t FormatDecimal(i128 value, char* out) {
-  char digits[40];
-  size_t count = 0;
-  u128 magnitude =
-      value < 0 ? static_cast<u128>(0) - static_cast<u128>(value) : static_cast<u128>(value);
-  do {
-    digits[count++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  size_t length = 0;
-  if (value < 0) out[length++] = '-';
-  while (count > 0) out[length++] = digits[--count];
-  return length;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

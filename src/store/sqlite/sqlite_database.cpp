@@ -68,22 +68,6 @@ std::string Shorten(std::string_view sql) {
   Throw(code, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code), sql);
 }
 
-// Decimal text of an i128 into out (at least 40 bytes); returns the length.
-size_t FormatDecimal(i128 value, char* out) {
-  char digits[40];
-  size_t count = 0;
-  u128 magnitude =
-      value < 0 ? static_cast<u128>(0) - static_cast<u128>(value) : static_cast<u128>(value);
-  do {
-    digits[count++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  size_t length = 0;
-  if (value < 0) out[length++] = '-';
-  while (count > 0) out[length++] = digits[--count];
-  return length;
-}
-
 bool IsIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '$' || static_cast<unsigned char>(c) >= 0x80;
