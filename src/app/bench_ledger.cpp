@@ -38,7 +38,39 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
   // Ids carry a per-run prefix so runs can be repeated on the same database.
   const u128 run_prefix = static_cast<u128>(random() | 1) << 64;
 
-  ledger::Ledger ledger(*database, clock);
+  // Everything the submitters' callbacks touch is declared before the Ledger, so it outlives the
+  // Ledger's threads (its destructor joins them) even if a callback is still finishing.
+  std::vector<std::vector<ledger::Transfer>> submissions;
+  ledger::Ledger* engine = nullptr;
+  std::mutex mutex;
+  std::condition_variable finished;
+  size_t next_submission = 0;
+  size_t completed = 0;
+  uint64_t failed = 0;
+  std::string error;
+  // Each submitter keeps one submission in flight: when it learns its result, it sends the next.
+  std::function<void()> submit_next = [&] {
+    size_t index;
+    {
+      std::lock_guard lock(mutex);
+      if (next_submission >= submissions.size()) return;
+      index = next_submission++;
+    }
+    engine->SubmitAsync(std::move(submissions[index]), [&](ledger::SubmitResult result) {
+      {
+        std::lock_guard lock(mutex);
+        ++completed;
+        if (!result.ok() && error.empty()) error = result.error;
+        for (auto code : result.results) {
+          if (code != ledger::CreateTransferResult::kOk) ++failed;
+        }
+      }
+      finished.notify_one();
+      submit_next();
+    });
+  };
+  ledger::Ledger ledger_service(*database, clock);
+  engine = &ledger_service;
   std::fprintf(stderr, "bench ledger: creating %llu accounts\n",
                static_cast<unsigned long long>(options.accounts));
   for (uint64_t start = 0; start < options.accounts; start += kAccountCreateChunk) {
@@ -50,7 +82,7 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
       account.code = 1;
       chunk.push_back(account);
     }
-    for (auto result : ledger.CreateAccounts(chunk)) {
+    for (auto result : engine->CreateAccounts(chunk)) {
       if (result != ledger::CreateAccountResult::kOk) {
         std::fprintf(stderr, "bench ledger: account creation failed: %s\n",
                      std::string(ledger::Name(result)).c_str());
@@ -61,7 +93,6 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
 
   // All transfers are generated up front so the timed part is only submission and commit.
   const auto per = static_cast<uint64_t>(options.transfers_per_submission);
-  std::vector<std::vector<ledger::Transfer>> submissions;
   submissions.reserve((options.transfers + per - 1) / per);
   std::uniform_int_distribution<uint64_t> pick_account(1, options.accounts);
   std::uniform_int_distribution<uint64_t> pick_amount(1, 1'000'000);
@@ -83,33 +114,6 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
 
   std::fprintf(stderr, "bench ledger: submitting %llu transfers from %d concurrent submitters\n",
                static_cast<unsigned long long>(options.transfers), options.concurrency);
-  std::mutex mutex;
-  std::condition_variable finished;
-  size_t next_submission = 0;
-  size_t completed = 0;
-  uint64_t failed = 0;
-  std::string error;
-  // Each submitter keeps one submission in flight: when it learns its result, it sends the next.
-  std::function<void()> submit_next = [&] {
-    size_t index;
-    {
-      std::lock_guard lock(mutex);
-      if (next_submission >= submissions.size()) return;
-      index = next_submission++;
-    }
-    ledger.SubmitAsync(std::move(submissions[index]), [&](ledger::SubmitResult result) {
-      {
-        std::lock_guard lock(mutex);
-        ++completed;
-        if (!result.ok() && error.empty()) error = result.error;
-        for (auto code : result.results) {
-          if (code != ledger::CreateTransferResult::kOk) ++failed;
-        }
-      }
-      finished.notify_one();
-      submit_next();
-    });
-  };
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < options.concurrency; ++i) submit_next();
   {
@@ -124,7 +128,7 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
     return 1;
   }
 
-  const auto& stats = ledger.stats();
+  const auto& stats = engine->stats();
   std::fprintf(stderr, "bench ledger: %llu batches, %.1f transfers per batch, %llu retried\n",
                static_cast<unsigned long long>(stats.batches.load()),
                static_cast<double>(stats.transfers_submitted.load()) /

@@ -229,20 +229,21 @@ void Ledger::SubmitAsync(std::vector<Transfer> transfers, Callback done) {
 }
 
 SubmitResult Ledger::Submit(std::vector<Transfer> transfers) {
-  std::promise<SubmitResult> promise;
-  auto future = promise.get_future();
+  // Shared, so the promise outlives a callback that is still returning after the waiter woke.
+  auto promise = std::make_shared<std::promise<SubmitResult>>();
+  auto future = promise->get_future();
   SubmitAsync(std::move(transfers),
-              [&promise](SubmitResult result) { promise.set_value(std::move(result)); });
+              [promise](SubmitResult result) { promise->set_value(std::move(result)); });
   return future.get();
 }
 
 uint64_t Ledger::ExpirePending() {
-  std::promise<SubmitResult> promise;
-  auto future = promise.get_future();
+  auto promise = std::make_shared<std::promise<SubmitResult>>();
+  auto future = promise->get_future();
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Request{{}, [&promise](SubmitResult r) { promise.set_value(std::move(r)); },
-                             true});
+    queue_.push_back(
+        Request{{}, [promise](SubmitResult r) { promise->set_value(std::move(r)); }, true});
   }
   wake_.notify_one();
   SubmitResult result = future.get();
@@ -312,14 +313,15 @@ void Ledger::CommitterLoop(Committer& committer) {
   }
 }
 
-int64_t Ledger::NextTimestamp(Committer& committer) {
+int64_t Ledger::ReserveTimestamps(store::Connection& connection, size_t count) {
+  std::lock_guard lock(timestamp_mutex_);
   // On SQLite another process may have written since our last batch (we hold the write lock now).
-  store::Connection& connection = *committer.connection;
-  if (connection.backend() == store::Backend::kSqlite || committer.last_timestamp == 0) {
-    committer.last_timestamp =
-        std::max(committer.last_timestamp, LedgerStore::LastTimestamp(connection));
+  if (connection.backend() == store::Backend::kSqlite || last_timestamp_ == 0) {
+    last_timestamp_ = std::max(last_timestamp_, LedgerStore::LastTimestamp(connection));
   }
-  return std::max(clock_.NowNs(), committer.last_timestamp + 1);
+  const int64_t first = std::max(clock_.NowNs(), last_timestamp_ + 1);
+  last_timestamp_ = first + static_cast<int64_t>(count);
+  return first;
 }
 
 std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& committer,
@@ -327,7 +329,10 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
   store::Connection& connection = *committer.connection;
   store::Transaction transaction(connection, TransactionMode::kWrite);
   const int64_t now_ns = clock_.NowNs();
-  BatchApplier applier(NextTimestamp(committer));
+  size_t event_count = 0;  // each event takes at most one timestamp (created, or failed)
+  for (const Request& request : batch) event_count += request.transfers.size();
+  const int64_t first_timestamp = ReserveTimestamps(connection, event_count);
+  BatchApplier applier(first_timestamp);
 
   std::vector<u128> ids;
   std::vector<u128> lookup_ids;
@@ -374,7 +379,7 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
   CheckBatchBalances(applier, before);
   LedgerStore::Write(connection, applier);
   transaction.Commit();
-  committer.last_timestamp = applier.next_timestamp() - 1;
+  CAMBISTA_CHECK(applier.next_timestamp() <= first_timestamp + static_cast<int64_t>(event_count));
   if (account_cache_version_) {
     for (u128 id : applier.dirty_accounts) account_cache_[id] = applier.accounts.at(id);
   }
@@ -457,7 +462,7 @@ uint64_t Ledger::ExpireDue(Committer& committer) {
     store::Transaction transaction(connection, TransactionMode::kWrite);
     std::vector<u128> due = LedgerStore::DuePendingIds(connection, now_ns, options_.expiry_batch_max);
     if (due.empty()) return expired_total;
-    BatchApplier applier(NextTimestamp(committer));
+    BatchApplier applier(ReserveTimestamps(connection, due.size()));
     LedgerStore::LockPending(connection, due, applier);
     LedgerStore::LoadTransfers(connection, due, applier);
     std::vector<u128> account_ids;
@@ -477,7 +482,6 @@ uint64_t Ledger::ExpireDue(Committer& committer) {
     if (account_cache_version_) {
       for (u128 id : applier.dirty_accounts) account_cache_[id] = applier.accounts.at(id);
     }
-    committer.last_timestamp = std::max(committer.last_timestamp, applier.next_timestamp() - 1);
     stats_.pending_expired.fetch_add(expired, std::memory_order_relaxed);
     expired_total += expired;
     if (due.size() < static_cast<size_t>(options_.expiry_batch_max)) return expired_total;

@@ -115,7 +115,6 @@ class Ledger {
   // One committer thread with its connection (the only one it writes through).
   struct Committer {
     std::unique_ptr<store::Connection> connection;
-    int64_t last_timestamp = 0;
     bool runs_maintenance = false;  // expiry and history indexing on a timer: the first committer
     std::thread thread;
   };
@@ -132,7 +131,9 @@ class Ledger {
                                                            std::vector<Request>& batch);
   uint64_t ExpireDue(Committer& committer);
   void IndexHistory(Committer& committer);
-  int64_t NextTimestamp(Committer& committer);
+  // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow in
+  // the order batches start, across this process's committers (on SQLite also across processes).
+  int64_t ReserveTimestamps(store::Connection& connection, size_t count);
 
   store::Database& database_;
   const Clock& clock_;
@@ -146,6 +147,8 @@ class Ledger {
   std::condition_variable wake_;
   std::deque<Request> queue_;
   bool stopping_ = false;
+  std::mutex timestamp_mutex_;
+  int64_t last_timestamp_ = 0;  // the last timestamp reserved; guarded by timestamp_mutex_
   int64_t next_expiry_ns_ = 0;                                // maintenance committer only
   std::chrono::steady_clock::time_point next_history_index_;  // maintenance committer only
   // SQLite: the committer is the only writer of account balances between two changes of the

@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
   });
   queue.Start();
 
+  // What the ledger's callbacks touch is declared before it, so it outlives the ledger's threads.
+  constexpr int kInFlightMax = 32;
+  std::mutex mutex;
+  std::condition_variable slot_free;
+  int in_flight = 0;
+  std::atomic<bool> failed{false};
   ledger::Ledger ledger(*database, clock);
   std::vector<ledger::Account> accounts;
   for (uint64_t id = 1; id <= ledger::crash::kAccounts; ++id) {
@@ -81,11 +87,6 @@ int main(int argc, char** argv) {
   }
   ledger.CreateAccounts(accounts);  // ok or exists
 
-  constexpr int kInFlightMax = 32;
-  std::mutex mutex;
-  std::condition_variable slot_free;
-  int in_flight = 0;
-  std::atomic<bool> failed{false};
   auto job_connection = database->Connect();
   for (uint64_t i = first; i < last; ++i) {
     {
