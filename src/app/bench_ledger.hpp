@@ -1,4 +1,5 @@
-// `cambista bench ledger`: the ledger benchmark, through the same group-commit path the server uses.
+// `cambista bench ledger`: the ledger benchmark, through the same group-commit path the server
+// uses.
 #pragma once
 
 #include <cstdint>
@@ -9,11 +10,11 @@ namespace cambista::app {
 struct LedgerBenchOptions {
   std::string database_url;
   uint64_t transfers = 100'000;
-  int concurrency = 64;        // submissions in flight at once, like concurrent API connections
+  int concurrency = 64;  // submissions in flight at once, like concurrent API connections
   uint64_t accounts = 10'000;
   int transfers_per_submission = 1;
-  bool random_ids = false;     // random 128-bit transfer ids instead of time-ordered ones
-  uint64_t seed = 0;           // 0: random
+  bool random_ids = false;  // random 128-bit transfer ids instead of time-ordered ones
+  uint64_t seed = 0;        // 0: random
 };
 
 // Runs the benchmark, prints progress to stderr and the JSON result as the last line of stdout.

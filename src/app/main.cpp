@@ -38,7 +38,8 @@ int RunLedgerVerify(const std::string& url) {
   const auto report = cambista::ledger::AuditLedger(*connection);
   std::printf("%s\n", report.ToJson().c_str());
   if (!report.consistent()) {
-    for (const auto& line : report.discrepancies) std::fprintf(stderr, "discrepancy: %s\n", line.c_str());
+    for (const auto& line : report.discrepancies)
+      std::fprintf(stderr, "discrepancy: %s\n", line.c_str());
     return 1;
   }
   return 0;
@@ -70,13 +71,15 @@ int main(int argc, char** argv) {
   bench_ledger->add_option("--db", bench_options.database_url, "Database URL")->required();
   bench_ledger->add_option("--transfers", bench_options.transfers, "Transfers to submit")
       ->capture_default_str();
-  bench_ledger->add_option("--concurrency", bench_options.concurrency,
-                           "Concurrent submitters (each keeps one submission in flight)")
+  bench_ledger
+      ->add_option("--concurrency", bench_options.concurrency,
+                   "Concurrent submitters (each keeps one submission in flight)")
       ->capture_default_str();
   bench_ledger->add_option("--accounts", bench_options.accounts, "Accounts to create")
       ->capture_default_str();
-  bench_ledger->add_option("--per-submission", bench_options.transfers_per_submission,
-                           "Transfers in each submission")
+  bench_ledger
+      ->add_option("--per-submission", bench_options.transfers_per_submission,
+                   "Transfers in each submission")
       ->capture_default_str();
   bench_ledger->add_flag("--random-ids", bench_options.random_ids,
                          "Random 128-bit transfer ids (default: time-ordered, see ledger/ids.hpp)");

@@ -1,5 +1,5 @@
-// Time source. Everything that depends on "now" (pending-transfer expiry, job backoff, leases, quote
-// TTLs) asks a Clock, so tests move time forward without sleeping.
+// Time source. Everything that depends on "now" (pending-transfer expiry, job backoff, leases,
+// quote TTLs) asks a Clock, so tests move time forward without sleeping.
 #pragma once
 
 #include <atomic>

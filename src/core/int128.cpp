@@ -70,10 +70,14 @@ std::optional<u128> ParseHex128(std::string_view text) {
   for (char c : text) {
     if (c == '-') continue;
     int nibble;
-    if (c >= '0' && c <= '9') nibble = c - '0';
-    else if (c >= 'a' && c <= 'f') nibble = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') nibble = c - 'A' + 10;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      nibble = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      nibble = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      nibble = c - 'A' + 10;
+    else
+      return std::nullopt;
     if (++digits > 32) return std::nullopt;
     value = (value << 4) | static_cast<u128>(nibble);
   }

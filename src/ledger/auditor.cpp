@@ -46,8 +46,8 @@ std::string AuditReport::ToJson() const {
     if (i > 0) out += ",";
     out += "{\"asset\":" + JsonString(a.asset) + ",\"debits_posted\":\"" +
            ToDecimal(a.debits_posted) + "\",\"credits_posted\":\"" + ToDecimal(a.credits_posted) +
-           "\",\"debits_pending\":\"" + ToDecimal(a.debits_pending) +
-           "\",\"credits_pending\":\"" + ToDecimal(a.credits_pending) + "\"}";
+           "\",\"debits_pending\":\"" + ToDecimal(a.debits_pending) + "\",\"credits_pending\":\"" +
+           ToDecimal(a.credits_pending) + "\"}";
   }
   out += "],\"discrepancies\":[";
   for (size_t i = 0; i < discrepancies.size(); ++i) {
@@ -102,7 +102,8 @@ AuditReport AuditLedger(store::Connection& connection) {
           return;
         }
         if (debit->second.stored.asset != t.asset || credit->second.stored.asset != t.asset) {
-          discrepancy("transfer " + id + " moves " + t.asset + " between accounts of another asset");
+          discrepancy("transfer " + id + " moves " + t.asset +
+                      " between accounts of another asset");
         }
         if (t.amount == 0) discrepancy("transfer " + id + " has a zero amount");
         if ((t.flags & TransferFlags::kPending) != 0) {

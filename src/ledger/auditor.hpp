@@ -21,8 +21,8 @@ struct AuditReport {
   uint64_t accounts = 0;
   uint64_t transfers = 0;
   uint64_t pending_open = 0;
-  std::vector<AssetTotals> assets;          // sorted by asset code
-  std::vector<std::string> discrepancies;   // empty when consistent
+  std::vector<AssetTotals> assets;         // sorted by asset code
+  std::vector<std::string> discrepancies;  // empty when consistent
 
   bool consistent() const { return discrepancies.empty(); }
   // One JSON object (amounts as decimal strings of minor units).

@@ -11,7 +11,9 @@ using R = CreateTransferResult;
 constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr uint32_t kCodeMax = 0xFFFF;
 
-bool AddOverflows(u128 a, u128 b) { return a > kU128Max - b; }
+bool AddOverflows(u128 a, u128 b) {
+  return a > kU128Max - b;
+}
 
 }  // namespace
 
@@ -37,8 +39,8 @@ std::vector<CreateTransferResult> BatchApplier::Apply(std::span<const Transfer> 
     } else if (in_chain && chain_broken) {
       result = R::kLinkedEventFailed;
     } else {
-      result = (transfer.flags & (TransferFlags::kPostPendingTransfer |
-                                  TransferFlags::kVoidPendingTransfer)) != 0
+      result = (transfer.flags &
+                (TransferFlags::kPostPendingTransfer | TransferFlags::kVoidPendingTransfer)) != 0
                    ? PostOrVoid(transfer, now_ns)
                    : Create(transfer, now_ns);
     }
@@ -107,9 +109,8 @@ CreateTransferResult BatchApplier::Create(const Transfer& t, int64_t now_ns) {
     return R::kOverflowsCredits;
   }
   const int64_t timestamp = next_timestamp_;
-  if (t.timeout_s != 0 &&
-      static_cast<int64_t>(t.timeout_s) > (std::numeric_limits<int64_t>::max() - timestamp) /
-                                              kNsPerSecond) {
+  if (t.timeout_s != 0 && static_cast<int64_t>(t.timeout_s) >
+                              (std::numeric_limits<int64_t>::max() - timestamp) / kNsPerSecond) {
     return R::kOverflowsTimeout;
   }
   if ((dr.flags & AccountFlags::kDebitsMustNotExceedCredits) != 0 &&
@@ -181,10 +182,14 @@ CreateTransferResult BatchApplier::PostOrVoid(const Transfer& t, int64_t now_ns)
   CAMBISTA_CHECK(state_it != pending.end());  // every pending transfer has a state row
   const PendingInfo& state = state_it->second;
   switch (state.state) {
-    case PendingState::kPosted: return R::kPendingTransferAlreadyPosted;
-    case PendingState::kVoided: return R::kPendingTransferAlreadyVoided;
-    case PendingState::kExpired: return R::kPendingTransferExpired;
-    case PendingState::kPending: break;
+    case PendingState::kPosted:
+      return R::kPendingTransferAlreadyPosted;
+    case PendingState::kVoided:
+      return R::kPendingTransferAlreadyVoided;
+    case PendingState::kExpired:
+      return R::kPendingTransferExpired;
+    case PendingState::kPending:
+      break;
   }
   if (state.expires_at != 0 && state.expires_at <= now_ns) return R::kPendingTransferExpired;
 

@@ -3,8 +3,8 @@
 // The group committer loads (and on PostgreSQL locks) everything a batch touches — accounts,
 // transfers with the batch's ids and pending ids, recorded failures, pending states — into a
 // BatchApplier, applies every submission in arrival order, and writes back what changed, all in one
-// database transaction. Keeping the rules here, apart from SQL, makes them testable on their own and
-// identical on both backends.
+// database transaction. Keeping the rules here, apart from SQL, makes them testable on their own
+// and identical on both backends.
 #pragma once
 
 #include <cstdint>

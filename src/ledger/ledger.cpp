@@ -33,8 +33,8 @@ Snapshot TakeSnapshot(const BatchApplier& applier) {
   Snapshot snapshot;
   snapshot.reserve(applier.accounts.size());
   for (const auto& [id, a] : applier.accounts) {
-    snapshot.emplace(id, BalancesBefore{a.debits_pending, a.debits_posted, a.credits_pending,
-                                        a.credits_posted});
+    snapshot.emplace(
+        id, BalancesBefore{a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted});
   }
   return snapshot;
 }
@@ -63,8 +63,7 @@ bool IsRetryable(const store::Error& error, store::Backend backend) {
   // On PostgreSQL a unique violation means another process created the same id first: rerun the
   // batch and it will see "exists".
   return error.kind() == store::Error::Kind::kRetryable ||
-         (backend == store::Backend::kPostgres &&
-          error.kind() == store::Error::Kind::kConstraint);
+         (backend == store::Backend::kPostgres && error.kind() == store::Error::Kind::kConstraint);
 }
 
 }  // namespace
@@ -180,25 +179,35 @@ std::vector<CreateAccountResult> Ledger::CreateAccounts(std::span<const Account>
       for (size_t i = 0; i < accounts.size(); ++i) {
         const Account& a = accounts[i];
         R& result = results[i];
-        if ((a.flags & ~AccountFlags::kKnown) != 0) result = R::kReservedFlag;
-        else if (a.id == 0) result = R::kIdMustNotBeZero;
-        else if (a.id == kU128Max) result = R::kIdMustNotBeIntMax;
+        if ((a.flags & ~AccountFlags::kKnown) != 0)
+          result = R::kReservedFlag;
+        else if (a.id == 0)
+          result = R::kIdMustNotBeZero;
+        else if (a.id == kU128Max)
+          result = R::kIdMustNotBeIntMax;
         else if ((a.flags & AccountFlags::kKnown) == AccountFlags::kKnown)
           result = R::kFlagsAreMutuallyExclusive;
-        else if (!IsValidAssetCode(a.asset)) result = R::kAssetInvalid;
-        else if (a.code == 0) result = R::kCodeMustNotBeZero;
-        else if (a.code > 0xFFFF) result = R::kCodeOutOfRange;
+        else if (!IsValidAssetCode(a.asset))
+          result = R::kAssetInvalid;
+        else if (a.code == 0)
+          result = R::kCodeMustNotBeZero;
+        else if (a.code > 0xFFFF)
+          result = R::kCodeOutOfRange;
         else if (auto existing = LedgerStore::FindAccount(connection, a.id)) {
-          if (existing->flags != a.flags) result = R::kExistsWithDifferentFlags;
+          if (existing->flags != a.flags)
+            result = R::kExistsWithDifferentFlags;
           else if (existing->user_data_128 != a.user_data_128)
             result = R::kExistsWithDifferentUserData128;
           else if (existing->user_data_64 != a.user_data_64)
             result = R::kExistsWithDifferentUserData64;
           else if (existing->user_data_32 != a.user_data_32)
             result = R::kExistsWithDifferentUserData32;
-          else if (existing->asset != a.asset) result = R::kExistsWithDifferentAsset;
-          else if (existing->code != a.code) result = R::kExistsWithDifferentCode;
-          else result = R::kExists;
+          else if (existing->asset != a.asset)
+            result = R::kExistsWithDifferentAsset;
+          else if (existing->code != a.code)
+            result = R::kExistsWithDifferentCode;
+          else
+            result = R::kExists;
         } else {
           Account stored = a;
           stored.debits_pending = stored.debits_posted = 0;
@@ -270,9 +279,8 @@ void Ledger::CommitterLoop(Committer& committer) {
           queue_.pop_front();
           break;
         }
-        if (!batch.empty() &&
-            transfer_count + next.transfers.size() >
-                static_cast<size_t>(options_.batch_transfers_max)) {
+        if (!batch.empty() && transfer_count + next.transfers.size() >
+                                  static_cast<size_t>(options_.batch_transfers_max)) {
           break;
         }
         transfer_count += next.transfers.size();
@@ -460,7 +468,8 @@ uint64_t Ledger::ExpireDue(Committer& committer) {
   for (;;) {
     const int64_t now_ns = clock_.NowNs();
     store::Transaction transaction(connection, TransactionMode::kWrite);
-    std::vector<u128> due = LedgerStore::DuePendingIds(connection, now_ns, options_.expiry_batch_max);
+    std::vector<u128> due =
+        LedgerStore::DuePendingIds(connection, now_ns, options_.expiry_batch_max);
     if (due.empty()) return expired_total;
     BatchApplier applier(ReserveTimestamps(connection, due.size()));
     LedgerStore::LockPending(connection, due, applier);
@@ -517,8 +526,8 @@ std::optional<Transfer> Ledger::LookupTransfer(u128 id) {
   return LedgerStore::FindTransfer(*read_connection_, id);
 }
 
-std::vector<Transfer> Ledger::AccountTransfers(u128 account_id, int limit,
-                                               int64_t after_timestamp, u128 after_id) {
+std::vector<Transfer> Ledger::AccountTransfers(u128 account_id, int limit, int64_t after_timestamp,
+                                               u128 after_id) {
   WaitUntilDurable();
   std::lock_guard lock(read_mutex_);
   return LedgerStore::AccountTransfers(*read_connection_, account_id, after_timestamp, after_id,

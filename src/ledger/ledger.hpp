@@ -3,8 +3,8 @@
 // Submitters hand in lists of transfers from any thread; a committer thread gathers everything
 // submitted while the previous batch was being written into the next batch, applies it in arrival
 // order in one database transaction, commits, and only then tells each submitter its own results.
-// Many concurrent submitters therefore share one durable commit (one fsync), which is how the ledger
-// goes past the disk's few thousand commits per second.
+// Many concurrent submitters therefore share one durable commit (one fsync), which is how the
+// ledger goes past the disk's few thousand commits per second.
 //
 // SQLite: one committer (SQLite has one writer). It commits without waiting for the disk and hands
 // the batch to a syncer thread, which makes everything committed so far durable with one fdatasync
@@ -39,15 +39,15 @@
 namespace cambista::ledger {
 
 struct LedgerOptions {
-  int batch_transfers_max = 8190;   // transfers per database transaction
-  int expiry_interval_ms = 1000;    // how often the committer voids expired pending transfers
-  int expiry_batch_max = 1000;      // pending transfers expired per transaction
+  int batch_transfers_max = 8190;  // transfers per database transaction
+  int expiry_interval_ms = 1000;   // how often the committer voids expired pending transfers
+  int expiry_batch_max = 1000;     // pending transfers expired per transaction
   int conflict_retry_count_max = 16;
   // Threads committing batches at once, each on its own connection. 0: one on SQLite (a single
   // writer anyway), two on PostgreSQL (one batch commits while the next is applied). With more than
   // one, submissions in flight at the same time may be applied in any order.
   int committer_count = 0;
-  int checkpoint_interval_ms = 200;     // SQLite: how often the WAL is copied into the database
+  int checkpoint_interval_ms = 200;      // SQLite: how often the WAL is copied into the database
   int history_index_interval_ms = 1000;  // SQLite: how often account history is indexed in bulk
   size_t account_cache_max = 1'000'000;  // SQLite: accounts kept in memory by the committer
 };
@@ -128,11 +128,11 @@ class Ledger {
   void LoadAccounts(store::Connection& connection, std::span<const u128> ids,
                     BatchApplier& applier);
   std::vector<std::vector<CreateTransferResult>> ApplyBatch(Committer& committer,
-                                                           std::vector<Request>& batch);
+                                                            std::vector<Request>& batch);
   uint64_t ExpireDue(Committer& committer);
   void IndexHistory(Committer& committer);
-  // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow in
-  // the order batches start, across this process's committers (on SQLite also across processes).
+  // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow
+  // in the order batches start, across this process's committers (on SQLite also across processes).
   int64_t ReserveTimestamps(store::Connection& connection, size_t count);
 
   store::Database& database_;
@@ -149,7 +149,7 @@ class Ledger {
   bool stopping_ = false;
   std::mutex timestamp_mutex_;
   int64_t last_timestamp_ = 0;  // the last timestamp reserved; guarded by timestamp_mutex_
-  int64_t next_expiry_ns_ = 0;                                // maintenance committer only
+  int64_t next_expiry_ns_ = 0;  // maintenance committer only
   std::chrono::steady_clock::time_point next_history_index_;  // maintenance committer only
   // SQLite: the committer is the only writer of account balances between two changes of the
   // database's data_version, so it keeps the accounts it has read; any other writer's commit

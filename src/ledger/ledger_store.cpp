@@ -46,14 +46,17 @@ class ArrayText {
   std::string text_;
 };
 
-int64_t AsInt64(uint64_t value) { return static_cast<int64_t>(value); }
+int64_t AsInt64(uint64_t value) {
+  return static_cast<int64_t>(value);
+}
 
 }  // namespace
 
 u128 ReadAmount(const store::Row& row, int column) {
   const auto value = ParseU128Decimal(row.Text(column));
-  if (!value) throw store::Error(store::Error::Kind::kOther, "ledger: malformed amount in column " +
-                                                                 std::to_string(column));
+  if (!value)
+    throw store::Error(store::Error::Kind::kOther,
+                       "ledger: malformed amount in column " + std::to_string(column));
   return *value;
 }
 
@@ -130,9 +133,8 @@ void LedgerStore::LoadFailures(Connection& connection, std::span<const u128> ids
   if (IsPostgres(connection)) {
     ArrayText array;
     for (u128 id : ids) array.AddId(id);
-    connection.Query(
-        "SELECT id, result FROM ledger_transfer_failures WHERE id = ANY($1::uuid[])",
-        {std::string_view(array.Finish())}, on_row);
+    connection.Query("SELECT id, result FROM ledger_transfer_failures WHERE id = ANY($1::uuid[])",
+                     {std::string_view(array.Finish())}, on_row);
     return;
   }
   for (u128 id : ids) {
@@ -158,9 +160,8 @@ void LedgerStore::LockPending(Connection& connection, std::span<const u128> ids,
     return;
   }
   for (u128 id : ids) {
-    connection.Query(
-        "SELECT id, state, expires_at, resolved_at FROM ledger_pending WHERE id = $1",
-        {store::Id{id}}, on_row);
+    connection.Query("SELECT id, state, expires_at, resolved_at FROM ledger_pending WHERE id = $1",
+                     {store::Id{id}}, on_row);
   }
 }
 
@@ -232,20 +233,31 @@ void WritePostgres(Connection& connection, const BatchApplier& applied) {
     credits_pending.AddAmount(a.credits_pending);
     credits_posted.AddAmount(a.credits_posted);
   }
-  const Param params[] = {
-      std::string_view(id.Finish()),           std::string_view(debit.Finish()),
-      std::string_view(credit.Finish()),       std::string_view(amount.Finish()),
-      std::string_view(pending_id.Finish()),   std::string_view(ud128.Finish()),
-      std::string_view(ud64.Finish()),         std::string_view(ud32.Finish()),
-      std::string_view(timeout.Finish()),      std::string_view(asset.Finish()),
-      std::string_view(code.Finish()),         std::string_view(flags.Finish()),
-      std::string_view(timestamp.Finish()),    std::string_view(failure_id.Finish()),
-      std::string_view(failure_result.Finish()), std::string_view(failure_timestamp.Finish()),
-      std::string_view(state_id.Finish()),     std::string_view(state.Finish()),
-      std::string_view(expires_at.Finish()),   std::string_view(resolved_at.Finish()),
-      std::string_view(account_id.Finish()),   std::string_view(debits_pending.Finish()),
-      std::string_view(debits_posted.Finish()), std::string_view(credits_pending.Finish()),
-      std::string_view(credits_posted.Finish())};
+  const Param params[] = {std::string_view(id.Finish()),
+                          std::string_view(debit.Finish()),
+                          std::string_view(credit.Finish()),
+                          std::string_view(amount.Finish()),
+                          std::string_view(pending_id.Finish()),
+                          std::string_view(ud128.Finish()),
+                          std::string_view(ud64.Finish()),
+                          std::string_view(ud32.Finish()),
+                          std::string_view(timeout.Finish()),
+                          std::string_view(asset.Finish()),
+                          std::string_view(code.Finish()),
+                          std::string_view(flags.Finish()),
+                          std::string_view(timestamp.Finish()),
+                          std::string_view(failure_id.Finish()),
+                          std::string_view(failure_result.Finish()),
+                          std::string_view(failure_timestamp.Finish()),
+                          std::string_view(state_id.Finish()),
+                          std::string_view(state.Finish()),
+                          std::string_view(expires_at.Finish()),
+                          std::string_view(resolved_at.Finish()),
+                          std::string_view(account_id.Finish()),
+                          std::string_view(debits_pending.Finish()),
+                          std::string_view(debits_posted.Finish()),
+                          std::string_view(credits_pending.Finish()),
+                          std::string_view(credits_posted.Finish())};
   static const std::string sql =
       "WITH transfers AS (INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
       ") SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::uuid[], "
@@ -346,9 +358,8 @@ void LedgerStore::InsertAccount(Connection& connection, const Account& a) {
 
 std::optional<Account> LedgerStore::FindAccount(Connection& connection, u128 id) {
   std::optional<Account> found;
-  connection.Query(
-      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1",
-      {store::Id{id}}, [&](const store::Row& row) { found = ReadAccount(row); });
+  connection.Query("SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1",
+                   {store::Id{id}}, [&](const store::Row& row) { found = ReadAccount(row); });
   return found;
 }
 

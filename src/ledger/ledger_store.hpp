@@ -1,8 +1,8 @@
-// The ledger's SQL, for both backends. SQLite runs one cached single-row statement per record (it is
-// in-process, so a statement costs microseconds); PostgreSQL runs one statement per kind of record
-// for the whole batch, passing arrays, so a batch costs a handful of round trips whatever its size.
-// On PostgreSQL, rows are locked in one fixed order — pending states, then accounts, each by id — so
-// several processes committing at once never deadlock.
+// The ledger's SQL, for both backends. SQLite runs one cached single-row statement per record (it
+// is in-process, so a statement costs microseconds); PostgreSQL runs one statement per kind of
+// record for the whole batch, passing arrays, so a batch costs a handful of round trips whatever
+// its size. On PostgreSQL, rows are locked in one fixed order — pending states, then accounts, each
+// by id — so several processes committing at once never deadlock.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +33,7 @@ class LedgerStore {
   static void Write(store::Connection& connection, const BatchApplier& applied);
 
   // Pending transfers whose timeout passed at `now_ns` (PostgreSQL: skipping rows others hold).
-  static std::vector<u128> DuePendingIds(store::Connection& connection, int64_t now_ns,
-                                         int limit);
+  static std::vector<u128> DuePendingIds(store::Connection& connection, int64_t now_ns, int limit);
 
   // SQLite: appends the transfers committed since the last call to ledger_account_history, in the
   // caller's write transaction. No-op on PostgreSQL, whose history indexes are maintained per row.
@@ -45,8 +44,7 @@ class LedgerStore {
   static std::optional<Transfer> FindTransfer(store::Connection& connection, u128 id);
   // Transfers touching `account_id`, ordered by (timestamp, id), strictly after the cursor.
   static std::vector<Transfer> AccountTransfers(store::Connection& connection, u128 account_id,
-                                                int64_t after_timestamp, u128 after_id,
-                                                int limit);
+                                                int64_t after_timestamp, u128 after_id, int limit);
 };
 
 // Row readers shared with the auditor (`ledger verify`).

@@ -53,8 +53,8 @@ struct Transfer {
   u128 id = 0;
   u128 debit_account_id = 0;
   u128 credit_account_id = 0;
-  u128 amount = 0;       // minor units of `asset`; for post_pending, 0 means the full pending amount
-  u128 pending_id = 0;   // for post_pending / void_pending: the pending transfer's id
+  u128 amount = 0;      // minor units of `asset`; for post_pending, 0 means the full pending amount
+  u128 pending_id = 0;  // for post_pending / void_pending: the pending transfer's id
   u128 user_data_128 = 0;
   uint64_t user_data_64 = 0;
   uint32_t user_data_32 = 0;
@@ -158,7 +158,8 @@ std::string_view Name(CreateAccountResult result);
 inline bool IsSuccess(CreateTransferResult result) {
   return result == CreateTransferResult::kOk || result == CreateTransferResult::kExists;
 }
-// A failure that depends on the ledger's state: recorded under the id so a retry fails the same way.
+// A failure that depends on the ledger's state: recorded under the id so a retry fails the same
+// way.
 inline bool IsRecordedFailure(CreateTransferResult result) {
   const auto value = static_cast<uint32_t>(result);
   return value >= static_cast<uint32_t>(CreateTransferResult::kDebitAccountNotFound) &&

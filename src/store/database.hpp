@@ -30,9 +30,9 @@ class Error : public std::runtime_error {
  public:
   enum class Kind {
     kOther,
-    kConnection,     // cannot reach or lost the database
-    kConstraint,     // unique / check / foreign key violation
-    kRetryable,      // serialization failure, deadlock, SQLITE_BUSY: run the transaction again
+    kConnection,  // cannot reach or lost the database
+    kConstraint,  // unique / check / foreign key violation
+    kRetryable,   // serialization failure, deadlock, SQLITE_BUSY: run the transaction again
   };
   Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }

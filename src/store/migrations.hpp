@@ -1,7 +1,7 @@
 // Versioned schema migrations. Every table of Cambista is created here, one numbered migration at a
-// time, with its SQL for each backend. `cambista migrate` (and later `serve`) applies the pending ones,
-// each in its own transaction, recording them in schema_migrations. Several processes may migrate at
-// once: PostgreSQL serializes them with an advisory lock, SQLite with its write lock.
+// time, with its SQL for each backend. `cambista migrate` (and later `serve`) applies the pending
+// ones, each in its own transaction, recording them in schema_migrations. Several processes may
+// migrate at once: PostgreSQL serializes them with an advisory lock, SQLite with its write lock.
 #pragma once
 
 #include <span>

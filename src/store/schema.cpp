@@ -184,6 +184,8 @@ constexpr std::array kMigrations = {
 
 }  // namespace
 
-std::span<const Migration> AllMigrations() { return kMigrations; }
+std::span<const Migration> AllMigrations() {
+  return kMigrations;
+}
 
 }  // namespace cambista::store

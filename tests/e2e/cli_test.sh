@@ -29,7 +29,8 @@ run_backend() {
   "$bin" migrate --db "$db" | grep -q '"current_version":2' || fail "migrate on $backend"; check
   "$bin" migrate --db "$db" | grep -q '"applied":\[\]' || fail "second migrate not a no-op"; check
   local last
-  last=$("$bin" bench ledger --db "$db" --transfers 3000 --concurrency 16 --accounts 200 2>/dev/null | tail -n 1)
+  last=$("$bin" bench ledger --db "$db" --transfers 3000 --concurrency 16 --accounts 200 2>"$work/bench.err" | tail -n 1) ||
+    fail "bench ledger on $backend exited with an error: $(tail -n 3 "$work/bench.err")"
   [[ $last =~ ^\{\"backend\":\"$backend\",\"transfers\":3000,\"concurrency\":16,\"seconds\":[0-9.]+,\"transfers_per_sec\":[0-9]+\}$ ]] ||
     fail "bench ledger last line on $backend: $last"; check
   local verify

@@ -271,9 +271,10 @@ TEST_F(BatchApplierTest, LinkedChainFailingInTheMiddleChangesNothing) {
   EXPECT_FALSE(applier_.pending.contains(101));
   EXPECT_EQ(applier_.created, (std::vector<u128>{104}));
 
-  auto open = applier_.Apply(std::vector<Transfer>{MakeTransfer(110, 1, 2, 1),
-                                                   MakeTransfer(111, 1, 2, 1, TransferFlags::kLinked)},
-                             kNow);
+  auto open =
+      applier_.Apply(std::vector<Transfer>{MakeTransfer(110, 1, 2, 1),
+                                           MakeTransfer(111, 1, 2, 1, TransferFlags::kLinked)},
+                     kNow);
   EXPECT_EQ(open, (std::vector<R>{R::kOk, R::kLinkedEventChainOpen}));
 
   // A committed chain retried reports every event as existing.

@@ -2,12 +2,12 @@
 //
 //   ledger_crash_child DB_URL FIRST LAST [drain]
 //
-// Submits workload transfers FIRST..LAST-1 with many in flight (through group commit), and for every
-// kJobEvery-th transfer enqueues a job in a transaction of its own. It prints "T <i>" only after the
-// transfer is durable and "J <i>" only after the job's transaction committed, flushing each line,
-// so every line the test reads is a promise the database must keep. Job workers run all along; the
-// job handler records its effect idempotently. With "drain" it also waits until every job is done,
-// then prints "DONE".
+// Submits workload transfers FIRST..LAST-1 with many in flight (through group commit), and for
+// every kJobEvery-th transfer enqueues a job in a transaction of its own. It prints "T <i>" only
+// after the transfer is durable and "J <i>" only after the job's transaction committed, flushing
+// each line, so every line the test reads is a promise the database must keep. Job workers run all
+// along; the job handler records its effect idempotently. With "drain" it also waits until every
+// job is done, then prints "DONE".
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

@@ -1,6 +1,6 @@
 // Kills a process that submits transfers and enqueues jobs with SIGKILL at random moments, restarts
-// it, and checks that every transfer and job it acknowledged before a kill survived, that nothing was
-// applied twice, that `ledger verify` passes, and that every enqueued job eventually ran.
+// it, and checks that every transfer and job it acknowledged before a kill survived, that nothing
+// was applied twice, that `ledger verify` passes, and that every enqueued job eventually ran.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,9 +37,12 @@ void ParseLines(std::string& buffer, ChildRun& run) {
   while ((newline = buffer.find('\n')) != std::string::npos) {
     const std::string line = buffer.substr(0, newline);
     buffer.erase(0, newline + 1);
-    if (line == "DONE") run.done = true;
-    else if (line.rfind("T ", 0) == 0) run.transfers.insert(std::stoull(line.substr(2)));
-    else if (line.rfind("J ", 0) == 0) run.jobs.insert(std::stoull(line.substr(2)));
+    if (line == "DONE")
+      run.done = true;
+    else if (line.rfind("T ", 0) == 0)
+      run.transfers.insert(std::stoull(line.substr(2)));
+    else if (line.rfind("J ", 0) == 0)
+      run.jobs.insert(std::stoull(line.substr(2)));
   }
 }
 
@@ -73,8 +76,10 @@ ChildRun RunChild(const std::string& url, uint64_t first, uint64_t last, bool dr
     if (poll(&fd, 1, static_cast<int>(deadline_ms - elapsed)) > 0) {
       char chunk[4096];
       const ssize_t n = read(pipe_fds[0], chunk, sizeof chunk);
-      if (n <= 0) eof = true;
-      else buffer.append(chunk, static_cast<size_t>(n));
+      if (n <= 0)
+        eof = true;
+      else
+        buffer.append(chunk, static_cast<size_t>(n));
       ParseLines(buffer, run);
     }
   }
@@ -86,7 +91,8 @@ ChildRun RunChild(const std::string& url, uint64_t first, uint64_t last, bool dr
   // Whatever the child wrote before it died is still in the pipe.
   char chunk[4096];
   ssize_t n;
-  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0)
+    buffer.append(chunk, static_cast<size_t>(n));
   ParseLines(buffer, run);
   close(pipe_fds[0]);
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) run.killed = true;
@@ -122,9 +128,10 @@ TEST_P(LedgerCrashTest, KillsLoseNothingAndDuplicateNothing) {
     while (acknowledged_transfers.contains(first)) ++first;
     if (first >= kTotal) first = 0;  // all done: later runs resubmit from the start (all "exists")
   }
-  std::printf("crash test: %d kills (%d while work was under way), %zu transfers and %zu jobs "
-              "acknowledged before kills\n",
-              kills, kills_after_progress, acknowledged_transfers.size(), acknowledged_jobs.size());
+  std::printf(
+      "crash test: %d kills (%d while work was under way), %zu transfers and %zu jobs "
+      "acknowledged before kills\n",
+      kills, kills_after_progress, acknowledged_transfers.size(), acknowledged_jobs.size());
   EXPECT_GE(kills, kKillsMin);
   EXPECT_GE(kills_after_progress, kKillsMin / 2) << "kills should land while work is under way";
 
@@ -138,7 +145,8 @@ TEST_P(LedgerCrashTest, KillsLoseNothingAndDuplicateNothing) {
   connection->Query("SELECT id FROM ledger_transfers", {},
                     [&](const store::Row& row) { stored.insert(row.Id(0)); });
   for (uint64_t i : acknowledged_transfers) {
-    ASSERT_TRUE(stored.contains(crash::WorkloadTransfer(i).id)) << "lost acknowledged transfer " << i;
+    ASSERT_TRUE(stored.contains(crash::WorkloadTransfer(i).id))
+        << "lost acknowledged transfer " << i;
   }
   EXPECT_EQ(stored.size(), kTotal);
 
@@ -163,7 +171,8 @@ TEST_P(LedgerCrashTest, KillsLoseNothingAndDuplicateNothing) {
   connection->Query("SELECT job_key FROM crash_effects", {},
                     [&](const store::Row& row) { effects.insert(std::string(row.Text(0))); });
   for (uint64_t i : acknowledged_jobs) {
-    EXPECT_TRUE(effects.contains("job-" + std::to_string(i))) << "acknowledged job " << i << " never ran";
+    EXPECT_TRUE(effects.contains("job-" + std::to_string(i)))
+        << "acknowledged job " << i << " never ran";
   }
   EXPECT_EQ(effects.size(), kTotal / crash::kJobEvery);
   const jobs::QueueStats stats = jobs::LoadQueueStats(*connection);

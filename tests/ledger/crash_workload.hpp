@@ -17,7 +17,8 @@ inline Transfer WorkloadTransfer(uint64_t i) {
   t.id = u128{0xC0FFEE} << 64 | (i + 1);
   t.debit_account_id = 1 + (i * 7) % kAccounts;
   t.credit_account_id = 1 + (i * 7 + 3 + i % 5) % kAccounts;
-  if (t.credit_account_id == t.debit_account_id) t.credit_account_id = t.debit_account_id % kAccounts + 1;
+  if (t.credit_account_id == t.debit_account_id)
+    t.credit_account_id = t.debit_account_id % kAccounts + 1;
   t.amount = 1 + (i * 2654435761u) % 100000;
   t.asset = "BRL";
   t.code = 1;

@@ -52,7 +52,8 @@ class LedgerTest : public cambista::testing::DatabaseTest {
       accounts.push_back(a);
     }
     accounts[0].flags = AccountFlags::kDebitsMustNotExceedCredits;  // a customer balance
-    for (auto result : ledger_->CreateAccounts(accounts)) ASSERT_EQ(result, CreateAccountResult::kOk);
+    for (auto result : ledger_->CreateAccounts(accounts))
+      ASSERT_EQ(result, CreateAccountResult::kOk);
   }
   std::vector<R> Submit(std::vector<Transfer> transfers) {
     SubmitResult result = ledger_->Submit(std::move(transfers));
@@ -91,8 +92,8 @@ TEST_P(LedgerTest, CreateAccountsIsIdempotentAndValidated) {
   bad_asset.asset = "R$";
   Account zero = a;
   zero.id = 0;
-  EXPECT_EQ(ledger_->CreateAccounts({{a, other_code, other_asset, other_flags, both_limits,
-                                      bad_asset, zero}}),
+  EXPECT_EQ(ledger_->CreateAccounts(
+                {{a, other_code, other_asset, other_flags, both_limits, bad_asset, zero}}),
             (std::vector<CreateAccountResult>{
                 CreateAccountResult::kExists, CreateAccountResult::kExistsWithDifferentCode,
                 CreateAccountResult::kExistsWithDifferentAsset,
@@ -201,8 +202,10 @@ TEST_P(LedgerTest, TwoPhasePartialPostVoidAndExpiry) {
   EXPECT_EQ(Submit({Resolve(23, 20, TransferFlags::kVoidPendingTransfer)}),
             (std::vector<R>{R::kPendingTransferAlreadyPosted}));
 
-  ASSERT_EQ(Submit({MakeTransfer(30, 1, 3, 100, TransferFlags::kPending)}), (std::vector<R>{R::kOk}));
-  EXPECT_EQ(Submit({Resolve(31, 30, TransferFlags::kVoidPendingTransfer)}), (std::vector<R>{R::kOk}));
+  ASSERT_EQ(Submit({MakeTransfer(30, 1, 3, 100, TransferFlags::kPending)}),
+            (std::vector<R>{R::kOk}));
+  EXPECT_EQ(Submit({Resolve(31, 30, TransferFlags::kVoidPendingTransfer)}),
+            (std::vector<R>{R::kOk}));
   EXPECT_EQ(Get(1).debits_pending, 0u);
 
   Transfer expiring = MakeTransfer(40, 1, 3, 500, TransferFlags::kPending);
@@ -250,10 +253,14 @@ TEST_P(LedgerTest, TwoLedgersOnOneDatabaseRaceSafely) {
   auto run = [&](Ledger& ledger) {
     for (int i = 0; i < kCount; ++i) {
       auto result = ledger.Submit({MakeTransfer(5000 + static_cast<u128>(i), 1, 3, 3)});
-      if (!result.ok()) ++other;
-      else if (result.results[0] == R::kOk) ++created;
-      else if (result.results[0] == R::kExists) ++existed;
-      else if (result.results[0] != R::kExceedsCredits) ++other;
+      if (!result.ok())
+        ++other;
+      else if (result.results[0] == R::kOk)
+        ++created;
+      else if (result.results[0] == R::kExists)
+        ++existed;
+      else if (result.results[0] != R::kExceedsCredits)
+        ++other;
     }
   };
   std::thread a([&] { run(*ledger_); });

@@ -137,8 +137,8 @@ class Model {
     if (t.flags & TransferFlags::kPending) {
       dr.debits_pending += t.amount;
       cr.credits_pending += t.amount;
-      state.pendings[t.id] = ModelPending{t.debit_account_id, t.credit_account_id, t.amount,
-                                          PendingState::kPending, t.timeout_s, 0};
+      state.pendings[t.id] = ModelPending{t.debit_account_id,     t.credit_account_id, t.amount,
+                                          PendingState::kPending, t.timeout_s,         0};
     } else {
       dr.debits_posted += t.amount;
       cr.credits_posted += t.amount;
@@ -227,7 +227,8 @@ TEST_P(RandomizedLedgerTest, ModelAgreesAfterEveryRound) {
   auto random_transfer = [&]() -> Transfer {
     Transfer t;
     const uint64_t kind = pick(0, 99);
-    if (kind < 12 && !history.empty()) {  // retry an earlier transfer, sometimes with another amount
+    if (kind < 12 &&
+        !history.empty()) {  // retry an earlier transfer, sometimes with another amount
       t = history[pick(0, history.size() - 1)];
       t.flags &= ~TransferFlags::kLinked;
       if (pick(0, 3) == 0) t.amount += 1;
@@ -236,9 +237,10 @@ TEST_P(RandomizedLedgerTest, ModelAgreesAfterEveryRound) {
     t.id = next_id++;
     t.code = 1;
     if (kind < 30 && !pending_ids.empty()) {  // post or void
-      t.pending_id = pick(0, 9) == 0 ? next_id + 5000 : pending_ids[pick(0, pending_ids.size() - 1)];
-      t.flags = pick(0, 1) ? TransferFlags::kPostPendingTransfer
-                           : TransferFlags::kVoidPendingTransfer;
+      t.pending_id =
+          pick(0, 9) == 0 ? next_id + 5000 : pending_ids[pick(0, pending_ids.size() - 1)];
+      t.flags =
+          pick(0, 1) ? TransferFlags::kPostPendingTransfer : TransferFlags::kVoidPendingTransfer;
       if (t.flags == TransferFlags::kPostPendingTransfer) {
         const uint64_t amount_kind = pick(0, 3);
         t.amount = amount_kind == 0 ? 0 : pick(1, amount_kind == 3 ? 3000 : 600);
@@ -280,7 +282,8 @@ TEST_P(RandomizedLedgerTest, ModelAgreesAfterEveryRound) {
       operations += submission.size();
       auto promise = std::make_shared<std::promise<SubmitResult>>();
       futures.push_back(promise->get_future());
-      ledger.SubmitAsync(submission, [promise](SubmitResult r) { promise->set_value(std::move(r)); });
+      ledger.SubmitAsync(submission,
+                         [promise](SubmitResult r) { promise->set_value(std::move(r)); });
       submissions.push_back(std::move(submission));
     }
     for (size_t s = 0; s < submissions.size(); ++s) {
@@ -323,12 +326,12 @@ TEST_P(RandomizedLedgerTest, ModelAgreesAfterEveryRound) {
     }
   }
   EXPECT_GE(operations, 2000u);
-  for (R result : {R::kOk, R::kExists, R::kExistsWithDifferentAmount, R::kExceedsCredits,
-                   R::kExceedsDebits, R::kLinkedEventFailed, R::kLinkedEventChainOpen,
-                   R::kDebitAccountNotFound, R::kAccountsMustHaveTheSameAsset,
-                   R::kAmountMustNotBeZero, R::kPendingTransferNotFound,
-                   R::kPendingTransferAlreadyPosted, R::kPendingTransferAlreadyVoided,
-                   R::kPendingTransferExpired, R::kExceedsPendingTransferAmount}) {
+  for (R result :
+       {R::kOk, R::kExists, R::kExistsWithDifferentAmount, R::kExceedsCredits, R::kExceedsDebits,
+        R::kLinkedEventFailed, R::kLinkedEventChainOpen, R::kDebitAccountNotFound,
+        R::kAccountsMustHaveTheSameAsset, R::kAmountMustNotBeZero, R::kPendingTransferNotFound,
+        R::kPendingTransferAlreadyPosted, R::kPendingTransferAlreadyVoided,
+        R::kPendingTransferExpired, R::kExceedsPendingTransferAmount}) {
     EXPECT_GT(seen[result], 0) << "the workload never produced " << Name(result);
   }
   auto connection = db().Connect();

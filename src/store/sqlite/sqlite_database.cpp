@@ -257,26 +257,30 @@ class WalSync final : public DeferredDurability {
     if (::stat(wal_path_.c_str(), &on_disk) != 0) {
       // No WAL file: nothing was written through it since the last checkpoint removed it.
       if (errno == ENOENT) return;
-      throw Error(Error::Kind::kOther, "sqlite: cannot stat " + wal_path_ + ": " + std::strerror(errno));
+      throw Error(Error::Kind::kOther,
+                  "sqlite: cannot stat " + wal_path_ + ": " + std::strerror(errno));
     }
     if (fd_ < 0 || on_disk.st_ino != inode_) {
       if (fd_ >= 0) ::close(fd_);
       fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0) {
-        throw Error(Error::Kind::kOther, "sqlite: cannot open " + wal_path_ + ": " + std::strerror(errno));
+        throw Error(Error::Kind::kOther,
+                    "sqlite: cannot open " + wal_path_ + ": " + std::strerror(errno));
       }
       inode_ = on_disk.st_ino;
       SyncDirectory();
     }
     if (::fdatasync(fd_) != 0) {
-      throw Error(Error::Kind::kOther, "sqlite: fdatasync " + wal_path_ + ": " + std::strerror(errno));
+      throw Error(Error::Kind::kOther,
+                  "sqlite: fdatasync " + wal_path_ + ": " + std::strerror(errno));
     }
   }
 
  private:
   void SyncDirectory() {
     const std::string directory = std::filesystem::path(wal_path_).parent_path().string();
-    const int fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int fd =
+        ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     ::fsync(fd);
     ::close(fd);
