@@ -103,6 +103,51 @@ TEST_P(LedgerTest, CreateAccountsIsIdempotentAndValidated) {
   EXPECT_FALSE(ledger_->LookupAccount(9).has_value());
 }
 
+TEST_P(LedgerTest, EveryCreateAccountResult) {
+  using A = CreateAccountResult;
+  Account base;
+  base.id = 50;
+  base.asset = "USDT";
+  base.code = 3;
+  base.user_data_128 = 7;
+  base.user_data_64 = 8;
+  base.user_data_32 = 9;
+  ASSERT_EQ(ledger_->CreateAccounts({{base}}), (std::vector<A>{A::kOk}));
+  auto with = [&](auto mutate) {
+    Account a = base;
+    mutate(a);
+    return ledger_->CreateAccounts({{a}}).at(0);
+  };
+  EXPECT_EQ(with([](Account& a) { a.flags = 1u << 9; }), A::kReservedFlag);
+  EXPECT_EQ(with([](Account& a) { a.id = 0; }), A::kIdMustNotBeZero);
+  EXPECT_EQ(with([](Account& a) { a.id = kU128Max; }), A::kIdMustNotBeIntMax);
+  EXPECT_EQ(with([](Account& a) { a.flags = AccountFlags::kKnown; }),
+            A::kFlagsAreMutuallyExclusive);
+  EXPECT_EQ(with([](Account& a) { a.asset = "usdt"; }), A::kAssetInvalid);
+  EXPECT_EQ(with([](Account& a) { a.code = 0; }), A::kCodeMustNotBeZero);
+  EXPECT_EQ(with([](Account& a) { a.code = 65536; }), A::kCodeOutOfRange);
+  EXPECT_EQ(with([](Account& a) { a.flags = AccountFlags::kCreditsMustNotExceedDebits; }),
+            A::kExistsWithDifferentFlags);
+  EXPECT_EQ(with([](Account& a) { a.user_data_128 = 1; }), A::kExistsWithDifferentUserData128);
+  EXPECT_EQ(with([](Account& a) { a.user_data_64 = 1; }), A::kExistsWithDifferentUserData64);
+  EXPECT_EQ(with([](Account& a) { a.user_data_32 = 1; }), A::kExistsWithDifferentUserData32);
+  EXPECT_EQ(with([](Account& a) { a.asset = "USDC"; }), A::kExistsWithDifferentAsset);
+  EXPECT_EQ(with([](Account& a) { a.code = 4; }), A::kExistsWithDifferentCode);
+  EXPECT_EQ(with([](Account&) {}), A::kExists);
+  const Account stored = Get(50);
+  EXPECT_EQ(stored.user_data_128, 7u);
+  EXPECT_EQ(stored.user_data_64, 8u);
+  EXPECT_EQ(stored.user_data_32, 9u);
+  EXPECT_EQ(stored.asset, "USDT");
+  EXPECT_GT(stored.timestamp, 0);
+  for (uint32_t code = 0; code <= kCreateAccountResultMax; ++code) {
+    EXPECT_NE(Name(static_cast<A>(code)), "unknown");
+  }
+  for (uint32_t code = 0; code <= kCreateTransferResultMax; ++code) {
+    EXPECT_NE(Name(static_cast<CreateTransferResult>(code)), "unknown");
+  }
+}
+
 TEST_P(LedgerTest, TransfersPersistWithHistoryAndIdempotency) {
   EXPECT_EQ(Submit({MakeTransfer(100, 2, 1, 500)}), (std::vector<R>{R::kOk}));
   EXPECT_EQ(Submit({MakeTransfer(101, 1, 3, 200), MakeTransfer(102, 1, 4, 301)}),
