@@ -103,87 +103,64 @@ int64_t LedgerStore::LastTimestamp(Connection& connection) {
   return last;
 }
 
-void LedgerStore::LoadTransfers(Connection& connection, std::span<const u128> ids,
-                                BatchApplier& into) {
+namespace {
+
+// Runs `select` (columns and table, no WHERE) for every id: on PostgreSQL once, with the ids as an
+// array (locking the rows in id order when `lock`); on SQLite once per id, a cached point lookup.
+void SelectByIds(Connection& connection, std::string_view select, std::span<const u128> ids,
+                 bool lock, const store::RowCallback& on_row) {
   if (ids.empty()) return;
-  auto on_row = [&](const store::Row& row) {
-    Transfer t = ReadTransfer(row);
-    const u128 id = t.id;
-    into.transfers.emplace(id, std::move(t));
-  };
   if (IsPostgres(connection)) {
     ArrayText array;
     for (u128 id : ids) array.AddId(id);
-    connection.Query("SELECT " + std::string(kTransferColumns) +
-                         " FROM ledger_transfers WHERE id = ANY($1::uuid[])",
+    connection.Query(std::string(select) + " WHERE id = ANY($1::uuid[])" +
+                         (lock ? " ORDER BY id FOR UPDATE" : ""),
                      {std::string_view(array.Finish())}, on_row);
     return;
   }
-  static const std::string sql =
-      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers WHERE id = $1";
+  const std::string sql = std::string(select) + " WHERE id = $1";
   for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
+}
+
+}  // namespace
+
+void LedgerStore::LoadTransfers(Connection& connection, std::span<const u128> ids,
+                                BatchApplier& into) {
+  static const std::string select =
+      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers";
+  SelectByIds(connection, select, ids, false, [&](const store::Row& row) {
+    Transfer t = ReadTransfer(row);
+    const u128 id = t.id;
+    into.transfers.emplace(id, std::move(t));
+  });
 }
 
 void LedgerStore::LoadFailures(Connection& connection, std::span<const u128> ids,
                                BatchApplier& into) {
-  if (ids.empty()) return;
-  auto on_row = [&](const store::Row& row) {
-    into.failures.emplace(row.Id(0), static_cast<CreateTransferResult>(row.Int64(1)));
-  };
-  if (IsPostgres(connection)) {
-    ArrayText array;
-    for (u128 id : ids) array.AddId(id);
-    connection.Query("SELECT id, result FROM ledger_transfer_failures WHERE id = ANY($1::uuid[])",
-                     {std::string_view(array.Finish())}, on_row);
-    return;
-  }
-  for (u128 id : ids) {
-    connection.Query("SELECT id, result FROM ledger_transfer_failures WHERE id = $1",
-                     {store::Id{id}}, on_row);
-  }
+  SelectByIds(connection, "SELECT id, result FROM ledger_transfer_failures", ids, false,
+              [&](const store::Row& row) {
+                into.failures.emplace(row.Id(0), static_cast<CreateTransferResult>(row.Int64(1)));
+              });
 }
 
 void LedgerStore::LockPending(Connection& connection, std::span<const u128> ids,
                               BatchApplier& into) {
-  if (ids.empty()) return;
-  auto on_row = [&](const store::Row& row) {
-    into.pending[row.Id(0)] =
-        PendingInfo{static_cast<PendingState>(row.Int64(1)), row.Int64(2), row.Int64(3)};
-  };
-  if (IsPostgres(connection)) {
-    ArrayText array;
-    for (u128 id : ids) array.AddId(id);
-    connection.Query(
-        "SELECT id, state, expires_at, resolved_at FROM ledger_pending "
-        "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-        {std::string_view(array.Finish())}, on_row);
-    return;
-  }
-  for (u128 id : ids) {
-    connection.Query("SELECT id, state, expires_at, resolved_at FROM ledger_pending WHERE id = $1",
-                     {store::Id{id}}, on_row);
-  }
+  SelectByIds(connection, "SELECT id, state, expires_at, resolved_at FROM ledger_pending", ids,
+              true, [&](const store::Row& row) {
+                into.pending[row.Id(0)] = PendingInfo{static_cast<PendingState>(row.Int64(1)),
+                                                      row.Int64(2), row.Int64(3)};
+              });
 }
 
 void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids,
                                BatchApplier& into) {
-  if (ids.empty()) return;
-  auto on_row = [&](const store::Row& row) {
+  static const std::string select =
+      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts";
+  SelectByIds(connection, select, ids, true, [&](const store::Row& row) {
     Account a = ReadAccount(row);
     const u128 id = a.id;
     into.accounts.emplace(id, std::move(a));
-  };
-  if (IsPostgres(connection)) {
-    ArrayText array;
-    for (u128 id : ids) array.AddId(id);
-    connection.Query("SELECT " + std::string(kAccountColumns) +
-                         " FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-                     {std::string_view(array.Finish())}, on_row);
-    return;
-  }
-  static const std::string sql =
-      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1";
-  for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
+  });
 }
 
 namespace {
