@@ -1,0 +1,58 @@
+// The one validated configuration of a `cambista` process, built once at start-up from an optional
+// TOML file and CAMBISTA_* environment variables (which win), then handed down; nothing reads the
+// environment deep inside. Every key has a default, unknown keys are errors (a typo must not pass
+// silently; unknown CAMBISTA_* variables are listed for a warning, since other tools use the prefix
+// too), and every error names the key and, for files, the line.
+//
+//   [database]  url = "sqlite:cambista.db"        CAMBISTA_DATABASE_URL
+//   [server]    listen = "127.0.0.1:8080"         CAMBISTA_SERVER_LISTEN
+//               body_bytes_max = 1048576          CAMBISTA_SERVER_BODY_BYTES_MAX
+//               header_bytes_max = 16384          CAMBISTA_SERVER_HEADER_BYTES_MAX
+//               request_timeout_ms = 30000        CAMBISTA_SERVER_REQUEST_TIMEOUT_MS
+//               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
+//   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
+//   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace cambista::app {
+
+struct Config {
+  std::string database_url = "sqlite:cambista.db";
+  std::string listen_host = "127.0.0.1";  // every listener on loopback unless configured otherwise
+  uint16_t listen_port = 8080;            // 0: the system picks a free port
+  int64_t body_bytes_max = 1 << 20;
+  int64_t header_bytes_max = 16 << 10;
+  int64_t request_timeout_ms = 30'000;
+  int64_t shutdown_grace_ms = 10'000;
+  bool sandbox = false;
+  std::string log_level = "info";  // debug | info | warn | error
+  // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
+  std::vector<std::string> ignored_environment;
+};
+
+struct ConfigError {
+  std::string key;      // e.g. "server.listen" or "CAMBISTA_SERVER_LISTEN"
+  std::string message;  // what is wrong and what is expected
+  std::string ToString() const { return key.empty() ? message : key + ": " + message; }
+};
+
+// The environment as name -> value (main() passes the process's environment).
+using Environment = std::map<std::string, std::string>;
+Environment EnvironmentFromProcess();
+
+// Defaults, then the file (if given), then CAMBISTA_* variables of `environment`.
+Result<Config, ConfigError> LoadConfig(const std::optional<std::string>& file_path,
+                                       const Environment& environment);
+// The same from TOML text (file_name only names it in errors).
+Result<Config, ConfigError> LoadConfigText(std::string_view toml_text, std::string_view file_name,
+                                           const Environment& environment);
+
+}  // namespace cambista::app

@@ -1,0 +1,73 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cambista::app {
+namespace {
+
+TEST(ConfigTest, DefaultsListenOnLoopback) {
+  auto config = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->listen_host, "127.0.0.1");
+  EXPECT_EQ(config->listen_port, 8080);
+  EXPECT_EQ(config->body_bytes_max, 1 << 20);
+  EXPECT_FALSE(config->sandbox);
+}
+
+TEST(ConfigTest, FileThenEnvironmentWins) {
+  const char* toml = R"(
+[database]
+url = "postgresql://cambista@127.0.0.1:5432/desk"
+[server]
+listen = "0.0.0.0:9000"
+body_bytes_max = 2048
+[sandbox]
+enabled = true
+[log]
+level = "debug"
+)";
+  auto config = LoadConfigText(toml, "cambista.toml",
+                               {{"CAMBISTA_SERVER_LISTEN", "[::1]:0"},
+                                {"CAMBISTA_LOG_LEVEL", "warn"},
+                                {"CAMBISTA_TEST_PG_URL", "postgresql://x"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->database_url, "postgresql://cambista@127.0.0.1:5432/desk");
+  EXPECT_EQ(config->listen_host, "::1");
+  EXPECT_EQ(config->listen_port, 0);
+  EXPECT_EQ(config->body_bytes_max, 2048);
+  EXPECT_TRUE(config->sandbox);
+  EXPECT_EQ(config->log_level, "warn");
+  EXPECT_EQ(config->ignored_environment, (std::vector<std::string>{"CAMBISTA_TEST_PG_URL"}));
+}
+
+TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
+  auto expect_error = [](std::string_view toml, const Environment& environment,
+                         std::string_view fragment) {
+    auto config = LoadConfigText(toml, "c.toml", environment);
+    ASSERT_FALSE(config.ok()) << toml;
+    EXPECT_NE(config.error().ToString().find(fragment), std::string::npos)
+        << config.error().ToString();
+  };
+  expect_error("[server]\nlisten = 8080\n", {}, "c.toml:2: server.listen: expected a string");
+  expect_error("[server]\nlisten = \"localhost\"\n", {}, "expected HOST:PORT");
+  expect_error("[server]\nlisten = \"127.0.0.1:70000\"\n", {}, "port must be a number");
+  expect_error("[server]\nlistne = \"127.0.0.1:1\"\n", {}, "unknown key \"server.listne\"");
+  expect_error("[server]\nbody_bytes_max = 0\n", {}, "expected a whole number from 1");
+  expect_error("[server]\nbody_bytes_max = \"big\"\n", {}, "expected a whole number");
+  expect_error("[log]\nlevel = \"loud\"\n", {}, "expected debug, info, warn or error");
+  expect_error("debug = true\n", {}, "must be a table");
+  expect_error("[server\n", {}, "c.toml:1");
+  expect_error("", {{"CAMBISTA_SERVER_BODY_BYTES_MAX", "1e6"}}, "CAMBISTA_SERVER_BODY_BYTES_MAX");
+  expect_error("", {{"CAMBISTA_SANDBOX_ENABLED", "yes"}}, "expected true or false");
+  expect_error("", {{"CAMBISTA_DATABASE_URL", ""}}, "must not be empty");
+}
+
+TEST(ConfigTest, MissingFileIsAClearError) {
+  auto config = LoadConfig("/nonexistent/cambista.toml", {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().ToString(),
+            "/nonexistent/cambista.toml: cannot read the configuration file");
+}
+
+}  // namespace
+}  // namespace cambista::app
