@@ -36,7 +36,8 @@ std::optional<std::string> SetInteger(int64_t& field, std::string_view text, int
   return std::nullopt;
 }
 
-// "HOST:PORT" or "[IPV6]:PORT".
+}  // namespace
+
 std::optional<std::string> SetListen(Config& config, std::string_view text) {
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
@@ -59,6 +60,8 @@ std::optional<std::string> SetListen(Config& config, std::string_view text) {
   config.listen_port = static_cast<uint16_t>(*port);
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<std::string> SetBool(bool& field, std::string_view text) {
   if (text == "true" || text == "1")

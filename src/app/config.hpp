@@ -48,6 +48,10 @@ struct ConfigError {
 using Environment = std::map<std::string, std::string>;
 Environment EnvironmentFromProcess();
 
+// Sets config.listen_host/listen_port from "HOST:PORT" or "[IPV6]:PORT"; an error message
+// otherwise.
+std::optional<std::string> SetListen(Config& config, std::string_view text);
+
 // Defaults, then the file (if given), then CAMBISTA_* variables of `environment`.
 Result<Config, ConfigError> LoadConfig(const std::optional<std::string>& file_path,
                                        const Environment& environment);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/bench_ledger.hpp"
+#include "app/serve.hpp"
 #include "ledger/auditor.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -57,6 +58,16 @@ int main(int argc, char** argv) {
   migrate->add_option("--db", database_url, "Database URL: sqlite:PATH or postgresql://...")
       ->required();
 
+  cambista::app::ServeFlags serve_flags;
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API (applies pending migrations first)");
+  serve->add_option(
+      "--db", serve_flags.database_url,
+      "Database URL (default from config, CAMBISTA_DATABASE_URL, or sqlite:cambista.db)");
+  serve->add_option("--listen", serve_flags.listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
+  serve->add_option("--config", serve_flags.config_file, "TOML configuration file");
+  serve->add_flag("--sandbox", serve_flags.sandbox, "Use the sandbox provider simulators");
+
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
   auto* verify = ledger->add_subcommand(
@@ -88,6 +99,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*migrate) return RunMigrate(database_url);
+    if (*serve) return cambista::app::RunServe(serve_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
   } catch (const std::exception& error) {

@@ -1,0 +1,44 @@
+// The HTTP/1.1 server: Boost.Beast with C++20 coroutines, kept inside http_server.cpp so the rest
+// of Cambista compiles without it. Keep-alive; limits on header and body size; a deadline on every
+// read and write; graceful stop (no new connections, in-flight requests finish within a grace
+// period, idle keep-alive connections are closed). Handlers are plain functions run on the I/O
+// threads; a request the server itself refuses (too large, malformed, too slow) gets a
+// problem+json answer where the protocol still allows one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http_types.hpp"
+
+namespace cambista::api {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: a free port, see HttpServer::port()
+  int64_t header_bytes_max = 16 << 10;
+  int64_t body_bytes_max = 1 << 20;
+  int64_t request_timeout_ms = 30'000;  // whole request read, and response write
+  int io_threads = 2;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();  // Stop(0) if still running
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the I/O threads. Throws std::runtime_error if the address cannot be bound.
+  void Start();
+  uint16_t port() const;  // the bound port, once started
+  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything.
+  void Stop(int64_t grace_ms);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cambista::api

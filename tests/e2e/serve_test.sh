@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Black-box test of `cambista serve`: port 0 and the first line, health, problem+json for unknown
+# routes, wrong methods, oversized bodies and malformed requests, readiness 503 when the schema is
+# gone, graceful exit 0 on SIGTERM and SIGINT. On SQLite, and on PostgreSQL when
+# CAMBISTA_TEST_PG_URL is set.
+set -euo pipefail
+bin=$1
+work=$(mktemp -d)
+pid=""
+pg_db=""
+cleanup() {
+  [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true
+  [[ -n $pg_db ]] && psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f $work/err ]] && cat "$work/err" >&2; exit 1; }
+checks=0
+check() { checks=$((checks + 1)); }
+
+start() {  # start DB_URL [signal-test-name]
+  "$bin" serve --db "$1" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+  pid=$!
+  for _ in $(seq 1 200); do
+    grep -q "listening on" "$work/out" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || fail "serve exited before listening"
+    sleep 0.05
+  done
+  [[ $(head -n 1 "$work/out") =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]] ||
+    fail "first line is not 'listening on http://HOST:PORT': $(head -n 1 "$work/out")"
+  port=${BASH_REMATCH[1]}
+  [[ $port != 0 ]] || fail "port 0 was not replaced by the bound port"
+  base="http://127.0.0.1:$port"
+  check
+}
+
+stop() {  # stop SIGNAL: the server must exit 0 within 10 s
+  kill "-$1" "$pid"
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$pid" 2>/dev/null && fail "serve did not stop within 10 s of SIG$1"
+  local code=0
+  wait "$pid" || code=$?
+  pid=""
+  [[ $code -eq 0 ]] || fail "serve exited $code after SIG$1"
+  check
+}
+
+expect() {  # expect STATUS CONTENT_TYPE BODY_FRAGMENT curl-args...
+  local status=$1 type=$2 fragment=$3
+  shift 3
+  local got
+  got=$(curl -s -o "$work/body" -w '%{http_code} %{content_type}' "$@") || fail "curl $*"
+  [[ $got == "$status $type" ]] || fail "curl $*: got '$got', want '$status $type'"
+  grep -qF -- "$fragment" "$work/body" || fail "curl $*: body lacks $fragment: $(cat "$work/body")"
+  check
+}
+
+run_backend() {
+  local db=$1
+  start "$db"
+  expect 200 application/json '"status":"live"' "$base/health/live"
+  expect 200 application/json '"migrations":"current"' "$base/health/ready"
+  expect 404 application/problem+json '"code":"not_found"' "$base/v1/nothing-here"
+  expect 404 application/problem+json '"status":404' "$base/v1/nothing-here"
+  expect 405 application/problem+json '"code":"method_not_allowed"' -X POST "$base/health/live"
+  head -c 1100000 /dev/zero | tr '\0' 'a' >"$work/big"
+  expect 413 application/problem+json '"code":"payload_too_large"' -X POST \
+    --data-binary "@$work/big" "$base/health/live"
+  expect 431 application/problem+json '"code":"headers_too_large"' \
+    -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'b')" "$base/health/live"
+  # Keep-alive: two requests on one connection.
+  curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/health/live" "$base/health/live" \
+    >"$work/connects"
+  [[ $(paste -sd' ' "$work/connects") == "1 0" ]] || fail "keep-alive: connects $(cat "$work/connects")"
+  check
+  # Malformed request line.
+  printf 'NOT HTTP\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; cat >&3; cat <&3" \
+    >"$work/raw" || true
+  grep -q "400 Bad Request" "$work/raw" || fail "malformed request: $(head -c 200 "$work/raw")"
+  check
+  stop TERM
+}
+
+run_backend "sqlite:$work/serve.db"
+# Readiness is 503 when the schema is not the binary's (here: the database file replaced).
+start "sqlite:$work/serve.db"
+rm -f "$work/serve.db" "$work/serve.db-wal" "$work/serve.db-shm"
+expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
+expect 200 application/json '"status":"live"' "$base/health/live"
+stop INT
+
+if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
+  pg_db="serve_e2e_$$_$RANDOM"
+  psql -q -X "$CAMBISTA_TEST_PG_URL" -c "CREATE DATABASE $pg_db"
+  run_backend "${CAMBISTA_TEST_PG_URL%/*}/$pg_db"
+  start "${CAMBISTA_TEST_PG_URL%/*}/$pg_db"
+  psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE $pg_db WITH (FORCE)"
+  pg_db=""
+  expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
+  stop TERM
+else
+  echo "CAMBISTA_TEST_PG_URL not set: PostgreSQL leg skipped" >&2
+fi
+echo "serve_test: $checks checks passed"
