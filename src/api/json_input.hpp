@@ -1,0 +1,59 @@
+// Field-by-field validation of JSON request bodies. Every failure names the field and becomes a
+// 400 problem+json: malformed JSON, a body that is not an object, a missing field, a wrong type, an
+// unknown enum value, an unknown field (a typo must not be ignored), and money sent as a JSON
+// number (`invalid_amount`: amounts travel as decimal strings, never through a double).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "api/http_types.hpp"
+#include "core/amount.hpp"
+#include "core/result.hpp"
+
+namespace cambista::api {
+
+struct InputError {
+  std::string code;    // stable: "invalid_request" | "invalid_amount"
+  std::string field;   // "" for the body as a whole
+  std::string detail;  // for people, naming the field and what was expected
+};
+
+HttpResponse ToProblem(const InputError& error);
+
+inline constexpr size_t kJsonDepthMax = 32;
+
+class JsonObjectReader {
+ public:
+  static Result<JsonObjectReader, InputError> Parse(std::string_view body);
+  JsonObjectReader(JsonObjectReader&&) noexcept;
+  JsonObjectReader& operator=(JsonObjectReader&&) noexcept;
+  ~JsonObjectReader();
+
+  Result<std::string, InputError> RequiredString(std::string_view field, size_t length_max);
+  Result<std::optional<std::string>, InputError> OptionalString(std::string_view field,
+                                                                size_t length_max);
+  Result<int64_t, InputError> RequiredInteger(std::string_view field, int64_t min, int64_t max);
+  Result<std::optional<int64_t>, InputError> OptionalInteger(std::string_view field, int64_t min,
+                                                             int64_t max);
+  Result<std::optional<bool>, InputError> OptionalBool(std::string_view field);
+  Result<std::string, InputError> RequiredEnum(std::string_view field,
+                                               std::span<const std::string_view> allowed);
+  // A decimal string in `asset`'s scale ("10.50"); a JSON number is refused with invalid_amount.
+  Result<Amount, InputError> RequiredAmount(std::string_view field, const Asset& asset);
+
+  // Call after reading every field: names the first field the handler did not read.
+  std::optional<InputError> RejectUnknownFields() const;
+
+ private:
+  struct Impl;
+  explicit JsonObjectReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cambista::api
