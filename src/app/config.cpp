@@ -104,6 +104,11 @@ const std::vector<Key>& Keys() {
        }},
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
+      {"security.master_key_file", Key::Type::kString,
+       [](Config& c, std::string_view v) -> std::optional<std::string> {
+         c.master_key_file = std::string(v);
+         return std::nullopt;
+       }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {
@@ -154,6 +159,18 @@ std::string Where(std::string_view file_name, const toml::node& node) {
 }
 
 }  // namespace
+
+Result<std::string, ConfigError> MasterKeyPath(const Config& config) {
+  if (!config.master_key_file.empty()) return config.master_key_file;
+  for (std::string_view prefix : {"sqlite://", "sqlite:"}) {
+    if (std::string_view(config.database_url).starts_with(prefix)) {
+      return config.database_url.substr(prefix.size()) + ".key";
+    }
+  }
+  return Failure{ConfigError{"security.master_key_file",
+                             "required with PostgreSQL (a path outside the database; it is created "
+                             "with a new key if missing)"}};
+}
 
 Environment EnvironmentFromProcess() {
   Environment environment;

@@ -12,6 +12,8 @@
 //               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
+//   [security]  master_key_file = "" (SQLite: the database path + ".key")
+//                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,7 @@ struct Config {
   int64_t shutdown_grace_ms = 10'000;
   bool sandbox = false;
   std::string log_level = "info";  // debug | info | warn | error
+  std::string master_key_file;     // empty: see MasterKeyPath
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };
@@ -47,6 +50,9 @@ struct ConfigError {
 // The environment as name -> value (main() passes the process's environment).
 using Environment = std::map<std::string, std::string>;
 Environment EnvironmentFromProcess();
+
+// The master key file: as configured, else next to a SQLite database; an error for PostgreSQL.
+Result<std::string, ConfigError> MasterKeyPath(const Config& config);
 
 // Sets config.listen_host/listen_port from "HOST:PORT" or "[IPV6]:PORT"; an error message
 // otherwise.

@@ -2,9 +2,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "api/api_key_store.hpp"
+#include "api/problem.hpp"
 #include "app/bench_ledger.hpp"
+#include "app/config.hpp"
+#include "app/master_key.hpp"
 #include "app/serve.hpp"
 #include "ledger/auditor.hpp"
 #include "store/database.hpp"
@@ -46,6 +52,75 @@ int RunLedgerVerify(const std::string& url) {
   return 0;
 }
 
+struct KeysFlags {
+  std::string database_url;
+  std::optional<std::string> master_key_file;
+  std::string tenant;
+  std::string scopes;
+  std::string prefix;
+};
+
+// The key store for `cambista keys ...`, with the same master key as `serve` (config + environment,
+// then --db and --master-key-file).
+std::optional<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
+                                                   std::unique_ptr<cambista::store::Database>& db,
+                                                   const cambista::Clock& clock) {
+  auto config = cambista::app::LoadConfig(std::nullopt, cambista::app::EnvironmentFromProcess());
+  if (!config.ok()) {
+    std::fprintf(stderr, "cambista keys: configuration: %s\n", config.error().ToString().c_str());
+    return std::nullopt;
+  }
+  config.value().database_url = flags.database_url;
+  if (flags.master_key_file) config.value().master_key_file = *flags.master_key_file;
+  auto pepper = cambista::app::ApiKeyPepper(config.value());
+  if (!pepper.ok()) {
+    std::fprintf(stderr, "cambista keys: %s\n", pepper.error().c_str());
+    return std::nullopt;
+  }
+  db = cambista::store::Open(flags.database_url);
+  auto connection = db->Connect();
+  cambista::store::Migrate(*connection);
+  return cambista::api::ApiKeyStore(*db, clock, pepper.value());
+}
+
+int RunKeys(const std::string& action, const KeysFlags& flags) {
+  cambista::SystemClock clock;
+  std::unique_ptr<cambista::store::Database> db;
+  auto keys = OpenKeys(flags, db, clock);
+  if (!keys) return 2;
+  if (action == "create") {
+    auto scopes = cambista::ParseScopes(flags.scopes);
+    if (!scopes.ok() || scopes.value().empty()) {
+      std::fprintf(stderr, "cambista keys create: --scopes: unknown or empty scope \"%s\"\n",
+                   scopes.ok() ? "" : scopes.error().scope.c_str());
+      return 2;
+    }
+    const std::string key = keys->Create(flags.tenant, scopes.value());
+    std::fprintf(stderr, "API key for tenant %s with scopes %s (shown once, store it now):\n",
+                 flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str());
+    std::printf("%s\n", key.c_str());
+    return 0;
+  }
+  if (action == "list") {
+    for (const auto& record : keys->List()) {
+      std::printf(
+          "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
+          "\"revoked\":%s}\n",
+          record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
+          cambista::FormatScopes(record.scopes).c_str(),
+          static_cast<long long>(record.created_at_ms), record.revoked_at_ms ? "true" : "false");
+    }
+    return 0;
+  }
+  if (!keys->Revoke(flags.prefix)) {
+    std::fprintf(stderr, "cambista keys revoke: no active key with prefix %s\n",
+                 flags.prefix.c_str());
+    return 1;
+  }
+  std::printf("{\"revoked\":\"%s\"}\n", flags.prefix.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +142,27 @@ int main(int argc, char** argv) {
                     "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   serve->add_option("--config", serve_flags.config_file, "TOML configuration file");
   serve->add_flag("--sandbox", serve_flags.sandbox, "Use the sandbox provider simulators");
+
+  KeysFlags keys_flags;
+  auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
+  keys->require_subcommand(1);
+  auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
+  auto* keys_list = keys->add_subcommand("list", "List keys (prefix, tenant, scopes; no secrets)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
+  for (auto* sub : {keys_create, keys_list, keys_revoke}) {
+    sub->add_option("--db", keys_flags.database_url, "Database URL")->required();
+    sub->add_option("--master-key-file", keys_flags.master_key_file,
+                    "Master key file (default: config, or the SQLite path + .key)");
+  }
+  keys_create->add_option("--tenant", keys_flags.tenant, "Tenant the key acts for")->required();
+  keys_create
+      ->add_option("--scopes", keys_flags.scopes,
+                   "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
+                   "charges:write, charges:read, payouts:write, payouts:approve, "
+                   "ledger:read, webhooks:write")
+      ->required();
+  keys_revoke->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")
+      ->required();
 
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
@@ -100,6 +196,9 @@ int main(int argc, char** argv) {
   try {
     if (*migrate) return RunMigrate(database_url);
     if (*serve) return cambista::app::RunServe(serve_flags);
+    if (*keys_create) return RunKeys("create", keys_flags);
+    if (*keys_list) return RunKeys("list", keys_flags);
+    if (*keys_revoke) return RunKeys("revoke", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
   } catch (const std::exception& error) {

@@ -4,10 +4,15 @@
 #include <csignal>
 #include <cstdio>
 
+#include "api/api_key_store.hpp"
+#include "api/auth.hpp"
 #include "api/http_server.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
 #include "app/config.hpp"
+#include "app/master_key.hpp"
+#include "core/asset.hpp"
+#include "ledger/ledger.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -35,13 +40,61 @@ api::HttpResponse Readiness(store::Database& database) {
   }
 }
 
-void AddRoutes(api::Router& router, store::Database& database) {
+std::string AccountJson(const ledger::Account& a) {
+  return "{\"id\":\"" + ToHex32(a.id) + "\",\"asset\":" + api::JsonString(a.asset) +
+         ",\"code\":" + std::to_string(a.code) + ",\"flags\":" + std::to_string(a.flags) +
+         ",\"debits_pending\":\"" + ToDecimal(a.debits_pending) + "\",\"debits_posted\":\"" +
+         ToDecimal(a.debits_posted) + "\",\"credits_pending\":\"" + ToDecimal(a.credits_pending) +
+         "\",\"credits_posted\":\"" + ToDecimal(a.credits_posted) +
+         "\",\"timestamp\":" + std::to_string(a.timestamp) + "}";
+}
+
+struct Services {
+  store::Database& database;
+  api::ApiKeyStore& keys;
+  ledger::Ledger& ledger;
+  const AssetRegistry& assets;
+};
+
+void AddRoutes(api::Router& router, const Services& services) {
+  store::Database& database = services.database;
   router.Add("GET", "/health/live", [](const api::HttpRequest&, const api::PathParams&) {
     return Json(200, R"({"status":"live"})");
   });
   router.Add("GET", "/health/ready", [&database](const api::HttpRequest&, const api::PathParams&) {
     return Readiness(database);
   });
+  router.Add("GET", "/v1/assets",
+             api::RequireKey(services.keys, std::nullopt,
+                             [&services](const api::HttpRequest&, const api::PathParams&,
+                                         const api::Principal&) {
+                               std::string body = "{\"data\":[";
+                               bool first = true;
+                               for (const Asset& asset : services.assets.assets()) {
+                                 body += first ? "" : ",";
+                                 first = false;
+                                 body += "{\"code\":" + api::JsonString(asset.code()) +
+                                         ",\"scale\":" + std::to_string(asset.scale()) + "}";
+                               }
+                               return Json(200, body + "]}");
+                             }));
+  router.Add("GET", "/v1/ledger/accounts/{id}",
+             api::RequireKey(services.keys, Scope::kLedgerRead,
+                             [&services](const api::HttpRequest&, const api::PathParams& params,
+                                         const api::Principal&) {
+                               const std::string& text = params.at("id");
+                               const auto id = text.size() == 32 ? ParseHex128(text) : std::nullopt;
+                               if (!id) {
+                                 return api::Problem(400, "invalid_request", "Invalid request",
+                                                     "\"id\" must be 32 hexadecimal digits.");
+                               }
+                               auto account = services.ledger.LookupAccount(*id);
+                               if (!account) {
+                                 return api::Problem(404, "not_found", "Not found",
+                                                     "No ledger account " + text + ".");
+                               }
+                               return Json(200, AccountJson(*account));
+                             }));
 }
 
 }  // namespace
@@ -76,8 +129,18 @@ int RunServe(const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  auto pepper = ApiKeyPepper(config);
+  if (!pepper.ok()) {
+    std::fprintf(stderr, "cambista serve: %s\n", pepper.error().c_str());
+    return 2;
+  }
+  SystemClock clock;
+  api::ApiKeyStore keys(*database, clock, pepper.value());
+  ledger::Ledger ledger(*database, clock);
+  const AssetRegistry assets = AssetRegistry::WithBuiltins();
+
   api::Router router;
-  AddRoutes(router, *database);
+  AddRoutes(router, Services{*database, keys, ledger, assets});
   api::HttpServerOptions options;
   options.host = config.listen_host;
   options.port = config.listen_port;

@@ -5,6 +5,7 @@
 
 #include "ledger/ledger_store.hpp"
 #include "ledger/types.hpp"
+#include "obs/json_string.hpp"
 
 namespace cambista::ledger {
 namespace {
@@ -17,18 +18,8 @@ struct Derived {
 };
 
 std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += "?";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
+  std::string out;
+  obs::AppendJsonString(out, text);
   return out;
 }
 

@@ -177,9 +177,34 @@ CREATE TABLE job_schedules (
 );
 )sql";
 
+// ---- 3: api keys ----------------------------------------------------------------------------
+// Only the keyed hash of each secret is stored (security/api_key.hpp); the prefix finds the row.
+constexpr std::string_view kApiKeysSqlite = R"sql(
+CREATE TABLE api_keys (
+  prefix TEXT PRIMARY KEY,
+  secret_hash BLOB NOT NULL,
+  tenant TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+);
+)sql";
+
+constexpr std::string_view kApiKeysPostgres = R"sql(
+CREATE TABLE api_keys (
+  prefix text PRIMARY KEY,
+  secret_hash bytea NOT NULL,
+  tenant text NOT NULL,
+  scopes text NOT NULL,
+  created_at_ms bigint NOT NULL,
+  revoked_at_ms bigint
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
+    Migration{3, "api_keys", kApiKeysSqlite, kApiKeysPostgres},
 };
 
 }  // namespace

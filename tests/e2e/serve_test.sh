@@ -57,9 +57,34 @@ expect() {  # expect STATUS CONTENT_TYPE BODY_FRAGMENT curl-args...
 
 run_backend() {
   local db=$1
-  start "$db"
+  # API keys: issued by the CLI (the key is the last line), stored hashed, revocable.
+  local admin reader
+  admin=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant default \
+    --scopes admin 2>/dev/null | tail -n 1)
+  [[ $admin =~ ^cmb_[a-z2-7]{8}_[a-z2-7]{52}$ ]] || fail "keys create printed '$admin'"
+  reader=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant acme \
+    --scopes quotes:write,trades:read 2>/dev/null | tail -n 1)
+  "$bin" keys list --db "$db" --master-key-file "$work/master.key" >"$work/keys"
+  grep -q '"tenant":"acme","scopes":"quotes:write,trades:read"' "$work/keys" || fail "keys list: $(cat "$work/keys")"
+  grep -q "${admin#cmb_*_}" "$work/keys" && fail "keys list shows a secret"
+  [[ $(stat -c %a "$work/master.key") == 600 ]] || fail "master key file is not mode 600"
+  check
+  CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
   expect 200 application/json '"status":"live"' "$base/health/live"
   expect 200 application/json '"migrations":"current"' "$base/health/ready"
+  expect 401 application/problem+json '"code":"unauthorized"' "$base/v1/assets"
+  expect 401 application/problem+json '"code":"unauthorized"' -H "Authorization: Bearer cmb_nope" "$base/v1/assets"
+  expect 401 application/problem+json '"code":"unauthorized"' \
+    -H "Authorization: Bearer ${admin%?}x" "$base/v1/assets"
+  expect 200 application/json '{"code":"BRL","scale":2}' -H "Authorization: Bearer $reader" "$base/v1/assets"
+  expect 403 application/problem+json '"code":"forbidden"' -H "Authorization: Bearer $reader" \
+    "$base/v1/ledger/accounts/0000000000000000000000000000abcd"
+  expect 404 application/problem+json '"code":"not_found"' -H "Authorization: Bearer $admin" \
+    "$base/v1/ledger/accounts/0000000000000000000000000000abcd"
+  expect 400 application/problem+json '"code":"invalid_request"' -H "Authorization: Bearer $admin" \
+    "$base/v1/ledger/accounts/xyz"
+  "$bin" keys revoke --db "$db" --master-key-file "$work/master.key" --prefix "$(cut -d_ -f2 <<<"$reader")" >/dev/null
+  expect 401 application/problem+json '"code":"unauthorized"' -H "Authorization: Bearer $reader" "$base/v1/assets"
   expect 404 application/problem+json '"code":"not_found"' "$base/v1/nothing-here"
   expect 404 application/problem+json '"status":404' "$base/v1/nothing-here"
   expect 405 application/problem+json '"code":"method_not_allowed"' -X POST "$base/health/live"
@@ -83,7 +108,7 @@ run_backend() {
 
 run_backend "sqlite:$work/serve.db"
 # Readiness is 503 when the schema is not the binary's (here: the database file replaced).
-start "sqlite:$work/serve.db"
+CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/serve.db"
 rm -f "$work/serve.db" "$work/serve.db-wal" "$work/serve.db-shm"
 expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
 expect 200 application/json '"status":"live"' "$base/health/live"
@@ -93,7 +118,7 @@ if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
   pg_db="serve_e2e_$$_$RANDOM"
   psql -q -X "$CAMBISTA_TEST_PG_URL" -c "CREATE DATABASE $pg_db"
   run_backend "${CAMBISTA_TEST_PG_URL%/*}/$pg_db"
-  start "${CAMBISTA_TEST_PG_URL%/*}/$pg_db"
+  CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "${CAMBISTA_TEST_PG_URL%/*}/$pg_db"
   psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE $pg_db WITH (FORCE)"
   pg_db=""
   expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"

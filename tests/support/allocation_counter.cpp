@@ -21,8 +21,8 @@ void operator delete(void* memory, std::size_t) noexcept {
   std::free(memory);
 }
 
-namespace cambista::store::testing_allocations {
+namespace cambista::testing_allocations {
 long AllocationsOnThisThread() {
   return allocations_on_this_thread;
 }
-}  // namespace cambista::store::testing_allocations
+}  // namespace cambista::testing_allocations

@@ -1,0 +1,50 @@
+// API keys in the database: issue (the full key is returned once and never stored), list (never a
+// hash), revoke, and authenticate a `Bearer` key. The pepper of the keyed hash comes from the
+// master key file (app/master_key.hpp), never from the database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "security/api_key.hpp"
+#include "store/database.hpp"
+
+namespace cambista::api {
+
+struct ApiKeyRecord {
+  std::string prefix;
+  std::string tenant;
+  ScopeSet scopes;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> revoked_at_ms;
+};
+
+struct Principal {
+  std::string key_prefix;
+  std::string tenant;
+  ScopeSet scopes;
+};
+
+class ApiKeyStore {
+ public:
+  ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper);
+
+  // Returns the full key; shown once.
+  std::string Create(const std::string& tenant, ScopeSet scopes);
+  std::vector<ApiKeyRecord> List();
+  bool Revoke(const std::string& prefix);  // false when no such active key
+  // The key's owner, or nullopt for a malformed, unknown, revoked or wrong key (all alike, in
+  // about the same time).
+  std::optional<Principal> Authenticate(std::string_view bearer_key);
+
+ private:
+  store::Database& database_;
+  const Clock& clock_;
+  std::string pepper_;
+};
+
+}  // namespace cambista::api

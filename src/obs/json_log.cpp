@@ -1,0 +1,169 @@
+#include "obs/json_log.hpp"
+
+#include <array>
+#include <charconv>
+
+#include "core/assert.hpp"
+#include "obs/json_string.hpp"
+
+namespace cambista::obs {
+namespace {
+
+constexpr int64_t kNanosecondsPerMillisecond = 1'000'000;
+constexpr int64_t kMillisecondsPerDay = 86'400'000;
+constexpr std::string_view kRedacted = "\"***\"";
+
+// Substrings of a lower-cased, '-'-to-'_' name that mark a credential.
+constexpr std::array<std::string_view, 9> kSecretNameParts = {
+    "authorization", "api_key", "apikey", "secret", "password", "passwd", "token", "totp", "cookie",
+};
+
+// Names our own keys use; a caller field with one of them gets a leading '_' to stay unambiguous.
+constexpr std::array<std::string_view, 3> kReservedNames = {"time", "level", "msg"};
+
+int64_t FloorDivide(int64_t value, int64_t divisor) {
+  int64_t quotient = value / divisor;
+  if (value % divisor != 0 && value < 0) --quotient;
+  return quotient;
+}
+
+void AppendDigits(std::string& out, int64_t value, int width) {
+  char buffer[24];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  CAMBISTA_CHECK(error == std::errc());
+  for (auto length = end - buffer; length < width; ++length) out += '0';
+  out.append(buffer, end);
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+void AppendRfc3339Millis(std::string& out, int64_t unix_ns) {
+  const int64_t unix_ms = FloorDivide(unix_ns, kNanosecondsPerMillisecond);
+  const int64_t days = FloorDivide(unix_ms, kMillisecondsPerDay);
+  int64_t ms_of_day = unix_ms - days * kMillisecondsPerDay;
+  // Howard Hinnant's civil_from_days: proleptic Gregorian date from days since 1970-01-01.
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDivide(z, 146097);
+  const int64_t day_of_era = z - era * 146097;
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t month_index = (5 * day_of_year + 2) / 153;
+  const int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+  const int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+  const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+
+  AppendDigits(out, year, 4);
+  out += '-';
+  AppendDigits(out, month, 2);
+  out += '-';
+  AppendDigits(out, day, 2);
+  out += 'T';
+  AppendDigits(out, ms_of_day / 3'600'000, 2);
+  ms_of_day %= 3'600'000;
+  out += ':';
+  AppendDigits(out, ms_of_day / 60'000, 2);
+  ms_of_day %= 60'000;
+  out += ':';
+  AppendDigits(out, ms_of_day / 1'000, 2);
+  out += '.';
+  AppendDigits(out, ms_of_day % 1'000, 3);
+  out += 'Z';
+}
+
+JsonLogger::JsonLogger(const Clock& clock, std::FILE* file, LogLevel level_min)
+    : clock_(clock), file_(file), level_min_(level_min) {
+  CAMBISTA_CHECK(file_ != nullptr);
+}
+
+JsonLogger::JsonLogger(const Clock& clock, Sink sink, LogLevel level_min)
+    : clock_(clock), sink_(std::move(sink)), level_min_(level_min) {
+  CAMBISTA_CHECK(sink_ != nullptr);
+}
+
+bool JsonLogger::IsSecretFieldName(std::string_view name) {
+  // Field names are short; a fixed buffer keeps this allocation-free. Longer names are checked on
+  // their first kNameBytesMax bytes, and a name that long is suspicious enough to redact.
+  constexpr size_t kNameBytesMax = 64;
+  if (name.size() > kNameBytesMax) return true;
+  char buffer[kNameBytesMax];
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '-') c = '_';
+    buffer[i] = c;
+  }
+  const std::string_view normalized(buffer, name.size());
+  for (std::string_view part : kSecretNameParts) {
+    if (normalized.find(part) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+void JsonLogger::FormatLine(std::string& out, int64_t time_ns, LogLevel level, std::string_view msg,
+                            std::span<const LogField> fields) {
+  out += "{\"time\":\"";
+  AppendRfc3339Millis(out, time_ns);
+  out += "\",\"level\":\"";
+  out += LogLevelName(level);
+  out += "\",\"msg\":";
+  AppendJsonString(out, msg);
+  for (const LogField& field : fields) {
+    out += ',';
+    bool reserved = false;
+    for (std::string_view name : kReservedNames) reserved = reserved || field.name() == name;
+    if (reserved) {
+      out += "\"_";
+      out += field.name();
+      out += '"';
+    } else {
+      AppendJsonString(out, field.name());
+    }
+    out += ':';
+    if (IsSecretFieldName(field.name())) {
+      out += kRedacted;
+    } else if (const auto* text = std::get_if<std::string_view>(&field.value())) {
+      AppendJsonString(out, *text);
+    } else {
+      AppendDigits(out, std::get<int64_t>(field.value()), 0);
+    }
+  }
+  out += '}';
+}
+
+void JsonLogger::Log(LogLevel level, std::string_view msg, std::span<const LogField> fields) {
+  if (!IsEnabled(level)) return;
+  // Reused per thread: after warm-up a log line costs no allocation.
+  thread_local std::string line;
+  line.clear();
+  FormatLine(line, clock_.NowNs(), level, msg, fields);
+  Write(line);
+}
+
+void JsonLogger::Write(std::string_view line) {
+  std::lock_guard lock(write_mutex_);
+  if (sink_) {
+    sink_(line);
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), file_);
+  std::fputc('\n', file_);
+  std::fflush(file_);
+}
+
+}  // namespace cambista::obs
