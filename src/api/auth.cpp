@@ -2,29 +2,49 @@
 
 #include "api/problem.hpp"
 
+#include <algorithm>
+
 namespace cambista::api {
 
-RouteHandler RequireKey(ApiKeyStore& keys, std::optional<Scope> scope, AuthorizedHandler handler) {
-  return [&keys, scope, handler = std::move(handler)](const HttpRequest& request,
+HttpResponse RateLimited(int64_t retry_after_ms) {
+  HttpResponse response =
+      Problem(429, "rate_limited", "Too many requests", "Slow down and retry after Retry-After.");
+  const int64_t seconds =
+      retry_after_ms == TokenBucketLimiter::kRetryNever ? 3600 : (retry_after_ms + 999) / 1000;
+  response.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, seconds)));
+  return response;
+}
+
+RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler) {
+  return [&gate, scope, handler = std::move(handler)](const HttpRequest& request,
                                                       const PathParams& params) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view authorization = request.Header("Authorization");
     std::optional<Principal> principal;
     if (authorization.starts_with(kBearer)) {
-      principal = keys.Authenticate(authorization.substr(kBearer.size()));
+      principal = gate.keys.Authenticate(authorization.substr(kBearer.size()));
     }
     if (!principal) {
+      const RateDecision decision = gate.per_ip.TryAcquire(request.remote_address);
+      if (!decision.allowed) return RateLimited(decision.retry_after_ms);
       HttpResponse response =
           Problem(401, "unauthorized", "Unauthorized",
                   "Send a valid API key as `Authorization: Bearer cmb_<prefix>_<secret>`.");
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
       return response;
     }
-    if (scope && !HasScope(principal->scopes, *scope)) {
-      return Problem(403, "forbidden", "Forbidden",
-                     "This API key lacks the scope " + std::string(ScopeName(*scope)) + ".");
+    const RateDecision decision = gate.per_key.TryAcquire(principal->key_prefix);
+    HttpResponse response;
+    if (!decision.allowed) {
+      response = RateLimited(decision.retry_after_ms);
+    } else if (scope && !HasScope(principal->scopes, *scope)) {
+      response = Problem(403, "forbidden", "Forbidden",
+                         "This API key lacks the scope " + std::string(ScopeName(*scope)) + ".");
+    } else {
+      response = handler(request, params, *principal);
     }
-    return handler(request, params, *principal);
+    response.log_tenant = principal->tenant;
+    return response;
   };
 }
 

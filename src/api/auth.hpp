@@ -8,13 +8,24 @@
 
 #include "api/api_key_store.hpp"
 #include "api/router.hpp"
+#include "security/token_bucket.hpp"
 
 namespace cambista::api {
 
 using AuthorizedHandler =
     std::function<HttpResponse(const HttpRequest&, const PathParams&, const Principal&)>;
 
+// Rate limits of authenticated routes: per API key, and per client IP for requests without a valid
+// key (so guessing keys is slow). Over the limit: 429 `rate_limited` with Retry-After.
+struct AuthGate {
+  ApiKeyStore& keys;
+  TokenBucketLimiter& per_key;
+  TokenBucketLimiter& per_ip;
+};
+
 // `scope` nullopt: any valid key.
-RouteHandler RequireKey(ApiKeyStore& keys, std::optional<Scope> scope, AuthorizedHandler handler);
+RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler);
+
+HttpResponse RateLimited(int64_t retry_after_ms);
 
 }  // namespace cambista::api

@@ -30,6 +30,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   Headers headers;
   std::string body;
+  std::string log_tenant;  // for the request log line only; never sent
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -41,13 +41,16 @@ void Router::Add(std::string method, std::string pattern, RouteHandler handler) 
       Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-HttpResponse Router::Handle(const HttpRequest& request) const {
+HttpResponse Router::Handle(const HttpRequest& request, std::string* matched_pattern) const {
   const auto segments = Split(request.path);
   std::string allowed;
   for (const Route& route : routes_) {
     PathParams params;
     if (!Match(route.segments, segments, params)) continue;
-    if (route.method == request.method) return route.handler(request, params);
+    if (route.method == request.method) {
+      if (matched_pattern != nullptr) *matched_pattern = route.pattern;
+      return route.handler(request, params);
+    }
     if (!allowed.empty()) allowed += ", ";
     allowed += route.method;
   }

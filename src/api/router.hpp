@@ -20,7 +20,8 @@ class Router {
  public:
   // `pattern` segments are literals or {name}; a {name} segment matches one non-empty segment.
   void Add(std::string method, std::string pattern, RouteHandler handler);
-  HttpResponse Handle(const HttpRequest& request) const;
+  // `matched_pattern`, when given, receives the pattern of the route that answered ("" for none).
+  HttpResponse Handle(const HttpRequest& request, std::string* matched_pattern = nullptr) const;
 
   struct Route {
     std::string method;

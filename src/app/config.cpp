@@ -109,6 +109,18 @@ const std::vector<Key>& Keys() {
          c.master_key_file = std::string(v);
          return std::nullopt;
        }},
+      {"rate_limit.key_burst", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.rate_key_burst, v, 1, 1'000'000); }},
+      {"rate_limit.key_per_second", Key::Type::kInteger,
+       [](Config& c, std::string_view v) {
+         return SetInteger(c.rate_key_per_second, v, 1, 1'000'000);
+       }},
+      {"rate_limit.ip_burst", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.rate_ip_burst, v, 1, 1'000'000); }},
+      {"rate_limit.ip_per_second", Key::Type::kInteger,
+       [](Config& c, std::string_view v) {
+         return SetInteger(c.rate_ip_per_second, v, 1, 1'000'000);
+       }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

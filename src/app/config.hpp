@@ -12,6 +12,9 @@
 //               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
+//   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
+//               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)
+//                                                 CAMBISTA_RATE_LIMIT_KEY_BURST, ...
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 #pragma once
@@ -37,6 +40,10 @@ struct Config {
   bool sandbox = false;
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
+  int64_t rate_key_burst = 200;
+  int64_t rate_key_per_second = 100;
+  int64_t rate_ip_burst = 20;
+  int64_t rate_ip_per_second = 5;
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };

@@ -7,12 +7,17 @@
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
 #include "api/http_server.hpp"
+#include "api/platform.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
+#include "core/assert.hpp"
 #include "core/asset.hpp"
+#include "jobs/job_table.hpp"
 #include "ledger/ledger.hpp"
+#include "obs/json_log.hpp"
+#include "obs/metrics.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -51,11 +56,42 @@ std::string AccountJson(const ledger::Account& a) {
 
 struct Services {
   store::Database& database;
-  api::ApiKeyStore& keys;
+  api::AuthGate& gate;
+  obs::MetricsRegistry& metrics;
   ledger::Ledger& ledger;
   const AssetRegistry& assets;
 };
 
+// Process-wide figures read at scrape time: the ledger's counters and the job queue's depth.
+void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledger,
+                            store::Database& database) {
+  const ledger::LedgerStats& stats = ledger.stats();
+  auto ok = metrics.RegisterGaugeCollector(
+      "cambista_ledger_events", "Ledger counters since start (batches, transfers, retries).",
+      {"event"}, [&stats](obs::GaugeCollectorSink& sink) {
+        sink.Report({"batches"}, static_cast<int64_t>(stats.batches.load()));
+        sink.Report({"transfers_submitted"},
+                    static_cast<int64_t>(stats.transfers_submitted.load()));
+        sink.Report({"transfers_created"}, static_cast<int64_t>(stats.transfers_created.load()));
+        sink.Report({"batch_retries"}, static_cast<int64_t>(stats.batch_retries.load()));
+        sink.Report({"batch_failures"}, static_cast<int64_t>(stats.batch_failures.load()));
+        sink.Report({"pending_expired"}, static_cast<int64_t>(stats.pending_expired.load()));
+      });
+  ok = ok.ok() ? metrics.RegisterGaugeCollector(
+                     "cambista_jobs", "Durable jobs by state.", {"state"},
+                     [&database](obs::GaugeCollectorSink& sink) {
+                       auto connection = database.Connect();
+                       const jobs::QueueStats queue = jobs::LoadQueueStats(*connection);
+                       sink.Report({"ready"}, queue.ready);
+                       sink.Report({"running"}, queue.running);
+                       sink.Report({"done"}, queue.done);
+                       sink.Report({"dead"}, queue.dead);
+                     })
+               : ok;
+  CAMBISTA_CHECK(ok.ok());  // fixed names, registered once
+}
+
+// The routes keep references to `services`: it must outlive the server.
 void AddRoutes(api::Router& router, const Services& services) {
   store::Database& database = services.database;
   router.Add("GET", "/health/live", [](const api::HttpRequest&, const api::PathParams&) {
@@ -64,8 +100,14 @@ void AddRoutes(api::Router& router, const Services& services) {
   router.Add("GET", "/health/ready", [&database](const api::HttpRequest&, const api::PathParams&) {
     return Readiness(database);
   });
+  router.Add("GET", "/metrics", [&services](const api::HttpRequest&, const api::PathParams&) {
+    api::HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = services.metrics.RenderPrometheusText();
+    return response;
+  });
   router.Add("GET", "/v1/assets",
-             api::RequireKey(services.keys, std::nullopt,
+             api::RequireKey(services.gate, std::nullopt,
                              [&services](const api::HttpRequest&, const api::PathParams&,
                                          const api::Principal&) {
                                std::string body = "{\"data\":[";
@@ -79,7 +121,7 @@ void AddRoutes(api::Router& router, const Services& services) {
                                return Json(200, body + "]}");
                              }));
   router.Add("GET", "/v1/ledger/accounts/{id}",
-             api::RequireKey(services.keys, Scope::kLedgerRead,
+             api::RequireKey(services.gate, Scope::kLedgerRead,
                              [&services](const api::HttpRequest&, const api::PathParams& params,
                                          const api::Principal&) {
                                const std::string& text = params.at("id");
@@ -135,12 +177,24 @@ int RunServe(const ServeFlags& flags) {
     return 2;
   }
   SystemClock clock;
+  obs::JsonLogger logger(clock, stderr,
+                         config.log_level == "debug"   ? obs::LogLevel::kDebug
+                         : config.log_level == "warn"  ? obs::LogLevel::kWarn
+                         : config.log_level == "error" ? obs::LogLevel::kError
+                                                       : obs::LogLevel::kInfo);
   api::ApiKeyStore keys(*database, clock, pepper.value());
+  TokenBucketLimiter per_key(clock, {config.rate_key_burst, config.rate_key_per_second});
+  TokenBucketLimiter per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second});
+  api::AuthGate gate{keys, per_key, per_ip};
   ledger::Ledger ledger(*database, clock);
   const AssetRegistry assets = AssetRegistry::WithBuiltins();
+  obs::MetricsRegistry metrics;
+  RegisterServiceMetrics(metrics, ledger, *database);
 
   api::Router router;
-  AddRoutes(router, Services{*database, keys, ledger, assets});
+  const Services services{*database, gate, metrics, ledger, assets};  // outlives the server
+  AddRoutes(router, services);
+  api::Platform platform(router, logger, metrics);
   api::HttpServerOptions options;
   options.host = config.listen_host;
   options.port = config.listen_port;
@@ -148,21 +202,23 @@ int RunServe(const ServeFlags& flags) {
   options.header_bytes_max = config.header_bytes_max;
   options.request_timeout_ms = config.request_timeout_ms;
   api::HttpServer server(
-      options, [&router](const api::HttpRequest& request) { return router.Handle(request); });
+      options, [&platform](const api::HttpRequest& request) { return platform.Handle(request); });
   server.Start();
   const bool ipv6 = config.listen_host.find(':') != std::string::npos;
-  std::printf("listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", config.listen_host.c_str(),
-              ipv6 ? "]" : "", static_cast<unsigned>(server.port()));
+  const std::string url = "http://" + std::string(ipv6 ? "[" : "") + config.listen_host +
+                          (ipv6 ? "]" : "") + ":" + std::to_string(server.port());
+  std::printf("listening on %s\n", url.c_str());
   std::fflush(stdout);
+  logger.Info("listening on " + url);
   for (const auto& name : config.ignored_environment) {
-    std::fprintf(stderr, "cambista serve: warning: %s names no setting; ignored\n", name.c_str());
+    logger.Warn("environment variable names no setting; ignored", {{"variable", name}});
   }
 
   int received = 0;
   sigwait(&signals, &received);
-  std::fprintf(stderr, "cambista serve: %s received, stopping\n",
-               received == SIGTERM ? "SIGTERM" : "SIGINT");
+  logger.Info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop(config.shutdown_grace_ms);
+  logger.Info("stopped");
   return 0;
 }
 

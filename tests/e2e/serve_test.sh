@@ -85,6 +85,27 @@ run_backend() {
     "$base/v1/ledger/accounts/xyz"
   "$bin" keys revoke --db "$db" --master-key-file "$work/master.key" --prefix "$(cut -d_ -f2 <<<"$reader")" >/dev/null
   expect 401 application/problem+json '"code":"unauthorized"' -H "Authorization: Bearer $reader" "$base/v1/assets"
+  # Request ids: a well-formed one is echoed, otherwise one is generated.
+  curl -s -D "$work/headers" -o /dev/null -H "X-Request-Id: e2e-req-1" "$base/health/live"
+  grep -qi '^X-Request-Id: e2e-req-1' "$work/headers" || fail "X-Request-Id not echoed"
+  curl -s -D "$work/headers" -o /dev/null -H "X-Request-Id: bad id!" "$base/health/live"
+  grep -qiE '^X-Request-Id: [0-9a-f]{32}' "$work/headers" || fail "X-Request-Id not generated"
+  check
+  # One JSON log line per request, with the tenant, never the key.
+  grep -q '"request_id":"e2e-req-1","method":"GET","route":"/health/live","status":200' "$work/err" ||
+    fail "no request log line: $(tail -n 3 "$work/err")"
+  grep -q '"route":"/v1/assets","status":200,"duration_us":[0-9]*,"tenant":"acme"' "$work/err" ||
+    fail "request log lacks the tenant"
+  grep -q "${admin#cmb_*_}" "$work/err" && fail "a key secret reached the log"
+  check
+  # /metrics: Prometheus text, every sample line well-formed, request counts by route pattern.
+  curl -s -o "$work/metrics" "$base/metrics"
+  grep -q '^cambista_http_requests_total{route="/v1/assets",method="GET",status="200"} [0-9]' \
+    "$work/metrics" || fail "/metrics lacks request counts"
+  if grep -v '^#' "$work/metrics" | grep -vE '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$' | grep -q .; then
+    fail "/metrics has malformed lines: $(grep -v '^#' "$work/metrics" | head -3)"
+  fi
+  check
   expect 404 application/problem+json '"code":"not_found"' "$base/v1/nothing-here"
   expect 404 application/problem+json '"status":404' "$base/v1/nothing-here"
   expect 405 application/problem+json '"code":"method_not_allowed"' -X POST "$base/health/live"
@@ -113,6 +134,17 @@ rm -f "$work/serve.db" "$work/serve.db-wal" "$work/serve.db-shm"
 expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
 expect 200 application/json '"status":"live"' "$base/health/live"
 stop INT
+
+# Rate limit per client IP for requests without a valid key: 429 with Retry-After.
+CAMBISTA_RATE_LIMIT_IP_BURST=2 CAMBISTA_RATE_LIMIT_IP_PER_SECOND=1 \
+  CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/limits.db"
+expect 401 application/problem+json '"code":"unauthorized"' "$base/v1/assets"
+expect 401 application/problem+json '"code":"unauthorized"' "$base/v1/assets"
+expect 429 application/problem+json '"code":"rate_limited"' "$base/v1/assets"
+curl -s -D "$work/headers" -o /dev/null "$base/v1/assets"
+grep -qiE '^Retry-After: [1-9]' "$work/headers" || fail "429 without Retry-After"
+check
+stop TERM
 
 if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
   pg_db="serve_e2e_$$_$RANDOM"

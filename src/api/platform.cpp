@@ -1,0 +1,62 @@
+#include "api/platform.hpp"
+
+#include <chrono>
+
+#include "core/assert.hpp"
+#include "security/hmac.hpp"
+
+namespace cambista::api {
+namespace {
+
+constexpr size_t kRequestIdCharsMax = 128;
+
+bool IsWellFormedRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kRequestIdCharsMax) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics)
+    : router_(router), logger_(logger) {
+  auto requests = metrics.RegisterCounter("cambista_http_requests_total",
+                                          "HTTP requests by route pattern, method and status.",
+                                          {"route", "method", "status"});
+  auto durations = metrics.RegisterHistogram(
+      "cambista_http_request_duration_seconds", "Time to handle an HTTP request.", {"route"},
+      {100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000},
+      obs::kMicrosecondsPerSecond);
+  CAMBISTA_CHECK(requests.ok() && durations.ok());  // fixed names, registered once
+  requests_ = requests.value();
+  durations_ = durations.value();
+}
+
+HttpResponse Platform::Handle(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string request_id(request.Header("X-Request-Id"));
+  if (!IsWellFormedRequestId(request_id)) request_id = HexEncode(RandomBytes(16));
+  std::string pattern;
+  HttpResponse response = router_.Handle(request, &pattern);
+  response.headers.emplace_back("X-Request-Id", request_id);
+  const int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count();
+  const std::string status = std::to_string(response.status);
+  const std::string_view route = pattern.empty() ? "(unmatched)" : std::string_view(pattern);
+  requests_->WithLabels({route, request.method, status}).Increment();
+  durations_->WithLabels({route}).Observe(duration_us);
+  logger_.Info("request", {{"request_id", request_id},
+                           {"method", request.method},
+                           {"route", route},
+                           {"status", response.status},
+                           {"duration_us", duration_us},
+                           {"tenant", response.log_tenant}});
+  return response;
+}
+
+}  // namespace cambista::api
