@@ -1,8 +1,11 @@
 #include "app/serve.hpp"
 
 #include <pthread.h>
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <optional>
+#include <utility>
 
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
@@ -52,6 +55,48 @@ std::string AccountJson(const ledger::Account& a) {
          ToDecimal(a.debits_posted) + "\",\"credits_pending\":\"" + ToDecimal(a.credits_pending) +
          "\",\"credits_posted\":\"" + ToDecimal(a.credits_posted) +
          "\",\"timestamp\":" + std::to_string(a.timestamp) + "}";
+}
+
+std::string TransferJson(const ledger::Transfer& t) {
+  return "{\"id\":\"" + ToHex32(t.id) + "\",\"debit_account_id\":\"" + ToHex32(t.debit_account_id) +
+         "\",\"credit_account_id\":\"" + ToHex32(t.credit_account_id) + "\",\"amount\":\"" +
+         ToDecimal(t.amount) + "\",\"asset\":" + api::JsonString(t.asset) + ",\"pending_id\":\"" +
+         ToHex32(t.pending_id) + "\",\"code\":" + std::to_string(t.code) +
+         ",\"flags\":" + std::to_string(t.flags) + ",\"timeout_s\":" + std::to_string(t.timeout_s) +
+         ",\"timestamp\":" + std::to_string(t.timestamp) + "}";
+}
+
+// Cursor of account history pages: "<timestamp>.<id as 32 hex digits>" of the last item returned.
+std::optional<std::pair<int64_t, u128>> ParseCursor(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || text.size() - dot - 1 != 32) return std::nullopt;
+  const auto timestamp = ParseI128Decimal(text.substr(0, dot));
+  const auto id = ParseHex128(text.substr(dot + 1));
+  if (!timestamp || *timestamp < 0 || *timestamp > INT64_MAX || !id) return std::nullopt;
+  return std::pair<int64_t, u128>{static_cast<int64_t>(*timestamp), *id};
+}
+
+// One query parameter's value (no percent-decoding: our parameters are [A-Za-z0-9.]).
+std::optional<std::string_view> QueryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<u128> ParseAccountId(const std::string& text) {
+  return text.size() == 32 ? ParseHex128(text) : std::nullopt;
+}
+
+api::HttpResponse BadField(std::string_view field, std::string_view expected) {
+  return api::Problem(400, "invalid_request", "Invalid request",
+                      "\"" + std::string(field) + "\" must be " + std::string(expected) + ".");
 }
 
 struct Services {
@@ -120,16 +165,56 @@ void AddRoutes(api::Router& router, const Services& services) {
                                }
                                return Json(200, body + "]}");
                              }));
+  router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
+             api::RequireKey(services.gate, Scope::kLedgerRead,
+                             [&services](const api::HttpRequest& request,
+                                         const api::PathParams& params, const api::Principal&) {
+                               const auto id = ParseAccountId(params.at("id"));
+                               if (!id) return BadField("id", "32 hexadecimal digits");
+                               int64_t limit = 50;
+                               if (auto text = QueryValue(request.query, "limit")) {
+                                 const auto parsed = ParseI128Decimal(*text);
+                                 if (!parsed || *parsed < 1 || *parsed > 200) {
+                                   return BadField("limit", "a whole number from 1 to 200");
+                                 }
+                                 limit = static_cast<int64_t>(*parsed);
+                               }
+                               std::pair<int64_t, u128> after{0, 0};
+                               if (auto text = QueryValue(request.query, "cursor")) {
+                                 const auto cursor = ParseCursor(*text);
+                                 if (!cursor)
+                                   return BadField("cursor", "a next_cursor from a previous page");
+                                 after = *cursor;
+                               }
+                               if (!services.ledger.LookupAccount(*id)) {
+                                 return api::Problem(404, "not_found", "Not found",
+                                                     "No ledger account " + params.at("id") + ".");
+                               }
+                               // One more than asked tells whether another page follows.
+                               auto transfers = services.ledger.AccountTransfers(
+                                   *id, static_cast<int>(limit) + 1, after.first, after.second);
+                               const bool more = transfers.size() > static_cast<size_t>(limit);
+                               if (more) transfers.pop_back();
+                               std::string body = "{\"data\":[";
+                               for (size_t i = 0; i < transfers.size(); ++i) {
+                                 body += (i > 0 ? "," : "") + TransferJson(transfers[i]);
+                               }
+                               body += "],\"next_cursor\":";
+                               if (more) {
+                                 body += "\"" + std::to_string(transfers.back().timestamp) + "." +
+                                         ToHex32(transfers.back().id) + "\"";
+                               } else {
+                                 body += "null";
+                               }
+                               return Json(200, body + "}");
+                             }));
   router.Add("GET", "/v1/ledger/accounts/{id}",
              api::RequireKey(services.gate, Scope::kLedgerRead,
                              [&services](const api::HttpRequest&, const api::PathParams& params,
                                          const api::Principal&) {
                                const std::string& text = params.at("id");
-                               const auto id = text.size() == 32 ? ParseHex128(text) : std::nullopt;
-                               if (!id) {
-                                 return api::Problem(400, "invalid_request", "Invalid request",
-                                                     "\"id\" must be 32 hexadecimal digits.");
-                               }
+                               const auto id = ParseAccountId(text);
+                               if (!id) return BadField("id", "32 hexadecimal digits");
                                auto account = services.ledger.LookupAccount(*id);
                                if (!account) {
                                  return api::Problem(404, "not_found", "Not found",

@@ -69,7 +69,45 @@ run_backend() {
   grep -q "${admin#cmb_*_}" "$work/keys" && fail "keys list shows a secret"
   [[ $(stat -c %a "$work/master.key") == 600 ]] || fail "master key file is not mode 600"
   check
+  # Some ledger data, written by the benchmark through the ledger (SQLite: another process).
+  "$bin" bench ledger --db "$db" --transfers 300 --concurrency 8 --accounts 5 >/dev/null 2>&1 ||
+    fail "bench ledger on $db"
+  local account expected
+  if [[ $db == sqlite:* ]]; then
+    account=$(sqlite3 "${db#sqlite:}" "SELECT lower(hex(id)) FROM ledger_accounts ORDER BY id LIMIT 1")
+  else
+    account=$(psql -X -At "$db" -c "SELECT replace(id::text, '-', '') FROM ledger_accounts ORDER BY id LIMIT 1")
+  fi
   CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
+  expect 200 application/json "\"id\":\"$account\"" -H "Authorization: Bearer $admin" \
+    "$base/v1/ledger/accounts/$account"
+  # Page through the account's history with the cursor; every transfer comes once, in order.
+  local cursor="" pages=0 ids=""
+  while :; do
+    curl -s -o "$work/page" -H "Authorization: Bearer $admin" \
+      "$base/v1/ledger/accounts/$account/transfers?limit=7${cursor:+&cursor=$cursor}"
+    ids+=$(grep -oE '"id":"[0-9a-f]{32}"' "$work/page" | tr '\n' ' ') || true
+    pages=$((pages + 1))
+    cursor=$(grep -oE '"next_cursor":"[0-9]+\.[0-9a-f]{32}"' "$work/page" | cut -d'"' -f4) || true
+    [[ -n $cursor && $pages -lt 200 ]] || break
+  done
+  grep -q '"next_cursor":null' "$work/page" || fail "the last history page has a next_cursor"
+  local count
+  count=$(wc -w <<<"$ids")
+  local distinct
+  distinct=$(tr ' ' '\n' <<<"$ids" | grep . | sort -u | wc -l)
+  [[ $count -gt 7 && $count -eq $distinct ]] || fail "history pages: $count ids, $distinct distinct"
+  if [[ $db == sqlite:* ]]; then
+    expected=$(sqlite3 "${db#sqlite:}" "SELECT count(*) FROM ledger_transfers WHERE lower(hex(debit_account_id)) = '$account' OR lower(hex(credit_account_id)) = '$account'")
+  else
+    expected=$(psql -X -At "$db" -c "SELECT count(*) FROM ledger_transfers WHERE replace(debit_account_id::text, '-', '') = '$account' OR replace(credit_account_id::text, '-', '') = '$account'")
+  fi
+  [[ $count -eq $expected ]] || fail "history pages gave $count transfers, the account has $expected"
+  check
+  expect 400 application/problem+json '"cursor\" must be' -H "Authorization: Bearer $admin" \
+    "$base/v1/ledger/accounts/$account/transfers?cursor=zzz"
+  expect 400 application/problem+json '"limit\" must be' -H "Authorization: Bearer $admin" \
+    "$base/v1/ledger/accounts/$account/transfers?limit=0"
   expect 200 application/json '"status":"live"' "$base/health/live"
   expect 200 application/json '"migrations":"current"' "$base/health/ready"
   expect 401 application/problem+json '"code":"unauthorized"' "$base/v1/assets"
