@@ -35,10 +35,10 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, RouteHandler handler) {
+void Router::Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler) {
   auto segments = Split(pattern);
-  routes_.push_back(
-      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
+                          std::move(doc), std::move(handler)});
 }
 
 HttpResponse Router::Handle(const HttpRequest& request, std::string* matched_pattern) const {

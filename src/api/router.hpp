@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -14,12 +15,23 @@
 namespace cambista::api {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
+
+// What /openapi.json says of a route. Every route has one: Router::Add requires it.
+struct RouteDoc {
+  std::string summary;
+  std::string access;  // "public", "key" (any valid API key) or a scope name ("ledger:read")
+  std::string response_schema = R"({"type":"object"})";  // JSON Schema of the 200 body
+  std::string response_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> query = {};  // name, description
+  // Error responses: status -> the stable problem codes it can carry.
+  std::vector<std::pair<int, std::vector<std::string>>> errors = {};
+};
 using RouteHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
 
 class Router {
  public:
   // `pattern` segments are literals or {name}; a {name} segment matches one non-empty segment.
-  void Add(std::string method, std::string pattern, RouteHandler handler);
+  void Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler);
   // `matched_pattern`, when given, receives the pattern of the route that answered ("" for none).
   HttpResponse Handle(const HttpRequest& request, std::string* matched_pattern = nullptr) const;
 
@@ -27,6 +39,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
+    RouteDoc doc;
     RouteHandler handler;
   };
   const std::vector<Route>& routes() const { return routes_; }

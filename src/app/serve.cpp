@@ -10,6 +10,7 @@
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
 #include "api/http_server.hpp"
+#include "api/openapi.hpp"
 #include "api/platform.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
@@ -26,6 +27,8 @@
 
 namespace cambista::app {
 namespace {
+
+constexpr const char* kVersion = "0.1.0";
 
 api::HttpResponse Json(int status, std::string body) {
   api::HttpResponse response;
@@ -56,6 +59,17 @@ std::string AccountJson(const ledger::Account& a) {
          "\",\"credits_posted\":\"" + ToDecimal(a.credits_posted) +
          "\",\"timestamp\":" + std::to_string(a.timestamp) + "}";
 }
+
+constexpr const char* kAccountSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"asset":{"type":"string"},)"
+    R"("code":{"type":"integer"},"flags":{"type":"integer"},"debits_pending":{"type":"string"},)"
+    R"("debits_posted":{"type":"string"},"credits_pending":{"type":"string"},)"
+    R"("credits_posted":{"type":"string"},"timestamp":{"type":"integer"}}})";
+constexpr const char* kTransferSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"debit_account_id":{"type":"string"},)"
+    R"("credit_account_id":{"type":"string"},"amount":{"type":"string"},"asset":{"type":"string"},)"
+    R"("pending_id":{"type":"string"},"code":{"type":"integer"},"flags":{"type":"integer"},)"
+    R"("timeout_s":{"type":"integer"},"timestamp":{"type":"integer"}}})";
 
 std::string TransferJson(const ledger::Transfer& t) {
   return "{\"id\":\"" + ToHex32(t.id) + "\",\"debit_account_id\":\"" + ToHex32(t.debit_account_id) +
@@ -139,33 +153,71 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
 // The routes keep references to `services`: it must outlive the server.
 void AddRoutes(api::Router& router, const Services& services) {
   store::Database& database = services.database;
-  router.Add("GET", "/health/live", [](const api::HttpRequest&, const api::PathParams&) {
-    return Json(200, R"({"status":"live"})");
-  });
-  router.Add("GET", "/health/ready", [&database](const api::HttpRequest&, const api::PathParams&) {
-    return Readiness(database);
-  });
-  router.Add("GET", "/metrics", [&services](const api::HttpRequest&, const api::PathParams&) {
-    api::HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = services.metrics.RenderPrometheusText();
-    return response;
-  });
-  router.Add("GET", "/v1/assets",
-             api::RequireKey(services.gate, std::nullopt,
-                             [&services](const api::HttpRequest&, const api::PathParams&,
-                                         const api::Principal&) {
-                               std::string body = "{\"data\":[";
-                               bool first = true;
-                               for (const Asset& asset : services.assets.assets()) {
-                                 body += first ? "" : ",";
-                                 first = false;
-                                 body += "{\"code\":" + api::JsonString(asset.code()) +
-                                         ",\"scale\":" + std::to_string(asset.scale()) + "}";
-                               }
-                               return Json(200, body + "]}");
-                             }));
+  router.Add("GET", "/openapi.json",
+             api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
+             [&router](const api::HttpRequest&, const api::PathParams&) {
+               return Json(200, api::OpenApiDocument(router, kVersion));
+             });
+  router.Add("GET", "/docs",
+             api::RouteDoc{"The API for people.", "public", R"({"type":"string"})", "text/html"},
+             [&router](const api::HttpRequest&, const api::PathParams&) {
+               api::HttpResponse response;
+               response.content_type = "text/html; charset=utf-8";
+               response.body = api::DocsPage(router);
+               return response;
+             });
+  router.Add("GET", "/health/live",
+             api::RouteDoc{"The process is up.", "public",
+                           R"({"type":"object","properties":{"status":{"type":"string"}}})"},
+             [](const api::HttpRequest&, const api::PathParams&) {
+               return Json(200, R"({"status":"live"})");
+             });
+  router.Add(
+      "GET", "/health/ready",
+      api::RouteDoc{"Ready to serve: database reachable, migrations current.",
+                    "public",
+                    R"({"type":"object","properties":{"status":{"type":"string"}}})",
+                    "application/json",
+                    {},
+                    {{503, {"not_ready"}}}},
+      [&database](const api::HttpRequest&, const api::PathParams&) { return Readiness(database); });
+  router.Add("GET", "/metrics",
+             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "public",
+                           R"({"type":"string"})", "text/plain"},
+             [&services](const api::HttpRequest&, const api::PathParams&) {
+               api::HttpResponse response;
+               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               response.body = services.metrics.RenderPrometheusText();
+               return response;
+             });
+  router.Add(
+      "GET", "/v1/assets",
+      api::RouteDoc{
+          "Assets and their scales (minor-unit decimals).", "key",
+          R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"code":{"type":"string"},"scale":{"type":"integer"}}}}}})"},
+      api::RequireKey(
+          services.gate, std::nullopt,
+          [&services](const api::HttpRequest&, const api::PathParams&, const api::Principal&) {
+            std::string body = "{\"data\":[";
+            bool first = true;
+            for (const Asset& asset : services.assets.assets()) {
+              body += first ? "" : ",";
+              first = false;
+              body += "{\"code\":" + api::JsonString(asset.code()) +
+                      ",\"scale\":" + std::to_string(asset.scale()) + "}";
+            }
+            return Json(200, body + "]}");
+          }));
   router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
+             api::RouteDoc{
+                 "An account's transfers, oldest first, a page at a time.",
+                 "ledger:read",
+                 std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") +
+                     kTransferSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
+                 "application/json",
+                 {{"limit", "Page size, 1 to 200 (default 50)."},
+                  {"cursor", "next_cursor of the previous page."}},
+                 {{400, {"invalid_request"}}, {404, {"not_found"}}}},
              api::RequireKey(services.gate, Scope::kLedgerRead,
                              [&services](const api::HttpRequest& request,
                                          const api::PathParams& params, const api::Principal&) {
@@ -209,6 +261,12 @@ void AddRoutes(api::Router& router, const Services& services) {
                                return Json(200, body + "}");
                              }));
   router.Add("GET", "/v1/ledger/accounts/{id}",
+             api::RouteDoc{"A ledger account and its four balances (minor units, decimal strings).",
+                           "ledger:read",
+                           kAccountSchema,
+                           "application/json",
+                           {},
+                           {{400, {"invalid_request"}}, {404, {"not_found"}}}},
              api::RequireKey(services.gate, Scope::kLedgerRead,
                              [&services](const api::HttpRequest&, const api::PathParams& params,
                                          const api::Principal&) {

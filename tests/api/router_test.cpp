@@ -14,12 +14,13 @@ HttpRequest Request(std::string method, std::string path) {
 
 TEST(RouterTest, MatchesLiteralsAndParameters) {
   Router router;
-  router.Add("GET", "/v1/ledger/accounts/{id}", [](const HttpRequest&, const PathParams& params) {
-    HttpResponse response;
-    response.body = params.at("id");
-    return response;
-  });
-  router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
+  router.Add("GET", "/v1/ledger/accounts/{id}", RouteDoc{"account", "key"},
+             [](const HttpRequest&, const PathParams& params) {
+               HttpResponse response;
+               response.body = params.at("id");
+               return response;
+             });
+  router.Add("GET", "/v1/ledger/accounts/{id}/transfers", RouteDoc{"history", "ledger:read"},
              [](const HttpRequest&, const PathParams& params) {
                HttpResponse response;
                response.body = "transfers of " + params.at("id");
@@ -34,6 +35,57 @@ TEST(RouterTest, MatchesLiteralsAndParameters) {
   EXPECT_EQ(wrong_method.status, 405);
   ASSERT_EQ(wrong_method.headers.size(), 1u);
   EXPECT_EQ(wrong_method.headers[0], (std::pair<std::string, std::string>{"Allow", "GET"}));
+}
+
+}  // namespace
+}  // namespace cambista::api
+
+#include <boost/json.hpp>
+
+#include "api/openapi.hpp"
+
+namespace cambista::api {
+namespace {
+
+TEST(OpenApiTest, EveryRegisteredRouteIsDocumented) {
+  Router router;
+  auto ok = [](const HttpRequest&, const PathParams&) { return HttpResponse{}; };
+  router.Add("GET", "/health/live", RouteDoc{"live", "public"}, ok);
+  router.Add("GET", "/v1/assets", RouteDoc{"assets", "key"}, ok);
+  router.Add("GET", "/v1/ledger/accounts/{id}", RouteDoc{"account", "ledger:read"}, ok);
+  router.Add("DELETE", "/v1/ledger/accounts/{id}", RouteDoc{"gone", "admin"}, ok);
+  router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
+             RouteDoc{"history",
+                      "ledger:read",
+                      R"({"type":"object"})",
+                      "application/json",
+                      {{"limit", "page size"}},
+                      {{400, {"invalid_request"}}}},
+             ok);
+  const boost::json::value document = boost::json::parse(OpenApiDocument(router, "9.9.9"));
+  EXPECT_EQ(document.at("openapi").as_string(), "3.1.0");
+  const auto& paths = document.at("paths").as_object();
+  for (const Router::Route& route : router.routes()) {
+    std::string method;
+    for (char c : route.method) method.push_back(static_cast<char>(std::tolower(c)));
+    ASSERT_TRUE(paths.contains(route.pattern)) << route.pattern << " is missing";
+    const auto& operations = paths.at(route.pattern).as_object();
+    ASSERT_TRUE(operations.contains(method)) << route.method << " " << route.pattern;
+    const auto& operation = operations.at(method).as_object();
+    EXPECT_EQ(operation.at("summary").as_string(), route.doc.summary);
+    EXPECT_TRUE(operation.at("responses").as_object().contains("200"));
+    if (route.doc.access == "public") {
+      EXPECT_TRUE(operation.at("security").as_array().empty());
+    } else {
+      EXPECT_TRUE(operation.at("responses").as_object().contains("401"));
+      EXPECT_EQ(operation.at("x-scope").as_string(),
+                route.doc.access == "key" ? "any" : route.doc.access);
+    }
+  }
+  const auto& history = paths.at("/v1/ledger/accounts/{id}/transfers").at("get").as_object();
+  EXPECT_EQ(history.at("parameters").as_array().size(), 2u);  // path id + query limit
+  EXPECT_TRUE(history.at("responses").as_object().contains("400"));
+  EXPECT_TRUE(history.at("responses").as_object().contains("403"));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 # CAMBISTA_TEST_PG_URL is set.
 set -euo pipefail
 bin=$1
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 pid=""
 pg_db=""
@@ -162,6 +163,22 @@ run_backend() {
     >"$work/raw" || true
   grep -q "400 Bad Request" "$work/raw" || fail "malformed request: $(head -c 200 "$work/raw")"
   check
+  # OpenAPI: every route of the router, valid JSON, linted by @redocly/cli when installed.
+  expect 200 application/json '"openapi":"3.1.0"' "$base/openapi.json"
+  for route in /health/live /health/ready /metrics /v1/assets '/v1/ledger/accounts/{id}' \
+    '/v1/ledger/accounts/{id}/transfers' /openapi.json /docs; do
+    grep -qF "\"$route\":" "$work/body" || fail "/openapi.json lacks $route"
+  done
+  check
+  if [[ -x $root/node_modules/.bin/redocly ]]; then
+    cp "$work/body" "$work/openapi.json"
+    "$root/node_modules/.bin/redocly" lint "$work/openapi.json" >"$work/lint" 2>&1 ||
+      fail "redocly lint: $(tail -n 20 "$work/lint")"
+    check
+  else
+    echo "node_modules/.bin/redocly not installed (./dev installs it): lint skipped" >&2
+  fi
+  expect 200 'text/html; charset=utf-8' '/openapi.json' "$base/docs"
   stop TERM
 }
 
