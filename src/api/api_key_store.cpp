@@ -5,7 +5,7 @@
 namespace cambista::api {
 
 ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper)
-    : database_(database), clock_(clock), pepper_(std::move(pepper)) {}
+    : database_(database), pool_(database), clock_(clock), pepper_(std::move(pepper)) {}
 
 std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes) {
   auto connection = database_.Connect();
@@ -53,19 +53,24 @@ bool ApiKeyStore::Revoke(const std::string& prefix) {
 std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) {
   auto parts = ParseApiKey(bearer_key);
   if (!parts.ok()) return std::nullopt;
-  auto connection = database_.Connect();
   std::optional<Principal> principal;
   std::string stored_hash;
   bool revoked = true;
-  connection->Query(
-      "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
-      {std::string_view(parts.value().prefix)}, [&](const store::Row& row) {
-        stored_hash = row.Bytes(0);
-        revoked = !row.IsNull(3);
-        auto scopes = ParseScopes(row.Text(2));
-        principal = Principal{parts.value().prefix, std::string(row.Text(1)),
-                              scopes.ok() ? scopes.value() : ScopeSet()};
-      });
+  auto connection = pool_.Acquire();
+  try {
+    connection->Query(
+        "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
+        {std::string_view(parts.value().prefix)}, [&](const store::Row& row) {
+          stored_hash = row.Bytes(0);
+          revoked = !row.IsNull(3);
+          auto scopes = ParseScopes(row.Text(2));
+          principal = Principal{parts.value().prefix, std::string(row.Text(1)),
+                                scopes.ok() ? scopes.value() : ScopeSet()};
+        });
+  } catch (const store::Error&) {
+    connection.Discard();  // it may be broken; the next request opens a new one
+    throw;
+  }
   // Unknown prefixes are checked against a dummy hash so they take as long as wrong secrets.
   const bool matches =
       VerifySecret(pepper_, parts.value().secret,

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "security/api_key.hpp"
+#include "store/connection_pool.hpp"
 #include "store/database.hpp"
 
 namespace cambista::api {
@@ -43,6 +44,7 @@ class ApiKeyStore {
 
  private:
   store::Database& database_;
+  store::ConnectionPool pool_;
   const Clock& clock_;
   std::string pepper_;
 };

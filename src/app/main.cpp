@@ -62,25 +62,25 @@ struct KeysFlags {
 
 // The key store for `cambista keys ...`, with the same master key as `serve` (config + environment,
 // then --db and --master-key-file).
-std::optional<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
-                                                   std::unique_ptr<cambista::store::Database>& db,
-                                                   const cambista::Clock& clock) {
+std::unique_ptr<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
+                                                     std::unique_ptr<cambista::store::Database>& db,
+                                                     const cambista::Clock& clock) {
   auto config = cambista::app::LoadConfig(std::nullopt, cambista::app::EnvironmentFromProcess());
   if (!config.ok()) {
     std::fprintf(stderr, "cambista keys: configuration: %s\n", config.error().ToString().c_str());
-    return std::nullopt;
+    return nullptr;
   }
   config.value().database_url = flags.database_url;
   if (flags.master_key_file) config.value().master_key_file = *flags.master_key_file;
   auto pepper = cambista::app::ApiKeyPepper(config.value());
   if (!pepper.ok()) {
     std::fprintf(stderr, "cambista keys: %s\n", pepper.error().c_str());
-    return std::nullopt;
+    return nullptr;
   }
   db = cambista::store::Open(flags.database_url);
   auto connection = db->Connect();
   cambista::store::Migrate(*connection);
-  return cambista::api::ApiKeyStore(*db, clock, pepper.value());
+  return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, pepper.value());
 }
 
 int RunKeys(const std::string& action, const KeysFlags& flags) {
