@@ -3,9 +3,17 @@
 #include "security/hmac.hpp"
 
 namespace cambista::api {
+namespace {
+constexpr char kDummyHash[32] = {};
+}  // namespace
 
-ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper)
-    : database_(database), pool_(database), clock_(clock), pepper_(std::move(pepper)) {}
+ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper,
+                         int64_t cache_ttl_ms)
+    : database_(database),
+      pool_(database),
+      clock_(clock),
+      pepper_(std::move(pepper)),
+      cache_ttl_ms_(cache_ttl_ms) {}
 
 std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes) {
   auto connection = database_.Connect();
@@ -44,6 +52,10 @@ std::vector<ApiKeyRecord> ApiKeyStore::List() {
 }
 
 bool ApiKeyStore::Revoke(const std::string& prefix) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    cache_.erase(prefix);
+  }
   auto connection = database_.Connect();
   return connection->Execute(
              "UPDATE api_keys SET revoked_at_ms = $2 WHERE prefix = $1 AND revoked_at_ms IS NULL",
@@ -53,30 +65,44 @@ bool ApiKeyStore::Revoke(const std::string& prefix) {
 std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) {
   auto parts = ParseApiKey(bearer_key);
   if (!parts.ok()) return std::nullopt;
-  std::optional<Principal> principal;
-  std::string stored_hash;
-  bool revoked = true;
-  auto connection = pool_.Acquire();
-  try {
-    connection->Query(
-        "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
-        {std::string_view(parts.value().prefix)}, [&](const store::Row& row) {
-          stored_hash = row.Bytes(0);
-          revoked = !row.IsNull(3);
-          auto scopes = ParseScopes(row.Text(2));
-          principal = Principal{parts.value().prefix, std::string(row.Text(1)),
-                                scopes.ok() ? scopes.value() : ScopeSet()};
-        });
-  } catch (const store::Error&) {
-    connection.Discard();  // it may be broken; the next request opens a new one
-    throw;
+  const std::string& prefix = parts.value().prefix;
+  const int64_t now_ms = clock_.NowMs();
+  std::optional<CachedKey> key;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = cache_.find(prefix);
+        it != cache_.end() && now_ms - it->second.read_at_ms < cache_ttl_ms_) {
+      key = it->second;
+    }
+  }
+  if (!key) {
+    auto connection = pool_.Acquire();
+    try {
+      connection->Query(
+          "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
+          {std::string_view(prefix)}, [&](const store::Row& row) {
+            auto scopes = ParseScopes(row.Text(2));
+            key = CachedKey{row.Bytes(0),
+                            Principal{prefix, std::string(row.Text(1)),
+                                      scopes.ok() ? scopes.value() : ScopeSet()},
+                            !row.IsNull(3), now_ms};
+          });
+    } catch (const store::Error&) {
+      connection.Discard();  // it may be broken; the next request opens a new one
+      throw;
+    }
+    if (key) {
+      std::lock_guard lock(cache_mutex_);
+      if (cache_.size() >= kCacheEntriesMax) cache_.clear();
+      cache_[prefix] = *key;
+    }
   }
   // Unknown prefixes are checked against a dummy hash so they take as long as wrong secrets.
-  const bool matches =
-      VerifySecret(pepper_, parts.value().secret,
-                   stored_hash.empty() ? std::string(32, '\0') : std::string_view(stored_hash));
-  if (!principal || revoked || !matches) return std::nullopt;
-  return principal;
+  const bool matches = VerifySecret(
+      pepper_, parts.value().secret,
+      key ? std::string_view(key->secret_hash) : std::string_view(kDummyHash, sizeof kDummyHash));
+  if (!key || key->revoked || !matches) return std::nullopt;
+  return key->principal;
 }
 
 }  // namespace cambista::api

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -30,9 +32,13 @@ struct Principal {
   ScopeSet scopes;
 };
 
+// Authenticate() keeps what it read of a key for cache_ttl_ms (1 s by default), so a hot key costs
+// one HMAC, not a database read; a revocation made by this process applies at once, one made by
+// another process within the TTL.
 class ApiKeyStore {
  public:
-  ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper);
+  ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper,
+              int64_t cache_ttl_ms = 1'000);
 
   // Returns the full key; shown once.
   std::string Create(const std::string& tenant, ScopeSet scopes);
@@ -43,10 +49,21 @@ class ApiKeyStore {
   std::optional<Principal> Authenticate(std::string_view bearer_key);
 
  private:
+  struct CachedKey {
+    std::string secret_hash;
+    Principal principal;
+    bool revoked = false;
+    int64_t read_at_ms = 0;
+  };
+  static constexpr size_t kCacheEntriesMax = 10'000;
+
   store::Database& database_;
   store::ConnectionPool pool_;
   const Clock& clock_;
   std::string pepper_;
+  const int64_t cache_ttl_ms_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, CachedKey> cache_;  // by prefix; only keys that exist
 };
 
 }  // namespace cambista::api

@@ -1,6 +1,7 @@
 #include "app/serve.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <climits>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "core/asset.hpp"
 #include "jobs/job_table.hpp"
 #include "ledger/ledger.hpp"
+#include "obs/buffered_line_writer.hpp"
 #include "obs/json_log.hpp"
 #include "obs/metrics.hpp"
 #include "store/database.hpp"
@@ -320,11 +322,13 @@ int RunServe(const ServeFlags& flags) {
     return 2;
   }
   SystemClock clock;
-  obs::JsonLogger logger(clock, stderr,
-                         config.log_level == "debug"   ? obs::LogLevel::kDebug
-                         : config.log_level == "warn"  ? obs::LogLevel::kWarn
-                         : config.log_level == "error" ? obs::LogLevel::kError
-                                                       : obs::LogLevel::kInfo);
+  obs::BufferedLineWriter log_writer(STDERR_FILENO);
+  obs::JsonLogger logger(
+      clock, [&log_writer](std::string_view line) { log_writer.Append(line); },
+      config.log_level == "debug"   ? obs::LogLevel::kDebug
+      : config.log_level == "warn"  ? obs::LogLevel::kWarn
+      : config.log_level == "error" ? obs::LogLevel::kError
+                                    : obs::LogLevel::kInfo);
   api::ApiKeyStore keys(*database, clock, pepper.value());
   TokenBucketLimiter per_key(clock, {config.rate_key_burst, config.rate_key_per_second});
   TokenBucketLimiter per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second});
