@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "transfer_builders.hpp"
+
 namespace cambista::ledger {
 namespace {
 
@@ -16,18 +18,6 @@ Account MakeAccount(u128 id, std::string asset = "BRL", uint32_t flags = 0) {
   a.code = 1;
   a.flags = flags;
   return a;
-}
-
-Transfer MakeTransfer(u128 id, u128 debit, u128 credit, u128 amount, uint32_t flags = 0) {
-  Transfer t;
-  t.id = id;
-  t.debit_account_id = debit;
-  t.credit_account_id = credit;
-  t.amount = amount;
-  t.asset = "BRL";
-  t.code = 7;
-  t.flags = flags;
-  return t;
 }
 
 class BatchApplierTest : public ::testing::Test {

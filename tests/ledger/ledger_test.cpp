@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "transfer_builders.hpp"
+
 #include <thread>
 
 #include "ledger/auditor.hpp"
@@ -14,18 +16,6 @@ namespace cambista::ledger {
 namespace {
 
 using R = CreateTransferResult;
-
-Transfer MakeTransfer(u128 id, u128 debit, u128 credit, u128 amount, uint32_t flags = 0) {
-  Transfer t;
-  t.id = id;
-  t.debit_account_id = debit;
-  t.credit_account_id = credit;
-  t.amount = amount;
-  t.asset = "BRL";
-  t.code = 1;
-  t.flags = flags;
-  return t;
-}
 
 Transfer Resolve(u128 id, u128 pending_id, uint32_t flag, u128 amount = 0) {
   Transfer t;
