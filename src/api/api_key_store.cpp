@@ -1,18 +1,26 @@
 #include "api/api_key_store.hpp"
 
 #include "security/hmac.hpp"
+#include "security/totp.hpp"
 
 namespace cambista::api {
 namespace {
 constexpr char kDummyHash[32] = {};
+constexpr std::string_view kPepperPurpose = "cambista api key pepper v1";
+constexpr std::string_view kSecretBoxPurpose = "cambista secret box v1";
+
+std::string TotpPlace(std::string_view prefix) {
+  return "api_keys.totp:" + std::string(prefix);
+}
 }  // namespace
 
-ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper,
+ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
                          int64_t cache_ttl_ms)
     : database_(database),
       pool_(database),
       clock_(clock),
-      pepper_(std::move(pepper)),
+      pepper_(HmacSha256(master_key, kPepperPurpose)),
+      box_(HmacSha256(master_key, kSecretBoxPurpose)),
       cache_ttl_ms_(cache_ttl_ms) {}
 
 std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes) {
@@ -103,6 +111,49 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
       key ? std::string_view(key->secret_hash) : std::string_view(kDummyHash, sizeof kDummyHash));
   if (!key || key->revoked || !matches) return std::nullopt;
   return key->principal;
+}
+
+std::optional<std::string> ApiKeyStore::EnrollTotp(const std::string& prefix) {
+  const TotpSecret secret = GenerateTotpSecret();
+  const std::string sealed = box_.Seal(secret.bytes(), TotpPlace(prefix));
+  std::string tenant;
+  auto connection = pool_.Acquire();
+  connection->Query("SELECT tenant FROM api_keys WHERE prefix = $1 AND revoked_at_ms IS NULL",
+                    {std::string_view(prefix)},
+                    [&](const store::Row& row) { tenant = std::string(row.Text(0)); });
+  if (tenant.empty()) return std::nullopt;
+  connection->Execute(
+      "UPDATE api_keys SET totp_secret = $2, totp_last_step = NULL WHERE prefix = $1",
+      {std::string_view(prefix), store::Blob{sealed}});
+  return BuildTotpUri("Cambista", tenant + ":" + prefix, secret);
+}
+
+ApiKeyStore::TotpCheck ApiKeyStore::CheckTotp(const std::string& prefix, std::string_view code) {
+  auto connection = pool_.Acquire();
+  std::optional<std::string> sealed;
+  std::optional<int64_t> last_step;
+  connection->Query(
+      "SELECT totp_secret, totp_last_step FROM api_keys WHERE prefix = $1 AND "
+      "revoked_at_ms IS NULL",
+      {std::string_view(prefix)}, [&](const store::Row& row) {
+        if (!row.IsNull(0)) sealed = row.Bytes(0);
+        if (!row.IsNull(1)) last_step = row.Int64(1);
+      });
+  if (!sealed) return TotpCheck::kNotEnrolled;
+  auto bytes = box_.Open(*sealed, TotpPlace(prefix));
+  if (!bytes.ok()) return TotpCheck::kNotEnrolled;  // sealed under another master key
+  auto secret = TotpSecret::FromBytes(bytes.value());
+  if (!secret.ok()) return TotpCheck::kNotEnrolled;
+  auto step = VerifyTotp(secret.value(), code, clock_, last_step);
+  if (!step.ok()) {
+    return step.error() == TotpError::kReplayedCode ? TotpCheck::kReplayed : TotpCheck::kWrongCode;
+  }
+  // Conditional, so two requests racing with the same code cannot both pass.
+  const int64_t changed = connection->Execute(
+      "UPDATE api_keys SET totp_last_step = $2 WHERE prefix = $1 AND "
+      "(totp_last_step IS NULL OR totp_last_step < $2)",
+      {std::string_view(prefix), step.value()});
+  return changed == 1 ? TotpCheck::kOk : TotpCheck::kReplayed;
 }
 
 }  // namespace cambista::api

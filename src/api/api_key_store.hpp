@@ -1,6 +1,7 @@
 // API keys in the database: issue (the full key is returned once and never stored), list (never a
-// hash), revoke, and authenticate a `Bearer` key. The pepper of the keyed hash comes from the
-// master key file (app/master_key.hpp), never from the database.
+// hash), revoke, authenticate a `Bearer` key, and operator 2FA (TOTP, RFC 6238) for a key. Both the
+// pepper of the keyed hash and the key sealing TOTP seeds are derived from the master key
+// (app/master_key.hpp), which never enters the database.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "security/api_key.hpp"
+#include "security/secret_box.hpp"
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
 
@@ -37,7 +39,7 @@ struct Principal {
 // another process within the TTL.
 class ApiKeyStore {
  public:
-  ApiKeyStore(store::Database& database, const Clock& clock, std::string pepper,
+  ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
               int64_t cache_ttl_ms = 1'000);
 
   // Returns the full key; shown once.
@@ -47,6 +49,13 @@ class ApiKeyStore {
   // The key's owner, or nullopt for a malformed, unknown, revoked or wrong key (all alike, in
   // about the same time).
   std::optional<Principal> Authenticate(std::string_view bearer_key);
+
+  // Gives the key a new TOTP seed (sealed at rest) and returns the otpauth:// URI to enroll an
+  // authenticator app with; nullopt when no active key has this prefix.
+  std::optional<std::string> EnrollTotp(const std::string& prefix);
+  enum class TotpCheck { kOk, kNotEnrolled, kWrongCode, kReplayed };
+  // Checks a code for the key (the X-TOTP header of sensitive actions); a code is accepted once.
+  TotpCheck CheckTotp(const std::string& prefix, std::string_view code);
 
  private:
   struct CachedKey {
@@ -61,6 +70,7 @@ class ApiKeyStore {
   store::ConnectionPool pool_;
   const Clock& clock_;
   std::string pepper_;
+  SecretBox box_;
   const int64_t cache_ttl_ms_;
   std::mutex cache_mutex_;
   std::unordered_map<std::string, CachedKey> cache_;  // by prefix; only keys that exist

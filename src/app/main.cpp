@@ -72,15 +72,15 @@ std::unique_ptr<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
   }
   config.value().database_url = flags.database_url;
   if (flags.master_key_file) config.value().master_key_file = *flags.master_key_file;
-  auto pepper = cambista::app::ApiKeyPepper(config.value());
-  if (!pepper.ok()) {
-    std::fprintf(stderr, "cambista keys: %s\n", pepper.error().c_str());
+  auto master_key = cambista::app::MasterKey(config.value());
+  if (!master_key.ok()) {
+    std::fprintf(stderr, "cambista keys: %s\n", master_key.error().c_str());
     return nullptr;
   }
   db = cambista::store::Open(flags.database_url);
   auto connection = db->Connect();
   cambista::store::Migrate(*connection);
-  return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, pepper.value());
+  return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, master_key.value());
 }
 
 int RunKeys(const std::string& action, const KeysFlags& flags) {
@@ -110,6 +110,19 @@ int RunKeys(const std::string& action, const KeysFlags& flags) {
           cambista::FormatScopes(record.scopes).c_str(),
           static_cast<long long>(record.created_at_ms), record.revoked_at_ms ? "true" : "false");
     }
+    return 0;
+  }
+  if (action == "totp-enroll") {
+    auto uri = keys->EnrollTotp(flags.prefix);
+    if (!uri) {
+      std::fprintf(stderr, "cambista keys totp-enroll: no active key with prefix %s\n",
+                   flags.prefix.c_str());
+      return 1;
+    }
+    std::fprintf(stderr,
+                 "Add this to an authenticator app (shown once); sensitive actions of this "
+                 "key will need its code in X-TOTP:\n");
+    std::printf("%s\n", uri->c_str());
     return 0;
   }
   if (!keys->Revoke(flags.prefix)) {
@@ -149,7 +162,9 @@ int main(int argc, char** argv) {
   auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
   auto* keys_list = keys->add_subcommand("list", "List keys (prefix, tenant, scopes; no secrets)");
   auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
-  for (auto* sub : {keys_create, keys_list, keys_revoke}) {
+  auto* keys_totp = keys->add_subcommand(
+      "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
+  for (auto* sub : {keys_create, keys_list, keys_revoke, keys_totp}) {
     sub->add_option("--db", keys_flags.database_url, "Database URL")->required();
     sub->add_option("--master-key-file", keys_flags.master_key_file,
                     "Master key file (default: config, or the SQLite path + .key)");
@@ -161,8 +176,9 @@ int main(int argc, char** argv) {
                    "charges:write, charges:read, payouts:write, payouts:approve, "
                    "ledger:read, webhooks:write")
       ->required();
-  keys_revoke->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")
-      ->required();
+  for (auto* sub : {keys_revoke, keys_totp}) {
+    sub->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")->required();
+  }
 
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
@@ -199,6 +215,7 @@ int main(int argc, char** argv) {
     if (*keys_create) return RunKeys("create", keys_flags);
     if (*keys_list) return RunKeys("list", keys_flags);
     if (*keys_revoke) return RunKeys("revoke", keys_flags);
+    if (*keys_totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
   } catch (const std::exception& error) {

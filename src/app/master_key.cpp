@@ -42,16 +42,10 @@ Result<std::string, std::string> LoadOrCreateMasterKey(const std::string& path) 
   return key.value();
 }
 
-std::string DeriveKey(const std::string& master_key, std::string_view purpose) {
-  return HmacSha256(master_key, purpose);
-}
-
-Result<std::string, std::string> ApiKeyPepper(const Config& config) {
+Result<std::string, std::string> MasterKey(const Config& config) {
   auto path = MasterKeyPath(config);
   if (!path.ok()) return Failure{path.error().ToString()};
-  auto master = LoadOrCreateMasterKey(path.value());
-  if (!master.ok()) return Failure{master.error()};
-  return DeriveKey(master.value(), kApiKeyPepperPurpose);
+  return LoadOrCreateMasterKey(path.value());
 }
 
 }  // namespace cambista::app

@@ -316,9 +316,9 @@ int RunServe(const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto pepper = ApiKeyPepper(config);
-  if (!pepper.ok()) {
-    std::fprintf(stderr, "cambista serve: %s\n", pepper.error().c_str());
+  auto master_key = MasterKey(config);
+  if (!master_key.ok()) {
+    std::fprintf(stderr, "cambista serve: %s\n", master_key.error().c_str());
     return 2;
   }
   SystemClock clock;
@@ -329,7 +329,7 @@ int RunServe(const ServeFlags& flags) {
       : config.log_level == "warn"  ? obs::LogLevel::kWarn
       : config.log_level == "error" ? obs::LogLevel::kError
                                     : obs::LogLevel::kInfo);
-  api::ApiKeyStore keys(*database, clock, pepper.value());
+  api::ApiKeyStore keys(*database, clock, master_key.value());
   TokenBucketLimiter per_key(clock, {config.rate_key_burst, config.rate_key_per_second});
   TokenBucketLimiter per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second});
   api::AuthGate gate{keys, per_key, per_ip};

@@ -201,10 +201,23 @@ CREATE TABLE api_keys (
 );
 )sql";
 
+// ---- 4: operator 2FA --------------------------------------------------------------------------
+// The TOTP seed of a key, sealed (security/secret_box.hpp), and the last step accepted (replays).
+constexpr std::string_view kTotpSqlite = R"sql(
+ALTER TABLE api_keys ADD COLUMN totp_secret BLOB;
+ALTER TABLE api_keys ADD COLUMN totp_last_step INTEGER;
+)sql";
+
+constexpr std::string_view kTotpPostgres = R"sql(
+ALTER TABLE api_keys ADD COLUMN totp_secret bytea;
+ALTER TABLE api_keys ADD COLUMN totp_last_step bigint;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
     Migration{3, "api_keys", kApiKeysSqlite, kApiKeysPostgres},
+    Migration{4, "totp", kTotpSqlite, kTotpPostgres},
 };
 
 }  // namespace

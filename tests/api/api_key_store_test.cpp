@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "security/totp.hpp"
 #include "test_database.hpp"
 
 namespace cambista::api {
@@ -50,6 +51,42 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
   EXPECT_TRUE(elsewhere.Authenticate(second).has_value());  // still cached
   clock.AdvanceMs(1'001);
   EXPECT_FALSE(elsewhere.Authenticate(second).has_value());
+}
+
+TEST_P(ApiKeyStoreTest, TotpEnrollmentAndChecks) {
+  ManualClock clock(1'800'000'000'000'000'000);
+  const std::string master(32, 'm');
+  ApiKeyStore keys(db(), clock, master);
+  const std::string key = keys.Create("ops", ScopeSet{Scope::kPayoutsApprove});
+  const std::string prefix = key.substr(4, 8);
+  using C = ApiKeyStore::TotpCheck;
+  EXPECT_EQ(keys.CheckTotp(prefix, "123456"), C::kNotEnrolled);
+  EXPECT_FALSE(keys.EnrollTotp("zzzzzzzz").has_value());
+
+  const auto uri = keys.EnrollTotp(prefix);
+  ASSERT_TRUE(uri.has_value());
+  ASSERT_EQ(uri->rfind("otpauth://totp/", 0), 0u) << *uri;
+  const size_t at = uri->find("secret=") + 7;
+  const auto secret = TotpSecret::FromBase32(uri->substr(at, uri->find('&', at) - at));
+  ASSERT_TRUE(secret.ok());
+  // The seed is sealed at rest: its bytes are not in the row.
+  auto connection = db().Connect();
+  connection->Query("SELECT totp_secret FROM api_keys", {}, [&](const store::Row& row) {
+    EXPECT_EQ(row.Bytes(0).find(secret.value().bytes()), std::string::npos);
+  });
+
+  const int64_t now_s = clock.NowMs() / 1000;
+  const std::string code = TotpCode(secret.value(), now_s);
+  EXPECT_EQ(keys.CheckTotp(prefix, code), C::kOk);
+  EXPECT_EQ(keys.CheckTotp(prefix, code), C::kReplayed);  // a code works once
+  std::string wrong = code;
+  wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+  clock.AdvanceMs(30'000);
+  EXPECT_EQ(keys.CheckTotp(prefix, wrong), C::kWrongCode);
+  EXPECT_EQ(keys.CheckTotp(prefix, TotpCode(secret.value(), now_s + 30)), C::kOk);
+  // Another master key cannot open the seed.
+  ApiKeyStore other(db(), clock, std::string(32, 'n'));
+  EXPECT_EQ(other.CheckTotp(prefix, TotpCode(secret.value(), now_s + 60)), C::kNotEnrolled);
 }
 
 INSTANTIATE_BACKENDS(ApiKeyStoreTest);

@@ -77,6 +77,9 @@ run_backend() {
   grep -q '"tenant":"acme","scopes":"quotes:write,trades:read"' "$work/keys" || fail "keys list: $(cat "$work/keys")"
   grep -q "${admin#cmb_*_}" "$work/keys" && fail "keys list shows a secret"
   [[ $(stat -c %a "$work/master.key") == 600 ]] || fail "master key file is not mode 600"
+  "$bin" keys totp-enroll --db "$db" --master-key-file "$work/master.key" \
+    --prefix "$(cut -d_ -f2 <<<"$admin")" 2>/dev/null | tail -n 1 >"$work/totp"
+  grep -qE '^otpauth://totp/.*secret=[A-Z2-7]+' "$work/totp" || fail "totp-enroll: $(cat "$work/totp")"
   check
   # Some ledger data, written by the benchmark through the ledger (SQLite: another process).
   "$bin" bench ledger --db "$db" --transfers 300 --concurrency 8 --accounts 5 >/dev/null 2>&1 ||
