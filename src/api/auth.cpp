@@ -15,9 +15,29 @@ HttpResponse RateLimited(int64_t retry_after_ms) {
   return response;
 }
 
-RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler) {
-  return [&gate, scope, handler = std::move(handler)](const HttpRequest& request,
-                                                      const PathParams& params) {
+namespace {
+
+std::optional<HttpResponse> CheckSecondFactor(ApiKeyStore& keys, const Principal& principal,
+                                              const HttpRequest& request) {
+  const std::string_view code = request.Header("X-TOTP");
+  const auto check = code.empty() ? ApiKeyStore::TotpCheck::kNotEnrolled
+                                  : keys.CheckTotp(principal.key_prefix, code);
+  if (check == ApiKeyStore::TotpCheck::kOk) return std::nullopt;
+  if (code.empty() || check == ApiKeyStore::TotpCheck::kNotEnrolled) {
+    return Problem(401, "totp_required", "Second factor required",
+                   "This action needs the API key's current TOTP code in X-TOTP (enroll with "
+                   "`cambista keys totp-enroll`).");
+  }
+  return Problem(401, "totp_invalid", "Second factor refused",
+                 "The X-TOTP code is wrong, expired or already used.");
+}
+
+}  // namespace
+
+RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler,
+                        SecondFactor second_factor) {
+  return [&gate, scope, handler = std::move(handler), second_factor](const HttpRequest& request,
+                                                                     const PathParams& params) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view authorization = request.Header("Authorization");
     std::optional<Principal> principal;
@@ -40,6 +60,10 @@ RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHa
     } else if (scope && !HasScope(principal->scopes, *scope)) {
       response = Problem(403, "forbidden", "Forbidden",
                          "This API key lacks the scope " + std::string(ScopeName(*scope)) + ".");
+    } else if (auto refusal = second_factor == SecondFactor::kTotp
+                                  ? CheckSecondFactor(gate.keys, *principal, request)
+                                  : std::nullopt) {
+      response = std::move(*refusal);
     } else {
       response = handler(request, params, *principal);
     }

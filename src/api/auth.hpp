@@ -23,8 +23,13 @@ struct AuthGate {
   TokenBucketLimiter& per_ip;
 };
 
-// `scope` nullopt: any valid key.
-RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler);
+enum class SecondFactor { kNone, kTotp };
+
+// `scope` nullopt: any valid key. With SecondFactor::kTotp (sensitive actions) the request must
+// also carry the key's current TOTP code in `X-TOTP`: 401 `totp_required` without one (or when the
+// key has no TOTP enrolled), 401 `totp_invalid` for a wrong or already used code.
+RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler,
+                        SecondFactor second_factor = SecondFactor::kNone);
 
 HttpResponse RateLimited(int64_t retry_after_ms);
 
