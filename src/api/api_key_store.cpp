@@ -20,7 +20,7 @@ ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::str
       pool_(database),
       clock_(clock),
       pepper_(HmacSha256(master_key, kPepperPurpose)),
-      box_(HmacSha256(master_key, kSecretBoxPurpose)),
+      box_(MakeSecretBox(master_key)),
       cache_ttl_ms_(cache_ttl_ms) {}
 
 std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes) {
@@ -111,6 +111,10 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
       key ? std::string_view(key->secret_hash) : std::string_view(kDummyHash, sizeof kDummyHash));
   if (!key || key->revoked || !matches) return std::nullopt;
   return key->principal;
+}
+
+SecretBox MakeSecretBox(std::string_view master_key) {
+  return SecretBox(HmacSha256(master_key, kSecretBoxPurpose));
 }
 
 std::optional<std::string> ApiKeyStore::EnrollTotp(const std::string& prefix) {

@@ -37,6 +37,9 @@ struct Principal {
 // Authenticate() keeps what it read of a key for cache_ttl_ms (1 s by default), so a hot key costs
 // one HMAC, not a database read; a revocation made by this process applies at once, one made by
 // another process within the TTL.
+// The SecretBox sealing secrets at rest, keyed from the master key.
+SecretBox MakeSecretBox(std::string_view master_key);
+
 class ApiKeyStore {
  public:
   ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,

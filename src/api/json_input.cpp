@@ -132,6 +132,26 @@ Result<std::string, InputError> JsonObjectReader::RequiredEnum(
   return Failure{Invalid(field, Quoted(field) + " must be one of: " + options + ".")};
 }
 
+Result<std::vector<std::string>, InputError> JsonObjectReader::RequiredStringArray(
+    std::string_view field, size_t items_max, size_t length_max) {
+  const json::value* value = impl_->Find(field);
+  if (value == nullptr) return Failure{Invalid(field, Quoted(field) + " is required.")};
+  const std::string shape = Quoted(field) + " must be an array of 1 to " +
+                            std::to_string(items_max) + " strings of at most " +
+                            std::to_string(length_max) + " characters.";
+  if (!value->is_array()) return Failure{Invalid(field, shape)};
+  const json::array& array = value->as_array();
+  if (array.empty() || array.size() > items_max) return Failure{Invalid(field, shape)};
+  std::vector<std::string> items;
+  for (const json::value& item : array) {
+    if (!item.is_string() || item.as_string().size() > length_max) {
+      return Failure{Invalid(field, shape)};
+    }
+    items.emplace_back(item.as_string().data(), item.as_string().size());
+  }
+  return items;
+}
+
 Result<Amount, InputError> JsonObjectReader::RequiredAmount(std::string_view field,
                                                             const Asset& asset) {
   const json::value* value = impl_->Find(field);

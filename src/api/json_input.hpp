@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http_types.hpp"
 #include "core/amount.hpp"
@@ -44,6 +45,10 @@ class JsonObjectReader {
   Result<std::optional<bool>, InputError> OptionalBool(std::string_view field);
   Result<std::string, InputError> RequiredEnum(std::string_view field,
                                                std::span<const std::string_view> allowed);
+  // An array of strings, 1 to items_max of them, each at most length_max characters.
+  Result<std::vector<std::string>, InputError> RequiredStringArray(std::string_view field,
+                                                                   size_t items_max,
+                                                                   size_t length_max);
   // A decimal string in `asset`'s scale ("10.50"); a JSON number is refused with invalid_amount.
   Result<Amount, InputError> RequiredAmount(std::string_view field, const Asset& asset);
 

@@ -11,10 +11,12 @@
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
 #include "api/http_server.hpp"
+#include "api/idempotency.hpp"
 #include "api/openapi.hpp"
 #include "api/platform.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
+#include "api/webhook_endpoints.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
 #include "core/assert.hpp"
@@ -338,7 +340,11 @@ int RunServe(const ServeFlags& flags) {
   obs::MetricsRegistry metrics;
   RegisterServiceMetrics(metrics, ledger, *database);
 
+  const SecretBox box = api::MakeSecretBox(master_key.value());
+  api::Idempotency idempotency(*database, clock, box);
+
   api::Router router;
+  api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock);
   const Services services{*database, gate, metrics, ledger, assets};  // outlives the server
   AddRoutes(router, services);
   api::Platform platform(router, logger, metrics);

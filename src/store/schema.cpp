@@ -213,11 +213,69 @@ ALTER TABLE api_keys ADD COLUMN totp_secret bytea;
 ALTER TABLE api_keys ADD COLUMN totp_last_step bigint;
 )sql";
 
+// ---- 5: idempotency and webhook endpoints -----------------------------------------------------
+// An Idempotency-Key row is written in flight before the effect and completed, with the response
+// to replay byte for byte, in the effect's own transaction. Webhook secrets are sealed.
+constexpr std::string_view kIdempotencySqlite = R"sql(
+CREATE TABLE idempotency_keys (
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash BLOB NOT NULL,
+  state INTEGER NOT NULL,
+  response_status INTEGER,
+  response_content_type TEXT,
+  response_body BLOB,
+  created_at_ms INTEGER NOT NULL,
+  locked_until_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, idempotency_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at_ms);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  secret_sealed BLOB NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  disabled_at_ms INTEGER,
+  deleted_at_ms INTEGER
+);
+CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant, created_at_ms);
+)sql";
+
+constexpr std::string_view kIdempotencyPostgres = R"sql(
+CREATE TABLE idempotency_keys (
+  tenant text NOT NULL,
+  idempotency_key text NOT NULL,
+  request_hash bytea NOT NULL,
+  state integer NOT NULL,
+  response_status integer,
+  response_content_type text,
+  response_body bytea,
+  created_at_ms bigint NOT NULL,
+  locked_until_ms bigint NOT NULL,
+  PRIMARY KEY (tenant, idempotency_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at_ms);
+CREATE TABLE webhook_endpoints (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  url text NOT NULL,
+  event_types text NOT NULL,
+  secret_sealed bytea NOT NULL,
+  created_at_ms bigint NOT NULL,
+  disabled_at_ms bigint,
+  deleted_at_ms bigint
+);
+CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant, created_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
     Migration{3, "api_keys", kApiKeysSqlite, kApiKeysPostgres},
     Migration{4, "totp", kTotpSqlite, kTotpPostgres},
+    Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
 };
 
 }  // namespace

@@ -179,10 +179,60 @@ run_backend() {
     >"$work/raw" || true
   grep -q "400 Bad Request" "$work/raw" || fail "malformed request: $(head -c 200 "$work/raw")"
   check
+  # Idempotency-Key on POST, with webhook endpoints (the secret is shown once, sealed at rest).
+  local hook='{"url":"https://example.test/hooks","event_types":["charge.paid","payout.failed"]}'
+  expect 400 application/problem+json 'Idempotency-Key' -X POST -H "Authorization: Bearer $admin" \
+    -d "$hook" "$base/v1/webhook-endpoints"
+  curl -s -D "$work/h1" -o "$work/b1" -X POST -H "Authorization: Bearer $admin" \
+    -H "Idempotency-Key: e2e-1" -d "$hook" "$base/v1/webhook-endpoints"
+  grep -q '^HTTP/1.1 201' "$work/h1" || fail "create endpoint: $(head -1 "$work/h1") $(cat "$work/b1")"
+  grep -qE '"secret":"whsec_[A-Za-z0-9+/=]+"' "$work/b1" || fail "no whsec_ secret: $(cat "$work/b1")"
+  curl -s -D "$work/h2" -o "$work/b2" -X POST -H "Authorization: Bearer $admin" \
+    -H "Idempotency-Key: e2e-1" -d "$hook" "$base/v1/webhook-endpoints"
+  cmp -s "$work/b1" "$work/b2" || fail "replay is not byte for byte"
+  grep -qi '^Idempotent-Replayed: true' "$work/h2" || fail "replay lacks Idempotent-Replayed"
+  grep -q '^HTTP/1.1 201' "$work/h2" || fail "replay lost the original status"
+  check
+  expect 422 application/problem+json '"code":"idempotency_key_reused"' -X POST \
+    -H "Authorization: Bearer $admin" -H "Idempotency-Key: e2e-1" \
+    -d '{"url":"https://other.test","event_types":["charge.paid"]}' "$base/v1/webhook-endpoints"
+  expect 400 application/problem+json 'Unknown event type' -X POST -H "Authorization: Bearer $admin" \
+    -H "Idempotency-Key: e2e-2" -d '{"url":"https://x.test","event_types":["nope"]}' \
+    "$base/v1/webhook-endpoints"
+  expect 400 application/problem+json '"code":"invalid_request"' -X POST \
+    -H "Authorization: Bearer $admin" -H "Idempotency-Key: e2e-3" -d '{"url":' "$base/v1/webhook-endpoints"
+  # A key still in flight (as another request would leave it) answers 409.
+  local hash
+  hash=$(printf 'POST\n/v1/webhook-endpoints\n%s' "$hook" | sha256sum | cut -d' ' -f1)
+  if [[ $db == sqlite:* ]]; then
+    sqlite3 "${db#sqlite:}" "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, created_at_ms, locked_until_ms) VALUES ('default', 'e2e-busy', X'$hash', 0, 0, 9000000000000)"
+  else
+    psql -q -X "$db" -c "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, created_at_ms, locked_until_ms) VALUES ('default', 'e2e-busy', decode('$hash', 'hex'), 0, 0, 9000000000000)"
+  fi
+  expect 409 application/problem+json '"code":"idempotency_in_flight"' -X POST \
+    -H "Authorization: Bearer $admin" -H "Idempotency-Key: e2e-busy" -d "$hook" "$base/v1/webhook-endpoints"
+  expect 200 application/json '"event_types":["charge.paid","payout.failed"]' \
+    -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints"
+  grep -q whsec_ "$work/body" && fail "the endpoint list shows a secret"
+  local endpoint
+  endpoint=$(grep -oE '"id":"we_[0-9a-f]+"' "$work/b1" | cut -d'"' -f4)
+  expect 200 application/json '"deleted"' -X DELETE -H "Authorization: Bearer $admin" \
+    "$base/v1/webhook-endpoints/$endpoint"
+  expect 404 application/problem+json '"code":"not_found"' -X DELETE \
+    -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints/$endpoint"
+  local secret
+  secret=$(grep -oE 'whsec_[A-Za-z0-9+/=]+' "$work/b1")
+  if [[ $db == sqlite:* ]]; then
+    sqlite3 "${db#sqlite:}" "SELECT hex(secret_sealed) FROM webhook_endpoints; SELECT hex(response_body) FROM idempotency_keys" >"$work/at_rest"
+    grep -qi "$(printf '%s' "$secret" | od -An -tx1 | tr -d ' \n')" "$work/at_rest" && fail "a webhook secret is stored in clear"
+  fi
+  check
+
   # OpenAPI: every route of the router, valid JSON, linted by @redocly/cli when installed.
   expect 200 application/json '"openapi":"3.1.0"' "$base/openapi.json"
   for route in /health/live /health/ready /metrics /v1/assets '/v1/ledger/accounts/{id}' \
-    '/v1/ledger/accounts/{id}/transfers' /openapi.json /docs; do
+    '/v1/ledger/accounts/{id}/transfers' /openapi.json /docs /v1/webhook-endpoints \
+    '/v1/webhook-endpoints/{id}'; do
     grep -qF "\"$route\":" "$work/body" || fail "/openapi.json lacks $route"
   done
   check

@@ -1,0 +1,40 @@
+// Idempotency-Key for every POST that creates or changes something. The first request with a key
+// writes the key as "in flight" (committed), then runs its effect and completes the key with the
+// response in the effect's own transaction. Afterwards the same key and the same request (method,
+// path, body) from the same tenant replays the stored status and body byte for byte with
+// `Idempotent-Replayed: true`; the same key with another request is 422 `idempotency_key_reused`;
+// a key still in flight is 409 `idempotency_in_flight`. A request that fails (5xx, exception)
+// releases its key so it can be retried; a key left in flight by a crash can be taken again after
+// kInFlightLeaseMs. Keys are kept at least 24 hours. Stored responses are sealed (SecretBox): a
+// response may carry a secret shown once, such as a webhook signing secret.
+#pragma once
+
+#include <functional>
+
+#include "api/auth.hpp"
+#include "core/clock.hpp"
+#include "security/secret_box.hpp"
+#include "store/connection_pool.hpp"
+
+namespace cambista::api {
+
+inline constexpr int64_t kInFlightLeaseMs = 60'000;
+inline constexpr size_t kIdempotencyKeyCharsMax = 255;
+
+// A handler whose effect joins the transaction `tx` that also records the response.
+using TransactionalHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&,
+                                                        const Principal&, store::Connection& tx)>;
+
+class Idempotency {
+ public:
+  Idempotency(store::Database& database, const Clock& clock, const SecretBox& box)
+      : pool_(database), clock_(clock), box_(box) {}
+  AuthorizedHandler Wrap(TransactionalHandler handler);
+
+ private:
+  store::ConnectionPool pool_;
+  const Clock& clock_;
+  const SecretBox& box_;
+};
+
+}  // namespace cambista::api
