@@ -16,6 +16,12 @@ bool IsWellFormedKey(std::string_view key) {
 
 }  // namespace
 
+int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
+  // An old key still in flight belongs to a request that died long ago: it goes too.
+  return connection.Execute("DELETE FROM idempotency_keys WHERE created_at_ms < $1",
+                            {now_ms - kIdempotencyKeepMs});
+}
+
 AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
   return [this, handler = std::move(handler)](const HttpRequest& request, const PathParams& params,
                                               const Principal& principal) -> HttpResponse {

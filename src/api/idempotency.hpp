@@ -19,11 +19,16 @@
 namespace cambista::api {
 
 inline constexpr int64_t kInFlightLeaseMs = 60'000;
+inline constexpr int64_t kIdempotencyKeepMs = 24 * 3'600'000;  // keys are kept at least this long
 inline constexpr size_t kIdempotencyKeyCharsMax = 255;
 
 // A handler whose effect joins the transaction `tx` that also records the response.
 using TransactionalHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&,
                                                         const Principal&, store::Connection& tx)>;
+
+// Deletes keys created more than kIdempotencyKeepMs before now_ms; returns how many. Run by the
+// periodic job "idempotency.purge" of `cambista serve`.
+int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms);
 
 class Idempotency {
  public:

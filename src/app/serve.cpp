@@ -21,6 +21,7 @@
 #include "app/master_key.hpp"
 #include "core/assert.hpp"
 #include "core/asset.hpp"
+#include "jobs/job_queue.hpp"
 #include "jobs/job_table.hpp"
 #include "ledger/ledger.hpp"
 #include "obs/buffered_line_writer.hpp"
@@ -343,6 +344,24 @@ int RunServe(const ServeFlags& flags) {
   const SecretBox box = api::MakeSecretBox(master_key.value());
   api::Idempotency idempotency(*database, clock, box);
 
+  // Durable background work of the server; for now the daily-ish housekeeping.
+  jobs::JobQueueOptions job_options;
+  job_options.on_error = [&logger](std::string_view message) {
+    logger.Warn("job queue", {{"error", message}});
+  };
+  jobs::JobQueue job_queue(*database, clock, job_options);
+  job_queue.Register("idempotency.purge", [&clock](const jobs::JobContext& context) {
+    api::PurgeIdempotencyKeys(context.connection, clock.NowMs());
+    return jobs::JobOutcome::Done();
+  });
+  jobs::JobSchedule purge;
+  purge.name = "idempotency-purge";
+  purge.kind = "idempotency.purge";
+  purge.payload = "{}";
+  purge.interval_ms = 3'600'000;
+  job_queue.AddSchedule(purge);
+  job_queue.Start();
+
   api::Router router;
   api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock);
   const Services services{*database, gate, metrics, ledger, assets};  // outlives the server
@@ -371,6 +390,7 @@ int RunServe(const ServeFlags& flags) {
   sigwait(&signals, &received);
   logger.Info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop(config.shutdown_grace_ms);
+  job_queue.Stop();
   logger.Info("stopped");
   return 0;
 }

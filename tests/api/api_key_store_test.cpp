@@ -1,5 +1,7 @@
 #include "api/api_key_store.hpp"
 
+#include "api/idempotency.hpp"
+
 #include <gtest/gtest.h>
 
 #include "security/totp.hpp"
@@ -87,6 +89,24 @@ TEST_P(ApiKeyStoreTest, TotpEnrollmentAndChecks) {
   // Another master key cannot open the seed.
   ApiKeyStore other(db(), clock, std::string(32, 'n'));
   EXPECT_EQ(other.CheckTotp(prefix, TotpCode(secret.value(), now_s + 60)), C::kNotEnrolled);
+}
+
+TEST_P(ApiKeyStoreTest, IdempotencyKeysArePurgedAfterADay) {
+  auto connection = db().Connect();
+  const int64_t now_ms = 10 * kIdempotencyKeepMs;
+  for (int64_t age_ms : {int64_t{0}, kIdempotencyKeepMs - 1, kIdempotencyKeepMs + 1}) {
+    const std::string key = "k" + std::to_string(age_ms);
+    connection->Execute(
+        "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, "
+        "created_at_ms, locked_until_ms) VALUES ('t', $1, $2, 1, $3, 0)",
+        {std::string_view(key), store::Blob{"h"}, now_ms - age_ms});
+  }
+  EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms), 1);
+  EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms), 0);
+  int64_t left = 0;
+  connection->Query("SELECT count(*) FROM idempotency_keys", {},
+                    [&](const store::Row& row) { left = row.Int64(0); });
+  EXPECT_EQ(left, 2);
 }
 
 INSTANTIATE_BACKENDS(ApiKeyStoreTest);

@@ -161,6 +161,14 @@ run_backend() {
     fail "/metrics has malformed lines: $(grep -v '^#' "$work/metrics" | head -3)"
   fi
   check
+  # The server runs durable jobs: the hourly idempotency purge runs once at start.
+  for _ in $(seq 1 100); do
+    curl -s "$base/metrics" | grep -q '^cambista_jobs{state="done"} [1-9]' && break
+    sleep 0.05
+  done
+  curl -s "$base/metrics" | grep -q '^cambista_jobs{state="done"} [1-9]' ||
+    fail "the scheduled purge job did not run: $(curl -s "$base/metrics" | grep cambista_jobs)"
+  check
   expect 404 application/problem+json '"code":"not_found"' "$base/v1/nothing-here"
   expect 404 application/problem+json '"status":404' "$base/v1/nothing-here"
   expect 405 application/problem+json '"code":"method_not_allowed"' -X POST "$base/health/live"
