@@ -264,6 +264,27 @@ expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
 expect 200 application/json '"status":"live"' "$base/health/live"
 stop INT
 
+# Graceful shutdown with a request in flight: its headers are in, SIGTERM arrives, then its body;
+# the request is still answered (and told Connection: close) and the server exits 0.
+CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/serve.db"
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /v1/nothing-here HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n' >&5
+sleep 0.3
+kill -TERM "$pid"
+sleep 0.3
+kill -0 "$pid" 2>/dev/null || fail "serve exited with a request in flight"
+printf 'hello' >&5
+timeout 5 cat <&5 >"$work/inflight" || true
+exec 5>&-
+grep -q '^HTTP/1.1 404' "$work/inflight" || fail "in-flight request not answered: $(head -c 300 "$work/inflight")"
+grep -qi '^Connection: close' "$work/inflight" || fail "in-flight answer does not close the connection"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+code=0
+wait "$pid" || code=$?
+pid=""
+[[ $code -eq 0 ]] || fail "serve exited $code after finishing the in-flight request"
+check
+
 # Rate limit per client IP for requests without a valid key: 429 with Retry-After.
 CAMBISTA_RATE_LIMIT_IP_BURST=2 CAMBISTA_RATE_LIMIT_IP_PER_SECOND=1 \
   CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/limits.db"
