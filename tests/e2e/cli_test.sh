@@ -14,20 +14,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 checks=0
 check() { checks=$((checks + 1)); }
 
-"$bin" --help | grep -q "migrate" || fail "--help lists no subcommands"; check
+grep -q "migrate" <<<"$("$bin" --help)" || fail "--help lists no subcommands"; check
 for sub in "migrate" "ledger" "ledger verify" "bench" "bench ledger"; do
   # shellcheck disable=SC2086
   "$bin" $sub --help >/dev/null || fail "$sub --help"; check
 done
-"$bin" bench ledger --help | grep -q -- "--concurrency" || fail "bench ledger --help"; check
+grep -q -- "--concurrency" <<<"$("$bin" bench ledger --help)" || fail "bench ledger --help"; check
 
 if "$bin" migrate --db "mysql://nope" 2>"$work/err"; then fail "bad URL accepted"; fi
 grep -qi "url" "$work/err" || fail "bad URL error does not say why: $(cat "$work/err")"; check
 
 run_backend() {
   local db=$1 backend=$2
-  "$bin" migrate --db "$db" | grep -q '"current_version":5' || fail "migrate on $backend"; check
-  "$bin" migrate --db "$db" | grep -q '"applied":\[\]' || fail "second migrate not a no-op"; check
+  grep -q '"current_version":5' <<<"$("$bin" migrate --db "$db")" || fail "migrate on $backend"; check
+  grep -q '"applied":\[\]' <<<"$("$bin" migrate --db "$db")" || fail "second migrate not a no-op"; check
   local last
   last=$("$bin" bench ledger --db "$db" --transfers 3000 --concurrency 16 --accounts 200 2>"$work/bench.err" | tail -n 1) ||
     fail "bench ledger on $backend exited with an error: $(tail -n 3 "$work/bench.err")"

@@ -157,17 +157,19 @@ run_backend() {
   curl -s -o "$work/metrics" "$base/metrics"
   grep -q '^cambista_http_requests_total{route="/v1/assets",method="GET",status="200"} [0-9]' \
     "$work/metrics" || fail "/metrics lacks request counts"
-  if grep -v '^#' "$work/metrics" | grep -vE '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$' | grep -q .; then
-    fail "/metrics has malformed lines: $(grep -v '^#' "$work/metrics" | head -3)"
-  fi
+  grep -v '^#' "$work/metrics" |
+    grep -vE '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$' \
+      >"$work/malformed" || true
+  [[ -s $work/malformed ]] && fail "/metrics has malformed lines: $(head -3 "$work/malformed")"
   check
   # The server runs durable jobs: the hourly idempotency purge runs once at start.
   for _ in $(seq 1 100); do
-    curl -s "$base/metrics" | grep -q '^cambista_jobs{state="done"} [1-9]' && break
+    curl -s -o "$work/jobs_metrics" "$base/metrics"
+    grep -q '^cambista_jobs{state="done"} [1-9]' "$work/jobs_metrics" && break
     sleep 0.05
   done
-  curl -s "$base/metrics" | grep -q '^cambista_jobs{state="done"} [1-9]' ||
-    fail "the scheduled purge job did not run: $(curl -s "$base/metrics" | grep cambista_jobs)"
+  grep -q '^cambista_jobs{state="done"} [1-9]' "$work/jobs_metrics" ||
+    fail "the scheduled purge job did not run: $(grep cambista_jobs "$work/jobs_metrics")"
   check
   expect 404 application/problem+json '"code":"not_found"' "$base/v1/nothing-here"
   expect 404 application/problem+json '"status":404' "$base/v1/nothing-here"
