@@ -1,0 +1,73 @@
+// Outbound HTTP/1.1 for webhooks and provider adapters: one request at a time per call, http:// and
+// https:// (TLS with the system's trust store, or a CA file, and host name verification), a
+// deadline on the whole exchange (resolve, connect, handshake, write, read) and a cap on the
+// response size. Kept in http_client.cpp so callers never include Boost.Beast.
+//
+// Transport failures (no such host, refused, timed out, TLS failure, response too large or not
+// HTTP) come back as an HttpClientError; any HTTP status, 5xx included, is a response.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace cambista::net {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;  // http://host[:port]/path?query or https://...
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // sent with Content-Length when non-empty or method is POST/PUT/PATCH
+  int64_t timeout_ms = 10'000;
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // First value of a header, matched case-insensitively; empty when absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct HttpClientError {
+  enum class Kind {
+    kInvalidUrl,  // not http(s)://host..., or a scheme we do not speak
+    kResolve,     // host name did not resolve
+    kConnect,     // refused, unreachable
+    kTls,         // handshake or certificate verification failed
+    kTimeout,     // the deadline passed
+    kProtocol,    // the peer did not answer with HTTP/1.x, or closed early
+    kTooLarge,    // the response exceeded response_bytes_max
+  };
+  Kind kind;
+  std::string message;  // for logs and delivery records; never contains request headers or body
+};
+
+struct HttpClientOptions {
+  int64_t response_bytes_max = 1 << 20;
+  std::optional<std::string> ca_file;  // PEM bundle to trust instead of the system's store
+  std::string user_agent = "cambista";
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Thread-safe: concurrent calls from several threads are fine.
+  Result<ClientResponse, HttpClientError> Send(const ClientRequest& request) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cambista::net
