@@ -4,8 +4,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -18,6 +21,7 @@ namespace cambista::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
 std::string_view HttpRequest::Header(std::string_view name) const {
@@ -41,6 +45,8 @@ struct HttpServer::State {
   std::condition_variable sessions_idle;
   int busy_sessions = 0;  // reading a request body or running a handler or writing
   std::vector<std::weak_ptr<beast::tcp_stream>> streams;
+  std::map<std::string, WebSocketHandler, std::less<>> websocket_handlers;
+  std::vector<std::weak_ptr<WebSocketConnection>> websockets;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<beast::tcp_stream> stream);
@@ -72,6 +78,144 @@ HttpResponse RefusalFor(const beast::error_code& error) {
   return Problem(400, "invalid_request", "Malformed HTTP request",
                  "The request could not be parsed as HTTP/1.1.");
 }
+
+// One accepted WebSocket connection. Its reads and writes run on the connection's strand; Send and
+// Close may come from any thread and only touch the queue under `mutex_` before posting there.
+class WebSocketSession final : public WebSocketConnection,
+                               public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(std::shared_ptr<beast::tcp_stream> tcp, const HttpServerOptions& options)
+      : tcp_(std::move(tcp)),
+        ws_(*tcp_),
+        queue_bytes_max_(static_cast<size_t>(options.websocket_queue_bytes_max)) {
+    tcp_->expires_never();  // the WebSocket layer keeps its own time (idle pings, handshakes)
+    websocket::stream_base::timeout timeout;
+    timeout.handshake_timeout = std::chrono::seconds(10);
+    timeout.idle_timeout = std::chrono::milliseconds(options.websocket_idle_timeout_ms);
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.read_message_max(static_cast<std::uint64_t>(options.websocket_message_bytes_max));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "cambista"); }));
+  }
+
+  // Answers the upgrade request, then reads until the connection ends.
+  asio::awaitable<void> Run(
+      http::request<http::string_body> request,
+      std::function<WebSocketCallbacks(std::shared_ptr<WebSocketConnection>)> on_open) {
+    auto self = shared_from_this();
+    auto [accept_error] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
+    if (accept_error) co_return;
+    callbacks_ = on_open(self);
+    beast::flat_buffer buffer;
+    for (;;) {
+      auto [read_error, bytes] =
+          co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+      (void)bytes;
+      if (read_error) break;
+      if (ws_.got_text() && callbacks_.on_message) {
+        const auto data = buffer.cdata();
+        callbacks_.on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      }
+      buffer.consume(buffer.size());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+      queue_.clear();
+    }
+    if (callbacks_.on_close) callbacks_.on_close();
+    callbacks_ = {};  // they may hold this connection: break the cycle
+    beast::error_code ignored;
+    tcp_->socket().close(ignored);
+  }
+
+  SendResult Send(std::string text) override {
+    std::lock_guard lock(mutex_);
+    if (closing_) return SendResult::kClosed;
+    if (queued_bytes_ + text.size() > queue_bytes_max_) {
+      CloseLocked(1008, "slow consumer");
+      return SendResult::kDroppedSlow;
+    }
+    queued_bytes_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(tcp_->get_executor(), WriteQueued(shared_from_this()), asio::detached);
+    }
+    return SendResult::kQueued;
+  }
+
+  void Close(uint16_t code, std::string reason) override {
+    std::lock_guard lock(mutex_);
+    if (!closing_) CloseLocked(code, std::move(reason));
+  }
+
+ private:
+  // What was queued is dropped; the close frame follows any write already on the wire. A client
+  // that does not read lets neither through, so the socket is closed after kCloseGrace anyway.
+  void CloseLocked(uint16_t code, std::string reason) {
+    closing_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    auto self = shared_from_this();
+    asio::co_spawn(
+        tcp_->get_executor(),
+        [self, code, reason = std::move(reason)]() -> asio::awaitable<void> {
+          asio::steady_timer grace(self->tcp_->get_executor(), kCloseGrace);
+          grace.async_wait([self](const beast::error_code& error) {
+            if (error) return;
+            beast::error_code ignored;
+            self->tcp_->socket().close(ignored);
+          });
+          co_await self->ws_.async_close(
+              websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+              asio::as_tuple(asio::use_awaitable));
+          grace.cancel();
+        },
+        asio::detached);
+  }
+
+  static asio::awaitable<void> WriteQueued(std::shared_ptr<WebSocketSession> self) {
+    for (;;) {
+      std::string message;
+      {
+        std::lock_guard lock(self->mutex_);
+        if (self->queue_.empty() || self->closing_) {
+          self->writing_ = false;
+          co_return;
+        }
+        message = std::move(self->queue_.front());
+        self->queue_.pop_front();
+        self->queued_bytes_ -= message.size();
+      }
+      self->ws_.text(true);
+      auto [error, bytes] = co_await self->ws_.async_write(asio::buffer(message),
+                                                           asio::as_tuple(asio::use_awaitable));
+      (void)bytes;
+      if (error) {
+        std::lock_guard lock(self->mutex_);
+        self->writing_ = false;
+        self->closing_ = true;
+        self->queue_.clear();
+        self->queued_bytes_ = 0;
+        co_return;
+      }
+    }
+  }
+
+  static constexpr auto kCloseGrace = std::chrono::seconds(5);
+
+  std::shared_ptr<beast::tcp_stream> tcp_;
+  websocket::stream<beast::tcp_stream&> ws_;
+  const size_t queue_bytes_max_;
+  WebSocketCallbacks callbacks_;  // strand only
+  std::mutex mutex_;
+  std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+};
 
 }  // namespace
 
@@ -147,8 +291,28 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
       request.body = std::move(message.body());
       request.remote_address = remote;
       keep_alive = message.keep_alive() && !stopping;
+      const auto websocket_handler = websocket_handlers.find(request.path);
       try {
-        response = handler(request);
+        if (websocket_handler != websocket_handlers.end() && websocket::is_upgrade(message) &&
+            !stopping) {
+          WebSocketUpgrade upgrade = websocket_handler->second(request);
+          if (!upgrade.refusal) {
+            auto session = std::make_shared<WebSocketSession>(stream, options);
+            {
+              std::lock_guard lock(sessions_mutex);
+              --busy_sessions;  // a long-lived subscription is not a request in flight
+              std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
+              websockets.push_back(session);
+            }
+            sessions_idle.notify_all();
+            co_await session->Run(parser.release(), std::move(upgrade.on_open));
+            co_return;
+          }
+          response = std::move(*upgrade.refusal);
+          keep_alive = false;
+        } else {
+          response = handler(request);
+        }
       } catch (const std::exception&) {
         response = Problem(500, "internal_error", "Internal error",
                            "The server failed to handle the request; it was logged.");
@@ -179,6 +343,10 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
 
 HttpServer::~HttpServer() {
   Stop(0);
+}
+
+void HttpServer::AddWebSocket(std::string path, WebSocketHandler handler) {
+  state_->websocket_handlers[std::move(path)] = std::move(handler);
 }
 
 void HttpServer::Start() {
@@ -219,6 +387,9 @@ void HttpServer::Stop(int64_t grace_ms) {
     std::unique_lock lock(s.sessions_mutex);
     s.sessions_idle.wait_for(lock, std::chrono::milliseconds(grace_ms),
                              [&s] { return s.busy_sessions == 0; });
+    for (auto& weak : s.websockets) {
+      if (auto connection = weak.lock()) connection->Close(1001, "server stopping");
+    }
     for (auto& weak : s.streams) {
       if (auto stream = weak.lock()) {
         asio::post(stream->get_executor(), [stream] {

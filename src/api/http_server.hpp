@@ -1,9 +1,9 @@
 // The HTTP/1.1 server: Boost.Beast with C++20 coroutines, kept inside http_server.cpp so the rest
 // of Cambista compiles without it. Keep-alive; limits on header and body size; a deadline on every
 // read and write; graceful stop (no new connections, in-flight requests finish within a grace
-// period, idle keep-alive connections are closed). Handlers are plain functions run on the I/O
-// threads; a request the server itself refuses (too large, malformed, too slow) gets a
-// problem+json answer where the protocol still allows one.
+// period, idle keep-alive connections are closed), and WebSocket upgrades on chosen paths. Handlers
+// are plain functions run on the I/O threads; a request the server itself refuses (too large,
+// malformed, too slow) gets a problem+json answer where the protocol still allows one.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,12 @@ struct HttpServerOptions {
   int64_t body_bytes_max = 1 << 20;
   int64_t request_timeout_ms = 30'000;  // whole request read, and response write
   int io_threads = 2;
+  // WebSocket connections (AddWebSocket): bytes queued for a client before it is dropped as a slow
+  // consumer, largest message accepted from a client, and the idle time after which the server
+  // pings and then gives up on a silent client.
+  int64_t websocket_queue_bytes_max = 1 << 20;
+  int64_t websocket_message_bytes_max = 64 << 10;
+  int64_t websocket_idle_timeout_ms = 30'000;
 };
 
 class HttpServer {
@@ -30,10 +36,15 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Upgrade requests (GET with `Upgrade: websocket`) for `path` go to `handler` instead of the
+  // HTTP handler. Call before Start().
+  void AddWebSocket(std::string path, WebSocketHandler handler);
+
   // Binds and starts the I/O threads. Throws std::runtime_error if the address cannot be bound.
   void Start();
   uint16_t port() const;  // the bound port, once started
-  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything.
+  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything
+  // (WebSocket connections with 1001 "going away").
   void Stop(int64_t grace_ms);
 
  private:

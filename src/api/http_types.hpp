@@ -2,7 +2,10 @@
 // their tests never include Boost.Beast (which stays inside http_server.cpp).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,5 +37,30 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// A WebSocket connection as the rest of Cambista sees it. Thread-safe. Send never blocks: text
+// messages queue up to a byte bound (HttpServerOptions::websocket_queue_bytes_max); a message past
+// it drops the queue and closes the connection with 1008 "slow consumer" (the client was not
+// reading) and Send says kDroppedSlow; once the connection is closing or closed it says kClosed.
+class WebSocketConnection {
+ public:
+  enum class SendResult { kQueued, kDroppedSlow, kClosed };
+  virtual ~WebSocketConnection() = default;
+  virtual SendResult Send(std::string text) = 0;
+  virtual void Close(uint16_t code, std::string reason) = 0;
+};
+
+struct WebSocketCallbacks {
+  std::function<void(std::string_view text)> on_message;  // one complete text message
+  std::function<void()> on_close;                         // once, however the connection ended
+};
+
+// The answer to a WebSocket upgrade request: a refusal (sent as an HTTP response, e.g. 401), or
+// `on_open`, called with the accepted connection, returning what to call as messages arrive.
+struct WebSocketUpgrade {
+  std::optional<HttpResponse> refusal;
+  std::function<WebSocketCallbacks(std::shared_ptr<WebSocketConnection>)> on_open;
+};
+using WebSocketHandler = std::function<WebSocketUpgrade(const HttpRequest&)>;
 
 }  // namespace cambista::api

@@ -1,22 +1,23 @@
 #include "api/webhook_endpoints.hpp"
 
-#include <array>
+#include <climits>
 #include <memory>
 
 #include "api/json_input.hpp"
 #include "api/problem.hpp"
+#include "api/query.hpp"
+#include "core/int128.hpp"
+#include "events/event_outbox.hpp"
+#include "events/webhook_delivery.hpp"
 #include "security/hmac.hpp"
 
 namespace cambista::api {
 namespace {
 
-constexpr std::array<std::string_view, 8> kEventTypes = {
-    "charge.paid",     "charge.failed", "charge.expired",   "charge.refunded",
-    "trade.completed", "trade.expired", "payout.confirmed", "payout.failed"};
 constexpr size_t kUrlCharsMax = 2048;
 
 std::string EndpointJson(std::string_view id, std::string_view url, std::string_view types,
-                         int64_t created_at_ms) {
+                         int64_t created_at_ms, bool disabled) {
   std::string list;
   size_t start = 0;
   while (start <= types.size()) {
@@ -27,7 +28,33 @@ std::string EndpointJson(std::string_view id, std::string_view url, std::string_
     start = comma + 1;
   }
   return "{\"id\":" + JsonString(id) + ",\"url\":" + JsonString(url) + ",\"event_types\":[" + list +
-         "],\"created_at_ms\":" + std::to_string(created_at_ms);
+         "],\"status\":\"" + (disabled ? "disabled" : "enabled") +
+         "\",\"created_at_ms\":" + std::to_string(created_at_ms);
+}
+
+constexpr const char* kAttemptSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},)"
+    R"("event_type":{"type":"string"},"attempt":{"type":"integer"},)"
+    R"("outcome":{"type":"string","enum":["succeeded","retrying","failed","disabled"]},)"
+    R"("response_status":{"type":["integer","null"]},"error":{"type":["string","null"]},)"
+    R"("duration_ms":{"type":"integer"},"attempted_at_ms":{"type":"integer"},)"
+    R"("next_attempt_at_ms":{"type":["integer","null"]}}})";
+
+// A webhook_attempts row: id, event_id, event_type, attempt, outcome, response_status, error,
+// duration_ms, attempted_at_ms, next_attempt_at_ms.
+std::string AttemptJson(const store::Row& row) {
+  const auto optional_int = [&row](int column) {
+    return row.IsNull(column) ? std::string("null") : std::to_string(row.Int64(column));
+  };
+  return "{\"id\":\"" + std::to_string(row.Int64(0)) +
+         "\",\"event_id\":" + JsonString(row.Text(1)) +
+         ",\"event_type\":" + JsonString(row.Text(2)) +
+         ",\"attempt\":" + std::to_string(row.Int64(3)) +
+         ",\"outcome\":" + JsonString(row.Text(4)) + ",\"response_status\":" + optional_int(5) +
+         ",\"error\":" + (row.IsNull(6) ? std::string("null") : JsonString(row.Text(6))) +
+         ",\"duration_ms\":" + std::to_string(row.Int64(7)) +
+         ",\"attempted_at_ms\":" + std::to_string(row.Int64(8)) +
+         ",\"next_attempt_at_ms\":" + optional_int(9) + "}";
 }
 
 HttpResponse Json(int status, std::string body) {
@@ -40,10 +67,12 @@ HttpResponse Json(int status, std::string body) {
 }  // namespace
 
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                              const SecretBox& box, store::Database& database, const Clock& clock) {
+                              const SecretBox& box, store::Database& database, const Clock& clock,
+                              int delivery_attempts_max) {
   const std::string endpoint_schema =
       R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},)"
-      R"("event_types":{"type":"array","items":{"type":"string"}},"created_at_ms":{"type":"integer"}}})";
+      R"("event_types":{"type":"array","items":{"type":"string"}},)"
+      R"("status":{"type":"string","enum":["enabled","disabled"]},"created_at_ms":{"type":"integer"}}})";
   router.Add(
       "POST", "/v1/webhook-endpoints",
       RouteDoc{"Register an endpoint for signed webhooks (Standard Webhooks). Needs "
@@ -72,12 +101,10 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                    if (!types.ok()) return ToProblem(types.error());
                    std::string joined;
                    for (const std::string& type : types.value()) {
-                     bool known = false;
-                     for (std::string_view candidate : kEventTypes) known |= candidate == type;
-                     if (!known) {
+                     if (!events::ChannelOf(type)) {
                        std::string allowed;
-                       for (std::string_view candidate : kEventTypes) {
-                         allowed += (allowed.empty() ? "" : ", ") + std::string(candidate);
+                       for (const events::EventType& known : events::EventTypes()) {
+                         allowed += (allowed.empty() ? "" : ", ") + std::string(known.name);
                        }
                        return ToProblem(InputError{
                            "invalid_request", "event_types",
@@ -90,7 +117,7 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                    }
                    const std::string id = "we_" + HexEncode(RandomBytes(12));
                    const std::string secret = "whsec_" + Base64Encode(RandomBytes(24));
-                   const std::string sealed = box.Seal(secret, "webhook_endpoints.secret:" + id);
+                   const std::string sealed = box.Seal(secret, events::EndpointSecretContext(id));
                    const int64_t now_ms = clock.NowMs();
                    tx.Execute(
                        "INSERT INTO webhook_endpoints (id, tenant, url, event_types, "
@@ -98,7 +125,7 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                        {std::string_view(id), std::string_view(principal.tenant),
                         std::string_view(url.value()), std::string_view(joined),
                         store::Blob{sealed}, now_ms});
-                   return Json(201, EndpointJson(id, url.value(), joined, now_ms) +
+                   return Json(201, EndpointJson(id, url.value(), joined, now_ms, false) +
                                         ",\"secret\":" + JsonString(secret) + "}");
                  })));
   auto pool = std::make_shared<store::ConnectionPool>(database);
@@ -112,13 +139,14 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                           std::string body = "{\"data\":[";
                           bool first = true;
                           connection->Query(
-                              "SELECT id, url, event_types, created_at_ms FROM webhook_endpoints "
+                              "SELECT id, url, event_types, created_at_ms, disabled_at_ms "
+                              "FROM webhook_endpoints "
                               "WHERE tenant = $1 AND deleted_at_ms IS NULL ORDER BY created_at_ms, "
                               "id",
                               {std::string_view(principal.tenant)}, [&](const store::Row& row) {
                                 body += (first ? "" : ",") +
                                         EndpointJson(row.Text(0), row.Text(1), row.Text(2),
-                                                     row.Int64(3)) +
+                                                     row.Int64(3), !row.IsNull(4)) +
                                         "}";
                                 first = false;
                               });
@@ -146,6 +174,89 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                           }
                           return Json(200, "{\"deleted\":" + JsonString(params.at("id")) + "}");
                         }));
+  router.Add(
+      "GET", "/v1/webhook-endpoints/{id}/deliveries",
+      RouteDoc{"Delivery attempts to an endpoint, newest first, a page at a time.",
+               "webhooks:write",
+               std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") +
+                   kAttemptSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
+               "application/json",
+               {{"limit", "Page size, 1 to 200 (default 50)."},
+                {"cursor", "next_cursor of the previous page."}},
+               {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+      RequireKey(
+          gate, Scope::kWebhooksWrite,
+          [pool](const HttpRequest& request, const PathParams& params, const Principal& principal) {
+            const auto limit = PageLimit(request);
+            if (!limit.ok()) return limit.error();
+            int64_t before = INT64_MAX;
+            if (auto text = QueryValue(request.query, "cursor")) {
+              const auto cursor = ParseI128Decimal(*text);
+              if (!cursor || *cursor < 1 || *cursor > INT64_MAX) {
+                return InvalidField("cursor", "a next_cursor from a previous page");
+              }
+              before = static_cast<int64_t>(*cursor);
+            }
+            auto connection = pool->Acquire();
+            bool found = false;
+            connection->Query(
+                "SELECT 1 FROM webhook_endpoints WHERE id = $1 AND tenant = $2 AND "
+                "deleted_at_ms IS NULL",
+                {std::string_view(params.at("id")), std::string_view(principal.tenant)},
+                [&](const store::Row&) { found = true; });
+            if (!found) {
+              return Problem(404, "not_found", "Not found",
+                             "No webhook endpoint " + params.at("id") + ".");
+            }
+            std::string body = "{\"data\":[";
+            int64_t count = 0;
+            int64_t last_id = 0;
+            connection->Query(
+                "SELECT id, event_id, event_type, attempt, outcome, response_status, error, "
+                "duration_ms, attempted_at_ms, next_attempt_at_ms FROM webhook_attempts "
+                "WHERE endpoint_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                {std::string_view(params.at("id")), before, limit.value() + 1},
+                [&](const store::Row& row) {
+                  if (++count > limit.value()) return;
+                  last_id = row.Int64(0);
+                  body += (count > 1 ? "," : "") + AttemptJson(row);
+                });
+            body += "],\"next_cursor\":";
+            body += count > limit.value() ? "\"" + std::to_string(last_id) + "\"" : "null";
+            return Json(200, body + "}");
+          }));
+  router.Add(
+      "POST", "/v1/events/test",
+      RouteDoc{"Emit a test.ping event on a channel: to the tenant's endpoints subscribed to "
+               "test.ping and to stream subscribers of the channel. Needs Idempotency-Key.",
+               "webhooks:write",
+               R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},)"
+               R"("channel":{"type":"string"},"deliveries":{"type":"integer"}}})",
+               "application/json",
+               {},
+               {{400, {"invalid_request"}},
+                {409, {"idempotency_in_flight"}},
+                {422, {"idempotency_key_reused"}}}},
+      RequireKey(
+          gate, Scope::kWebhooksWrite,
+          idempotency.Wrap([&clock, delivery_attempts_max](
+                               const HttpRequest& request, const PathParams&,
+                               const Principal& principal, store::Connection& tx) -> HttpResponse {
+            auto reader = JsonObjectReader::Parse(request.body);
+            if (!reader.ok()) return ToProblem(reader.error());
+            auto channel = reader.value().RequiredEnum("channel", events::Channels());
+            if (!channel.ok()) return ToProblem(channel.error());
+            if (auto unknown = reader.value().RejectUnknownFields()) {
+              return ToProblem(*unknown);
+            }
+            const events::NewEvent event{principal.tenant, "test.ping", channel.value(),
+                                         "{\"message\":\"This is a test event from Cambista.\"}"};
+            const auto emitted = events::EmitEvent(tx, clock, event, delivery_attempts_max);
+            return Json(201,
+                        "{\"id\":" + JsonString(emitted.id) +
+                            ",\"type\":\"test.ping\",\"channel\":" + JsonString(channel.value()) +
+                            ",\"deliveries\":" + std::to_string(emitted.deliveries) + "}");
+          })));
 }
 
 }  // namespace cambista::api

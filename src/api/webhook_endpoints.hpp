@@ -1,5 +1,7 @@
 // Outbound webhook endpoints of a tenant: POST (idempotent; the `whsec_` signing secret is shown
-// once and kept sealed), GET (list, never the secret), DELETE. Deliveries come with [api] item 9.
+// once and kept sealed), GET (list, never the secret), DELETE, and the delivery attempts of one
+// (events/webhook_delivery.hpp sends them). POST /v1/events/test emits a `test.ping` event, so an
+// integrator can check a receiver and a stream subscription end to end.
 #pragma once
 
 #include "api/auth.hpp"
@@ -9,6 +11,7 @@
 namespace cambista::api {
 
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                              const SecretBox& box, store::Database& database, const Clock& clock);
+                              const SecretBox& box, store::Database& database, const Clock& clock,
+                              int delivery_attempts_max);
 
 }  // namespace cambista::api

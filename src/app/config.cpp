@@ -121,6 +121,16 @@ const std::vector<Key>& Keys() {
        [](Config& c, std::string_view v) {
          return SetInteger(c.rate_ip_per_second, v, 1, 1'000'000);
        }},
+      {"webhooks.attempts_max", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.webhook_attempts_max, v, 1, 100); }},
+      {"webhooks.retry_base_ms", Key::Type::kInteger,
+       [](Config& c, std::string_view v) {
+         return SetInteger(c.webhook_retry_base_ms, v, 1, 86'400'000);
+       }},
+      {"webhooks.timeout_ms", Key::Type::kInteger,
+       [](Config& c, std::string_view v) {
+         return SetInteger(c.webhook_timeout_ms, v, 100, 120'000);
+       }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

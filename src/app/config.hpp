@@ -15,6 +15,10 @@
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
 //               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)
 //                                                 CAMBISTA_RATE_LIMIT_KEY_BURST, ...
+//   [webhooks]  attempts_max = 12                 CAMBISTA_WEBHOOKS_ATTEMPTS_MAX
+//               retry_base_ms = 5000 (doubling, jittered, capped at 6 h)
+//                                                 CAMBISTA_WEBHOOKS_RETRY_BASE_MS
+//               timeout_ms = 10000 (per attempt)  CAMBISTA_WEBHOOKS_TIMEOUT_MS
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 #pragma once
@@ -44,6 +48,9 @@ struct Config {
   int64_t rate_key_per_second = 100;
   int64_t rate_ip_burst = 20;
   int64_t rate_ip_per_second = 5;
+  int64_t webhook_attempts_max = 12;
+  int64_t webhook_retry_base_ms = 5'000;
+  int64_t webhook_timeout_ms = 10'000;
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };

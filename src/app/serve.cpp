@@ -15,15 +15,21 @@
 #include "api/openapi.hpp"
 #include "api/platform.hpp"
 #include "api/problem.hpp"
+#include "api/query.hpp"
 #include "api/router.hpp"
+#include "api/stream.hpp"
 #include "api/webhook_endpoints.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
 #include "core/assert.hpp"
 #include "core/asset.hpp"
+#include "events/event_feed.hpp"
+#include "events/event_outbox.hpp"
+#include "events/webhook_delivery.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/job_table.hpp"
 #include "ledger/ledger.hpp"
+#include "net/http_client.hpp"
 #include "obs/buffered_line_writer.hpp"
 #include "obs/json_log.hpp"
 #include "obs/metrics.hpp"
@@ -95,27 +101,8 @@ std::optional<std::pair<int64_t, u128>> ParseCursor(std::string_view text) {
   return std::pair<int64_t, u128>{static_cast<int64_t>(*timestamp), *id};
 }
 
-// One query parameter's value (no percent-decoding: our parameters are [A-Za-z0-9.]).
-std::optional<std::string_view> QueryValue(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 std::optional<u128> ParseAccountId(const std::string& text) {
   return text.size() == 32 ? ParseHex128(text) : std::nullopt;
-}
-
-api::HttpResponse BadField(std::string_view field, std::string_view expected) {
-  return api::Problem(400, "invalid_request", "Invalid request",
-                      "\"" + std::string(field) + "\" must be " + std::string(expected) + ".");
 }
 
 struct Services {
@@ -227,20 +214,16 @@ void AddRoutes(api::Router& router, const Services& services) {
                              [&services](const api::HttpRequest& request,
                                          const api::PathParams& params, const api::Principal&) {
                                const auto id = ParseAccountId(params.at("id"));
-                               if (!id) return BadField("id", "32 hexadecimal digits");
-                               int64_t limit = 50;
-                               if (auto text = QueryValue(request.query, "limit")) {
-                                 const auto parsed = ParseI128Decimal(*text);
-                                 if (!parsed || *parsed < 1 || *parsed > 200) {
-                                   return BadField("limit", "a whole number from 1 to 200");
-                                 }
-                                 limit = static_cast<int64_t>(*parsed);
-                               }
+                               if (!id) return api::InvalidField("id", "32 hexadecimal digits");
+                               const auto page_limit = api::PageLimit(request);
+                               if (!page_limit.ok()) return page_limit.error();
+                               const int64_t limit = page_limit.value();
                                std::pair<int64_t, u128> after{0, 0};
-                               if (auto text = QueryValue(request.query, "cursor")) {
+                               if (auto text = api::QueryValue(request.query, "cursor")) {
                                  const auto cursor = ParseCursor(*text);
                                  if (!cursor)
-                                   return BadField("cursor", "a next_cursor from a previous page");
+                                   return api::InvalidField("cursor",
+                                                            "a next_cursor from a previous page");
                                  after = *cursor;
                                }
                                if (!services.ledger.LookupAccount(*id)) {
@@ -277,7 +260,7 @@ void AddRoutes(api::Router& router, const Services& services) {
                                          const api::Principal&) {
                                const std::string& text = params.at("id");
                                const auto id = ParseAccountId(text);
-                               if (!id) return BadField("id", "32 hexadecimal digits");
+                               if (!id) return api::InvalidField("id", "32 hexadecimal digits");
                                auto account = services.ledger.LookupAccount(*id);
                                if (!account) {
                                  return api::Problem(404, "not_found", "Not found",
@@ -344,8 +327,14 @@ int RunServe(const ServeFlags& flags) {
   const SecretBox box = api::MakeSecretBox(master_key.value());
   api::Idempotency idempotency(*database, clock, box);
 
-  // Durable background work of the server; for now the daily-ish housekeeping.
+  // Durable background work of the server: webhook deliveries and housekeeping.
+  const events::WebhookPolicy webhook_policy{static_cast<int>(config.webhook_attempts_max),
+                                             config.webhook_retry_base_ms, 6 * 3'600'000,
+                                             config.webhook_timeout_ms};
+  const net::HttpClient http_client;
+  events::WebhookDeliverer deliverer(http_client, box, clock, webhook_policy);
   jobs::JobQueueOptions job_options;
+  job_options.worker_count = 2;  // a slow receiver must not hold up every other job
   job_options.on_error = [&logger](std::string_view message) {
     logger.Warn("job queue", {{"error", message}});
   };
@@ -354,6 +343,8 @@ int RunServe(const ServeFlags& flags) {
     api::PurgeIdempotencyKeys(context.connection, clock.NowMs());
     return jobs::JobOutcome::Done();
   });
+  job_queue.Register(std::string(events::kDeliverJobKind),
+                     [&deliverer](const auto& context) { return deliverer.Deliver(context); });
   jobs::JobSchedule purge;
   purge.name = "idempotency-purge";
   purge.kind = "idempotency.purge";
@@ -363,7 +354,36 @@ int RunServe(const ServeFlags& flags) {
   job_queue.Start();
 
   api::Router router;
-  api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock);
+  api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock,
+                                webhook_policy.attempts_max);
+  api::StreamHub stream(gate);
+  router.Add("GET", "/v1/stream",
+             api::RouteDoc{"Events over a WebSocket (send Upgrade: websocket): subscribe to "
+                           "channels charges, trades, payouts, rates. See the stream guide in the "
+                           "README.",
+                           "key",
+                           R"({"type":"object"})",
+                           "application/json",
+                           {},
+                           {{426, {"upgrade_required"}}}},
+             [](const api::HttpRequest&, const api::PathParams&) {
+               api::HttpResponse response =
+                   api::Problem(426, "upgrade_required", "Upgrade required",
+                                "GET /v1/stream is a WebSocket: send Upgrade: websocket.");
+               response.headers.emplace_back("Upgrade", "websocket");
+               return response;
+             });
+  auto stream_metrics = metrics.RegisterGaugeCollector(
+      "cambista_stream", "WebSocket stream: open connections, events sent, slow clients dropped.",
+      {"figure"}, [&stream](obs::GaugeCollectorSink& sink) {
+        const api::StreamStats stats = stream.stats();
+        sink.Report({"connections"}, stats.connections);
+        sink.Report({"events_sent"}, stats.events_sent);
+        sink.Report({"dropped_slow"}, stats.dropped_slow);
+      });
+  CAMBISTA_CHECK(stream_metrics.ok());
+  events::EventFeed feed(*database, clock,
+                         [&stream](const events::StoredEvent& event) { stream.Publish(event); });
   const Services services{*database, gate, metrics, ledger, assets};  // outlives the server
   AddRoutes(router, services);
   api::Platform platform(router, logger, metrics);
@@ -375,6 +395,14 @@ int RunServe(const ServeFlags& flags) {
   options.request_timeout_ms = config.request_timeout_ms;
   api::HttpServer server(
       options, [&platform](const api::HttpRequest& request) { return platform.Handle(request); });
+  server.AddWebSocket("/v1/stream", [&stream, &logger](const api::HttpRequest& request) {
+    api::WebSocketUpgrade upgrade = stream.Upgrade(request);
+    logger.Info("stream upgrade",
+                {{"route", "/v1/stream"},
+                 {"status", upgrade.refusal ? std::to_string(upgrade.refusal->status) : "101"}});
+    return upgrade;
+  });
+  feed.Start();
   server.Start();
   const bool ipv6 = config.listen_host.find(':') != std::string::npos;
   const std::string url = "http://" + std::string(ipv6 ? "[" : "") + config.listen_host +
@@ -390,6 +418,7 @@ int RunServe(const ServeFlags& flags) {
   sigwait(&signals, &received);
   logger.Info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop(config.shutdown_grace_ms);
+  feed.Stop();
   job_queue.Stop();
   logger.Info("stopped");
   return 0;

@@ -270,12 +270,70 @@ CREATE TABLE webhook_endpoints (
 CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant, created_at_ms);
 )sql";
 
+// ---- 6: events and webhook deliveries ----------------------------------------------------------
+// Events are written in the transaction of the change they report (the outbox); `seq` orders them
+// for the stream's tail. One row per attempt to deliver an event to an endpoint.
+constexpr std::string_view kEventsSqlite = R"sql(
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  type TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX events_created ON events (created_at_ms);
+CREATE TABLE webhook_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  endpoint_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  response_status INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL,
+  attempted_at_ms INTEGER NOT NULL,
+  next_attempt_at_ms INTEGER
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+)sql";
+
+constexpr std::string_view kEventsPostgres = R"sql(
+CREATE TABLE events (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  tenant text NOT NULL,
+  type text NOT NULL,
+  channel text NOT NULL,
+  data text NOT NULL,
+  created_at_ms bigint NOT NULL
+);
+CREATE INDEX events_created ON events (created_at_ms);
+CREATE TABLE webhook_attempts (
+  id bigserial PRIMARY KEY,
+  endpoint_id text NOT NULL,
+  event_id text NOT NULL,
+  event_type text NOT NULL,
+  attempt integer NOT NULL,
+  outcome text NOT NULL,
+  response_status integer,
+  error text,
+  duration_ms bigint NOT NULL,
+  attempted_at_ms bigint NOT NULL,
+  next_attempt_at_ms bigint
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
     Migration{3, "api_keys", kApiKeysSqlite, kApiKeysPostgres},
     Migration{4, "totp", kTotpSqlite, kTotpPostgres},
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
+    Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
 };
 
 }  // namespace
