@@ -141,7 +141,11 @@ class WebSocketSession final : public WebSocketConnection,
     queue_.push_back(std::move(text));
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(tcp_->get_executor(), WriteQueued(shared_from_this()), asio::detached);
+      // Posted, not spawned here: a spawn on the strand we may be running on would start the
+      // writer inline, under mutex_.
+      asio::post(tcp_->get_executor(), [self = shared_from_this()] {
+        asio::co_spawn(self->tcp_->get_executor(), WriteQueued(self), asio::detached);
+      });
     }
     return SendResult::kQueued;
   }
@@ -159,21 +163,23 @@ class WebSocketSession final : public WebSocketConnection,
     queue_.clear();
     queued_bytes_ = 0;
     auto self = shared_from_this();
-    asio::co_spawn(
-        tcp_->get_executor(),
-        [self, code, reason = std::move(reason)]() -> asio::awaitable<void> {
-          asio::steady_timer grace(self->tcp_->get_executor(), kCloseGrace);
-          grace.async_wait([self](const beast::error_code& error) {
-            if (error) return;
-            beast::error_code ignored;
-            self->tcp_->socket().close(ignored);
-          });
-          co_await self->ws_.async_close(
-              websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-              asio::as_tuple(asio::use_awaitable));
-          grace.cancel();
-        },
-        asio::detached);
+    asio::post(tcp_->get_executor(), [self, code, reason = std::move(reason)]() mutable {
+      asio::co_spawn(
+          self->tcp_->get_executor(),
+          [self, code, reason = std::move(reason)]() -> asio::awaitable<void> {
+            asio::steady_timer grace(self->tcp_->get_executor(), kCloseGrace);
+            grace.async_wait([self](const beast::error_code& error) {
+              if (error) return;
+              beast::error_code ignored;
+              self->tcp_->socket().close(ignored);
+            });
+            co_await self->ws_.async_close(
+                websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                asio::as_tuple(asio::use_awaitable));
+            grace.cancel();
+          },
+          asio::detached);
+    });
   }
 
   static asio::awaitable<void> WriteQueued(std::shared_ptr<WebSocketSession> self) {

@@ -48,15 +48,20 @@ api::HttpResponse Json(int status, std::string body) {
   return response;
 }
 
-// Ready when the database answers and its schema is the one this binary expects.
-api::HttpResponse Readiness(store::Database& database) {
+// Ready when the database answers, its schema is the one this binary expects, and the job workers
+// run.
+api::HttpResponse Readiness(store::Database& database, const jobs::JobQueue& job_queue) {
+  if (!job_queue.running()) {
+    return api::Problem(503, "not_ready", "Not ready", "The job workers are not running.");
+  }
   try {
     auto connection = database.Connect();
     const auto pending = store::PendingMigrations(*connection);
     if (!pending.empty()) {
       return api::Problem(503, "not_ready", "Not ready", "The database has pending migrations.");
     }
-    return Json(200, R"({"status":"ready","database":"ok","migrations":"current"})");
+    return Json(200,
+                R"({"status":"ready","database":"ok","migrations":"current","workers":"running"})");
   } catch (const std::exception&) {
     return api::Problem(503, "not_ready", "Not ready", "The database is not reachable.");
   }
@@ -111,6 +116,7 @@ struct Services {
   obs::MetricsRegistry& metrics;
   ledger::Ledger& ledger;
   const AssetRegistry& assets;
+  const jobs::JobQueue& job_queue;
 };
 
 // Process-wide figures read at scrape time: the ledger's counters and the job queue's depth.
@@ -144,7 +150,6 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
 
 // The routes keep references to `services`: it must outlive the server.
 void AddRoutes(api::Router& router, const Services& services) {
-  store::Database& database = services.database;
   router.Add("GET", "/openapi.json",
              api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
              [&router](const api::HttpRequest&, const api::PathParams&) {
@@ -166,13 +171,15 @@ void AddRoutes(api::Router& router, const Services& services) {
              });
   router.Add(
       "GET", "/health/ready",
-      api::RouteDoc{"Ready to serve: database reachable, migrations current.",
+      api::RouteDoc{"Ready to serve: database reachable, migrations current, job workers running.",
                     "public",
                     R"({"type":"object","properties":{"status":{"type":"string"}}})",
                     "application/json",
                     {},
                     {{503, {"not_ready"}}}},
-      [&database](const api::HttpRequest&, const api::PathParams&) { return Readiness(database); });
+      [&services](const api::HttpRequest&, const api::PathParams&) {
+        return Readiness(services.database, services.job_queue);
+      });
   router.Add("GET", "/metrics",
              api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "public",
                            R"({"type":"string"})", "text/plain"},
@@ -384,7 +391,8 @@ int RunServe(const ServeFlags& flags) {
   CAMBISTA_CHECK(stream_metrics.ok());
   events::EventFeed feed(*database, clock,
                          [&stream](const events::StoredEvent& event) { stream.Publish(event); });
-  const Services services{*database, gate, metrics, ledger, assets};  // outlives the server
+  const Services services{*database, gate,   metrics,
+                          ledger,    assets, job_queue};  // outlives the server
   AddRoutes(router, services);
   api::Platform platform(router, logger, metrics);
   api::HttpServerOptions options;

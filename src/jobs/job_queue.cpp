@@ -220,12 +220,14 @@ void JobQueue::Start() {
     workers_.emplace_back(
         [this, owned = std::move(connection)]() mutable { WorkerLoop(std::move(owned)); });
   }
+  running_.store(true, std::memory_order_release);
 }
 
 void JobQueue::Stop() {
   {
     std::lock_guard lock(worker_mutex_);
     if (!started_) return;
+    running_.store(false, std::memory_order_release);
     stopping_ = true;
     stop_requested_.store(true, std::memory_order_release);
   }

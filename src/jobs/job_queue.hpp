@@ -102,6 +102,8 @@ class JobQueue {
   // not started yet are released (ready again, the attempt not counted).
   void Stop();
   void Wake();  // workers look for due jobs now instead of at their next poll
+  // Started and not stopping: the worker threads are there (readiness of `cambista serve`).
+  bool running() const { return running_.load(std::memory_order_acquire); }
 
   QueueStats Stats();
   JobCounters counters() const;
@@ -141,6 +143,7 @@ class JobQueue {
   bool started_ = false;
   bool stopping_ = false;
   std::atomic<bool> stop_requested_{false};  // stopping_, readable without worker_mutex_
+  std::atomic<bool> running_{false};
   uint64_t wake_generation_ = 0;
   std::vector<std::thread> workers_;
 

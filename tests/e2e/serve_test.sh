@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Black-box test of `cambista serve`: port 0 and the first line, health, problem+json for unknown
 # routes, wrong methods, oversized bodies and malformed requests, readiness 503 when the schema is
-# gone, graceful exit 0 on SIGTERM and SIGINT. On SQLite, and on PostgreSQL when
-# CAMBISTA_TEST_PG_URL is set.
+# gone, graceful exit 0 on SIGTERM and SIGINT, signed webhook deliveries and the WebSocket stream.
+# On SQLite, and on PostgreSQL when CAMBISTA_TEST_PG_URL is set.
 set -euo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 pid=""
 pg_db=""
+pg_private=""
 cleanup() {
+  if [[ -n $pg_private ]]; then
+    "$root/scripts/pg-test-server" stop "$pg_private/data" >/dev/null 2>&1 || true
+    rm -rf "$pg_private"
+  fi
   [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true
+  for child in $(jobs -p); do kill -KILL "$child" 2>/dev/null || true; done
   [[ -n $pg_db ]] && psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
   rm -rf "$work"
 }
@@ -64,6 +70,77 @@ expect() {  # expect STATUS CONTENT_TYPE BODY_FRAGMENT curl-args...
   check
 }
 
+# Outbound webhooks and the stream, with reference clients: a receiver that verifies every delivery
+# with the npm `standardwebhooks` library (500 first, then 200; and one answering 410), and a
+# WebSocket client (npm `ws`) subscribed to a channel. One test event reaches all three.
+deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL
+  local admin=$1 db=$2 hooks=$work/hooks
+  rm -rf "$hooks" && mkdir -p "$hooks"
+  node "$root/tests/e2e/webhook_receiver.mjs" "$hooks" &
+  local receiver=$!
+  for _ in $(seq 1 100); do [[ -s $hooks/receiver.port ]] && break; sleep 0.05; done
+  local rport
+  rport=$(cat "$hooks/receiver.port") || fail "webhook receiver did not start"
+  local path endpoint_flaky endpoint_gone
+  for path in flaky gone; do
+    curl -s -o "$work/b1" -X POST -H "Authorization: Bearer $admin" -H "Idempotency-Key: hook-$path" \
+      -d "{\"url\":\"http://127.0.0.1:$rport/$path\",\"event_types\":[\"test.ping\"]}" \
+      "$base/v1/webhook-endpoints"
+    grep -oE 'whsec_[A-Za-z0-9+/=]+' "$work/b1" >"$hooks/secret-$path" || fail "endpoint: $(cat "$work/b1")"
+    printf -v "endpoint_$path" '%s' "$(grep -oE '"id":"we_[0-9a-f]+"' "$work/b1" | cut -d'"' -f4)"
+  done
+  # The stream: refused without a key; with one, subscribed before the event is emitted.
+  node "$root/tests/e2e/stream_client.mjs" "ws://127.0.0.1:$port/v1/stream" "cmb_nope" charges \
+    >"$work/stream_refused" || true
+  grep -q 'error: HTTP 401' "$work/stream_refused" || fail "stream without a key: $(cat "$work/stream_refused")"
+  node "$root/tests/e2e/stream_client.mjs" "ws://127.0.0.1:$port/v1/stream" "$admin" charges \
+    >"$work/stream" &
+  local streamer=$!
+  for _ in $(seq 1 200); do grep -q subscribed "$work/stream" && break; sleep 0.05; done
+  grep -q subscribed "$work/stream" || fail "stream client: $(cat "$work/stream")"
+  expect 400 application/problem+json '"channel' -X POST -H "Authorization: Bearer $admin" \
+    -H "Idempotency-Key: ping-bad" -d '{"channel":"nope"}' "$base/v1/events/test"
+  expect 201 application/json '"deliveries":2' -X POST -H "Authorization: Bearer $admin" \
+    -H "Idempotency-Key: ping-1" -d '{"channel":"charges"}' "$base/v1/events/test"
+  local event
+  event=$(grep -oE '"id":"evt_[0-9a-f]+"' "$work/body" | cut -d'"' -f4)
+  # The stream client exits 0 once it has the event.
+  local code=0
+  wait "$streamer" || code=$?
+  [[ $code -eq 0 ]] || fail "stream client exited $code: $(cat "$work/stream")"
+  grep -q "\"id\":\"$event\",\"type\":\"test.ping\"" "$work/stream" ||
+    fail "stream event: $(cat "$work/stream")"
+  check
+  # Deliveries: /flaky gets 500 then 200 with the same webhook-id; /gone gets 410. All verified.
+  for _ in $(seq 1 300); do
+    grep -q '"path":"flaky","id":"'"$event"'","count":2,"status":200' "$hooks/receiver.log" 2>/dev/null &&
+      grep -q '"path":"gone"' "$hooks/receiver.log" && break
+    sleep 0.05
+  done
+  kill "$receiver" 2>/dev/null || true
+  grep -q '"path":"flaky","id":"'"$event"'","count":1,"status":500,"verified":true,"type":"test.ping"' \
+    "$hooks/receiver.log" || fail "first delivery: $(cat "$hooks/receiver.log" 2>&1)"
+  grep -q '"path":"flaky","id":"'"$event"'","count":2,"status":200,"verified":true,"type":"test.ping"' \
+    "$hooks/receiver.log" || fail "retried delivery: $(cat "$hooks/receiver.log")"
+  grep -q '"path":"gone","id":"'"$event"'","count":1,"status":410,"verified":true' \
+    "$hooks/receiver.log" || fail "410 delivery: $(cat "$hooks/receiver.log")"
+  check
+  expect 200 application/json '"outcome":"succeeded","response_status":200' \
+    -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints/$endpoint_flaky/deliveries"
+  grep -q '"attempt":1,"outcome":"retrying","response_status":500' "$work/body" ||
+    fail "deliveries lack the failed attempt: $(cat "$work/body")"
+  expect 200 application/json '"outcome":"disabled","response_status":410' \
+    -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints/$endpoint_gone/deliveries"
+  expect 200 application/json "\"id\":\"$endpoint_gone\",\"url\":\"http://127.0.0.1:$rport/gone\",\"event_types\":[\"test.ping\"],\"status\":\"disabled\"" \
+    -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints"
+  # Another tenant sees none of it.
+  local other
+  other=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant acme \
+    --scopes webhooks:write 2>/dev/null | tail -n 1)
+  expect 404 application/problem+json '"code":"not_found"' -H "Authorization: Bearer $other" \
+    "$base/v1/webhook-endpoints/$endpoint_flaky/deliveries"
+}
+
 run_backend() {
   local db=$1
   # API keys: issued by the CLI (the key is the last line), stored hashed, revocable.
@@ -90,7 +167,7 @@ run_backend() {
   else
     account=$(psql -X -At "$db" -c "SELECT replace(id::text, '-', '') FROM ledger_accounts ORDER BY id LIMIT 1")
   fi
-  CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
+  CAMBISTA_WEBHOOKS_RETRY_BASE_MS=100 CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
   expect 200 application/json "\"id\":\"$account\"" -H "Authorization: Bearer $admin" \
     "$base/v1/ledger/accounts/$account"
   # Page through the account's history with the cursor; every transfer comes once, in order.
@@ -238,11 +315,18 @@ run_backend() {
   fi
   check
 
+  if [[ -d $root/node_modules/standardwebhooks && -d $root/node_modules/ws ]]; then
+    deliveries_and_stream "$admin" "$db"
+  else
+    echo "node_modules lacks standardwebhooks/ws (./dev installs them): webhooks and stream skipped" >&2
+  fi
+
   # OpenAPI: every route of the router, valid JSON, linted by @redocly/cli when installed.
   expect 200 application/json '"openapi":"3.1.0"' "$base/openapi.json"
   for route in /health/live /health/ready /metrics /v1/assets '/v1/ledger/accounts/{id}' \
     '/v1/ledger/accounts/{id}/transfers' /openapi.json /docs /v1/webhook-endpoints \
-    '/v1/webhook-endpoints/{id}'; do
+    '/v1/webhook-endpoints/{id}' '/v1/webhook-endpoints/{id}/deliveries' /v1/events/test \
+    /v1/stream; do
     grep -qF "\"$route\":" "$work/body" || fail "/openapi.json lacks $route"
   done
   check
@@ -306,6 +390,20 @@ if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
   psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE $pg_db WITH (FORCE)"
   pg_db=""
   expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
+  stop TERM
+  # Readiness follows the PostgreSQL server itself: 503 while it is stopped, 200 once it is back,
+  # with the server up all along. A private server, so other tests keep theirs.
+  pg_private=$(mktemp -d /tmp/cambista-e2e-pg.XXXXXX)
+  chmod 755 "$pg_private"
+  pg_port=$((20000 + RANDOM % 20000))
+  pg_url=$("$root/scripts/pg-test-server" start "$pg_private/data" "$pg_port" 2>/dev/null | tail -n 1)
+  CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$pg_url"
+  expect 200 application/json '"migrations":"current"' "$base/health/ready"
+  "$root/scripts/pg-test-server" stop "$pg_private/data" >/dev/null 2>&1
+  expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
+  expect 200 application/json '"status":"live"' "$base/health/live"
+  "$root/scripts/pg-test-server" start "$pg_private/data" "$pg_port" >/dev/null 2>&1
+  expect 200 application/json '"migrations":"current"' "$base/health/ready"
   stop TERM
 else
   echo "CAMBISTA_TEST_PG_URL not set: PostgreSQL leg skipped" >&2
