@@ -33,23 +33,18 @@ int EventFeed::Poll() {
                                     std::string(row.Text(3)), std::string(row.Text(4)),
                                     std::string(row.Text(5)), row.Int64(6)});
       });
+  const int64_t now_ms = clock_.NowMs();
   for (const StoredEvent& event : fresh) {
-    passed_on_.insert(event.seq);
+    passed_on_.emplace(event.seq, now_ms);
     on_event_(event);
   }
-  // Move the watermark over what is contiguous; wait a while at a gap, then step over it.
-  const int64_t now_ms = clock_.NowMs();
+  // Move the watermark over what is contiguous, and over a gap once the seq above it has waited
+  // gap_wait_ms.
   while (!passed_on_.empty()) {
-    if (*passed_on_.begin() == watermark_ + 1) {
-      passed_on_.erase(passed_on_.begin());
-      ++watermark_;
-      gap_seen_at_ms_ = -1;
-      continue;
-    }
-    if (gap_seen_at_ms_ < 0) gap_seen_at_ms_ = now_ms;
-    if (now_ms - gap_seen_at_ms_ < options_.gap_wait_ms) break;
-    watermark_ = *passed_on_.begin() - 1;  // give up on the gap
-    gap_seen_at_ms_ = -1;
+    const auto [seq, read_at_ms] = *passed_on_.begin();
+    if (seq != watermark_ + 1 && now_ms - read_at_ms < options_.gap_wait_ms) break;
+    watermark_ = seq;
+    passed_on_.erase(passed_on_.begin());
   }
   return static_cast<int>(fresh.size());
 }
@@ -66,7 +61,8 @@ void EventFeed::Start() {
         connection_.reset();
       }
       lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [this] { return stopping_; });
+      wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                     [this] { return stopping_; });
     }
   });
 }

@@ -4,17 +4,18 @@
 //
 // On PostgreSQL, sequence numbers are taken at insert but become visible at commit, so a smaller
 // seq can appear after a larger one. The feed remembers what it has passed on above its watermark
-// and waits up to gap_wait_ms for a missing seq before giving up on it (a rolled-back transaction
-// leaves a gap for ever). An event whose transaction commits later than that is not streamed;
-// its webhooks are unaffected. The stream is live news: durable delivery is the webhooks' job.
+// and waits up to gap_wait_ms, from when it read a later seq, for a missing seq before giving up
+// on it (a rolled-back transaction leaves a gap for ever). An event whose transaction commits later
+// than that is not streamed; its webhooks are unaffected. The stream is live news: durable delivery
+// is the webhooks' job.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -60,9 +61,11 @@ class EventFeed {
   const Clock& clock_;
   Handler on_event_;
   const EventFeedOptions options_;
-  int64_t watermark_ = 0;         // every seq <= watermark_ is done with
-  std::set<int64_t> passed_on_;   // seqs > watermark_ already handed on
-  int64_t gap_seen_at_ms_ = -1;   // when watermark_ + 1 was first found missing
+  int64_t watermark_ = 0;  // every seq <= watermark_ is done with
+  // Seqs > watermark_ already handed on, with when each was read. Every missing seq below one of
+  // them was taken before it, so each gap is waited for from then: gaps seen together expire
+  // together instead of one gap_wait_ms after another.
+  std::map<int64_t, int64_t> passed_on_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

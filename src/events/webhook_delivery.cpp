@@ -85,11 +85,11 @@ jobs::JobOutcome WebhookDeliverer::Deliver(const jobs::JobContext& context) {
   // Deleted or disabled since the event: nothing to send.
   if (!target || !target->active) return jobs::JobOutcome::Done();
   std::optional<StoredEventRow> event;
-  connection.Query("SELECT type, data, created_at_ms FROM events WHERE id = $1",
-                   {std::string_view(event_id)}, [&](const store::Row& row) {
-                     event = StoredEventRow{std::string(row.Text(0)), std::string(row.Text(1)),
-                                            row.Int64(2)};
-                   });
+  connection.Query(
+      "SELECT type, data, created_at_ms FROM events WHERE id = $1", {std::string_view(event_id)},
+      [&](const store::Row& row) {
+        event = StoredEventRow{std::string(row.Text(0)), std::string(row.Text(1)), row.Int64(2)};
+      });
   if (!event) return jobs::JobOutcome::Fail("event " + event_id + " not found");
   auto secret = box_.Open(target->sealed_secret, EndpointSecretContext(endpoint_id));
   if (!secret.ok()) return jobs::JobOutcome::Fail("endpoint secret cannot be opened");

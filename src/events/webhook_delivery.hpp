@@ -23,7 +23,7 @@ namespace cambista::events {
 
 struct WebhookPolicy {
   int attempts_max = 12;
-  int64_t retry_base_ms = 5'000;  // before the second attempt; doubles each time ...
+  int64_t retry_base_ms = 5'000;         // before the second attempt; doubles each time ...
   int64_t retry_max_ms = 6 * 3'600'000;  // ... up to this (12 attempts span about a day)
   int64_t timeout_ms = 10'000;           // per attempt, the whole HTTP exchange
 };
