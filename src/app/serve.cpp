@@ -339,7 +339,11 @@ int RunServe(const ServeFlags& flags) {
                                              config.webhook_retry_base_ms, 6 * 3'600'000,
                                              config.webhook_timeout_ms};
   const net::HttpClient http_client;
-  events::WebhookDeliverer deliverer(http_client, box, clock, webhook_policy);
+  auto webhook_attempts = metrics.RegisterCounter(
+      "cambista_webhook_attempts_total", "Webhook delivery attempts by outcome.", {"outcome"});
+  CAMBISTA_CHECK(webhook_attempts.ok());
+  events::WebhookDeliverer deliverer(http_client, box, clock, webhook_policy,
+                                     webhook_attempts.value());
   jobs::JobQueueOptions job_options;
   job_options.worker_count = 2;  // a slow receiver must not hold up every other job
   job_options.on_error = [&logger](std::string_view message) {
@@ -401,6 +405,7 @@ int RunServe(const ServeFlags& flags) {
   options.body_bytes_max = config.body_bytes_max;
   options.header_bytes_max = config.header_bytes_max;
   options.request_timeout_ms = config.request_timeout_ms;
+  options.io_threads = static_cast<int>(config.io_threads);
   api::HttpServer server(
       options, [&platform](const api::HttpRequest& request) { return platform.Handle(request); });
   server.AddWebSocket("/v1/stream", [&stream, &logger](const api::HttpRequest& request) {

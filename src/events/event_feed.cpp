@@ -1,5 +1,7 @@
 #include "events/event_feed.hpp"
 
+#include "core/assert.hpp"
+
 #include <chrono>
 #include <vector>
 
@@ -50,6 +52,11 @@ int EventFeed::Poll() {
 }
 
 void EventFeed::Start() {
+  CAMBISTA_CHECK(!thread_.joinable());
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
     while (!stopping_) {

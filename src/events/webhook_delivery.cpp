@@ -62,12 +62,14 @@ std::string EndpointSecretContext(std::string_view endpoint_id) {
 }
 
 WebhookDeliverer::WebhookDeliverer(const net::HttpClient& client, const SecretBox& box,
-                                   const Clock& clock, WebhookPolicy policy)
+                                   const Clock& clock, WebhookPolicy policy,
+                                   obs::CounterFamily* attempts)
     : client_(client),
       box_(box),
       clock_(clock),
       policy_(policy),
-      backoff_(jobs::BackoffOptions{policy.retry_base_ms, policy.retry_max_ms, 0.2, 0}) {}
+      backoff_(jobs::BackoffOptions{policy.retry_base_ms, policy.retry_max_ms, 0.2, 0}),
+      attempts_(attempts) {}
 
 jobs::JobOutcome WebhookDeliverer::Deliver(const jobs::JobContext& context) {
   const auto ids = ParsePayload(context.job.payload);
@@ -97,8 +99,8 @@ jobs::JobOutcome WebhookDeliverer::Deliver(const jobs::JobContext& context) {
   const std::string body = WebhookBody(event_id, event->type, event->created_at_ms, event->data);
   const int64_t started_ms = clock_.NowMs();
   const int64_t timestamp_s = started_ms / 1000;
-  const auto signature =
-      StandardWebhookSignature(secret.value(), event_id, timestamp_s, body).value();
+  const auto signature = StandardWebhookSignature(secret.value(), event_id, timestamp_s, body);
+  if (!signature) return jobs::JobOutcome::Fail("endpoint secret is not a whsec_ secret");
   net::ClientRequest request;
   request.method = "POST";
   request.url = target->url;
@@ -106,7 +108,7 @@ jobs::JobOutcome WebhookDeliverer::Deliver(const jobs::JobContext& context) {
   request.headers = {{"Content-Type", "application/json"},
                      {"webhook-id", event_id},
                      {"webhook-timestamp", std::to_string(timestamp_s)},
-                     {"webhook-signature", signature}};
+                     {"webhook-signature", *signature}};
   request.body = body;
   const auto response = client_.Send(request);
   const int64_t finished_ms = clock_.NowMs();
@@ -150,6 +152,7 @@ jobs::JobOutcome WebhookDeliverer::Deliver(const jobs::JobContext& context) {
     }
     tx.Commit();
   }
+  if (attempts_) attempts_->WithLabels({outcome}).Increment();
   if (delivered) return jobs::JobOutcome::Done();
   if (gone) return jobs::JobOutcome::Fail("endpoint answered 410 Gone; disabled");
   if (!retry_delay_ms) return jobs::JobOutcome::Fail(error);

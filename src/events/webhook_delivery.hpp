@@ -17,6 +17,7 @@
 #include "jobs/backoff.hpp"
 #include "jobs/job_queue.hpp"
 #include "net/http_client.hpp"
+#include "obs/metrics.hpp"
 #include "security/secret_box.hpp"
 
 namespace cambista::events {
@@ -42,8 +43,9 @@ std::string EndpointSecretContext(std::string_view endpoint_id);
 
 class WebhookDeliverer {
  public:
+  // `attempts`, when given, counts every attempt by outcome (label "outcome").
   WebhookDeliverer(const net::HttpClient& client, const SecretBox& box, const Clock& clock,
-                   WebhookPolicy policy);
+                   WebhookPolicy policy, obs::CounterFamily* attempts = nullptr);
   // The handler of kDeliverJobKind.
   jobs::JobOutcome Deliver(const jobs::JobContext& context);
 
@@ -53,6 +55,7 @@ class WebhookDeliverer {
   const Clock& clock_;
   const WebhookPolicy policy_;
   jobs::Backoff backoff_;
+  obs::CounterFamily* attempts_;
 };
 
 }  // namespace cambista::events

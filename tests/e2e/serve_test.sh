@@ -133,6 +133,14 @@ deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL
     -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints/$endpoint_gone/deliveries"
   expect 200 application/json "\"id\":\"$endpoint_gone\",\"url\":\"http://127.0.0.1:$rport/gone\",\"event_types\":[\"test.ping\"],\"status\":\"disabled\"" \
     -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints"
+  curl -s -o "$work/hook_metrics" "$base/metrics"
+  for outcome in retrying succeeded disabled; do
+    grep -q "^cambista_webhook_attempts_total{outcome=\"$outcome\"} [1-9]" "$work/hook_metrics" ||
+      fail "/metrics lacks webhook attempts $outcome: $(grep webhook "$work/hook_metrics")"
+  done
+  grep -q '^cambista_stream{figure="events_sent"} [1-9]' "$work/hook_metrics" ||
+    fail "/metrics lacks stream figures: $(grep stream "$work/hook_metrics")"
+  check
   # Another tenant sees none of it.
   local other
   other=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant acme \
