@@ -1,6 +1,8 @@
 #include "api/platform.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <random>
 
 #include "core/assert.hpp"
 #include "security/hmac.hpp"
@@ -18,6 +20,23 @@ bool IsWellFormedRequestId(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+// 32 hex digits, unique in practice. Not a secret, so a per-thread generator seeded once from the
+// CSPRNG serves, instead of a CSPRNG call per request.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator = [] {
+    const std::string seed = RandomBytes(16);
+    std::seed_seq sequence(seed.begin(), seed.end());
+    return std::mt19937_64(sequence);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = generator();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 15];
+  }
+  return id;
 }
 
 }  // namespace
@@ -39,7 +58,7 @@ Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRe
 HttpResponse Platform::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   std::string request_id(request.Header("X-Request-Id"));
-  if (!IsWellFormedRequestId(request_id)) request_id = HexEncode(RandomBytes(16));
+  if (!IsWellFormedRequestId(request_id)) request_id = NewRequestId();
   std::string pattern;
   HttpResponse response = router_.Handle(request, &pattern);
   response.headers.emplace_back("X-Request-Id", request_id);

@@ -102,6 +102,8 @@ const std::vector<Key>& Keys() {
        [](Config& c, std::string_view v) {
          return SetInteger(c.shutdown_grace_ms, v, 0, 3'600'000);
        }},
+      {"server.io_threads", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.io_threads, v, 1, 64); }},
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
       {"security.master_key_file", Key::Type::kString,

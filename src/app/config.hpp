@@ -10,6 +10,7 @@
 //               header_bytes_max = 16384          CAMBISTA_SERVER_HEADER_BYTES_MAX
 //               request_timeout_ms = 30000        CAMBISTA_SERVER_REQUEST_TIMEOUT_MS
 //               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
+//               io_threads = 1                    CAMBISTA_SERVER_IO_THREADS
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
@@ -41,6 +42,7 @@ struct Config {
   int64_t header_bytes_max = 16 << 10;
   int64_t request_timeout_ms = 30'000;
   int64_t shutdown_grace_ms = 10'000;
+  int64_t io_threads = 1;  // HTTP threads; handlers run on them
   bool sandbox = false;
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
