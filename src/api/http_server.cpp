@@ -43,16 +43,23 @@ struct HttpServer::State {
   // Open connections, so Stop() can wait for requests in flight and close idle ones.
   std::mutex sessions_mutex;
   std::condition_variable sessions_idle;
-  int busy_sessions = 0;  // reading a request body or running a handler or writing
+  int busy_sessions = 0;    // reading a request body or running a handler or writing
+  int open_sessions = 0;    // connections being served (Serve running)
+  int open_websockets = 0;  // of which upgraded to a WebSocket
   std::vector<std::weak_ptr<beast::tcp_stream>> streams;
   std::map<std::string, WebSocketHandler, std::less<>> websocket_handlers;
   std::vector<std::weak_ptr<WebSocketConnection>> websockets;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<beast::tcp_stream> stream);
+  void SessionEnded(bool websocket);
 };
 
 namespace {
+
+// How long Stop() waits for WebSocket clients to answer the close frame, and then for closed
+// connections to wind down.
+constexpr auto kStopCloseWait = std::chrono::seconds(1);
 
 http::response<http::string_body> ToBeast(const HttpResponse& response, unsigned version,
                                           bool keep_alive) {
@@ -89,6 +96,10 @@ class WebSocketSession final : public WebSocketConnection,
         ws_(*tcp_),
         queue_bytes_max_(static_cast<size_t>(options.websocket_queue_bytes_max)) {
     tcp_->expires_never();  // the WebSocket layer keeps its own time (idle pings, handshakes)
+    // Events are small writes with nothing coming back to piggyback ACKs on: with Nagle's
+    // algorithm each could wait for the client's delayed ACK (milliseconds per event).
+    beast::error_code ignored;
+    tcp_->socket().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeout;
     timeout.handshake_timeout = std::chrono::seconds(10);
     timeout.idle_timeout = std::chrono::milliseconds(options.websocket_idle_timeout_ms);
@@ -115,7 +126,14 @@ class WebSocketSession final : public WebSocketConnection,
       if (read_error) break;
       if (ws_.got_text() && callbacks_.on_message) {
         const auto data = buffer.cdata();
-        callbacks_.on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+        try {
+          callbacks_.on_message(
+              std::string_view(static_cast<const char*>(data.data()), data.size()));
+        } catch (const std::exception&) {
+          // A failing handler ends this connection; the exception must not leave the coroutine
+          // (Serve would answer with HTTP on the upgraded socket).
+          Close(1011, "internal error");
+        }
       }
       buffer.consume(buffer.size());
     }
@@ -234,11 +252,13 @@ asio::awaitable<void> HttpServer::State::Accept() {
       if (stopping || error == asio::error::operation_aborted) co_return;
       continue;  // e.g. too many open files: keep serving the connections we have
     }
+    if (stopping) continue;  // accepted just before the acceptor closed: dropped
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     {
       std::lock_guard lock(sessions_mutex);
       std::erase_if(streams, [](const auto& weak) { return weak.expired(); });
       streams.push_back(stream);
+      ++open_sessions;
     }
     asio::co_spawn(stream->get_executor(), Serve(stream), asio::detached);
   }
@@ -307,11 +327,13 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
             {
               std::lock_guard lock(sessions_mutex);
               --busy_sessions;  // a long-lived subscription is not a request in flight
+              ++open_websockets;
               std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
               websockets.push_back(session);
             }
             sessions_idle.notify_all();
             co_await session->Run(parser.release(), std::move(upgrade.on_open));
+            SessionEnded(true);
             co_return;
           }
           response = std::move(*upgrade.refusal);
@@ -339,6 +361,16 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
   beast::error_code ignored;
   stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream->socket().close(ignored);
+  SessionEnded(false);
+}
+
+void HttpServer::State::SessionEnded(bool websocket) {
+  {
+    std::lock_guard lock(sessions_mutex);
+    --open_sessions;
+    if (websocket) --open_websockets;
+  }
+  sessions_idle.notify_all();
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
@@ -393,9 +425,12 @@ void HttpServer::Stop(int64_t grace_ms) {
     std::unique_lock lock(s.sessions_mutex);
     s.sessions_idle.wait_for(lock, std::chrono::milliseconds(grace_ms),
                              [&s] { return s.busy_sessions == 0; });
+    // WebSocket clients get a close frame and a moment to answer it: the I/O threads must still
+    // run for the frame to go out at all.
     for (auto& weak : s.websockets) {
       if (auto connection = weak.lock()) connection->Close(1001, "server stopping");
     }
+    s.sessions_idle.wait_for(lock, kStopCloseWait, [&s] { return s.open_websockets == 0; });
     for (auto& weak : s.streams) {
       if (auto stream = weak.lock()) {
         asio::post(stream->get_executor(), [stream] {
@@ -404,6 +439,10 @@ void HttpServer::Stop(int64_t grace_ms) {
         });
       }
     }
+    // Then every connection ends on its I/O thread, telling its WebSocket handler (which may
+    // hold the connection, e.g. StreamHub): once the threads stop, nothing would, and a
+    // connection outliving the server's io_context is a use after free.
+    s.sessions_idle.wait_for(lock, kStopCloseWait, [&s] { return s.open_sessions == 0; });
   }
   s.io.stop();
   for (auto& thread : s.threads) thread.join();

@@ -43,8 +43,10 @@ class HttpServer {
   // Binds and starts the I/O threads. Throws std::runtime_error if the address cannot be bound.
   void Start();
   uint16_t port() const;  // the bound port, once started
-  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything
-  // (WebSocket connections with 1001 "going away").
+  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything:
+  // WebSocket connections with 1001 "going away", waiting up to a second for clients to answer.
+  // Every connection has ended (and told its WebSocket handler) when it returns, unless a handler
+  // is still running past the grace period.
   void Stop(int64_t grace_ms);
 
  private:

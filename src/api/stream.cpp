@@ -63,7 +63,8 @@ WebSocketUpgrade StreamHub::Upgrade(const HttpRequest& request) {
     upgrade.refusal = std::move(refusal);
     return upgrade;
   }
-  upgrade.on_open = [this, principal = *principal](std::shared_ptr<WebSocketConnection> connection) {
+  upgrade.on_open = [this,
+                     principal = *principal](std::shared_ptr<WebSocketConnection> connection) {
     auto subscriber = std::make_shared<Subscriber>();
     subscriber->connection = std::move(connection);
     subscriber->principal = principal;
@@ -75,8 +76,8 @@ WebSocketUpgrade StreamHub::Upgrade(const HttpRequest& request) {
     const uint64_t id = subscriber->id;
     WebSocketCallbacks callbacks;
     // Weak: the connection holds these callbacks, and the subscriber holds the connection.
-    callbacks.on_message = [this, weak = std::weak_ptr<Subscriber>(subscriber)](
-                               std::string_view text) {
+    callbacks.on_message = [this,
+                            weak = std::weak_ptr<Subscriber>(subscriber)](std::string_view text) {
       if (auto strong = weak.lock()) OnMessage(*strong, text);
     };
     callbacks.on_close = [this, id] {
@@ -104,23 +105,22 @@ void StreamHub::OnMessage(Subscriber& subscriber, std::string_view text) {
     return;
   }
   if (kind != "subscribe" && kind != "unsubscribe") {
-    subscriber.connection->Send(ErrorMessage(
-        "invalid_request", "\"type\" must be one of subscribe, unsubscribe, ping."));
+    subscriber.connection->Send(
+        ErrorMessage("invalid_request", "\"type\" must be one of subscribe, unsubscribe, ping."));
     return;
   }
   const boost::json::value* channels = message->if_contains("channels");
   if (!channels || !channels->is_array() || channels->as_array().empty() ||
       channels->as_array().size() > kChannelsMax) {
-    subscriber.connection->Send(
-        ErrorMessage("invalid_request", "\"channels\" must be a non-empty array of channel names."));
+    subscriber.connection->Send(ErrorMessage(
+        "invalid_request", "\"channels\" must be a non-empty array of channel names."));
     return;
   }
   std::vector<std::string> names;
   for (const boost::json::value& channel : channels->as_array()) {
     const auto known = events::Channels();
-    if (!channel.is_string() ||
-        std::find(known.begin(), known.end(), std::string_view(channel.as_string())) ==
-            known.end()) {
+    if (!channel.is_string() || std::find(known.begin(), known.end(),
+                                          std::string_view(channel.as_string())) == known.end()) {
       subscriber.connection->Send(ErrorMessage(
           "invalid_request", "\"channels\" items must be charges, payouts, rates or trades."));
       return;
@@ -142,8 +142,8 @@ void StreamHub::OnMessage(Subscriber& subscriber, std::string_view text) {
         subscriber.channels.erase(name);
       }
     }
-    reply = "{\"type\":\"" + std::string(kind) + "d\",\"channels\":" +
-            ChannelList(subscriber.channels) + "}";
+    reply = "{\"type\":\"" + std::string(kind) +
+            "d\",\"channels\":" + ChannelList(subscriber.channels) + "}";
   }
   subscriber.connection->Send(std::move(reply));
 }
@@ -161,8 +161,9 @@ void StreamHub::Publish(const events::StoredEvent& event) {
   }
   if (audience.empty()) return;
   const std::string message =
-      "{\"type\":\"event\",\"channel\":" + JsonString(event.channel) + ",\"event\":" +
-      events::WebhookBody(event.id, event.type, event.created_at_ms, event.data) + "}";
+      "{\"type\":\"event\",\"channel\":" + JsonString(event.channel) +
+      ",\"event\":" + events::WebhookBody(event.id, event.type, event.created_at_ms, event.data) +
+      "}";
   for (const auto& subscriber : audience) {
     switch (subscriber->connection->Send(message)) {
       case WebSocketConnection::SendResult::kQueued:

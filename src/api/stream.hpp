@@ -1,8 +1,8 @@
 // GET /v1/stream: events over a WebSocket. The upgrade request authenticates like any route
 // (`Authorization: Bearer`, 401/429 as problem+json). Then, client to server:
-//   {"type":"subscribe","channels":["charges","trades"]}   -> {"type":"subscribed","channels":[...]}
-//   {"type":"unsubscribe","channels":["trades"]}           -> {"type":"unsubscribed","channels":[...]}
-//   {"type":"ping"}                                        -> {"type":"pong"}
+//   {"type":"subscribe","channels":["charges","trades"]} -> {"type":"subscribed","channels":[..]}
+//   {"type":"unsubscribe","channels":["trades"]}       -> {"type":"unsubscribed","channels":[..]}
+//   {"type":"ping"}                                    -> {"type":"pong"}
 // and server to client, for every event of the key's tenant on a subscribed channel:
 //   {"type":"event","channel":"charges","event":{"id","type","timestamp","data"}}
 // (the event object is the body its webhook carries). Channels need the key's scope: charges
@@ -28,9 +28,9 @@ namespace cambista::api {
 inline constexpr std::string_view kAllTenants = "*";
 
 struct StreamStats {
-  int64_t connections = 0;     // open now
-  int64_t events_sent = 0;     // messages queued to clients since start
-  int64_t dropped_slow = 0;    // clients closed for not reading
+  int64_t connections = 0;   // open now
+  int64_t events_sent = 0;   // messages queued to clients since start
+  int64_t dropped_slow = 0;  // clients closed for not reading
 };
 
 class StreamHub {
