@@ -61,15 +61,25 @@ namespace {
 // connections to wind down.
 constexpr auto kStopCloseWait = std::chrono::seconds(1);
 
+// A response without a body where HTTP forbids one (1xx, 204, 304), and for HEAD the headers the
+// GET would have had (Content-Length included) without its body.
 http::response<http::string_body> ToBeast(const HttpResponse& response, unsigned version,
-                                          bool keep_alive) {
-  http::response<http::string_body> out{static_cast<http::status>(response.status), version};
+                                          bool keep_alive, bool head) {
+  const int status = response.status >= 100 && response.status <= 599 ? response.status : 500;
+  http::response<http::string_body> out{static_cast<http::status>(status), version};
   out.set(http::field::server, "cambista");
-  out.set(http::field::content_type, response.content_type);
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  if (!bodiless) out.set(http::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers) out.insert(name, value);
-  out.body() = response.body;
   out.keep_alive(keep_alive);
-  out.prepare_payload();
+  if (bodiless) {
+    out.prepare_payload();
+  } else if (head) {
+    out.content_length(response.body.size());
+  } else {
+    out.body() = response.body;
+    out.prepare_payload();
+  }
   return out;
 }
 
@@ -294,6 +304,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
     bool keep_alive = false;
     HttpResponse response;
     unsigned version = 11;
+    bool head = false;
     if (!read_error) {
       auto [body_error, body_bytes] =
           co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -317,6 +328,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
       request.body = std::move(message.body());
       request.remote_address = remote;
       keep_alive = message.keep_alive() && !stopping;
+      head = message.method() == http::verb::head;
       const auto websocket_handler = websocket_handlers.find(request.path);
       try {
         if (websocket_handler != websocket_handlers.end() && websocket::is_upgrade(message) &&
@@ -338,6 +350,9 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
           }
           response = std::move(*upgrade.refusal);
           keep_alive = false;
+        } else if (head) {
+          request.method = "GET";  // HEAD is GET without the body
+          response = handler(request);
         } else {
           response = handler(request);
         }
@@ -346,7 +361,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
                            "The server failed to handle the request; it was logged.");
       }
     }
-    auto out = ToBeast(response, version, keep_alive);
+    auto out = ToBeast(response, version, keep_alive, head);
     stream->expires_after(timeout);
     auto [write_error, written] =
         co_await http::async_write(*stream, out, asio::as_tuple(asio::use_awaitable));

@@ -303,8 +303,21 @@ TEST(HttpClientTest, HeadReturnsHeadersWithoutWaitingForABody) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result->status, 200);
   EXPECT_EQ(result->body, "");
+  EXPECT_EQ(result->Header("Content-Length"), "6");  // what the GET would carry
   ASSERT_EQ(server.requests().size(), 1U);
-  EXPECT_EQ(server.requests()[0].method, "HEAD");
+  EXPECT_EQ(server.requests()[0].method, "GET");  // the server answers HEAD as GET, minus the body
+}
+
+TEST(HttpClientTest, BodylessStatusesGoOutWithoutTheHandlersBody) {
+  for (const int status : {204, 304}) {
+    RecordingServer server([status](const HttpRequest&) { return Reply(status, "ignored"); });
+    server.Start();
+    HttpClient client;
+    auto result = client.Send(Request(Local(server.port()), "GET", 5'000));
+    ASSERT_TRUE(result.ok()) << status << ": " << result.error().message;
+    EXPECT_EQ(result->status, status);
+    EXPECT_EQ(result->body, "");
+  }
 }
 
 TEST(HttpClientTest, ServerErrorIsAResponseNotAnError) {
