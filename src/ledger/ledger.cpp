@@ -336,17 +336,38 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
                                                                   std::vector<Request>& batch) {
   store::Connection& connection = *committer.connection;
   store::Transaction transaction(connection, TransactionMode::kWrite);
+  std::vector<std::span<const Transfer>> submissions;
+  submissions.reserve(batch.size());
+  for (const Request& request : batch) submissions.emplace_back(request.transfers);
+  std::vector<Account> written;
+  auto results = ApplyOn(connection, submissions, &written);
+  transaction.Commit();
+  if (account_cache_version_) {
+    for (Account& account : written) account_cache_[account.id] = std::move(account);
+  }
+  return results;
+}
+
+std::vector<CreateTransferResult> Ledger::SubmitInTransaction(store::Connection& tx,
+                                                              std::span<const Transfer> transfers) {
+  const std::span<const Transfer> submission[] = {transfers};
+  return std::move(ApplyOn(tx, submission, nullptr).front());
+}
+
+std::vector<std::vector<CreateTransferResult>> Ledger::ApplyOn(
+    store::Connection& connection, std::span<const std::span<const Transfer>> submissions,
+    std::vector<Account>* written_accounts) {
   const int64_t now_ns = clock_.NowNs();
   size_t event_count = 0;  // each event takes at most one timestamp (created, or failed)
-  for (const Request& request : batch) event_count += request.transfers.size();
+  for (const auto& transfers : submissions) event_count += transfers.size();
   const int64_t first_timestamp = ReserveTimestamps(connection, event_count);
   BatchApplier applier(first_timestamp);
 
   std::vector<u128> ids;
   std::vector<u128> lookup_ids;
   std::vector<u128> pending_ids;
-  for (const Request& request : batch) {
-    for (const Transfer& t : request.transfers) {
+  for (const auto& transfers : submissions) {
+    for (const Transfer& t : transfers) {
       ids.push_back(t.id);
       if (t.pending_id != 0) pending_ids.push_back(t.pending_id);
     }
@@ -363,8 +384,8 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
   LedgerStore::LoadTransfers(connection, lookup_ids, applier);
 
   std::vector<u128> account_ids;
-  for (const Request& request : batch) {
-    for (const Transfer& t : request.transfers) {
+  for (const auto& transfers : submissions) {
+    for (const Transfer& t : transfers) {
       if (t.debit_account_id != 0) account_ids.push_back(t.debit_account_id);
       if (t.credit_account_id != 0) account_ids.push_back(t.credit_account_id);
     }
@@ -376,20 +397,21 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
     }
   }
   SortUnique(account_ids);
-  LoadAccounts(connection, account_ids, applier);
+  if (written_accounts) {
+    LoadAccounts(connection, account_ids, applier);
+  } else {
+    LedgerStore::LockAccounts(connection, account_ids, applier);
+  }
   const Snapshot before = TakeSnapshot(applier);
 
   std::vector<std::vector<CreateTransferResult>> results;
-  results.reserve(batch.size());
-  for (const Request& request : batch) {
-    results.push_back(applier.Apply(request.transfers, now_ns));
-  }
+  results.reserve(submissions.size());
+  for (const auto& transfers : submissions) results.push_back(applier.Apply(transfers, now_ns));
   CheckBatchBalances(applier, before);
   LedgerStore::Write(connection, applier);
-  transaction.Commit();
   CAMBISTA_CHECK(applier.next_timestamp() <= first_timestamp + static_cast<int64_t>(event_count));
-  if (account_cache_version_) {
-    for (u128 id : applier.dirty_accounts) account_cache_[id] = applier.accounts.at(id);
+  if (written_accounts) {
+    for (u128 id : applier.dirty_accounts) written_accounts->push_back(applier.accounts.at(id));
   }
   stats_.transfers_created.fetch_add(applier.created.size(), std::memory_order_relaxed);
   return results;

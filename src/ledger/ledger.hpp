@@ -86,6 +86,14 @@ class Ledger {
   // Blocks until the submission's batch is durable.
   SubmitResult Submit(std::vector<Transfer> transfers);
 
+  // Applies one submission inside the caller's open write transaction on `tx` (not group
+  // committed): for a state change whose ledger transfers, events and jobs must commit together.
+  // Durable when the caller commits; nothing of it stays if the caller rolls back. Accounts are
+  // read and locked on `tx` (the committer's cache notices the commit through data_version).
+  // Throws store::Error like any statement; the caller may retry its whole transaction.
+  std::vector<CreateTransferResult> SubmitInTransaction(store::Connection& tx,
+                                                        std::span<const Transfer> transfers);
+
   // Voids every pending transfer whose timeout has passed by the clock's now; returns how many.
   // The committer also does this by itself every expiry_interval_ms.
   uint64_t ExpirePending();
@@ -129,6 +137,12 @@ class Ledger {
                     BatchApplier& applier);
   std::vector<std::vector<CreateTransferResult>> ApplyBatch(Committer& committer,
                                                             std::vector<Request>& batch);
+  // Applies submissions on `connection` inside its open transaction and writes them (no commit).
+  // With `written_accounts` (the committers), accounts come through the cache and the accounts
+  // written are handed back for it; without, they are read and locked on `connection`.
+  std::vector<std::vector<CreateTransferResult>> ApplyOn(
+      store::Connection& connection, std::span<const std::span<const Transfer>> submissions,
+      std::vector<Account>* written_accounts);
   uint64_t ExpireDue(Committer& committer);
   void IndexHistory(Committer& committer);
   // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow

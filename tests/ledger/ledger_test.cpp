@@ -167,6 +167,34 @@ TEST_P(LedgerTest, TransfersPersistWithHistoryAndIdempotency) {
   ExpectConsistent();
 }
 
+TEST_P(LedgerTest, SubmitInTransactionCommitsAndRollsBackWithTheCaller) {
+  Submit({MakeTransfer(100, 2, 1, 500)});  // the committer caches account 1 (SQLite)
+  auto connection = db().Connect();
+  {
+    store::Transaction tx(*connection, store::TransactionMode::kWrite);
+    const Transfer transfers[] = {MakeTransfer(200, 1, 3, 100), MakeTransfer(201, 1, 3, 1000)};
+    EXPECT_EQ(ledger_->SubmitInTransaction(*connection, transfers),
+              (std::vector<R>{R::kOk, R::kExceedsCredits}));
+    // Rolled back with the caller: nothing of it stays, the failure included.
+  }
+  EXPECT_FALSE(ledger_->LookupTransfer(200).has_value());
+  EXPECT_EQ(Get(1).debits_posted, 0u);
+  {
+    store::Transaction tx(*connection, store::TransactionMode::kWrite);
+    const Transfer transfer[] = {MakeTransfer(202, 1, 3, 300)};
+    EXPECT_EQ(ledger_->SubmitInTransaction(*connection, transfer), (std::vector<R>{R::kOk}));
+    connection->Execute("CREATE TABLE caller_effect (x INTEGER)");  // the caller's own write
+    tx.Commit();
+  }
+  EXPECT_EQ(Get(1).debits_posted, 300u);
+  // The committer sees the balance written by another connection (its cache is not stale): 200
+  // is what is left, so 203 (201) fails and 204 (200) passes.
+  EXPECT_EQ(Submit({MakeTransfer(203, 1, 4, 201), MakeTransfer(204, 1, 4, 200)}),
+            (std::vector<R>{R::kExceedsCredits, R::kOk}));
+  EXPECT_EQ(Get(1).debits_posted, 500u);
+  ExpectConsistent();
+}
+
 TEST_P(LedgerTest, HistoryPagesAcrossTheIndexedPartAndTheTail) {
   // On SQLite history is indexed in bulk (posting lists) and the newest transfers are read from
   // the table's tail; a page may straddle both. On PostgreSQL indexing is per row (no-op here).
