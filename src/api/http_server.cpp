@@ -1,5 +1,6 @@
 #include "api/http_server.hpp"
 
+#include <sys/socket.h>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -31,7 +32,36 @@ std::string_view HttpRequest::Header(std::string_view name) const {
   return {};
 }
 
+namespace {
+
+constexpr auto kWatchdogInterval = std::chrono::milliseconds(100);
+
+int64_t MonotonicNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// An accepted connection. `deadline_ns` (steady clock; 0: none) bounds the current read or write;
+// the watchdog enforces it. `websocket` and `closed` are guarded by State::sessions_mutex, under
+// which alone the socket of a plain HTTP connection is closed or shut down from another thread.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<int64_t> deadline_ns{0};
+  bool websocket = false;
+  bool closed = false;
+};
+
+}  // namespace
+
 struct HttpServer::State {
+  explicit State(HttpServerOptions server_options, HttpHandler request_handler)
+      : options(std::move(server_options)),
+        handler(std::move(request_handler)),
+        // With one I/O thread the scheduler may skip its internal locking.
+        io(std::max(1, options.io_threads)) {}
+
   HttpServerOptions options;
   HttpHandler handler;
   asio::io_context io;
@@ -46,12 +76,13 @@ struct HttpServer::State {
   int busy_sessions = 0;    // reading a request body or running a handler or writing
   int open_sessions = 0;    // connections being served (Serve running)
   int open_websockets = 0;  // of which upgraded to a WebSocket
-  std::vector<std::weak_ptr<beast::tcp_stream>> streams;
+  std::vector<std::weak_ptr<Connection>> connections;
   std::map<std::string, WebSocketHandler, std::less<>> websocket_handlers;
   std::vector<std::weak_ptr<WebSocketConnection>> websockets;
 
   asio::awaitable<void> Accept();
-  asio::awaitable<void> Serve(std::shared_ptr<beast::tcp_stream> stream);
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<void> Watchdog();
   void SessionEnded(bool websocket);
 };
 
@@ -263,18 +294,20 @@ asio::awaitable<void> HttpServer::State::Accept() {
       continue;  // e.g. too many open files: keep serving the connections we have
     }
     if (stopping) continue;  // accepted just before the acceptor closed: dropped
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto connection = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(sessions_mutex);
-      std::erase_if(streams, [](const auto& weak) { return weak.expired(); });
-      streams.push_back(stream);
+      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
+      connections.push_back(connection);
       ++open_sessions;
     }
-    asio::co_spawn(stream->get_executor(), Serve(stream), asio::detached);
+    asio::co_spawn(connection->stream.get_executor(), Serve(connection), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream> stream) {
+asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> connection) {
+  // The WebSocket session shares the connection through this pointer.
+  const std::shared_ptr<beast::tcp_stream> stream(connection, &connection->stream);
   beast::flat_buffer buffer;
   std::string remote;
   {
@@ -282,13 +315,13 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
     const auto endpoint = stream->socket().remote_endpoint(ignored);
     if (!ignored) remote = endpoint.address().to_string();
   }
-  const auto timeout = std::chrono::milliseconds(options.request_timeout_ms);
+  const int64_t timeout_ns = options.request_timeout_ms * 1'000'000;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_bytes_max));
     parser.body_limit(static_cast<std::uint64_t>(options.body_bytes_max));
     // An idle keep-alive connection waits at most one request timeout for its next request.
-    stream->expires_after(timeout);
+    connection->deadline_ns.store(MonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [read_error, bytes] = co_await http::async_read_header(
         *stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     (void)bytes;
@@ -305,12 +338,13 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
     HttpResponse response;
     unsigned version = 11;
     bool head = false;
-    if (!read_error) {
+    if (!read_error && !parser.is_done()) {
       auto [body_error, body_bytes] =
           co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)body_bytes;
       read_error = body_error;
     }
+    connection->deadline_ns.store(0, std::memory_order_relaxed);  // a handler takes its own time
     if (read_error) {
       response = RefusalFor(read_error);
     } else {
@@ -338,7 +372,8 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
             auto session = std::make_shared<WebSocketSession>(stream, options);
             {
               std::lock_guard lock(sessions_mutex);
-              --busy_sessions;  // a long-lived subscription is not a request in flight
+              connection->websocket = true;  // keeps its own time; closes its own socket
+              --busy_sessions;               // a long-lived subscription is not a request in flight
               ++open_websockets;
               std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
               websockets.push_back(session);
@@ -362,7 +397,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
       }
     }
     auto out = ToBeast(response, version, keep_alive, head);
-    stream->expires_after(timeout);
+    connection->deadline_ns.store(MonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [write_error, written] =
         co_await http::async_write(*stream, out, asio::as_tuple(asio::use_awaitable));
     (void)written;
@@ -373,10 +408,36 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<beast::tcp_stream
     sessions_idle.notify_all();
     if (write_error || !keep_alive) break;
   }
-  beast::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream->socket().close(ignored);
+  {
+    std::lock_guard lock(sessions_mutex);  // the watchdog and Stop use the descriptor under it
+    connection->closed = true;
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->socket().close(ignored);
+  }
   SessionEnded(false);
+}
+
+// One timer for every connection's deadline, instead of arming and cancelling a timer around each
+// read and write: a connection past its deadline is shut down (its pending read or write then
+// fails, and its own coroutine closes it). Deadlines are checked every kWatchdogInterval.
+asio::awaitable<void> HttpServer::State::Watchdog() {
+  asio::steady_timer timer(io);
+  while (!stopping) {
+    timer.expires_after(kWatchdogInterval);
+    auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (error || stopping) co_return;
+    const int64_t now_ns = MonotonicNs();
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& weak : connections) {
+      auto connection = weak.lock();
+      if (!connection || connection->websocket || connection->closed) continue;
+      const int64_t deadline = connection->deadline_ns.load(std::memory_order_relaxed);
+      if (deadline != 0 && deadline < now_ns) {
+        ::shutdown(connection->stream.socket().native_handle(), SHUT_RDWR);
+      }
+    }
+  }
 }
 
 void HttpServer::State::SessionEnded(bool websocket) {
@@ -389,10 +450,7 @@ void HttpServer::State::SessionEnded(bool websocket) {
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
-    : state_(std::make_unique<State>()) {
-  state_->options = std::move(options);
-  state_->handler = std::move(handler);
-}
+    : state_(std::make_unique<State>(std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() {
   Stop(0);
@@ -419,6 +477,7 @@ void HttpServer::Start() {
   }
   s.port = s.acceptor.local_endpoint().port();
   asio::co_spawn(s.io, s.Accept(), asio::detached);
+  asio::co_spawn(s.io, s.Watchdog(), asio::detached);
   for (int i = 0; i < std::max(1, s.options.io_threads); ++i) {
     s.threads.emplace_back([&s] { s.io.run(); });
   }
@@ -446,12 +505,16 @@ void HttpServer::Stop(int64_t grace_ms) {
       if (auto connection = weak.lock()) connection->Close(1001, "server stopping");
     }
     s.sessions_idle.wait_for(lock, kStopCloseWait, [&s] { return s.open_websockets == 0; });
-    for (auto& weak : s.streams) {
-      if (auto stream = weak.lock()) {
-        asio::post(stream->get_executor(), [stream] {
+    for (auto& weak : s.connections) {
+      auto connection = weak.lock();
+      if (!connection || connection->closed) continue;
+      if (connection->websocket) {
+        asio::post(connection->stream.get_executor(), [connection] {
           beast::error_code ignored;
-          stream->socket().close(ignored);
+          connection->stream.socket().close(ignored);
         });
+      } else {
+        ::shutdown(connection->stream.socket().native_handle(), SHUT_RDWR);
       }
     }
     // Then every connection ends on its I/O thread, telling its WebSocket handler (which may

@@ -308,6 +308,39 @@ TEST(HttpClientTest, HeadReturnsHeadersWithoutWaitingForABody) {
   EXPECT_EQ(server.requests()[0].method, "GET");  // the server answers HEAD as GET, minus the body
 }
 
+// The server's watchdog closes a connection that sends nothing, or half a request, for longer than
+// the request timeout (and keeps serving others).
+TEST(HttpClientTest, ServerClosesStalledConnectionsAfterTheRequestTimeout) {
+  api::HttpServerOptions options;
+  options.port = 0;
+  options.request_timeout_ms = 200;
+  api::HttpServer server(options, [](const HttpRequest&) { return Reply(200, "ok"); });
+  server.Start();
+  for (const std::string_view sent : {std::string_view(), std::string_view("GET / HTTP/1.1\r\n")}) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    timeval wait{10, 0};  // only guards against a hang: the server closes long before
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(server.port());
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    if (!sent.empty()) {
+      ASSERT_EQ(write(fd, sent.data(), sent.size()), static_cast<ssize_t>(sent.size()));
+    }
+    char byte;
+    const ssize_t got = read(fd, &byte, 1);
+    EXPECT_EQ(got, 0) << "the server did not close the stalled connection (errno " << errno << ")";
+    close(fd);
+  }
+  HttpClient client;
+  auto result = client.Send(Request(Local(server.port()), "GET", 5'000));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->body, "ok");
+  server.Stop(1'000);
+}
+
 TEST(HttpClientTest, BodylessStatusesGoOutWithoutTheHandlersBody) {
   for (const int status : {204, 304}) {
     RecordingServer server([status](const HttpRequest&) { return Reply(status, "ignored"); });
