@@ -13,6 +13,9 @@ namespace cambista {
 
 template <class E>
 struct Failure {
+  // A constructor, not an aggregate: clang 14 (the fuzz build) has no parenthesized aggregate
+  // initialization, and `Failure(error)` is how we write it.
+  Failure(E failure) : error(std::move(failure)) {}  // NOLINT: implicit
   E error;
 };
 template <class E>
