@@ -1,0 +1,170 @@
+// Paradise: `X-API-Key`; centavos as JSON integers, at least 1; the product must be the account's
+// (productHash, the product_hash credential).
+//   POST /api/v1/transaction.php {amount, description, reference, productHash, offerHash,
+//        customer{name, email, document, phone}, split{store_id, amount}, postback_url}
+//        -> {status: "success", transaction{id, qr_code, qr_code_base64, amount, status, reference,
+//            expires_at}}
+//   GET  /api/v1/check_status.php?hash={id} -> {id, payment_status, amount, reference}
+//   webhook {id, payment_status, amount, reference}
+// Errors: {status: "error", message}. Statuses: pending, paid, failed, expired, refunded.
+#include "api/problem.hpp"
+#include "api/query.hpp"
+#include "sandbox/gateway_simulator.hpp"
+
+namespace cambista::sandbox {
+namespace {
+
+constexpr std::string_view kName = "paradise";
+constexpr std::string_view kPrefix = "/sandbox/paradise";
+constexpr int64_t kAmountMinimumCentavos = 1;
+constexpr size_t kTextCharsMax = 255;
+constexpr size_t kUrlCharsMax = 2048;
+constexpr size_t kIdDigits = 9;
+
+api::HttpResponse ErrorResponse(int status, std::string_view message) {
+  return JsonResponse(status,
+                      "{\"status\":\"error\",\"message\":" + api::JsonString(message) + "}");
+}
+
+class ParadiseSimulator final : public GatewaySimulator {
+ public:
+  explicit ParadiseSimulator(SimulatorContext& context)
+      : context_(context), credentials_(SandboxCredentials(kName)) {}
+
+  std::string_view name() const override { return kName; }
+
+  std::string_view StatusWord(ChargeState state) const override {
+    switch (state) {
+      case ChargeState::kPending:
+        return "pending";
+      case ChargeState::kPaid:
+        return "paid";
+      case ChargeState::kExpired:
+        return "expired";
+      case ChargeState::kFailed:
+        return "failed";
+      case ChargeState::kRefunded:
+        return "refunded";
+    }
+    return "pending";
+  }
+
+  OutgoingWebhook Webhook(const SimulatedCharge& charge, ChargeState state) const override {
+    return OutgoingWebhook{charge.webhook_url, {}, StatusJson(charge, state)};
+  }
+
+  void AddRoutes(api::Router& router) override {
+    router.Add(
+        "POST", std::string(kPrefix) + "/api/v1/transaction.php",
+        api::RouteDoc{"Sandbox Paradise: create a PIX charge (amount in centavos).", "public"},
+        [this](const api::HttpRequest& request, const api::PathParams&) {
+          return CreateTransaction(request);
+        });
+    router.Add("GET", std::string(kPrefix) + "/api/v1/check_status.php",
+               api::RouteDoc{"Sandbox Paradise: a transaction's status.",
+                             "public",
+                             R"({"type":"object"})",
+                             "application/json",
+                             {{"hash", "The transaction id."}}},
+               [this](const api::HttpRequest& request, const api::PathParams&) {
+                 return CheckStatus(request);
+               });
+  }
+
+ private:
+  std::string StatusJson(const SimulatedCharge& charge, ChargeState state) const {
+    return "{\"id\":" + api::JsonString(charge.id) +
+           ",\"payment_status\":" + api::JsonString(StatusWord(state)) +
+           ",\"amount\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMinor) +
+           ",\"reference\":" + JsonStringOrNull(charge.reference) + "}";
+  }
+
+  bool Authorized(const api::HttpRequest& request) const {
+    return SecretMatches(request.Header("X-API-Key"), credentials_.at("api_key"));
+  }
+
+  api::HttpResponse CreateTransaction(const api::HttpRequest& request) {
+    if (!Authorized(request)) return ErrorResponse(401, "Invalid API key.");
+    auto parsed = ParseObjectBody(request.body);
+    if (!parsed.ok()) return ErrorResponse(400, parsed.error());
+    const JsonNode& body = parsed.value();
+    auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMinor, Brl());
+    if (!amount.ok()) return ErrorResponse(422, "The " + amount.error() + ".");
+    if (amount.value().minor() < kAmountMinimumCentavos) {
+      return ErrorResponse(422, "The amount must be at least 1 centavo.");
+    }
+    for (std::string_view field :
+         {"description", "reference", "productHash", "offerHash", "postback_url", "webhook_url"}) {
+      if (auto wrong = CheckKind(body, field, JsonNode::Kind::kString)) {
+        return ErrorResponse(422, "The " + *wrong + ".");
+      }
+      const auto text = StringMember(body, field);
+      if (text && text->size() > kUrlCharsMax) {
+        return ErrorResponse(422, "The " + std::string(field) + " is too long.");
+      }
+    }
+    const auto product = StringMember(body, "productHash");
+    if (!product) return ErrorResponse(422, "The productHash is required.");
+    if (!SecretMatches(*product, credentials_.at("product_hash"))) {
+      return ErrorResponse(404, "Product not found for this account.");
+    }
+    for (std::string_view field : {"description", "reference"}) {
+      if (StringMember(body, field).value_or("").size() > kTextCharsMax) {
+        return ErrorResponse(422, "The " + std::string(field) + " is too long.");
+      }
+    }
+    for (std::string_view field : {"customer", "split"}) {
+      if (auto wrong = CheckKind(body, field, JsonNode::Kind::kObject)) {
+        return ErrorResponse(422, "The " + *wrong + ".");
+      }
+    }
+    // The URL to notify: postback_url, or webhook_url as some integrations call it.
+    const std::string webhook_url =
+        StringMember(body, "postback_url").value_or(StringMember(body, "webhook_url").value_or(""));
+    if (!webhook_url.empty() && !webhook_url.starts_with("http://") &&
+        !webhook_url.starts_with("https://")) {
+      return ErrorResponse(422, "The postback_url must be a valid URL.");
+    }
+
+    NewCharge fields(amount.value());
+    fields.description = StringMember(body, "description").value_or("");
+    fields.reference = StringMember(body, "reference").value_or("");
+    fields.webhook_url = webhook_url;
+    // Paradise numbers its transactions; the id travels as a string.
+    auto charge = CreateCharge(context_, kName, std::move(fields), [] {
+      return ChargeIds{NewDigits(kIdDigits), ""};
+    });
+    if (!charge.ok()) return ErrorResponse(500, charge.error());
+    auto qr = QrPngBase64(charge.value().pix_code);
+    if (!qr.ok()) return ErrorResponse(500, qr.error());
+    const SimulatedCharge& created = charge.value();
+    return JsonResponse(
+        200, "{\"status\":\"success\",\"transaction\":{\"id\":" + api::JsonString(created.id) +
+                 ",\"qr_code\":" + api::JsonString(created.pix_code) +
+                 ",\"qr_code_base64\":" + api::JsonString(qr.value()) +
+                 ",\"amount\":" + MoneyJson(created.amount, MoneyUnits::kMinor) +
+                 ",\"status\":" + api::JsonString(StatusWord(created.state)) +
+                 ",\"reference\":" + JsonStringOrNull(created.reference) +
+                 ",\"expires_at\":" + api::JsonString(Rfc3339(created.expires_at_ms)) + "}}");
+  }
+
+  api::HttpResponse CheckStatus(const api::HttpRequest& request) {
+    if (!Authorized(request)) return ErrorResponse(401, "Invalid API key.");
+    const auto hash = api::QueryValue(request.query, "hash");
+    if (!hash || hash->empty()) return ErrorResponse(400, "The hash parameter is required.");
+    const auto charge = context_.charges.Find(kName, *hash);
+    if (!charge) return ErrorResponse(404, "Transaction not found.");
+    return JsonResponse(200, StatusJson(*charge, charge->state));
+  }
+
+  SimulatorContext& context_;
+  const SandboxCredentialMap credentials_;
+};
+
+}  // namespace
+
+std::unique_ptr<GatewaySimulator> MakeParadiseSimulator(SimulatorContext& context) {
+  return std::make_unique<ParadiseSimulator>(context);
+}
+
+}  // namespace cambista::sandbox

@@ -1,0 +1,335 @@
+#include "sandbox/sandbox.hpp"
+
+#include <array>
+#include <optional>
+
+#include "api/json_input.hpp"
+#include "api/problem.hpp"
+#include "core/assert.hpp"
+#include "sandbox/charge_book.hpp"
+#include "sandbox/gateway_simulator.hpp"
+#include "sandbox/webhook_sender.hpp"
+
+namespace cambista::sandbox {
+namespace {
+
+constexpr std::array<std::string_view, 6> kGateways = {"syncpay", "pushinpay", "paradise",
+                                                       "wiinpay", "atomopay",  "buhopago"};
+constexpr int64_t kDeliveriesMax = 2;
+constexpr int64_t kDelayMsMax = 600'000;
+constexpr size_t kAmountCharsMax = 40;
+constexpr size_t kPayerNameCharsMax = 100;
+constexpr size_t kPayerDocumentCharsMax = 32;
+constexpr std::string_view kDefaultPayerName = "SANDBOX PAYER";
+constexpr std::string_view kDefaultPayerDocument = "12345678909";  // a well-formed test CPF
+constexpr size_t kBankReferenceDigits = 12;
+
+// What a control action asks for, read from its (optional) body.
+struct ControlRequest {
+  int64_t deliveries = 1;
+  int64_t delay_ms = 0;
+  bool out_of_order = false;
+  std::optional<std::string> amount;
+  std::optional<std::string> payer_name;
+  std::optional<std::string> payer_document;
+};
+
+Result<ControlRequest, api::HttpResponse> ReadControlRequest(std::string_view body, bool pay) {
+  ControlRequest control;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return control;
+  auto reader = api::JsonObjectReader::Parse(body);
+  if (!reader.ok()) return Failure{api::ToProblem(reader.error())};
+  auto deliveries = reader.value().OptionalInteger("deliveries", 0, kDeliveriesMax);
+  if (!deliveries.ok()) return Failure{api::ToProblem(deliveries.error())};
+  control.deliveries = deliveries.value().value_or(1);
+  auto delay = reader.value().OptionalInteger("delay_ms", 0, kDelayMsMax);
+  if (!delay.ok()) return Failure{api::ToProblem(delay.error())};
+  control.delay_ms = delay.value().value_or(0);
+  if (pay) {  // for the other actions these fields are unknown, and refused as such
+    auto out_of_order = reader.value().OptionalBool("out_of_order");
+    if (!out_of_order.ok()) return Failure{api::ToProblem(out_of_order.error())};
+    control.out_of_order = out_of_order.value().value_or(false);
+    auto amount = reader.value().OptionalString("amount", kAmountCharsMax);
+    if (!amount.ok()) return Failure{api::ToProblem(amount.error())};
+    control.amount = amount.value();
+    auto payer_name = reader.value().OptionalString("payer_name", kPayerNameCharsMax);
+    if (!payer_name.ok()) return Failure{api::ToProblem(payer_name.error())};
+    control.payer_name = payer_name.value();
+    auto payer_document = reader.value().OptionalString("payer_document", kPayerDocumentCharsMax);
+    if (!payer_document.ok()) return Failure{api::ToProblem(payer_document.error())};
+    control.payer_document = payer_document.value();
+  }
+  if (auto unknown = reader.value().RejectUnknownFields()) {
+    return Failure{api::ToProblem(*unknown)};
+  }
+  return control;
+}
+
+// The simulator's view of a charge (GET /sandbox/<gateway>/charges/{id}); money as decimal
+// strings in major units, as everywhere in Cambista's own API.
+std::string ChargeJson(const SimulatedCharge& charge, const GatewaySimulator& simulator) {
+  std::string body =
+      "{\"gateway\":" + api::JsonString(charge.gateway) + ",\"id\":" + api::JsonString(charge.id) +
+      ",\"hash\":" + JsonStringOrNull(charge.hash) +
+      ",\"status\":" + api::JsonString(ChargeStateName(charge.state)) +
+      ",\"gateway_status\":" + api::JsonString(simulator.StatusWord(charge.state)) +
+      ",\"currency\":" + api::JsonString(charge.amount.asset().code()) +
+      ",\"amount\":" + api::JsonString(charge.amount.ToString()) + ",\"paid_amount\":" +
+      (charge.paid_amount ? api::JsonString(charge.paid_amount->ToString()) : std::string("null")) +
+      ",\"reference\":" + JsonStringOrNull(charge.reference) +
+      ",\"description\":" + JsonStringOrNull(charge.description) +
+      ",\"webhook_url\":" + JsonStringOrNull(charge.webhook_url) +
+      ",\"pix_code\":" + JsonStringOrNull(charge.pix_code) +
+      ",\"payment_url\":" + JsonStringOrNull(charge.payment_url) +
+      ",\"tenant_hint\":" + JsonStringOrNull(charge.tenant_hint) +
+      ",\"payer_name\":" + JsonStringOrNull(charge.payer_name) +
+      ",\"payer_document\":" + JsonStringOrNull(charge.payer_document) +
+      ",\"end_to_end_id\":" + JsonStringOrNull(charge.end_to_end_id) +
+      ",\"created_at_ms\":" + std::to_string(charge.created_at_ms) +
+      ",\"updated_at_ms\":" + std::to_string(charge.updated_at_ms) +
+      ",\"expires_at_ms\":" + std::to_string(charge.expires_at_ms) + ",\"webhooks\":[";
+  bool first = true;
+  for (const DeliveryRecord& record : charge.deliveries) {
+    body += (first ? "" : ",");
+    first = false;
+    body += "{\"status\":" + api::JsonString(record.status) +
+            ",\"outcome\":" + api::JsonString(record.outcome) +
+            ",\"attempts\":" + std::to_string(record.attempts) + ",\"response_status\":" +
+            (record.response_status ? std::to_string(*record.response_status) : "null") +
+            ",\"error\":" + JsonStringOrNull(record.error) + "}";
+  }
+  return body + "]}";
+}
+
+constexpr const char* kChargeSchema =
+    R"({"type":"object","properties":{"gateway":{"type":"string"},"id":{"type":"string"},)"
+    R"("hash":{"type":["string","null"]},)"
+    R"("status":{"type":"string","enum":["pending","paid","expired","failed","refunded"]},)"
+    R"("gateway_status":{"type":"string"},"currency":{"type":"string"},)"
+    R"("amount":{"type":"string"},"paid_amount":{"type":["string","null"]},)"
+    R"("reference":{"type":["string","null"]},"webhook_url":{"type":["string","null"]},)"
+    R"("pix_code":{"type":["string","null"]},"payment_url":{"type":["string","null"]},)"
+    R"("webhooks":{"type":"array","items":{"type":"object","properties":{)"
+    R"("status":{"type":"string"},"outcome":{"type":"string","enum":["queued","delivered","failed"]},)"
+    R"("attempts":{"type":"integer"},"response_status":{"type":["integer","null"]},)"
+    R"("error":{"type":["string","null"]}}}}}})";
+
+struct Action {
+  std::string_view path;  // "pay"
+  ChargeState to;
+  std::string_view summary;
+};
+constexpr std::array<Action, 4> kActions = {{
+    {"pay", ChargeState::kPaid,
+     "the payer pays: body {\"amount\":\"9.99\"} to pay another amount, \"out_of_order\": true to "
+     "send a stale pending webhook after the paid one"},
+    {"fail", ChargeState::kFailed, "the gateway fails the charge"},
+    {"expire", ChargeState::kExpired, "the charge expires unpaid"},
+    {"refund", ChargeState::kRefunded, "the paid charge is refunded"},
+}};
+
+}  // namespace
+
+std::span<const std::string_view> SandboxGateways() {
+  return kGateways;
+}
+
+SandboxCredentialMap SandboxCredentials(std::string_view gateway) {
+  if (gateway == "syncpay") {
+    return {{"client_id", "sandbox-syncpay-client-id"},
+            {"client_secret", "sandbox-syncpay-client-secret"}};
+  }
+  if (gateway == "pushinpay") return {{"api_key", "sandbox-pushinpay-api-key"}};
+  if (gateway == "paradise") {
+    return {{"api_key", "sandbox-paradise-api-key"},
+            {"product_hash", "sandbox-paradise-product-hash"}};
+  }
+  if (gateway == "wiinpay") return {{"api_key", "sandbox-wiinpay-api-key"}};
+  if (gateway == "atomopay") {
+    return {{"api_token", "sandbox-atomopay-api-token"}};
+  }
+  if (gateway == "buhopago") {
+    return {{"api_key", "bp_test_sandbox_buhopago_api_key"},
+            {"webhook_secret", std::string(kSandboxBuhoPagoWebhookSecret)}};
+  }
+  return {};
+}
+
+Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
+  CAMBISTA_CHECK(options_.http != nullptr && options_.clock != nullptr);
+  charges_ = std::make_unique<ChargeBook>(*options_.clock);
+  context_ =
+      std::make_unique<SimulatorContext>(SimulatorContext{*charges_, *options_.clock, options_});
+  sender_ = std::make_unique<WebhookSender>(
+      *options_.http, WebhookSenderOptions{.attempts_max = options_.webhook_attempts_max,
+                                           .retry_delay_ms = options_.webhook_retry_delay_ms,
+                                           .timeout_ms = options_.webhook_timeout_ms});
+  simulators_.push_back(MakeSyncPaySimulator(*context_));
+  simulators_.push_back(MakePushinPaySimulator(*context_));
+  simulators_.push_back(MakeParadiseSimulator(*context_));
+  simulators_.push_back(MakeWiinPaySimulator(*context_));
+  simulators_.push_back(MakeAtomoPaySimulator(*context_));
+  simulators_.push_back(MakeBuhoPagoSimulator(*context_));
+}
+
+Sandbox::~Sandbox() {
+  Stop();
+}
+
+void Sandbox::Stop() {
+  sender_->Stop();
+}
+
+SandboxCredentialMap Sandbox::Credentials(std::string_view gateway) const {
+  SandboxCredentialMap credentials = SandboxCredentials(gateway);
+  if (gateway == "buhopago") credentials["webhook_secret"] = options_.buhopago_webhook_secret;
+  return credentials;
+}
+
+void Sandbox::AddRoutes(api::Router& router) {
+  for (const auto& simulator : simulators_) {
+    GatewaySimulator& gateway = *simulator;
+    const std::string prefix = "/sandbox/" + std::string(gateway.name());
+    gateway.AddRoutes(router);
+
+    router.Add(
+        "GET", prefix + "/charges",
+        api::RouteDoc{
+            "Sandbox control: every " + std::string(gateway.name()) +
+                " charge the simulator holds, oldest first.",
+            "public",
+            std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") +
+                kChargeSchema + "}}}"},
+        [this, &gateway](const api::HttpRequest&, const api::PathParams&) {
+          std::string body = "{\"data\":[";
+          bool first = true;
+          for (const SimulatedCharge& charge : charges_->List(gateway.name())) {
+            body += (first ? "" : ",") + ChargeJson(charge, gateway);
+            first = false;
+          }
+          return JsonResponse(200, body + "]}");
+        });
+    router.Add(
+        "GET", prefix + "/charges/{id}",
+        api::RouteDoc{"Sandbox control: the simulator's state of a " + std::string(gateway.name()) +
+                          " charge (by its id or hash), with every webhook it sent.",
+                      "public",
+                      kChargeSchema,
+                      "application/json",
+                      {},
+                      {{404, {"not_found"}}}},
+        [this, &gateway](const api::HttpRequest&, const api::PathParams& params) {
+          const auto charge = charges_->Find(gateway.name(), params.at("id"));
+          if (!charge) {
+            return api::Problem(
+                404, "not_found", "Not found",
+                "No " + std::string(gateway.name()) + " charge " + params.at("id") + ".");
+          }
+          return JsonResponse(200, ChargeJson(*charge, gateway));
+        });
+    for (const Action& action : kActions) {
+      router.Add(
+          "POST", prefix + "/charges/{id}/" + std::string(action.path),
+          api::RouteDoc{"Sandbox control (" + std::string(gateway.name()) +
+                            "): " + std::string(action.summary) +
+                            ". Body (optional): \"deliveries\" 0, 1 or 2 webhooks, \"delay_ms\".",
+                        "public",
+                        kChargeSchema,
+                        "application/json",
+                        {},
+                        {{400, {"invalid_request", "invalid_amount"}},
+                         {404, {"not_found"}},
+                         {409, {"invalid_transition"}}}},
+          [this, &gateway, to = action.to](const api::HttpRequest& request,
+                                           const api::PathParams& params) {
+            return Control(gateway, params.at("id"), to, request);
+          });
+    }
+  }
+}
+
+api::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string& id, ChargeState to,
+                                   const api::HttpRequest& request) {
+  const bool pay = to == ChargeState::kPaid;
+  auto control = ReadControlRequest(request.body, pay);
+  if (!control.ok()) return control.error();
+  const auto found = charges_->Find(gateway.name(), id);
+  if (!found) {
+    return api::Problem(404, "not_found", "Not found",
+                        "No " + std::string(gateway.name()) + " charge " + id + ".");
+  }
+  std::optional<Amount> paid_amount;
+  if (pay) {
+    paid_amount = found->amount;
+    if (control.value().amount) {
+      const Asset& asset = found->amount.asset();
+      auto parsed = Amount::Parse(*control.value().amount, asset);
+      if (!parsed.ok() || !parsed.value().IsPositive()) {
+        return api::ToProblem(api::InputError{
+            "invalid_amount", "amount",
+            "\"amount\" must be a positive decimal string in " + std::string(asset.code()) +
+                " with at most " + std::to_string(asset.scale()) + " decimals, such as \"9.99\"."});
+      }
+      paid_amount = parsed.value();
+    }
+  }
+  const int64_t now_ms = options_.clock->NowMs();
+  auto moved = charges_->Transition(gateway.name(), id, to, [&](SimulatedCharge& charge) {
+    if (!pay) return;
+    charge.paid_amount = paid_amount;
+    charge.payer_name = control.value().payer_name.value_or(std::string(kDefaultPayerName));
+    charge.payer_document =
+        control.value().payer_document.value_or(std::string(kDefaultPayerDocument));
+    // A PIX payment's end-to-end id, or a Venezuelan bank's transfer reference.
+    charge.end_to_end_id =
+        charge.pix_code.empty() ? NewDigits(kBankReferenceDigits) : NewEndToEndId(now_ms);
+  });
+  if (!moved.ok()) {
+    if (moved.error().kind == TransitionError::Kind::kNotFound) {
+      return api::Problem(404, "not_found", "Not found", moved.error().message);
+    }
+    return api::Problem(409, "invalid_transition", "Invalid transition", moved.error().message);
+  }
+  const SimulatedCharge& charge = moved.value();
+  if (!charge.webhook_url.empty()) {
+    SendWebhook(gateway, charge, to, control.value().delay_ms, control.value().deliveries);
+    // The stale one goes after the paid one(s): it is queued later with the same delay, and the
+    // sender sends one at a time in queue order.
+    if (control.value().out_of_order) {
+      SendWebhook(gateway, charge, ChargeState::kPending, control.value().delay_ms, 1);
+    }
+  }
+  // Read again: the view shows the webhooks just queued.
+  const auto after = charges_->Find(gateway.name(), charge.id);
+  return JsonResponse(200, ChargeJson(after ? *after : charge, gateway));
+}
+
+void Sandbox::SendWebhook(const GatewaySimulator& gateway, const SimulatedCharge& charge,
+                          ChargeState state, int64_t delay_ms, int64_t copies) {
+  // Built once: a duplicate delivery is byte for byte the same webhook (same event id, same
+  // signature), as a gateway retrying it would send.
+  const OutgoingWebhook webhook = gateway.Webhook(charge, state);
+  const std::string gateway_name(gateway.name());
+  for (int64_t copy = 0; copy < copies; ++copy) {
+    const uint64_t record =
+        charges_->AddDelivery(gateway_name, charge.id, std::string(gateway.StatusWord(state)));
+    ChargeBook* charges = charges_.get();
+    const auto on_attempt = [charges, gateway_name, id = charge.id,
+                             record](const WebhookAttempt& attempt) {
+      charges->UpdateDelivery(gateway_name, id, record, [&attempt](DeliveryRecord& delivery) {
+        delivery.attempts = attempt.attempt;
+        delivery.response_status = attempt.response_status;
+        delivery.error = attempt.error;
+        delivery.outcome = attempt.delivered ? "delivered" : attempt.final ? "failed" : "queued";
+      });
+    };
+    if (!sender_->Enqueue(webhook, delay_ms, on_attempt)) {
+      charges_->UpdateDelivery(gateway_name, charge.id, record, [](DeliveryRecord& delivery) {
+        delivery.outcome = "failed";
+        delivery.error = "not queued: the sandbox is stopping or its webhook queue is full";
+      });
+    }
+  }
+}
+
+}  // namespace cambista::sandbox

@@ -1,0 +1,171 @@
+// WiinPay: the api_key travels in the JSON body; reais as JSON numbers, at least 3.00.
+//   POST /payment/create {api_key, value, name, email, description, webhook_url,
+//        metadata{reference}, split{percentage, user_id}}
+//        -> 201 {id, qr_code, qr_code_base64, status: "pending", value}
+//   GET  /payment/list/{id} (Authorization: Bearer <api_key>) -> {id, status, value, ...}
+//   webhook {id, status, value, payer_name, payer_document, metadata}
+// Errors: {error, message}. Statuses: pending, paid, failed, expired, refunded.
+#include "api/problem.hpp"
+#include "sandbox/gateway_simulator.hpp"
+
+namespace cambista::sandbox {
+namespace {
+
+constexpr std::string_view kName = "wiinpay";
+constexpr std::string_view kPrefix = "/sandbox/wiinpay";
+constexpr i128 kValueMinimumCentavos = 300;
+constexpr size_t kTextCharsMax = 255;
+constexpr size_t kUrlCharsMax = 2048;
+
+api::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message) {
+  return JsonResponse(status, "{\"error\":" + api::JsonString(error) +
+                                  ",\"message\":" + api::JsonString(message) + "}");
+}
+
+class WiinPaySimulator final : public GatewaySimulator {
+ public:
+  explicit WiinPaySimulator(SimulatorContext& context)
+      : context_(context), api_key_(SandboxCredentials(kName).at("api_key")) {}
+
+  std::string_view name() const override { return kName; }
+
+  std::string_view StatusWord(ChargeState state) const override {
+    switch (state) {
+      case ChargeState::kPending:
+        return "pending";
+      case ChargeState::kPaid:
+        return "paid";
+      case ChargeState::kExpired:
+        return "expired";
+      case ChargeState::kFailed:
+        return "failed";
+      case ChargeState::kRefunded:
+        return "refunded";
+    }
+    return "pending";
+  }
+
+  OutgoingWebhook Webhook(const SimulatedCharge& charge, ChargeState state) const override {
+    const bool paid = state == ChargeState::kPaid || state == ChargeState::kRefunded;
+    return OutgoingWebhook{
+        charge.webhook_url,
+        {},
+        "{\"id\":" + api::JsonString(charge.id) +
+            ",\"status\":" + api::JsonString(StatusWord(state)) +
+            ",\"value\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMajor) +
+            ",\"payer_name\":" + JsonStringOrNull(paid ? charge.payer_name : "") +
+            ",\"payer_document\":" + JsonStringOrNull(paid ? charge.payer_document : "") +
+            ",\"metadata\":" +
+            (charge.reference.empty()
+                 ? std::string("{}")
+                 : "{\"reference\":" + api::JsonString(charge.reference) + "}") +
+            "}"};
+  }
+
+  void AddRoutes(api::Router& router) override {
+    router.Add("POST", std::string(kPrefix) + "/payment/create",
+               api::RouteDoc{"Sandbox WiinPay: create a PIX charge (value in reais, at least "
+                             "3.00; api_key in the body).",
+                             "public"},
+               [this](const api::HttpRequest& request, const api::PathParams&) {
+                 return Create(request);
+               });
+    router.Add("GET", std::string(kPrefix) + "/payment/list/{id}",
+               api::RouteDoc{"Sandbox WiinPay: a payment's status (Bearer api_key).", "public"},
+               [this](const api::HttpRequest& request, const api::PathParams& params) {
+                 return Get(request, params.at("id"));
+               });
+  }
+
+ private:
+  api::HttpResponse Create(const api::HttpRequest& request) {
+    auto parsed = ParseObjectBody(request.body);
+    if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
+    const JsonNode& body = parsed.value();
+    if (!SecretMatches(StringMember(body, "api_key").value_or(""), api_key_)) {
+      return ErrorResponse(401, "unauthorized", "Invalid api_key.");
+    }
+    auto value = ReadMoney(body.Find("value"), "value", MoneyUnits::kMajor, Brl());
+    if (!value.ok()) return ErrorResponse(422, "invalid_value", "The " + value.error() + ".");
+    if (value.value().minor() < kValueMinimumCentavos) {
+      return ErrorResponse(422, "invalid_value", "The minimum value is R$ 3,00.");
+    }
+    for (std::string_view field : {"name", "email", "description", "webhook_url"}) {
+      if (auto wrong = CheckKind(body, field, JsonNode::Kind::kString)) {
+        return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
+      }
+      const size_t limit = field == "webhook_url" ? kUrlCharsMax : kTextCharsMax;
+      if (StringMember(body, field).value_or("").size() > limit) {
+        return ErrorResponse(422, "invalid_" + std::string(field),
+                             "The " + std::string(field) + " is too long.");
+      }
+    }
+    const std::string webhook_url = StringMember(body, "webhook_url").value_or("");
+    if (!webhook_url.empty() && !webhook_url.starts_with("http://") &&
+        !webhook_url.starts_with("https://")) {
+      return ErrorResponse(422, "invalid_webhook_url", "The webhook_url must be a valid URL.");
+    }
+    for (std::string_view field : {"metadata", "split"}) {
+      if (auto wrong = CheckKind(body, field, JsonNode::Kind::kObject)) {
+        return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
+      }
+    }
+    // The caller's reference, when it keeps one in metadata, comes back in the webhook.
+    std::string reference;
+    if (const JsonNode* metadata = body.Find("metadata"); metadata && metadata->IsObject()) {
+      for (std::string_view key : {"reference", "external_reference", "order_id"}) {
+        if (auto text = StringMember(*metadata, key)) {
+          reference = *text;
+          break;
+        }
+      }
+    }
+
+    NewCharge fields(value.value());
+    fields.description = StringMember(body, "description").value_or("");
+    fields.reference = reference.substr(0, kTextCharsMax);
+    fields.webhook_url = webhook_url;
+    auto charge = CreateCharge(context_, kName, std::move(fields), [] {
+      return ChargeIds{NewUuid(), ""};
+    });
+    if (!charge.ok()) return ErrorResponse(500, "internal_error", charge.error());
+    auto qr = QrPngBase64(charge.value().pix_code);
+    if (!qr.ok()) return ErrorResponse(500, "internal_error", qr.error());
+    const SimulatedCharge& created = charge.value();
+    return JsonResponse(201, "{\"id\":" + api::JsonString(created.id) +
+                                 ",\"qr_code\":" + api::JsonString(created.pix_code) +
+                                 ",\"qr_code_base64\":" + api::JsonString(qr.value()) +
+                                 ",\"status\":" + api::JsonString(StatusWord(created.state)) +
+                                 ",\"value\":" + MoneyJson(created.amount, MoneyUnits::kMajor) +
+                                 "}");
+  }
+
+  api::HttpResponse Get(const api::HttpRequest& request, const std::string& id) {
+    if (!SecretMatches(BearerToken(request), api_key_)) {
+      return ErrorResponse(401, "unauthorized", "Invalid api_key.");
+    }
+    const auto charge = context_.charges.Find(kName, id);
+    if (!charge) return ErrorResponse(404, "not_found", "Payment not found.");
+    const bool paid =
+        charge->state == ChargeState::kPaid || charge->state == ChargeState::kRefunded;
+    return JsonResponse(
+        200, "{\"id\":" + api::JsonString(charge->id) +
+                 ",\"status\":" + api::JsonString(StatusWord(charge->state)) + ",\"value\":" +
+                 MoneyJson(ReportedAmount(*charge, charge->state), MoneyUnits::kMajor) +
+                 ",\"qr_code\":" + api::JsonString(charge->pix_code) +
+                 ",\"payer_name\":" + JsonStringOrNull(paid ? charge->payer_name : "") +
+                 ",\"payer_document\":" + JsonStringOrNull(paid ? charge->payer_document : "") +
+                 ",\"created_at\":" + api::JsonString(Rfc3339(charge->created_at_ms)) + "}");
+  }
+
+  SimulatorContext& context_;
+  const std::string api_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<GatewaySimulator> MakeWiinPaySimulator(SimulatorContext& context) {
+  return std::make_unique<WiinPaySimulator>(context);
+}
+
+}  // namespace cambista::sandbox
