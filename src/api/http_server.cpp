@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -66,6 +67,7 @@ struct HttpServer::State {
   HttpHandler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  std::optional<asio::thread_pool> workers;  // when options.worker_threads > 0
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> port{0};
@@ -388,6 +390,11 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
         } else if (head) {
           request.method = "GET";  // HEAD is GET without the body
           response = handler(request);
+        } else if (workers && request.method != "GET") {
+          response = co_await asio::co_spawn(
+              workers->get_executor(),
+              [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
+              asio::use_awaitable);
         } else {
           response = handler(request);
         }
@@ -476,6 +483,7 @@ void HttpServer::Start() {
                              std::to_string(s.options.port) + ": " + error.message());
   }
   s.port = s.acceptor.local_endpoint().port();
+  if (s.options.worker_threads > 0) s.workers.emplace(s.options.worker_threads);
   asio::co_spawn(s.io, s.Accept(), asio::detached);
   asio::co_spawn(s.io, s.Watchdog(), asio::detached);
   for (int i = 0; i < std::max(1, s.options.io_threads); ++i) {
@@ -525,6 +533,7 @@ void HttpServer::Stop(int64_t grace_ms) {
   s.io.stop();
   for (auto& thread : s.threads) thread.join();
   s.threads.clear();
+  if (s.workers) s.workers->join();  // a handler past the grace period finishes first
 }
 
 }  // namespace cambista::api

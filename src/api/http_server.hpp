@@ -21,6 +21,10 @@ struct HttpServerOptions {
   int64_t body_bytes_max = 1 << 20;
   int64_t request_timeout_ms = 30'000;  // whole request read, and response write
   int io_threads = 2;
+  // Requests other than GET and HEAD (writes: a database commit, perhaps a call to a payment
+  // gateway) run their handler on this many worker threads, so the I/O threads never wait on
+  // them; GETs are answered on the I/O threads. 0: every handler on the I/O threads.
+  int worker_threads = 4;
   // WebSocket connections (AddWebSocket): bytes queued for a client before it is dropped as a slow
   // consumer, largest message accepted from a client, and the idle time after which the server
   // pings and then gives up on a silent client.

@@ -1,5 +1,7 @@
 #include "api/idempotency.hpp"
 
+#include <optional>
+
 #include "api/problem.hpp"
 #include "security/hmac.hpp"
 
@@ -23,8 +25,20 @@ int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
 }
 
 AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
-  return [this, handler = std::move(handler)](const HttpRequest& request, const PathParams& params,
-                                              const Principal& principal) -> HttpResponse {
+  return Run(std::move(handler), /*effect_in_transaction=*/true);
+}
+
+AuthorizedHandler Idempotency::WrapCallingOut(AuthorizedHandler handler) {
+  return Run([handler = std::move(handler)](
+                 const HttpRequest& request, const PathParams& params, const Principal& principal,
+                 store::Connection&) { return handler(request, params, principal); },
+             /*effect_in_transaction=*/false);
+}
+
+AuthorizedHandler Idempotency::Run(TransactionalHandler handler, bool effect_in_transaction) {
+  return [this, handler = std::move(handler), effect_in_transaction](
+             const HttpRequest& request, const PathParams& params,
+             const Principal& principal) -> HttpResponse {
     const std::string key(request.Header("Idempotency-Key"));
     if (!IsWellFormedKey(key)) {
       return Problem(400, "invalid_request", "Idempotency-Key required",
@@ -107,8 +121,10 @@ AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
     HttpResponse response;
     bool completed = false;
     try {
-      store::Transaction effect(c, store::TransactionMode::kWrite);
+      std::optional<store::Transaction> effect;
+      if (effect_in_transaction) effect.emplace(c, store::TransactionMode::kWrite);
       response = handler(request, params, principal, c);
+      if (!effect) effect.emplace(c, store::TransactionMode::kWrite);
       if (response.status < 500) {  // a server failure rolls the effect back and frees the key
         c.Execute(
             "UPDATE idempotency_keys SET state = 1, response_status = $3, "
@@ -117,7 +133,7 @@ AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
             {tenant, std::string_view(key), static_cast<int64_t>(response.status),
              std::string_view(response.content_type),
              store::Blob{box_.Seal(response.body, place)}});
-        effect.Commit();
+        effect->Commit();
         completed = true;
       }
     } catch (...) {

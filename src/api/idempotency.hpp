@@ -35,8 +35,14 @@ class Idempotency {
   Idempotency(store::Database& database, const Clock& clock, const SecretBox& box)
       : pool_(database), clock_(clock), box_(box) {}
   AuthorizedHandler Wrap(TransactionalHandler handler);
+  // For effects that call out (a payment gateway) and must not hold a database transaction open
+  // meanwhile: the handler runs outside any transaction and commits its own work, which it keys by
+  // the Idempotency-Key so that a retry after a crash finds it; the response is stored afterwards.
+  AuthorizedHandler WrapCallingOut(AuthorizedHandler handler);
 
  private:
+  AuthorizedHandler Run(TransactionalHandler handler, bool effect_in_transaction);
+
   store::ConnectionPool pool_;
   const Clock& clock_;
   const SecretBox& box_;

@@ -55,6 +55,38 @@ Result<JsonObjectReader, InputError> JsonObjectReader::Parse(std::string_view bo
   return JsonObjectReader(std::move(impl));
 }
 
+Result<std::optional<JsonObjectReader>, InputError> JsonObjectReader::OptionalObject(
+    std::string_view field) {
+  const json::value* value = impl_->Find(field);
+  if (value == nullptr) return std::optional<JsonObjectReader>();
+  if (!value->is_object()) return Failure{Invalid(field, Quoted(field) + " must be an object.")};
+  auto impl = std::make_unique<Impl>();
+  impl->object = value->as_object();
+  return std::optional<JsonObjectReader>(JsonObjectReader(std::move(impl)));
+}
+
+Result<std::map<std::string, std::string, std::less<>>, InputError>
+JsonObjectReader::RequiredStringMap(std::string_view field, size_t entries_max, size_t length_max) {
+  const json::value* value = impl_->Find(field);
+  const std::string shape = Quoted(field) + " must be an object of 1 to " +
+                            std::to_string(entries_max) + " non-empty strings of at most " +
+                            std::to_string(length_max) + " characters.";
+  if (value == nullptr) return Failure{Invalid(field, Quoted(field) + " is required.")};
+  if (!value->is_object() || value->as_object().empty() ||
+      value->as_object().size() > entries_max) {
+    return Failure{Invalid(field, shape)};
+  }
+  std::map<std::string, std::string, std::less<>> out;
+  for (const auto& entry : value->as_object()) {
+    if (!entry.value().is_string() || entry.key().empty() || entry.key().size() > length_max ||
+        entry.value().as_string().empty() || entry.value().as_string().size() > length_max) {
+      return Failure{Invalid(field, shape)};
+    }
+    out.emplace(std::string(entry.key()), std::string(entry.value().as_string()));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>, InputError> JsonObjectReader::OptionalString(
     std::string_view field, size_t length_max) {
   const json::value* value = impl_->Find(field);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +52,13 @@ class JsonObjectReader {
                                                                    size_t length_max);
   // A decimal string in `asset`'s scale ("10.50"); a JSON number is refused with invalid_amount.
   Result<Amount, InputError> RequiredAmount(std::string_view field, const Asset& asset);
+
+  // A nested object, read with its own reader (whose errors name the inner field only).
+  Result<std::optional<JsonObjectReader>, InputError> OptionalObject(std::string_view field);
+  // An object of string values (e.g. credentials): at most entries_max, names and values non-empty
+  // and at most length_max characters.
+  Result<std::map<std::string, std::string, std::less<>>, InputError> RequiredStringMap(
+      std::string_view field, size_t entries_max, size_t length_max);
 
   // Call after reading every field: names the first field the handler did not read.
   std::optional<InputError> RejectUnknownFields() const;

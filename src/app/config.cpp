@@ -79,6 +79,19 @@ struct Key {
   Setter set;
 };
 
+Key GatewayUrlKey(const char* path, const char* gateway) {
+  return {path, Key::Type::kString,
+          [gateway](Config& c, std::string_view v) -> std::optional<std::string> {
+            if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+              return "expected an http:// or https:// URL";
+            }
+            std::string url(v);
+            while (url.ends_with('/')) url.pop_back();
+            c.gateway_urls[gateway] = std::move(url);
+            return std::nullopt;
+          }};
+}
+
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
       {"database.url", Key::Type::kString,
@@ -104,6 +117,23 @@ const std::vector<Key>& Keys() {
        }},
       {"server.io_threads", Key::Type::kInteger,
        [](Config& c, std::string_view v) { return SetInteger(c.io_threads, v, 1, 64); }},
+      {"server.worker_threads", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.worker_threads, v, 1, 256); }},
+      {"server.public_url", Key::Type::kString,
+       [](Config& c, std::string_view v) -> std::optional<std::string> {
+         if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+           return "expected an http:// or https:// URL";
+         }
+         c.public_url = std::string(v);
+         while (c.public_url.ends_with('/')) c.public_url.pop_back();
+         return std::nullopt;
+       }},
+      GatewayUrlKey("gateways.atomopay_url", "atomopay"),
+      GatewayUrlKey("gateways.buhopago_url", "buhopago"),
+      GatewayUrlKey("gateways.paradise_url", "paradise"),
+      GatewayUrlKey("gateways.pushinpay_url", "pushinpay"),
+      GatewayUrlKey("gateways.syncpay_url", "syncpay"),
+      GatewayUrlKey("gateways.wiinpay_url", "wiinpay"),
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
       {"security.master_key_file", Key::Type::kString,

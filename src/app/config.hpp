@@ -11,7 +11,16 @@
 //               request_timeout_ms = 30000        CAMBISTA_SERVER_REQUEST_TIMEOUT_MS
 //               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
 //               io_threads = 1                    CAMBISTA_SERVER_IO_THREADS
+//               worker_threads = 4 (handlers of writes: POST, PUT, DELETE ...)
+//                                                 CAMBISTA_SERVER_WORKER_THREADS
+//               public_url = "" (how gateways reach us for webhooks; empty: the listen URL)
+//                                                 CAMBISTA_SERVER_PUBLIC_URL
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
+//                 (every pay-in gateway answered by its simulator under /sandbox/<gateway>/, and
+//                 the tenant `default` given the simulators' credentials)
+//   [gateways]  syncpay_url, pushinpay_url, paradise_url, wiinpay_url, atomopay_url,
+//               buhopago_url = "https://api.buhopago.com": each gateway's API root
+//                                                 CAMBISTA_GATEWAYS_SYNCPAY_URL, ...
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
 //               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)
@@ -42,8 +51,16 @@ struct Config {
   int64_t header_bytes_max = 16 << 10;
   int64_t request_timeout_ms = 30'000;
   int64_t shutdown_grace_ms = 10'000;
-  int64_t io_threads = 1;  // HTTP threads; handlers run on them
+  int64_t io_threads = 1;      // HTTP threads; GET handlers run on them
+  int64_t worker_threads = 4;  // handlers of other methods (commits, calls to gateways)
+  std::string public_url;      // empty: http://<listen>
   bool sandbox = false;
+  // API root per pay-in gateway (production); empty: not configured (creating a charge there
+  // fails with a clear error). In sandbox mode the simulators' URLs are used instead.
+  std::map<std::string, std::string> gateway_urls = {
+      {"atomopay", ""}, {"buhopago", "https://api.buhopago.com"},
+      {"paradise", ""}, {"pushinpay", ""},
+      {"syncpay", ""},  {"wiinpay", ""}};
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
   int64_t rate_key_burst = 200;

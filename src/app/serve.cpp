@@ -5,11 +5,13 @@
 #include <climits>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <utility>
 
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
+#include "api/charges.hpp"
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
 #include "api/openapi.hpp"
@@ -33,6 +35,9 @@
 #include "obs/buffered_line_writer.hpp"
 #include "obs/json_log.hpp"
 #include "obs/metrics.hpp"
+#include "payins/charge_service.hpp"
+#include "payins/registry.hpp"
+#include "sandbox/sandbox.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -362,9 +367,72 @@ int RunServe(const ServeFlags& flags) {
   purge.payload = "{}";
   purge.interval_ms = 3'600'000;
   job_queue.AddSchedule(purge);
+
+  // Pay-ins: adapters built per tenant from its sealed credentials; in sandbox mode every gateway
+  // is its simulator on this same listener. Our own URL is known once the server listens.
+  std::mutex url_mutex;
+  std::string listen_url;
+  const auto own_url = [&url_mutex, &listen_url] {
+    std::lock_guard lock(url_mutex);
+    return listen_url;
+  };
+  payins::GatewayRegistry gateway_registry;
+  payins::RegisterPayinGateways(gateway_registry);
+  const auto gateway_url = [&config, &own_url](std::string_view gateway) -> std::string {
+    if (config.sandbox) return own_url() + "/sandbox/" + std::string(gateway);
+    auto it = config.gateway_urls.find(std::string(gateway));
+    return it == config.gateway_urls.end() ? std::string() : it->second;
+  };
+  payins::ChargeServiceOptions charge_options;
+  charge_options.public_base_url = [&config, &own_url] {
+    return config.public_url.empty() ? own_url() : config.public_url;
+  };
+  charge_options.event_delivery_attempts_max = webhook_policy.attempts_max;
+  payins::ChargeService charges(
+      *database, ledger, assets, box, clock,
+      [&](std::string_view name, const payins::Credentials& credentials)
+          -> Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> {
+        if (!gateway_registry.Describe(name)) {
+          return Failure(payins::ChargeError{404, "unknown_gateway",
+                                             "No gateway is called \"" + std::string(name) + "\".",
+                                             "gateway"});
+        }
+        const std::string base_url = gateway_url(name);
+        if (base_url.empty()) {
+          return Failure(payins::ChargeError{422, "gateway_not_configured",
+                                             "No API URL is configured for gateway \"" +
+                                                 std::string(name) + "\" (gateways." +
+                                                 std::string(name) + "_url).",
+                                             "gateway"});
+        }
+        payins::GatewayContext context{&http_client, &clock, base_url, config.webhook_timeout_ms};
+        auto built = gateway_registry.Build(name, credentials, context);
+        if (!built.ok()) {
+          return Failure(payins::ChargeError{400, built.error().code, built.error().message,
+                                             built.error().field});
+        }
+        return std::move(built).value();
+      },
+      charge_options);
+  job_queue.Register("charges.expire", [&charges](const jobs::JobContext&) {
+    charges.ExpireDue();
+    return jobs::JobOutcome::Done();
+  });
+  jobs::JobSchedule expire;
+  expire.name = "charges-expire";
+  expire.kind = "charges.expire";
+  expire.payload = "{}";
+  expire.interval_ms = 30'000;
+  job_queue.AddSchedule(expire);
   job_queue.Start();
 
   api::Router router;
+  std::optional<sandbox::Sandbox> simulators;
+  if (config.sandbox) {
+    simulators.emplace(sandbox::SandboxOptions{&http_client, &clock});
+    simulators->AddRoutes(router);
+  }
+  api::AddChargeRoutes(router, gate, idempotency, charges, assets, metrics);
   api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock,
                                 webhook_policy.attempts_max);
   api::StreamHub stream(gate);
@@ -406,6 +474,7 @@ int RunServe(const ServeFlags& flags) {
   options.header_bytes_max = config.header_bytes_max;
   options.request_timeout_ms = config.request_timeout_ms;
   options.io_threads = static_cast<int>(config.io_threads);
+  options.worker_threads = static_cast<int>(config.worker_threads);
   api::HttpServer server(
       options, [&platform](const api::HttpRequest& request) { return platform.Handle(request); });
   server.AddWebSocket("/v1/stream", [&stream, &logger](const api::HttpRequest& request) {
@@ -420,6 +489,20 @@ int RunServe(const ServeFlags& flags) {
   const bool ipv6 = config.listen_host.find(':') != std::string::npos;
   const std::string url = "http://" + std::string(ipv6 ? "[" : "") + config.listen_host +
                           (ipv6 ? "]" : "") + ":" + std::to_string(server.port());
+  {
+    std::lock_guard lock(url_mutex);
+    listen_url = url;
+  }
+  if (simulators) {
+    // The tenant `default` takes payments through every simulator.
+    int64_t priority = 10;
+    for (std::string_view gateway : sandbox::SandboxGateways()) {
+      auto set = charges.SetGateway("default", gateway, simulators->Credentials(gateway), priority);
+      if (!set.ok())
+        logger.Warn("sandbox gateway", {{"gateway", gateway}, {"error", set.error().detail}});
+      priority += 10;
+    }
+  }
   std::printf("listening on %s\n", url.c_str());
   std::fflush(stdout);
   logger.Info("listening on " + url);
@@ -431,6 +514,7 @@ int RunServe(const ServeFlags& flags) {
   sigwait(&signals, &received);
   logger.Info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop(config.shutdown_grace_ms);
+  if (simulators) simulators->Stop();
   feed.Stop();
   job_queue.Stop();
   logger.Info("stopped");

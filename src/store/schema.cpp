@@ -327,6 +327,172 @@ CREATE TABLE webhook_attempts (
 CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
 )sql";
 
+// ---- 7: pay-ins
+// ------------------------------------------------------------------------------------ Merchants'
+// gateway credentials (sealed with the master key; `tenant_hint` is a public identifier such as
+// ÁtomoPay's producer hash, to find the tenant of a webhook), charges with their history, the raw
+// webhook deliveries received from gateways (deduplicated per gateway and event), counters per
+// tenant and gateway for the statistics, and names of ledger accounts.
+constexpr std::string_view kPayinsSqlite = R"sql(
+CREATE TABLE gateway_credentials (
+  tenant TEXT NOT NULL,
+  gateway TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  credentials_sealed BLOB NOT NULL,
+  tenant_hint TEXT,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, gateway)
+);
+CREATE INDEX gateway_credentials_hint ON gateway_credentials (gateway, tenant_hint);
+CREATE TABLE charges (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  gateway TEXT,
+  gateway_charge_id TEXT,
+  provider_hash TEXT,
+  reference TEXT NOT NULL,
+  status TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  paid_amount TEXT,
+  description TEXT NOT NULL,
+  customer TEXT NOT NULL,
+  pix_code TEXT,
+  payment_instructions TEXT,
+  expires_at_ms INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  paid_at_ms INTEGER,
+  last_error TEXT,
+  UNIQUE (tenant, idempotency_key)
+);
+CREATE INDEX charges_tenant ON charges (tenant, id);
+CREATE INDEX charges_reference ON charges (tenant, reference);
+CREATE INDEX charges_gateway_id ON charges (gateway, gateway_charge_id);
+CREATE INDEX charges_gateway_hash ON charges (gateway, provider_hash);
+CREATE INDEX charges_due ON charges (status, expires_at_ms);
+CREATE TABLE charge_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  charge_id TEXT NOT NULL,
+  from_status TEXT,
+  to_status TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX charge_history_charge ON charge_history (charge_id, id);
+CREATE TABLE gateway_webhooks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  gateway TEXT NOT NULL,
+  tenant TEXT,
+  event_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  outcome TEXT NOT NULL,
+  charge_id TEXT,
+  received_at_ms INTEGER NOT NULL,
+  UNIQUE (gateway, event_id)
+);
+CREATE TABLE charge_stats (
+  tenant TEXT NOT NULL,
+  gateway TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  paid INTEGER NOT NULL,
+  volume_paid TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  last_error TEXT,
+  last_error_at_ms INTEGER,
+  PRIMARY KEY (tenant, gateway, currency)
+);
+CREATE TABLE account_names (
+  name TEXT PRIMARY KEY,
+  account_id BLOB NOT NULL
+);
+)sql";
+
+constexpr std::string_view kPayinsPostgres = R"sql(
+CREATE TABLE gateway_credentials (
+  tenant text NOT NULL,
+  gateway text NOT NULL,
+  currency text NOT NULL,
+  priority integer NOT NULL,
+  credentials_sealed bytea NOT NULL,
+  tenant_hint text,
+  created_at_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  PRIMARY KEY (tenant, gateway)
+);
+CREATE INDEX gateway_credentials_hint ON gateway_credentials (gateway, tenant_hint);
+CREATE TABLE charges (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  idempotency_key text NOT NULL,
+  gateway text,
+  gateway_charge_id text,
+  provider_hash text,
+  reference text NOT NULL,
+  status text NOT NULL,
+  currency text NOT NULL,
+  amount numeric(39,0) NOT NULL,
+  paid_amount numeric(39,0),
+  description text NOT NULL,
+  customer text NOT NULL,
+  pix_code text,
+  payment_instructions text,
+  expires_at_ms bigint NOT NULL,
+  created_at_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  paid_at_ms bigint,
+  last_error text,
+  UNIQUE (tenant, idempotency_key)
+);
+CREATE INDEX charges_tenant ON charges (tenant, id);
+CREATE INDEX charges_reference ON charges (tenant, reference);
+CREATE INDEX charges_gateway_id ON charges (gateway, gateway_charge_id);
+CREATE INDEX charges_gateway_hash ON charges (gateway, provider_hash);
+CREATE INDEX charges_due ON charges (status, expires_at_ms);
+CREATE TABLE charge_history (
+  id bigserial PRIMARY KEY,
+  charge_id text NOT NULL,
+  from_status text,
+  to_status text NOT NULL,
+  actor text NOT NULL,
+  reason text NOT NULL,
+  at_ms bigint NOT NULL
+);
+CREATE INDEX charge_history_charge ON charge_history (charge_id, id);
+CREATE TABLE gateway_webhooks (
+  id bigserial PRIMARY KEY,
+  gateway text NOT NULL,
+  tenant text,
+  event_id text NOT NULL,
+  body bytea NOT NULL,
+  outcome text NOT NULL,
+  charge_id text,
+  received_at_ms bigint NOT NULL,
+  UNIQUE (gateway, event_id)
+);
+CREATE TABLE charge_stats (
+  tenant text NOT NULL,
+  gateway text NOT NULL,
+  currency text NOT NULL,
+  created bigint NOT NULL,
+  paid bigint NOT NULL,
+  volume_paid numeric(39,0) NOT NULL,
+  failures bigint NOT NULL,
+  last_error text,
+  last_error_at_ms bigint,
+  PRIMARY KEY (tenant, gateway, currency)
+);
+CREATE TABLE account_names (
+  name text PRIMARY KEY,
+  account_id uuid NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -334,6 +500,7 @@ constexpr std::array kMigrations = {
     Migration{4, "totp", kTotpSqlite, kTotpPostgres},
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
+    Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
 };
 
 }  // namespace

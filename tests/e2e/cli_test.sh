@@ -26,7 +26,7 @@ grep -qi "url" "$work/err" || fail "bad URL error does not say why: $(cat "$work
 
 run_backend() {
   local db=$1 backend=$2
-  grep -q '"current_version":6' <<<"$("$bin" migrate --db "$db")" || fail "migrate on $backend"; check
+  grep -q '"current_version":7' <<<"$("$bin" migrate --db "$db")" || fail "migrate on $backend"; check
   grep -q '"applied":\[\]' <<<"$("$bin" migrate --db "$db")" || fail "second migrate not a no-op"; check
   local last
   last=$("$bin" bench ledger --db "$db" --transfers 3000 --concurrency 16 --accounts 200 2>"$work/bench.err" | tail -n 1) ||

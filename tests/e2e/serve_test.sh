@@ -25,8 +25,10 @@ fail() { echo "FAIL: $*" >&2; [[ -f $work/err ]] && cat "$work/err" >&2; exit 1;
 checks=0
 check() { checks=$((checks + 1)); }
 
-start() {  # start DB_URL [signal-test-name]
-  "$bin" serve --db "$1" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+start() {  # start DB_URL [more serve flags...]
+  local db=$1
+  shift
+  "$bin" serve --db "$db" --listen 127.0.0.1:0 "$@" >"$work/out" 2>"$work/err" &
   pid=$!
   for _ in $(seq 1 200); do
     grep -q "listening on" "$work/out" 2>/dev/null && break
@@ -387,6 +389,49 @@ expect 401 application/problem+json '"code":"unauthorized"' "$base/v1/assets"
 expect 429 application/problem+json '"code":"rate_limited"' "$base/v1/assets"
 curl -s -D "$work/headers" -o /dev/null "$base/v1/assets"
 grep -qiE '^Retry-After: [1-9]' "$work/headers" || fail "429 without Retry-After"
+check
+stop TERM
+
+# Pay-ins in sandbox mode: the tenant `default` has every simulator; a PIX charge's BR Code parses
+# with the npm pix-utils package, its QR PNG decodes back to it with zbarimg, and paying it at the
+# simulator makes it PAID through the gateway's webhook.
+CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/sandbox.db" --sandbox
+merchant=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
+  --tenant default --scopes charges:write,charges:read 2>/dev/null | tail -n 1)
+expect 201 application/json '"status":"PENDING"' -X POST -H "Authorization: Bearer $merchant" \
+  -H 'Idempotency-Key: e2e-charge-1' "$base/v1/charges" \
+  -d '{"amount":"10.50","currency":"BRL","description":"Pedido 1","customer":{"name":"Joao"}}'
+charge=$(cat "$work/body")
+charge_id=$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "$charge")
+gateway=$(node -e 'console.log(JSON.parse(process.argv[1]).gateway)' "$charge")
+gateway_id=$(node -e 'console.log(JSON.parse(process.argv[1]).gateway_charge_id)' "$charge")
+pix_code=$(node -e 'console.log(JSON.parse(process.argv[1]).pix_code)' "$charge")
+NODE_PATH="$root/node_modules" node -e '
+  const { parsePix, hasError } = require("pix-utils");
+  const code = process.argv[1], pix = parsePix(code);
+  // A dynamic code: pix-utils gives its location URL (the amount it leaves to the payload).
+  if (hasError(pix) || pix.type !== "DYNAMIC" || !/^sandbox\.cambista\.dev\//.test(pix.url) ||
+      !code.includes("540510.50")) { console.error(pix); process.exit(1); }
+' "$pix_code" || fail "pix-utils does not read $pix_code"
+expect 201 application/json "\"id\":\"$charge_id\"" -X POST -H "Authorization: Bearer $merchant" \
+  -H 'Idempotency-Key: e2e-charge-1' "$base/v1/charges" \
+  -d '{"amount":"10.50","currency":"BRL","description":"Pedido 1","customer":{"name":"Joao"}}'
+curl -sf -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id/qr.png" -o "$work/qr.png" ||
+  fail "qr.png"
+[[ $(zbarimg --quiet --raw "$work/qr.png") == "$pix_code" ]] || fail "the QR code does not decode to the BR Code"
+expect 200 image/svg+xml '<svg' -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id/qr.svg"
+expect 200 application/json "$gateway_id" -X POST "$base/sandbox/$gateway/charges/$gateway_id/pay"
+for _ in $(seq 1 100); do
+  curl -s -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id" | grep -q '"status":"PAID"' && break
+  sleep 0.05
+done
+expect 200 application/json '"status":"PAID"' -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id"
+expect 200 application/json '"paid":1' -H "Authorization: Bearer $merchant" "$base/v1/stats/charges"
+expect 200 application/json "\"id\":\"$charge_id\"" -H "Authorization: Bearer $merchant" "$base/v1/charges?status=PAID"
+expect 401 application/problem+json '"code":"invalid_signature"' -X POST -H 'X-Signature: 00' \
+  "$base/webhooks/buhopago/default" -d '{"event":"payment.completed"}'
+curl -s "$base/metrics" | grep -q "cambista_charges{tenant=\"default\",gateway=\"$gateway\",figure=\"paid\"} 1" ||
+  fail "metrics lack the paid charge"
 check
 stop TERM
 
