@@ -1,6 +1,7 @@
 #include "api/http_server.hpp"
 
 #include <sys/socket.h>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -94,25 +95,46 @@ namespace {
 // connections to wind down.
 constexpr auto kStopCloseWait = std::chrono::seconds(1);
 
-// A response without a body where HTTP forbids one (1xx, 204, 304), and for HEAD the headers the
-// GET would have had (Content-Length included) without its body.
-http::response<http::string_body> ToBeast(const HttpResponse& response, unsigned version,
-                                          bool keep_alive, bool head) {
+bool HasLineBreak(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+// The status line and headers of `response`, written directly (one string, one gather write with
+// the body): Beast's generic serializer costs more than the rest of a small request. No body where
+// HTTP forbids one (1xx, 204, 304); for HEAD the headers the GET would have had, Content-Length
+// included. `send_body` says whether the body follows.
+std::string ResponseHead(const HttpResponse& response, unsigned version, bool keep_alive, bool head,
+                         bool& send_body) {
   const int status = response.status >= 100 && response.status <= 599 ? response.status : 500;
-  http::response<http::string_body> out{static_cast<http::status>(status), version};
-  out.set(http::field::server, "cambista");
   const bool bodiless = status < 200 || status == 204 || status == 304;
-  if (!bodiless) out.set(http::field::content_type, response.content_type);
-  for (const auto& [name, value] : response.headers) out.insert(name, value);
-  out.keep_alive(keep_alive);
-  if (bodiless) {
-    out.prepare_payload();
-  } else if (head) {
-    out.content_length(response.body.size());
-  } else {
-    out.body() = response.body;
-    out.prepare_payload();
+  send_body = !bodiless && !head;
+  std::string out;
+  out.reserve(192 + response.content_type.size());
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: cambista\r\n";
+  if (!bodiless) {
+    if (!HasLineBreak(response.content_type)) {
+      out += "Content-Type: " + response.content_type + "\r\n";
+    }
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   }
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || HasLineBreak(name) || HasLineBreak(value)) continue;  // never split a head
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (version == 10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
   return out;
 }
 
@@ -288,9 +310,14 @@ class WebSocketSession final : public WebSocketConnection,
 
 asio::awaitable<void> HttpServer::State::Accept() {
   for (;;) {
-    // Each connection runs on its own strand, so Stop() can close it from another thread safely.
+    // With several I/O threads each connection runs on its own strand (a WebSocket's sends come
+    // from other threads); one I/O thread serializes everything already, and a strand would only
+    // cost a lock and a queue per operation.
+    const asio::any_io_executor executor = options.io_threads > 1
+                                               ? asio::any_io_executor(asio::make_strand(io))
+                                               : asio::any_io_executor(io.get_executor());
     auto [error, socket] =
-        co_await acceptor.async_accept(asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
+        co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
     if (error) {
       if (stopping || error == asio::error::operation_aborted) co_return;
       continue;  // e.g. too many open files: keep serving the connections we have
@@ -403,10 +430,14 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
                            "The server failed to handle the request; it was logged.");
       }
     }
-    auto out = ToBeast(response, version, keep_alive, head);
+    bool send_body = false;
+    const std::string response_head = ResponseHead(response, version, keep_alive, head, send_body);
+    const std::array<asio::const_buffer, 2> buffers = {
+        asio::buffer(response_head),
+        send_body ? asio::buffer(response.body) : asio::const_buffer()};
     connection->deadline_ns.store(MonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [write_error, written] =
-        co_await http::async_write(*stream, out, asio::as_tuple(asio::use_awaitable));
+        co_await asio::async_write(*stream, buffers, asio::as_tuple(asio::use_awaitable));
     (void)written;
     {
       std::lock_guard lock(sessions_mutex);

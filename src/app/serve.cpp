@@ -154,6 +154,19 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
 }
 
 // The routes keep references to `services`: it must outlive the server.
+// The registry is fixed once the server starts: its JSON is built once.
+std::string AssetsJson(const AssetRegistry& assets) {
+  std::string body = "{\"data\":[";
+  bool first = true;
+  for (const Asset& asset : assets.assets()) {
+    body += first ? "" : ",";
+    first = false;
+    body += "{\"code\":" + api::JsonString(asset.code()) +
+            ",\"scale\":" + std::to_string(asset.scale()) + "}";
+  }
+  return body + "]}";
+}
+
 void AddRoutes(api::Router& router, const Services& services) {
   router.Add("GET", "/openapi.json",
              api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
@@ -201,17 +214,8 @@ void AddRoutes(api::Router& router, const Services& services) {
           R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"code":{"type":"string"},"scale":{"type":"integer"}}}}}})"},
       api::RequireKey(
           services.gate, std::nullopt,
-          [&services](const api::HttpRequest&, const api::PathParams&, const api::Principal&) {
-            std::string body = "{\"data\":[";
-            bool first = true;
-            for (const Asset& asset : services.assets.assets()) {
-              body += first ? "" : ",";
-              first = false;
-              body += "{\"code\":" + api::JsonString(asset.code()) +
-                      ",\"scale\":" + std::to_string(asset.scale()) + "}";
-            }
-            return Json(200, body + "]}");
-          }));
+          [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
+                                               const api::Principal&) { return Json(200, body); }));
   router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
              api::RouteDoc{
                  "An account's transfers, oldest first, a page at a time.",
