@@ -20,6 +20,7 @@ ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::str
       pool_(database),
       clock_(clock),
       pepper_(HmacSha256(master_key, kPepperPurpose)),
+      pepper_key_(pepper_),
       box_(MakeSecretBox(master_key)),
       cache_ttl_ms_(cache_ttl_ms) {}
 
@@ -107,7 +108,7 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
   }
   // Unknown prefixes are checked against a dummy hash so they take as long as wrong secrets.
   const bool matches = VerifySecret(
-      pepper_, parts.value().secret,
+      pepper_key_, parts.value().secret,
       key ? std::string_view(key->secret_hash) : std::string_view(kDummyHash, sizeof kDummyHash));
   if (!key || key->revoked || !matches) return std::nullopt;
   return key->principal;

@@ -73,6 +73,7 @@ class ApiKeyStore {
   store::ConnectionPool pool_;
   const Clock& clock_;
   std::string pepper_;
+  HmacSha256Key pepper_key_;  // the pepper prepared for checking secrets
   SecretBox box_;
   const int64_t cache_ttl_ms_;
   std::mutex cache_mutex_;

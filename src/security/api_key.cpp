@@ -70,4 +70,9 @@ bool VerifySecret(std::string_view pepper, std::string_view secret, std::string_
   return ConstantTimeEquals(HashApiKeySecret(pepper, secret), stored_hash);
 }
 
+bool VerifySecret(const HmacSha256Key& pepper, std::string_view secret,
+                  std::string_view stored_hash) {
+  return ConstantTimeEquals(pepper.Mac(secret), stored_hash);
+}
+
 }  // namespace cambista

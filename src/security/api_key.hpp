@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "security/hmac.hpp"
 #include "security/scope.hpp"  // IWYU pragma: export (keys carry scopes)
 
 namespace cambista {
@@ -69,5 +70,8 @@ std::string HashApiKeySecret(std::string_view pepper, std::string_view secret);
 
 // True when `secret` hashes to `stored_hash`; constant time in the secret and the hash.
 bool VerifySecret(std::string_view pepper, std::string_view secret, std::string_view stored_hash);
+// The same with the pepper prepared once (HmacSha256Key over the pepper), for every request.
+bool VerifySecret(const HmacSha256Key& pepper, std::string_view secret,
+                  std::string_view stored_hash);
 
 }  // namespace cambista

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <stdexcept>
@@ -149,6 +150,69 @@ std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view
   if (HMAC(Digest(algorithm), BytePointer(key), static_cast<int>(key.size()), BytePointer(message),
            message.size(), mac.data(), &mac_size) == nullptr) {
     throw std::runtime_error("HMAC failed");
+  }
+  return std::string(reinterpret_cast<const char*>(mac.data()), mac_size);
+}
+
+struct HmacSha256Key::State {
+  EVP_MD_CTX* inner = nullptr;  // SHA-256 with (key ^ ipad) absorbed
+  EVP_MD_CTX* outer = nullptr;  // SHA-256 with (key ^ opad) absorbed
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
+  constexpr size_t kBlockBytes = 64;
+  std::array<unsigned char, kBlockBytes> block{};
+  if (key.size() > kBlockBytes) {
+    const std::string digest = Sha256(key);
+    std::copy(digest.begin(), digest.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
+  }
+  std::array<unsigned char, kBlockBytes> inner_pad{}, outer_pad{};
+  for (size_t i = 0; i < kBlockBytes; ++i) {
+    inner_pad[i] = block[i] ^ 0x36;
+    outer_pad[i] = block[i] ^ 0x5c;
+  }
+  state_->inner = EVP_MD_CTX_new();
+  state_->outer = EVP_MD_CTX_new();
+  if (state_->inner == nullptr || state_->outer == nullptr ||
+      EVP_DigestInit_ex(state_->inner, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(state_->inner, inner_pad.data(), kBlockBytes) != 1 ||
+      EVP_DigestInit_ex(state_->outer, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(state_->outer, outer_pad.data(), kBlockBytes) != 1) {
+    EVP_MD_CTX_free(state_->inner);
+    EVP_MD_CTX_free(state_->outer);
+    delete state_;
+    throw std::runtime_error("HMAC-SHA256 key setup failed");
+  }
+  OPENSSL_cleanse(block.data(), block.size());
+  OPENSSL_cleanse(inner_pad.data(), inner_pad.size());
+  OPENSSL_cleanse(outer_pad.data(), outer_pad.size());
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(state_->inner);
+  EVP_MD_CTX_free(state_->outer);
+  delete state_;
+}
+
+std::string HmacSha256Key::Mac(std::string_view message) const {
+  // One scratch context per thread: copying a prepared context needs no algorithm lookup.
+  struct Scratch {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~Scratch() { EVP_MD_CTX_free(context); }
+  };
+  thread_local Scratch scratch;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int inner_size = 0, mac_size = 0;
+  if (scratch.context == nullptr || EVP_MD_CTX_copy_ex(scratch.context, state_->inner) != 1 ||
+      EVP_DigestUpdate(scratch.context, BytePointer(message), message.size()) != 1 ||
+      EVP_DigestFinal_ex(scratch.context, inner.data(), &inner_size) != 1 ||
+      EVP_MD_CTX_copy_ex(scratch.context, state_->outer) != 1 ||
+      EVP_DigestUpdate(scratch.context, inner.data(), inner_size) != 1 ||
+      EVP_DigestFinal_ex(scratch.context, mac.data(), &mac_size) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed");
   }
   return std::string(reinterpret_cast<const char*>(mac.data()), mac_size);
 }

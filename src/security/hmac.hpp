@@ -44,6 +44,22 @@ inline constexpr size_t kSha256Bytes = 32;
 std::string Sha256(std::string_view data);
 // Raw 32-byte HMAC-SHA256 of `message` under `key` (any key length, including empty).
 std::string HmacSha256(std::string_view key, std::string_view message);
+
+// HMAC-SHA256 under one fixed key, for hot paths (an API key checked on every request): the key's
+// inner and outer pads are absorbed once, so a MAC costs two digest finishes and no algorithm
+// lookup. Mac() equals HmacSha256(key, message); thread-safe.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+  std::string Mac(std::string_view message) const;
+
+ private:
+  struct State;
+  State* state_;
+};
 // Raw HMAC with the given hash (20, 32 or 64 bytes).
 std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view message);
 

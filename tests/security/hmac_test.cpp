@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <string>
 
 namespace cambista {
@@ -172,6 +176,42 @@ TEST(RandomBytes, LengthAndVariety) {
   const std::string b = RandomBytes(32);
   EXPECT_EQ(a.size(), 32U);
   EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace cambista
+
+namespace cambista {
+namespace {
+
+// The prepared-key HMAC equals the one-shot one for keys shorter than, equal to and longer than
+// the SHA-256 block (RFC 4231 case 6 uses a 131-byte key), from several threads.
+TEST(HmacSha256KeyTest, EqualsTheOneShotHmac) {
+  for (const std::string& key :
+       {std::string(), std::string("key"), std::string(64, 'k'), std::string(131, '\xaa')}) {
+    const HmacSha256Key prepared(key);
+    for (const std::string& message :
+         {std::string(), std::string("The quick brown fox jumps over the lazy dog"),
+          std::string("Test Using Larger Than Block-Size Key - Hash Key First"),
+          std::string(1000, 'm')}) {
+      EXPECT_EQ(prepared.Mac(message), HmacSha256(key, message));
+    }
+  }
+  const HmacSha256Key rfc(std::string(131, '\xaa'));
+  EXPECT_EQ(HexEncode(rfc.Mac("Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&rfc, &mismatches, t] {
+      for (int i = 0; i < 500; ++i) {
+        const std::string message = std::to_string(t * 1000 + i);
+        if (rfc.Mac(message) != HmacSha256(std::string(131, '\xaa'), message)) ++mismatches;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
