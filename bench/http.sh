@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP benchmark of [api]: wrk against `GET /v1/assets` with a valid API key on `cambista serve`
 # (embedded SQLite), and in the same run against nginx (one worker) serving the same JSON as a
-# static file. Prints req/s and p99 for both. Loopback only; bounded in time; stops what it starts.
+# static file, twice: without an access log, and with one (Cambista writes a JSON log line per
+# request, so that is the like-for-like case). Prints req/s and p99 for each. Loopback only;
+# bounded in time; stops what it starts.
 #   bench/http.sh                 (after ./dev build; needs nginx and wrk: ./dev bench installs them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,16 +39,22 @@ nginx_port=$(free_port)
 mkdir -p "$work/www"
 chmod 755 "$work" "$work/www"  # nginx's worker runs as an unprivileged user
 cp "$work/assets.json" "$work/www/assets.json"
+nginx_logged_port=$(free_port)
 cat >"$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 1024; }
 http {
-  access_log off;
   default_type application/json;
   server {
     listen 127.0.0.1:$nginx_port;
+    access_log off;
+    root $work/www;
+  }
+  server {
+    listen 127.0.0.1:$nginx_logged_port;
+    access_log $work/nginx-access.log;
     root $work/www;
   }
 }
@@ -63,8 +71,9 @@ run() {  # run NAME URL [header]
   p99=$(awk '$1 == "99%" {print $2}' "$work/$name.txt")
   local errors
   errors=$(grep -E "Non-2xx|Socket errors" "$work/$name.txt" || true)
-  printf '%-9s %10s req/s   p99 %8s   %s\n' "$name" "$rps" "$p99" "$errors"
+  printf '%-10s %10s req/s   p99 %8s   %s\n' "$name" "$rps" "$p99" "$errors"
 }
 echo "== $(nproc) cores, wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $(date -u +%Y-%m-%dT%H:%MZ)"
 run cambista "$cambista_url" -H "Authorization: Bearer $key"
 run nginx "http://127.0.0.1:$nginx_port/assets.json"
+run nginx+log "http://127.0.0.1:$nginx_logged_port/assets.json"

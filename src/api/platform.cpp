@@ -1,8 +1,10 @@
 #include "api/platform.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "core/assert.hpp"
 #include "security/hmac.hpp"
@@ -43,6 +45,8 @@ std::string NewRequestId() {
 
 Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics)
     : router_(router), logger_(logger) {
+  static std::atomic<uint64_t> instances{0};
+  instance_ = ++instances;
   auto requests = metrics.RegisterCounter("cambista_http_requests_total",
                                           "HTTP requests by route pattern, method and status.",
                                           {"route", "method", "status"});
@@ -55,6 +59,36 @@ Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRe
   durations_ = durations.value();
 }
 
+// The metric series of a (route, method, status): looked up in the registry once per thread, then
+// kept, so a request takes no registry lock. Series live as long as their registry.
+std::pair<obs::Counter*, obs::Histogram*> Platform::SeriesFor(std::string_view route,
+                                                              std::string_view method, int status) {
+  struct Entry {
+    uint64_t owner;  // Platform::instance_ (an address could be reused by a later Platform)
+    std::string route;
+    std::string method;
+    int status;
+    obs::Counter* requests;
+    obs::Histogram* durations;
+  };
+  constexpr size_t kEntriesMax = 256;  // routes x methods x statuses seen; beyond, no caching
+  thread_local std::vector<Entry> cache;
+  for (const Entry& entry : cache) {
+    if (entry.owner == instance_ && entry.status == status && entry.route == route &&
+        entry.method == method) {
+      return {entry.requests, entry.durations};
+    }
+  }
+  const std::string status_text = std::to_string(status);
+  obs::Counter* requests = &requests_->WithLabels({route, method, status_text});
+  obs::Histogram* durations = &durations_->WithLabels({route});
+  if (cache.size() < kEntriesMax) {
+    cache.push_back(
+        Entry{instance_, std::string(route), std::string(method), status, requests, durations});
+  }
+  return {requests, durations};
+}
+
 HttpResponse Platform::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   std::string request_id(request.Header("X-Request-Id"));
@@ -65,10 +99,10 @@ HttpResponse Platform::Handle(const HttpRequest& request) {
   const int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                   std::chrono::steady_clock::now() - started)
                                   .count();
-  const std::string status = std::to_string(response.status);
   const std::string_view route = pattern.empty() ? "(unmatched)" : std::string_view(pattern);
-  requests_->WithLabels({route, request.method, status}).Increment();
-  durations_->WithLabels({route}).Observe(duration_us);
+  const auto [requests, durations] = SeriesFor(route, request.method, response.status);
+  requests->Increment();
+  durations->Observe(duration_us);
   logger_.Info("request", {{"request_id", request_id},
                            {"method", request.method},
                            {"route", route},

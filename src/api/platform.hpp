@@ -4,7 +4,10 @@
 // status, so label sets stay bounded, plus a latency histogram).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "api/router.hpp"
 #include "obs/json_log.hpp"
@@ -20,8 +23,12 @@ class Platform {
  private:
   const Router& router_;
   obs::JsonLogger& logger_;
+  std::pair<obs::Counter*, obs::Histogram*> SeriesFor(std::string_view route,
+                                                      std::string_view method, int status);
+
   obs::CounterFamily* requests_;
   obs::HistogramFamily* durations_;
+  uint64_t instance_;  // unique per Platform ever made: tells per-thread caches apart
 };
 
 }  // namespace cambista::api
