@@ -221,6 +221,20 @@ std::string StatusEventId(std::string_view transaction_id, GatewayStatus status)
   return std::string(transaction_id) + ":" + ToLowerAscii(GatewayStatusName(status));
 }
 
+Result<StatusRead, JsonFieldError> ReadStatusWord(const JsonObject& object, std::string_view field,
+                                                  std::span<const StatusWord> table,
+                                                  std::string_view gateway) {
+  auto raw = object.RequiredString(field);
+  if (!raw.ok()) return Failure{raw.error()};
+  const auto status = MapStatusWord(table, raw.value());
+  if (!status) {
+    const std::string path = object.FieldPath(field);
+    return Failure{
+        JsonFieldError{path, path + " is not a status " + std::string(gateway) + " documents"}};
+  }
+  return StatusRead{*status, std::move(raw).value()};
+}
+
 std::optional<GatewayStatus> MapStatusWord(std::span<const StatusWord> table,
                                            std::string_view raw) {
   const std::string lower = ToLowerAscii(raw);

@@ -112,6 +112,15 @@ struct StatusWord {
   GatewayStatus status;
 };
 std::optional<GatewayStatus> MapStatusWord(std::span<const StatusWord> table, std::string_view raw);
+// The required string `field` of `object`, mapped through `table`: the status and the gateway's
+// own word, or an error naming the field ("... is not a status <gateway> documents").
+struct StatusRead {
+  GatewayStatus status;
+  std::string raw;
+};
+Result<StatusRead, JsonFieldError> ReadStatusWord(const JsonObject& object, std::string_view field,
+                                                  std::span<const StatusWord> table,
+                                                  std::string_view gateway);
 std::string ToLowerAscii(std::string_view text);
 
 // WebhookEvent::event_id for gateways that send no event id: "<transaction id>:<status>", with the

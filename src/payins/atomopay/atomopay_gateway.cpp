@@ -80,15 +80,10 @@ Result<JsonObject, JsonFieldError> Unwrap(const JsonObject& root) {
 }
 
 Result<GatewayStatus, JsonFieldError> ReadStatus(const JsonObject& object, std::string& raw) {
-  auto raw_status = object.RequiredString(kPaymentStatusField);
-  if (!raw_status.ok()) return Failure{raw_status.error()};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    const std::string field = object.FieldPath(kPaymentStatusField);
-    return Failure{JsonFieldError{field, field + " is not a status ÁtomoPay documents"}};
-  }
-  raw = std::move(raw_status).value();
-  return *status;
+  auto status = ReadStatusWord(object, kPaymentStatusField, kStatuses, "ÁtomoPay");
+  if (!status.ok()) return Failure{status.error()};
+  raw = std::move(status.value().raw);
+  return status.value().status;
 }
 
 // producer.hash, else offer.producer.hash; "" when neither is there.

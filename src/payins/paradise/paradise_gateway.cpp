@@ -66,15 +66,10 @@ constexpr std::string_view kProbeTransactionId = "cambista-credential-check";
 using Kind = GatewayError::Kind;
 
 Result<GatewayStatus, JsonFieldError> ReadStatus(const JsonObject& object, std::string& raw) {
-  auto raw_status = object.RequiredString(kPaymentStatusField);
-  if (!raw_status.ok()) return Failure{raw_status.error()};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    const std::string field = object.FieldPath(kPaymentStatusField);
-    return Failure{JsonFieldError{field, field + " is not a status Paradise documents"}};
-  }
-  raw = std::move(raw_status).value();
-  return *status;
+  auto status = ReadStatusWord(object, kPaymentStatusField, kStatuses, "Paradise");
+  if (!status.ok()) return Failure{status.error()};
+  raw = std::move(status.value().raw);
+  return status.value().status;
 }
 
 }  // namespace

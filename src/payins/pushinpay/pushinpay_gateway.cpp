@@ -56,13 +56,8 @@ using Kind = GatewayError::Kind;
 Result<WebhookEvent, JsonFieldError> ReadTransaction(const JsonObject& object) {
   auto id = object.RequiredId(kIdField);
   if (!id.ok()) return Failure{id.error()};
-  auto raw_status = object.RequiredString(kStatusField);
-  if (!raw_status.ok()) return Failure{raw_status.error()};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    const std::string field = object.FieldPath(kStatusField);
-    return Failure{JsonFieldError{field, field + " is not a status PushinPay documents"}};
-  }
+  auto status = ReadStatusWord(object, kStatusField, kStatuses, "PushinPay");
+  if (!status.ok()) return Failure{status.error()};
   auto amount = object.RequiredAmount(kValueField, BrlAsset(), AmountUnits::kMinor);
   if (!amount.ok()) return Failure{amount.error()};
   auto payer_name = object.OptionalString(kPayerNameField);
@@ -73,14 +68,14 @@ Result<WebhookEvent, JsonFieldError> ReadTransaction(const JsonObject& object) {
   if (!end_to_end.ok()) return Failure{end_to_end.error()};
 
   WebhookEvent event;
-  event.event_id = StatusEventId(id.value(), *status);
+  event.event_id = StatusEventId(id.value(), status.value().status);
   event.gateway_charge_id = std::move(id).value();
-  event.status = *status;
+  event.status = status.value().status;
   event.amount = amount.value();
   event.payer_name = payer_name.value().value_or("");
   event.payer_document = payer_document.value().value_or("");
   event.end_to_end_id = end_to_end.value().value_or("");
-  event.raw_status = std::move(raw_status).value();
+  event.raw_status = std::move(status.value().raw);
   return event;
 }
 

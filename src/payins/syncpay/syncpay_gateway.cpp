@@ -229,17 +229,11 @@ Result<StatusReport, GatewayError> SyncPayGateway::FetchStatus(std::string_view 
   const JsonObject root = document.value().RootObject().value();
   auto data = root.RequiredObject(kDataField);
   if (!data.ok()) return Failure{http_.BadResponse("status", data.error())};
-  auto raw_status = data.value().RequiredString(kStatusField);
-  if (!raw_status.ok()) return Failure{http_.BadResponse("status", raw_status.error())};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    return Failure{http_.BadResponse(
-        "status", {data.value().FieldPath(kStatusField),
-                   data.value().FieldPath(kStatusField) + " is not a status SyncPay documents"})};
-  }
+  auto status = ReadStatusWord(data.value(), kStatusField, kStatuses, "SyncPay");
+  if (!status.ok()) return Failure{http_.BadResponse("status", status.error())};
   auto amount = data.value().OptionalAmount(kAmountField, BrlAsset(), AmountUnits::kMajor);
   if (!amount.ok()) return Failure{http_.BadResponse("status", amount.error())};
-  return StatusReport{*status, amount.value(), std::move(raw_status).value()};
+  return StatusReport{status.value().status, amount.value(), std::move(status.value().raw)};
 }
 
 std::optional<GatewayError> SyncPayGateway::ValidateCredentials() {
@@ -262,26 +256,20 @@ Result<WebhookEvent, WebhookRejection> SyncPayGateway::ParseWebhook(
   if (!data.ok()) return Failure{Malformed(data.error())};
   auto id = data.value().RequiredId(kIdField);
   if (!id.ok()) return Failure{Malformed(id.error())};
-  auto raw_status = data.value().RequiredString(kStatusField);
-  if (!raw_status.ok()) return Failure{Malformed(raw_status.error())};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    const std::string field = data.value().FieldPath(kStatusField);
-    return Failure{WebhookRejection{WebhookRejection::Kind::kMalformed, field,
-                                    field + " is not a status SyncPay documents"}};
-  }
+  auto status = ReadStatusWord(data.value(), kStatusField, kStatuses, "SyncPay");
+  if (!status.ok()) return Failure{Malformed(status.error())};
   auto amount = data.value().RequiredAmount(kAmountField, BrlAsset(), AmountUnits::kMajor);
   if (!amount.ok()) return Failure{Malformed(amount.error())};
   auto reference = data.value().OptionalString(kExternalReferenceField, kProviderIdBytesMax);
   if (!reference.ok()) return Failure{Malformed(reference.error())};
 
   WebhookEvent event;
-  event.event_id = StatusEventId(id.value(), *status);
+  event.event_id = StatusEventId(id.value(), status.value().status);
   event.gateway_charge_id = std::move(id).value();
   event.reference = reference.value().value_or("");
-  event.status = *status;
+  event.status = status.value().status;
   event.amount = amount.value();
-  event.raw_status = std::move(raw_status).value();
+  event.raw_status = std::move(status.value().raw);
   return event;
 }
 

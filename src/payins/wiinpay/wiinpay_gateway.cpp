@@ -68,15 +68,10 @@ Result<JsonObject, JsonFieldError> Unwrap(const JsonObject& root) {
 }
 
 Result<GatewayStatus, JsonFieldError> ReadStatus(const JsonObject& object, std::string& raw) {
-  auto raw_status = object.RequiredString(kStatusField);
-  if (!raw_status.ok()) return Failure{raw_status.error()};
-  const auto status = MapStatusWord(kStatuses, raw_status.value());
-  if (!status) {
-    const std::string field = object.FieldPath(kStatusField);
-    return Failure{JsonFieldError{field, field + " is not a status WiinPay is known to send"}};
-  }
-  raw = std::move(raw_status).value();
-  return *status;
+  auto status = ReadStatusWord(object, kStatusField, kStatuses, "WiinPay");
+  if (!status.ok()) return Failure{status.error()};
+  raw = std::move(status.value().raw);
+  return status.value().status;
 }
 
 }  // namespace
