@@ -877,9 +877,11 @@ int ChargeService::ExpireDue() {
           std::lock_guard lock(*bound.value().mutex);
           report = bound.value().gateway->FetchStatus(charge.gateway_charge_id);
         }
-        if (!report.ok()) continue;  // ask again at the next run
-        if (report.value().status == GatewayStatus::kPaid) {
-          // Paid just in time: the webhook path applies it (same rules, same transaction).
+        if (!report.ok() && report.error().kind != GatewayError::Kind::kRejected) {
+          continue;  // the gateway cannot say now: ask again at the next run
+        }
+        if (report.ok() && report.value().status == GatewayStatus::kPaid) {
+          // Paid, and its webhook lost or late: applied here by the same rules as a webhook.
           status = GatewayStatus::kPaid;
           if (report.value().amount) paid = report.value().amount->minor();
         }
