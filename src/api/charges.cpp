@@ -157,7 +157,8 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
       R"("reference":{"type":"string"},"amount":{"type":"string"},)"
       R"("paid_amount":{"type":["string","null"]},"currency":{"type":"string"},)"
       R"("pix_code":{"type":"string"},"qr_png_url":{"type":"string"},)"
-      R"("payment_instructions":{"type":"string"},"expires_at_ms":{"type":"integer"}}})";
+      R"("payment_instructions":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
+      R"("expires_at_ms":{"type":"integer"}}})";
   router.Add(
       "POST", "/v1/charges",
       RouteDoc{"Create a charge at the given gateway, or at the tenant's gateways for the "

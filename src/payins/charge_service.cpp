@@ -5,6 +5,7 @@
 #include "core/int128.hpp"
 #include "events/event_outbox.hpp"
 #include "ledger/ids.hpp"
+#include "obs/json_log.hpp"
 #include "obs/json_string.hpp"
 #include "security/hmac.hpp"
 
@@ -162,7 +163,9 @@ std::string ChargeJson(const Charge& charge, int scale) {
     out += ",\"payment_instructions\":";
     obs::AppendJsonString(out, charge.payment_instructions);
   }
-  out += ",\"expires_at_ms\":" + std::to_string(charge.expires_at_ms);
+  out += ",\"expires_at\":\"";
+  obs::AppendRfc3339Millis(out, charge.expires_at_ms * 1'000'000);
+  out += "\",\"expires_at_ms\":" + std::to_string(charge.expires_at_ms);
   out += ",\"created_at_ms\":" + std::to_string(charge.created_at_ms);
   out += ",\"updated_at_ms\":" + std::to_string(charge.updated_at_ms);
   out += ",\"paid_at_ms\":" + (charge.paid_at_ms ? std::to_string(*charge.paid_at_ms) : "null");

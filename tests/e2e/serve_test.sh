@@ -402,6 +402,8 @@ expect 201 application/json '"status":"PENDING"' -X POST -H "Authorization: Bear
   -H 'Idempotency-Key: e2e-charge-1' "$base/v1/charges" \
   -d '{"amount":"10.50","currency":"BRL","description":"Pedido 1","customer":{"name":"Joao"}}'
 charge=$(cat "$work/body")
+grep -qE '"expires_at":"20[0-9-]{8}T[0-9:.]{12}Z"' <<<"$charge" || fail "charge without expires_at: $charge"
+grep -q '"qr_png_url":"/v1/charges/' <<<"$charge" || fail "charge without qr_png_url: $charge"
 charge_id=$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "$charge")
 gateway=$(node -e 'console.log(JSON.parse(process.argv[1]).gateway)' "$charge")
 gateway_id=$(node -e 'console.log(JSON.parse(process.argv[1]).gateway_charge_id)' "$charge")
