@@ -28,6 +28,9 @@ check() { checks=$((checks + 1)); }
 start() {  # start DB_URL [more serve flags...]
   local db=$1
   shift
+  # The previous server's output goes first: under load the check below could otherwise read it
+  # before this server's shell has truncated the file.
+  rm -f "$work/out" "$work/err"
   "$bin" serve --db "$db" --listen 127.0.0.1:0 "$@" >"$work/out" 2>"$work/err" &
   pid=$!
   for _ in $(seq 1 200); do
