@@ -136,6 +136,16 @@ const std::vector<Key>& Keys() {
       GatewayUrlKey("gateways.wiinpay_url", "wiinpay"),
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
+      {"security.master_key", Key::Type::kString,
+       [](Config& c, std::string_view v) -> std::optional<std::string> {
+         // The message never repeats the value: it is a secret.
+         if (!v.empty() && (v.size() != 64 || v.find_first_not_of("0123456789abcdefABCDEF") !=
+                                                  std::string_view::npos)) {
+           return "expected 64 hexadecimal characters";
+         }
+         c.master_key_hex = std::string(v);
+         return std::nullopt;
+       }},
       {"security.master_key_file", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          c.master_key_file = std::string(v);

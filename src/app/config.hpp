@@ -31,6 +31,9 @@
 //               timeout_ms = 10000 (per attempt)  CAMBISTA_WEBHOOKS_TIMEOUT_MS
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
+//               master_key = "" (64 hex digits: the master key itself, for a deployment that
+//                 passes it in the environment; wins over the file; never logged)
+//                                                 CAMBISTA_SECURITY_MASTER_KEY
 #pragma once
 
 #include <cstdint>
@@ -63,6 +66,7 @@ struct Config {
       {"syncpay", ""},  {"wiinpay", ""}};
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
+  std::string master_key_hex;      // non-empty: the master key itself (64 hex digits)
   int64_t rate_key_burst = 200;
   int64_t rate_key_per_second = 100;
   int64_t rate_ip_burst = 20;

@@ -43,6 +43,13 @@ Result<std::string, std::string> LoadOrCreateMasterKey(const std::string& path) 
 }
 
 Result<std::string, std::string> MasterKey(const Config& config) {
+  if (!config.master_key_hex.empty()) {
+    auto key = HexDecode(config.master_key_hex);  // shape checked by the configuration
+    if (!key.ok() || key.value().size() != 32) {
+      return Failure{std::string("security.master_key must be 64 hexadecimal characters")};
+    }
+    return key.value();
+  }
   auto path = MasterKeyPath(config);
   if (!path.ok()) return Failure{path.error().ToString()};
   return LoadOrCreateMasterKey(path.value());

@@ -1,4 +1,5 @@
 #include "app/config.hpp"
+#include "app/master_key.hpp"
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,26 @@ TEST(ConfigTest, MissingFileIsAClearError) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.error().ToString(),
             "/nonexistent/cambista.toml: cannot read the configuration file");
+}
+
+}  // namespace
+}  // namespace cambista::app
+
+namespace cambista::app {
+namespace {
+
+TEST(ConfigTest, MasterKeyFromTheEnvironmentWinsOverTheFile) {
+  const std::string hex(64, 'a');
+  auto config = LoadConfig(std::nullopt, {{"CAMBISTA_SECURITY_MASTER_KEY", hex},
+                                          {"CAMBISTA_SECURITY_MASTER_KEY_FILE", "/nonexistent/k"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  auto key = MasterKey(config.value());
+  ASSERT_TRUE(key.ok()) << key.error();
+  EXPECT_EQ(key.value(), std::string(32, '\xaa'));
+  // A malformed key is refused without repeating it.
+  auto bad = LoadConfig(std::nullopt, {{"CAMBISTA_SECURITY_MASTER_KEY", "secret-not-hex"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().ToString().find("secret-not-hex"), std::string::npos);
 }
 
 }  // namespace
