@@ -290,9 +290,8 @@ std::vector<GatewaySetting> ChargeService::Gateways(std::string_view tenant) {
   return settings;
 }
 
-Result<ChargeService::Bound, ChargeError> ChargeService::Adapter(store::Connection& connection,
-                                                                 std::string_view tenant,
-                                                                 std::string_view gateway) {
+Result<std::shared_ptr<PayinGateway>, ChargeError> ChargeService::Adapter(
+    store::Connection& connection, std::string_view tenant, std::string_view gateway) {
   std::optional<std::string> sealed;
   int64_t updated_at_ms = 0;
   connection.Query(
@@ -312,7 +311,7 @@ Result<ChargeService::Bound, ChargeError> ChargeService::Adapter(store::Connecti
     std::lock_guard lock(cache_mutex_);
     if (auto it = cache_.find(key);
         it != cache_.end() && it->second.updated_at_ms == updated_at_ms) {
-      return Bound{it->second.gateway, it->second.mutex};
+      return it->second.gateway;
     }
   }
   auto opened = box_.Open(*sealed, CredentialContext(tenant, gateway));
@@ -326,11 +325,10 @@ Result<ChargeService::Bound, ChargeError> ChargeService::Adapter(store::Connecti
   }
   auto built = factory_(gateway, *credentials);
   if (!built.ok()) return Failure(built.error());
-  Cached cached{updated_at_ms, std::shared_ptr<PayinGateway>(std::move(built).value()),
-                std::make_shared<std::mutex>()};
+  std::shared_ptr<PayinGateway> adapter(std::move(built).value());
   std::lock_guard lock(cache_mutex_);
-  cache_[key] = cached;
-  return Bound{cached.gateway, cached.mutex};
+  cache_[key] = Cached{updated_at_ms, adapter};
+  return adapter;
 }
 
 void ChargeService::EnsureAccounts(std::string_view tenant, std::string_view gateway,
@@ -579,11 +577,7 @@ Result<Charge, ChargeError> ChargeService::Create(std::string_view tenant,
     EnsureAccounts(tenant, gateway, request.amount.asset());
     call.webhook_url =
         options_.public_base_url() + "/webhooks/" + gateway + "/" + std::string(tenant);
-    Result<CreatedCharge, GatewayError> result = Failure(GatewayError{});
-    {
-      std::lock_guard lock(*bound.value().mutex);
-      result = bound.value().gateway->CreateCharge(call);
-    }
+    Result<CreatedCharge, GatewayError> result = bound.value()->CreateCharge(call);
     if (result.ok()) {
       created = std::move(result).value();
       used = gateway;
@@ -709,7 +703,7 @@ IngestResult ChargeService::Ingest(std::string_view gateway, std::optional<std::
     }
     return IngestResult{404, "", "not_found", bound.error().detail, ""};
   }
-  auto parsed = bound.value().gateway->ParseWebhook(request);
+  auto parsed = bound.value()->ParseWebhook(request);
   if (!parsed.ok()) {
     const WebhookRejection& rejection = parsed.error();
     switch (rejection.kind) {
@@ -744,10 +738,10 @@ IngestResult ChargeService::Ingest(std::string_view gateway, std::optional<std::
         [&owner](const store::Row& row) { owner = row.Text(0); });
   }
   if (owner.empty()) owner = reader_tenant;
-  if (owner != reader_tenant && bound.value().gateway->Describe().signs_webhooks) {
+  if (owner != reader_tenant && bound.value()->Describe().signs_webhooks) {
     // Signed with the owner's secret, not the reader's: verify again with the right one.
     auto owner_bound = Adapter(*connection, owner, gateway);
-    if (!owner_bound.ok() || !owner_bound.value().gateway->ParseWebhook(request).ok()) {
+    if (!owner_bound.ok() || !owner_bound.value()->ParseWebhook(request).ok()) {
       counters_.bad_signature.fetch_add(1, std::memory_order_relaxed);
       return IngestResult{401, "", "invalid_signature", "Signature does not verify.", ""};
     }
@@ -768,13 +762,10 @@ IngestResult ChargeService::Ingest(std::string_view gateway, std::optional<std::
   std::optional<i128> paid;
   if (event.amount) paid = event.amount->minor();
   auto owner_bound = Adapter(*connection, owner, gateway);
-  if (owner_bound.ok() && owner_bound.value().gateway->Describe().can_fetch_status &&
+  if (owner_bound.ok() && owner_bound.value()->Describe().can_fetch_status &&
       !event.gateway_charge_id.empty()) {
-    Result<StatusReport, GatewayError> report = Failure(GatewayError{});
-    {
-      std::lock_guard lock(*owner_bound.value().mutex);
-      report = owner_bound.value().gateway->FetchStatus(event.gateway_charge_id);
-    }
+    const Result<StatusReport, GatewayError> report =
+        owner_bound.value()->FetchStatus(event.gateway_charge_id);
     if (report.ok()) {
       status = report.value().status;
       if (report.value().amount) paid = report.value().amount->minor();
@@ -874,12 +865,9 @@ int ChargeService::ExpireDue() {
     std::optional<i128> paid;
     if (charge.status == "PENDING") {
       auto bound = Adapter(*connection, charge.tenant, charge.gateway);
-      if (bound.ok() && bound.value().gateway->Describe().can_fetch_status) {
-        Result<StatusReport, GatewayError> report = Failure(GatewayError{});
-        {
-          std::lock_guard lock(*bound.value().mutex);
-          report = bound.value().gateway->FetchStatus(charge.gateway_charge_id);
-        }
+      if (bound.ok() && bound.value()->Describe().can_fetch_status) {
+        const Result<StatusReport, GatewayError> report =
+            bound.value()->FetchStatus(charge.gateway_charge_id);
         if (!report.ok() && report.error().kind != GatewayError::Kind::kRejected) {
           continue;  // the gateway cannot say now: ask again at the next run
         }

@@ -171,18 +171,15 @@ class ChargeService {
   static u128 AccountId(std::string_view name);
 
  private:
+  // One adapter per (tenant, gateway), kept while its credentials are unchanged: adapters hold
+  // per-account state (SyncPay's token, PushinPay's status limit) and are thread-safe.
   struct Cached {
     int64_t updated_at_ms = 0;
     std::shared_ptr<PayinGateway> gateway;
-    std::shared_ptr<std::mutex>
-        mutex;  // adapters keep state (tokens, rate limits): one call at once
   };
-  struct Bound {
-    std::shared_ptr<PayinGateway> gateway;
-    std::shared_ptr<std::mutex> mutex;
-  };
-  Result<Bound, ChargeError> Adapter(store::Connection& connection, std::string_view tenant,
-                                     std::string_view gateway);
+  Result<std::shared_ptr<PayinGateway>, ChargeError> Adapter(store::Connection& connection,
+                                                             std::string_view tenant,
+                                                             std::string_view gateway);
   void EnsureAccounts(std::string_view tenant, std::string_view gateway, const Asset& asset);
   void RecordFailure(std::string_view tenant, std::string_view gateway, std::string_view currency,
                      std::string_view error);
