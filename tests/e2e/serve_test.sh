@@ -438,6 +438,20 @@ expect 401 application/problem+json '"code":"invalid_signature"' -X POST -H 'X-S
 curl -s "$base/metrics" | grep -q "cambista_charges{tenant=\"default\",gateway=\"$gateway\",figure=\"paid\"} 1" ||
   fail "metrics lack the paid charge"
 check
+# Gateway credentials: stored sealed, listed by name only, refused when incomplete or unknown.
+owner=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
+  --tenant acme --scopes admin 2>/dev/null | tail -n 1)
+expect 404 application/problem+json '"code":"unknown_gateway"' -X PUT -H "Authorization: Bearer $owner" \
+  "$base/v1/gateways/nosuchpay" -d '{"credentials":{"api_key":"k"}}'
+expect 400 application/problem+json '"code":"missing_credential"' -X PUT -H "Authorization: Bearer $owner" \
+  "$base/v1/gateways/paradise" -d '{"credentials":{"api_key":"k"}}'
+expect 200 application/json '"gateway":"pushinpay"' -X PUT -H "Authorization: Bearer $owner" \
+  "$base/v1/gateways/pushinpay" -d '{"credentials":{"api_key":"acme-secret-pushinpay-key"},"priority":5}'
+expect 200 application/json '"credentials":["api_key"]' -H "Authorization: Bearer $owner" "$base/v1/gateways"
+grep -q "acme-secret-pushinpay-key" "$work/body" && fail "GET /v1/gateways shows a credential"
+sqlite3 "$work/sandbox.db" "SELECT hex(credentials_sealed) FROM gateway_credentials" | grep -qi \
+  "$(printf 'acme-secret-pushinpay-key' | od -An -tx1 | tr -d ' \n')" && fail "a credential is stored in clear"
+check
 stop TERM
 
 if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
