@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,12 +58,18 @@ class JsonNode {
 
   Kind kind() const { return kind_; }
   bool IsNull() const { return kind_ == Kind::kNull; }
+  bool IsNumber() const { return kind_ == Kind::kNumber; }
+  bool IsString() const { return kind_ == Kind::kString; }
+  bool IsArray() const { return kind_ == Kind::kArray; }
+  bool IsObject() const { return kind_ == Kind::kObject; }
   bool bool_value() const { return bool_value_; }
   // kNumber: the number exactly as written ("10.50", "-3", "1e5"); kString: the decoded value.
   std::string_view text() const { return text_; }
   // kArray and kObject: the number of items / members.
   size_t size() const { return children_.size(); }
   const JsonNode& child(size_t index) const { return children_[index]; }
+  // kArray: the items (kObject: the members' values, in order).
+  std::span<const JsonNode> items() const { return children_; }
   // kObject: the key of member `index`.
   std::string_view key(size_t index) const { return keys_[index]; }
   // kObject: the member named `key`, or nullptr.

@@ -117,7 +117,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMinor, Brl());
     if (!amount.ok()) return ValidationResponse("amount", "The " + amount.error() + ".");
     if (amount.value().minor() < kAmountMinimumCentavos) {
@@ -169,8 +169,8 @@ class AtomoPaySimulator final : public GatewaySimulator {
     }
     const JsonNode* cart = body.Find("cart");
     if (cart == nullptr || !cart->IsArray()) return std::nullopt;
-    for (size_t i = 0; i < cart->items().size(); ++i) {
-      const JsonNode& item = cart->items()[i];
+    for (size_t i = 0; i < cart->size(); ++i) {
+      const JsonNode& item = cart->child(i);
       const std::string field = "cart." + std::to_string(i);
       if (!item.IsObject()) return ValidationResponse(field, "Each cart item must be an object.");
       if (auto wrong = CheckKind(item, "product_hash", JsonNode::Kind::kString)) {

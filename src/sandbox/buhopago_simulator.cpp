@@ -180,7 +180,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     if (!Authorized(request)) return Unauthorized();
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMajor, Ves());
     if (!amount.ok()) return ErrorResponse(422, "invalid_amount", "The " + amount.error() + ".");
     if (!amount.value().IsPositive()) {
@@ -294,7 +294,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     }
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     const auto bank_account = StringMember(body, "bank_account_id");
     if (!bank_account || bank_account->empty() || bank_account->size() > kTextCharsMax) {
       return ErrorResponse(422, "invalid_bank_account_id", "The bank_account_id is required.");

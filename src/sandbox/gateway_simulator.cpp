@@ -91,7 +91,7 @@ const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state) {
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key) {
   const JsonNode* value = object.Find(key);
   if (value == nullptr || !value->IsString()) return std::nullopt;
-  return value->text();
+  return std::string(value->text());
 }
 
 std::optional<std::string> CheckKind(const JsonNode& object, std::string_view key,
@@ -202,11 +202,13 @@ api::HttpResponse ValidationResponse(std::string_view field, std::string_view me
                                api::JsonString(field) + ":[" + api::JsonString(message) + "]}}");
 }
 
-Result<JsonNode, std::string> ParseObjectBody(std::string_view body) {
-  auto node = JsonNode::Parse(body);
-  if (!node.ok()) return Failure{"The body is " + node.error() + "."};
-  if (!node.value().IsObject()) return Failure{std::string("The body must be a JSON object.")};
-  return std::move(node).value();
+Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body) {
+  auto document = payins::JsonDocument::Parse(body);
+  if (!document.ok()) return Failure{"The body is not valid JSON: " + document.error().message};
+  if (!document.value().root().IsObject()) {
+    return Failure{std::string("The body must be a JSON object.")};
+  }
+  return std::move(document).value();
 }
 
 std::string JsonStringOrNull(std::string_view text) {

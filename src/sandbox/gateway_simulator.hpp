@@ -16,12 +16,16 @@
 #include "core/amount.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "payins/provider_json.hpp"
 #include "sandbox/charge_book.hpp"
-#include "sandbox/json_node.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/webhook_sender.hpp"
 
 namespace cambista::sandbox {
+
+// Request bodies are read with the adapters' JSON reader: numbers keep their text, so money is
+// read exactly.
+using payins::JsonNode;
 
 class GatewaySimulator {
  public:
@@ -107,7 +111,7 @@ api::HttpResponse MessageResponse(int status, std::string_view message);
 // 422 {"message": message, "errors": {field: [message]}}: a Laravel validation failure.
 api::HttpResponse ValidationResponse(std::string_view field, std::string_view message);
 // The request body as a JSON object; on failure, the reason.
-Result<JsonNode, std::string> ParseObjectBody(std::string_view body);
+Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body);
 // JSON string literal, or null when `text` is empty.
 std::string JsonStringOrNull(std::string_view text);
 

@@ -87,7 +87,7 @@ class ParadiseSimulator final : public GatewaySimulator {
     if (!Authorized(request)) return ErrorResponse(401, "Invalid API key.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMinor, Brl());
     if (!amount.ok()) return ErrorResponse(422, "The " + amount.error() + ".");
     if (amount.value().minor() < kAmountMinimumCentavos) {

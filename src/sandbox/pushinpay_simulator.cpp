@@ -96,7 +96,7 @@ class PushinPaySimulator final : public GatewaySimulator {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     auto value = ReadMoney(body.Find("value"), "value", MoneyUnits::kMinor, Brl());
     if (!value.ok()) return ValidationResponse("value", "The " + value.error() + ".");
     if (value.value().minor() < kValueMinimumCentavos) {
@@ -134,8 +134,8 @@ class PushinPaySimulator final : public GatewaySimulator {
     const JsonNode* rules = body.Find("split_rules");
     if (rules == nullptr || !rules->IsArray()) return std::nullopt;
     i128 total = 0;
-    for (size_t i = 0; i < rules->items().size(); ++i) {
-      const JsonNode& rule = rules->items()[i];
+    for (size_t i = 0; i < rules->size(); ++i) {
+      const JsonNode& rule = rules->child(i);
       const std::string field = "split_rules." + std::to_string(i);
       if (!rule.IsObject() || !StringMember(rule, "account_id")) {
         return ValidationResponse(field + ".account_id", "Each split rule needs an account_id.");

@@ -96,8 +96,8 @@ class SyncPaySimulator final : public GatewaySimulator {
   api::HttpResponse AuthToken(const api::HttpRequest& request) {
     auto body = ParseObjectBody(request.body);
     if (!body.ok()) return MessageResponse(400, body.error());
-    const auto client_id = StringMember(body.value(), "client_id");
-    const auto client_secret = StringMember(body.value(), "client_secret");
+    const auto client_id = StringMember(body.value().root(), "client_id");
+    const auto client_secret = StringMember(body.value().root(), "client_secret");
     if (!client_id) return ValidationResponse("client_id", "The client_id field is required.");
     if (!client_secret) {
       return ValidationResponse("client_secret", "The client_secret field is required.");
@@ -134,7 +134,7 @@ class SyncPaySimulator final : public GatewaySimulator {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMajor, Brl());
     if (!amount.ok()) return ValidationResponse("amount", "The " + amount.error() + ".");
     if (!amount.value().IsPositive()) {
@@ -187,8 +187,8 @@ class SyncPaySimulator final : public GatewaySimulator {
     const JsonNode* split = body.Find("split");
     if (split == nullptr || !split->IsArray()) return std::nullopt;
     int64_t total = 0;
-    for (size_t i = 0; i < split->items().size(); ++i) {
-      const JsonNode& rule = split->items()[i];
+    for (size_t i = 0; i < split->size(); ++i) {
+      const JsonNode& rule = split->child(i);
       const std::string field = "split." + std::to_string(i);
       if (!rule.IsObject() || !StringMember(rule, "user_id")) {
         return ValidationResponse(field + ".user_id", "Each split needs a user_id string.");

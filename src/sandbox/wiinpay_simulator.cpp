@@ -81,7 +81,7 @@ class WiinPaySimulator final : public GatewaySimulator {
   api::HttpResponse Create(const api::HttpRequest& request) {
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
-    const JsonNode& body = parsed.value();
+    const JsonNode& body = parsed.value().root();
     if (!SecretMatches(StringMember(body, "api_key").value_or(""), api_key_)) {
       return ErrorResponse(401, "unauthorized", "Invalid api_key.");
     }

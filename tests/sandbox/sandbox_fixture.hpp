@@ -17,12 +17,13 @@
 #include "api/http_server.hpp"
 #include "api/http_types.hpp"
 #include "core/amount.hpp"
-#include "sandbox/json_node.hpp"
+#include "payins/provider_json.hpp"
 
 namespace cambista::sandbox::test_support {
 
 using api::HttpRequest;
 using api::HttpResponse;
+using payins::JsonNode;
 
 inline constexpr auto kDeadline = std::chrono::seconds(15);
 
@@ -44,12 +45,12 @@ inline Amount Money(std::string_view text, std::string_view code = "BRL") {
 }
 
 inline JsonNode ParseJson(std::string_view text) {
-  auto node = JsonNode::Parse(text);
-  if (!node.ok()) {
-    ADD_FAILURE() << node.error() << ": " << text;
+  auto document = payins::JsonDocument::Parse(text);
+  if (!document.ok()) {
+    ADD_FAILURE() << document.error().message << ": " << text;
     return JsonNode();
   }
-  return std::move(node).value();
+  return document.value().root();
 }
 
 // The value at a dotted path ("data.amount"); null when any step is missing.
@@ -64,8 +65,16 @@ inline const JsonNode& At(const JsonNode& root, std::string_view path) {
   }
   return *node;
 }
+// Item `index` of an array (a failure and null when there is no such item).
+inline JsonNode Item(const JsonNode& array, size_t index) {
+  if (index >= array.items().size()) {
+    ADD_FAILURE() << "no item " << index << " in an array of " << array.items().size();
+    return JsonNode();
+  }
+  return array.items()[index];
+}
 inline std::string Text(const JsonNode& root, std::string_view path) {
-  return At(root, path).text();
+  return std::string(At(root, path).text());
 }
 
 inline HttpResponse Reply(int status, std::string body = "{}") {
@@ -115,8 +124,8 @@ class Receiver {
   std::vector<HttpRequest> For(std::string_view id_path, std::string_view id) const {
     std::vector<HttpRequest> matching;
     for (const HttpRequest& request : Requests()) {
-      auto body = JsonNode::Parse(request.body);
-      if (body.ok() && Text(body.value(), id_path) == id) matching.push_back(request);
+      auto body = payins::JsonDocument::Parse(request.body);
+      if (body.ok() && Text(body.value().root(), id_path) == id) matching.push_back(request);
     }
     return matching;
   }
