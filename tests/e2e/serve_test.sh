@@ -427,7 +427,7 @@ curl -sf -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id/qr.pn
 expect 200 image/svg+xml '<svg' -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id/qr.svg"
 expect 200 application/json "$gateway_id" -X POST "$base/sandbox/$gateway/charges/$gateway_id/pay"
 for _ in $(seq 1 100); do
-  curl -s -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id" | grep -q '"status":"PAID"' && break
+  [[ $(curl -s -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id") == *'"status":"PAID"'* ]] && break
   sleep 0.05
 done
 expect 200 application/json '"status":"PAID"' -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id"
@@ -435,7 +435,9 @@ expect 200 application/json '"paid":1' -H "Authorization: Bearer $merchant" "$ba
 expect 200 application/json "\"id\":\"$charge_id\"" -H "Authorization: Bearer $merchant" "$base/v1/charges?status=PAID"
 expect 401 application/problem+json '"code":"invalid_signature"' -X POST -H 'X-Signature: 00' \
   "$base/webhooks/buhopago/default" -d '{"event":"payment.completed"}'
-curl -s "$base/metrics" | grep -q "cambista_charges{tenant=\"default\",gateway=\"$gateway\",figure=\"paid\"} 1" ||
+# Read whole before matching: with pipefail, grep -q leaving early would fail curl (SIGPIPE).
+curl -s "$base/metrics" >"$work/metrics"
+grep -q "cambista_charges{tenant=\"default\",gateway=\"$gateway\",figure=\"paid\"} 1" "$work/metrics" ||
   fail "metrics lack the paid charge"
 check
 # Gateway credentials: stored sealed, listed by name only, refused when incomplete or unknown.
@@ -449,8 +451,9 @@ expect 200 application/json '"gateway":"pushinpay"' -X PUT -H "Authorization: Be
   "$base/v1/gateways/pushinpay" -d '{"credentials":{"api_key":"acme-secret-pushinpay-key"},"priority":5}'
 expect 200 application/json '"credentials":["api_key"]' -H "Authorization: Bearer $owner" "$base/v1/gateways"
 grep -q "acme-secret-pushinpay-key" "$work/body" && fail "GET /v1/gateways shows a credential"
-sqlite3 "$work/sandbox.db" "SELECT hex(credentials_sealed) FROM gateway_credentials" | grep -qi \
-  "$(printf 'acme-secret-pushinpay-key' | od -An -tx1 | tr -d ' \n')" && fail "a credential is stored in clear"
+sealed=$(sqlite3 "$work/sandbox.db" "SELECT hex(credentials_sealed) FROM gateway_credentials")
+clear=$(printf 'acme-secret-pushinpay-key' | od -An -tx1 | tr -d ' \n')
+[[ ${sealed,,} == *"$clear"* ]] && fail "a credential is stored in clear"
 check
 stop TERM
 

@@ -45,6 +45,11 @@ class LedgerTest : public cambista::testing::DatabaseTest {
     for (auto result : ledger_->CreateAccounts(accounts))
       ASSERT_EQ(result, CreateAccountResult::kOk);
   }
+  // The ledger's threads use the database: they stop before it goes.
+  void TearDown() override {
+    ledger_.reset();
+    cambista::testing::DatabaseTest::TearDown();
+  }
   std::vector<R> Submit(std::vector<Transfer> transfers) {
     SubmitResult result = ledger_->Submit(std::move(transfers));
     EXPECT_TRUE(result.ok()) << result.error;

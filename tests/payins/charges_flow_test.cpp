@@ -92,6 +92,13 @@ class ChargesFlowTest : public cambista::testing::DatabaseTest {
   void TearDown() override {
     if (server_) server_->Stop(1'000);
     if (sandbox_) sandbox_->Stop();
+    // Everything that holds the database (the ledger's threads above all) goes before it.
+    server_.reset();
+    idempotency_.reset();
+    gate_.reset();
+    keys_.reset();
+    service_.reset();
+    ledger_.reset();
     DatabaseTest::TearDown();
   }
 
