@@ -153,15 +153,19 @@ void Ledger::SyncerLoop() {
 }
 
 void Ledger::CheckpointerLoop() {
-  auto connection = database_.Connect();
+  std::unique_ptr<store::Connection> connection;
   std::unique_lock lock(mutex_);
   while (!syncer_stopping_) {
     checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_interval_ms));
+    if (syncer_stopping_) break;
     lock.unlock();
     try {
+      if (!connection) connection = database_.Connect();
       connection->Checkpoint();
     } catch (const std::exception&) {
-      // A checkpoint that fails is retried at the next interval; the WAL keeps every commit.
+      // A checkpoint that fails (or a connection that cannot be opened) is retried at the next
+      // interval; the WAL keeps every commit meanwhile.
+      connection.reset();
     }
     lock.lock();
   }
