@@ -76,7 +76,9 @@ struct HttpServer::State {
   // Open connections, so Stop() can wait for requests in flight and close idle ones.
   std::mutex sessions_mutex;
   std::condition_variable sessions_idle;
-  int busy_sessions = 0;    // reading a request body or running a handler or writing
+  // Reading a request body, running a handler or writing. Counted without the mutex (it changes
+  // twice per request); only a decrement while stopping takes the mutex, to wake Stop().
+  std::atomic<int> busy_sessions{0};
   int open_sessions = 0;    // connections being served (Serve running)
   int open_websockets = 0;  // of which upgraded to a WebSocket
   std::vector<std::weak_ptr<Connection>> connections;
@@ -87,6 +89,7 @@ struct HttpServer::State {
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   asio::awaitable<void> Watchdog();
   void SessionEnded(bool websocket);
+  void RequestEnded();
 };
 
 namespace {
@@ -359,10 +362,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
         read_error == asio::error::eof) {
       break;
     }
-    {
-      std::lock_guard lock(sessions_mutex);
-      ++busy_sessions;
-    }
+    busy_sessions.fetch_add(1, std::memory_order_acq_rel);
     bool keep_alive = false;
     HttpResponse response;
     unsigned version = 11;
@@ -402,12 +402,11 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
             {
               std::lock_guard lock(sessions_mutex);
               connection->websocket = true;  // keeps its own time; closes its own socket
-              --busy_sessions;               // a long-lived subscription is not a request in flight
               ++open_websockets;
               std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
               websockets.push_back(session);
             }
-            sessions_idle.notify_all();
+            RequestEnded();  // a long-lived subscription is not a request in flight
             co_await session->Run(parser.release(), std::move(upgrade.on_open));
             SessionEnded(true);
             co_return;
@@ -439,11 +438,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     auto [write_error, written] =
         co_await asio::async_write(*stream, buffers, asio::as_tuple(asio::use_awaitable));
     (void)written;
-    {
-      std::lock_guard lock(sessions_mutex);
-      --busy_sessions;
-    }
-    sessions_idle.notify_all();
+    RequestEnded();
     if (write_error || !keep_alive) break;
   }
   {
@@ -475,6 +470,16 @@ asio::awaitable<void> HttpServer::State::Watchdog() {
         ::shutdown(connection->stream.socket().native_handle(), SHUT_RDWR);
       }
     }
+  }
+}
+
+void HttpServer::State::RequestEnded() {
+  busy_sessions.fetch_sub(1, std::memory_order_acq_rel);
+  // Stop() sets `stopping` before it checks busy_sessions under the mutex: taking the mutex here
+  // when stopping means the wake-up cannot fall between its check and its wait.
+  if (stopping.load(std::memory_order_acquire)) {
+    { std::lock_guard lock(sessions_mutex); }
+    sessions_idle.notify_all();
   }
 }
 
@@ -537,7 +542,7 @@ void HttpServer::Stop(int64_t grace_ms) {
     // Requests in flight finish (their responses say Connection: close) within the grace period.
     std::unique_lock lock(s.sessions_mutex);
     s.sessions_idle.wait_for(lock, std::chrono::milliseconds(grace_ms),
-                             [&s] { return s.busy_sessions == 0; });
+                             [&s] { return s.busy_sessions.load() == 0; });
     // WebSocket clients get a close frame and a moment to answer it: the I/O threads must still
     // run for the frame to go out at all.
     for (auto& weak : s.websockets) {
