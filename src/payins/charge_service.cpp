@@ -182,8 +182,7 @@ std::string ChargeJson(const Charge& charge, int scale) {
 ChargeService::ChargeService(store::Database& database, ledger::Ledger& ledger,
                              const AssetRegistry& assets, const SecretBox& box, const Clock& clock,
                              AdapterFactory factory, ChargeServiceOptions options)
-    : database_(database),
-      pool_(database),
+    : pool_(database),
       ledger_(ledger),
       assets_(assets),
       box_(box),
@@ -364,7 +363,7 @@ void ChargeService::EnsureAccounts(std::string_view tenant, std::string_view gat
   }
   tx.Commit();
   std::lock_guard lock(accounts_mutex_);
-  accounts_made_.emplace(clearing + "\n" + merchant, true);
+  accounts_made_.insert(clearing + "\n" + merchant);
 }
 
 namespace {

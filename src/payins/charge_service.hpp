@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,7 +185,6 @@ class ChargeService {
   void RecordFailure(std::string_view tenant, std::string_view gateway, std::string_view currency,
                      std::string_view error);
 
-  store::Database& database_;
   store::ConnectionPool pool_;
   ledger::Ledger& ledger_;
   const AssetRegistry& assets_;
@@ -196,7 +196,7 @@ class ChargeService {
   std::mutex cache_mutex_;
   std::map<std::string, Cached, std::less<>> cache_;  // "<tenant>\n<gateway>"
   std::mutex accounts_mutex_;
-  std::map<std::string, bool, std::less<>> accounts_made_;
+  std::set<std::string, std::less<>> accounts_made_;  // "<clearing>\n<merchant>" created
 };
 
 }  // namespace cambista::payins
