@@ -7,8 +7,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -38,18 +40,20 @@ namespace {
 
 constexpr auto kWatchdogInterval = std::chrono::milliseconds(100);
 
-int64_t MonotonicNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+// Deadlines are checked every kWatchdogInterval: the coarse clock (a few milliseconds' resolution)
+// serves, without the cost of reading the fine one twice per request.
+int64_t CoarseMonotonicNs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
 // An accepted connection. `deadline_ns` (steady clock; 0: none) bounds the current read or write;
 // the watchdog enforces it. `websocket` and `closed` are guarded by State::sessions_mutex, under
 // which alone the socket of a plain HTTP connection is closed or shut down from another thread.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {}
+  tcp::socket socket;
   std::atomic<int64_t> deadline_ns{0};
   bool websocket = false;
   bool closed = false;
@@ -102,28 +106,37 @@ bool HasLineBreak(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
 }
 
-// The status line and headers of `response`, written directly (one string, one gather write with
-// the body): Beast's generic serializer costs more than the rest of a small request. No body where
-// HTTP forbids one (1xx, 204, 304); for HEAD the headers the GET would have had, Content-Length
-// included. `send_body` says whether the body follows.
-std::string ResponseHead(const HttpResponse& response, unsigned version, bool keep_alive, bool head,
-                         bool& send_body) {
+void AppendNumber(std::string& out, uint64_t value) {
+  char digits[20];
+  const auto [end, error] = std::to_chars(std::begin(digits), std::end(digits), value);
+  (void)error;  // 20 digits hold any uint64_t
+  out.append(digits, end);
+}
+
+// The status line and headers of `response` into `out`, written directly (then one gather write
+// with the body): Beast's generic serializer costs more than the rest of a small request. No body
+// where HTTP forbids one (1xx, 204, 304); for HEAD the headers the GET would have had,
+// Content-Length included. Returns whether the body follows.
+bool WriteResponseHead(std::string& out, const HttpResponse& response, unsigned version,
+                       bool keep_alive, bool head) {
   const int status = response.status >= 100 && response.status <= 599 ? response.status : 500;
   const bool bodiless = status < 200 || status == 204 || status == 304;
-  send_body = !bodiless && !head;
-  std::string out;
-  out.reserve(192 + response.content_type.size());
+  out.clear();
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(status);
+  AppendNumber(out, static_cast<uint64_t>(status));
   out += ' ';
   const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
   out.append(reason.data(), reason.size());
   out += "\r\nServer: cambista\r\n";
   if (!bodiless) {
     if (!HasLineBreak(response.content_type)) {
-      out += "Content-Type: " + response.content_type + "\r\n";
+      out += "Content-Type: ";
+      out += response.content_type;
+      out += "\r\n";
     }
-    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    out += "Content-Length: ";
+    AppendNumber(out, response.body.size());
+    out += "\r\n";
   }
   for (const auto& [name, value] : response.headers) {
     if (name.empty() || HasLineBreak(name) || HasLineBreak(value)) continue;  // never split a head
@@ -138,7 +151,94 @@ std::string ResponseHead(const HttpResponse& response, unsigned version, bool ke
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  return out;
+  return !bodiless && !head;
+}
+
+// Beast's HTTP/1.1 request parser, writing straight into a request object that outlives it (one
+// per connection): fields are assigned over the previous request's, so their strings keep their
+// capacity instead of being allocated per request as in Beast's own message type.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(HttpRequest& request) : request_(request) {}
+
+  http::verb method() const { return method_; }
+  unsigned version() const { return version_; }
+  // A GET asking to become a WebSocket (as websocket::is_upgrade says of a Beast message).
+  bool IsWebSocketUpgrade() const {
+    return version_ >= 11 && method_ == http::verb::get && upgrade() &&
+           http::token_list(request_.Header("Upgrade")).exists("websocket");
+  }
+
+ private:
+  // A body this large is not kept for the connection's next requests.
+  static constexpr size_t kKeptBodyCapacityMax = 64 << 10;
+
+  void on_request_impl(http::verb method, beast::string_view method_text, beast::string_view target,
+                       int version, beast::error_code&) override {
+    method_ = method;
+    version_ = static_cast<unsigned>(version);
+    request_.method.assign(method_text.data(), method_text.size());
+    request_.target.assign(target.data(), target.size());
+    const size_t question = target.find('?');
+    const beast::string_view path = target.substr(0, question);
+    request_.path.assign(path.data(), path.size());
+    if (question == beast::string_view::npos) {
+      request_.query.clear();
+    } else {
+      request_.query.assign(target.data() + question + 1, target.size() - question - 1);
+    }
+    if (request_.body.capacity() > kKeptBodyCapacityMax) {
+      std::string().swap(request_.body);
+    } else {
+      request_.body.clear();
+    }
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    if (fields_ < request_.headers.size()) {
+      auto& [kept_name, kept_value] = request_.headers[fields_];
+      kept_name.assign(name.data(), name.size());
+      kept_value.assign(value.data(), value.size());
+    } else {
+      request_.headers.emplace_back(std::string(name), std::string(value));
+    }
+    ++fields_;
+  }
+  void on_header_impl(beast::error_code&) override {
+    request_.headers.erase(request_.headers.begin() + static_cast<std::ptrdiff_t>(fields_),
+                           request_.headers.end());
+  }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         beast::error_code&) override {
+    // The parser has checked a declared length against the body limit already.
+    if (content_length) request_.body.reserve(static_cast<size_t>(*content_length));
+  }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  HttpRequest& request_;
+  size_t fields_ = 0;
+  http::verb method_ = http::verb::unknown;
+  unsigned version_ = 11;
+};
+
+// The upgrade request as a Beast message, for the WebSocket handshake.
+http::request<http::string_body> UpgradeMessage(const HttpRequest& request) {
+  http::request<http::string_body> message;
+  message.method_string(request.method);
+  message.target(request.target);
+  message.version(11);
+  for (const auto& [name, value] : request.headers) message.insert(name, value);
+  return message;
 }
 
 HttpResponse RefusalFor(const beast::error_code& error) {
@@ -159,15 +259,15 @@ HttpResponse RefusalFor(const beast::error_code& error) {
 class WebSocketSession final : public WebSocketConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(std::shared_ptr<beast::tcp_stream> tcp, const HttpServerOptions& options)
+  WebSocketSession(std::shared_ptr<tcp::socket> tcp, const HttpServerOptions& options)
       : tcp_(std::move(tcp)),
         ws_(*tcp_),
         queue_bytes_max_(static_cast<size_t>(options.websocket_queue_bytes_max)) {
-    tcp_->expires_never();  // the WebSocket layer keeps its own time (idle pings, handshakes)
-    // Events are small writes with nothing coming back to piggyback ACKs on: with Nagle's
-    // algorithm each could wait for the client's delayed ACK (milliseconds per event).
+    // The WebSocket layer keeps its own time (handshake, idle pings). Events are small writes with
+    // nothing coming back to piggyback ACKs on: with Nagle's algorithm each could wait for the
+    // client's delayed ACK (milliseconds per event).
     beast::error_code ignored;
-    tcp_->socket().set_option(tcp::no_delay(true), ignored);
+    tcp_->set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeout;
     timeout.handshake_timeout = std::chrono::seconds(10);
     timeout.idle_timeout = std::chrono::milliseconds(options.websocket_idle_timeout_ms);
@@ -213,7 +313,7 @@ class WebSocketSession final : public WebSocketConnection,
     if (callbacks_.on_close) callbacks_.on_close();
     callbacks_ = {};  // they may hold this connection: break the cycle
     beast::error_code ignored;
-    tcp_->socket().close(ignored);
+    tcp_->close(ignored);
   }
 
   SendResult Send(std::string text) override {
@@ -257,7 +357,7 @@ class WebSocketSession final : public WebSocketConnection,
             grace.async_wait([self](const beast::error_code& error) {
               if (error) return;
               beast::error_code ignored;
-              self->tcp_->socket().close(ignored);
+              self->tcp_->close(ignored);
             });
             co_await self->ws_.async_close(
                 websocket::close_reason(static_cast<websocket::close_code>(code), reason),
@@ -298,8 +398,8 @@ class WebSocketSession final : public WebSocketConnection,
 
   static constexpr auto kCloseGrace = std::chrono::seconds(5);
 
-  std::shared_ptr<beast::tcp_stream> tcp_;
-  websocket::stream<beast::tcp_stream&> ws_;
+  std::shared_ptr<tcp::socket> tcp_;
+  websocket::stream<tcp::socket&> ws_;
   const size_t queue_bytes_max_;
   WebSocketCallbacks callbacks_;  // strand only
   std::mutex mutex_;
@@ -333,29 +433,32 @@ asio::awaitable<void> HttpServer::State::Accept() {
       connections.push_back(connection);
       ++open_sessions;
     }
-    asio::co_spawn(connection->stream.get_executor(), Serve(connection), asio::detached);
+    asio::co_spawn(connection->socket.get_executor(), Serve(connection), asio::detached);
   }
 }
 
 asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> connection) {
   // The WebSocket session shares the connection through this pointer.
-  const std::shared_ptr<beast::tcp_stream> stream(connection, &connection->stream);
+  const std::shared_ptr<tcp::socket> socket(connection, &connection->socket);
   beast::flat_buffer buffer;
-  std::string remote;
+  // Reused for every request of the connection, like the response head: their strings keep their
+  // capacity, so a keep-alive request costs no allocation for them.
+  HttpRequest request;
+  std::string response_head;
   {
     beast::error_code ignored;
-    const auto endpoint = stream->socket().remote_endpoint(ignored);
-    if (!ignored) remote = endpoint.address().to_string();
+    const auto endpoint = socket->remote_endpoint(ignored);
+    if (!ignored) request.remote_address = endpoint.address().to_string();
   }
   const int64_t timeout_ns = options.request_timeout_ms * 1'000'000;
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    RequestParser parser(request);
     parser.header_limit(static_cast<std::uint32_t>(options.header_bytes_max));
     parser.body_limit(static_cast<std::uint64_t>(options.body_bytes_max));
     // An idle keep-alive connection waits at most one request timeout for its next request.
-    connection->deadline_ns.store(MonotonicNs() + timeout_ns, std::memory_order_relaxed);
+    connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [read_error, bytes] = co_await http::async_read_header(
-        *stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        *socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
     (void)bytes;
     if (read_error == http::error::end_of_stream || read_error == asio::error::operation_aborted ||
         read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
@@ -365,40 +468,26 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     busy_sessions.fetch_add(1, std::memory_order_acq_rel);
     bool keep_alive = false;
     HttpResponse response;
-    unsigned version = 11;
-    bool head = false;
     if (!read_error && !parser.is_done()) {
       auto [body_error, body_bytes] =
-          co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          co_await http::async_read(*socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)body_bytes;
       read_error = body_error;
     }
     connection->deadline_ns.store(0, std::memory_order_relaxed);  // a handler takes its own time
+    const bool head = !read_error && parser.method() == http::verb::head;
     if (read_error) {
       response = RefusalFor(read_error);
     } else {
-      auto& message = parser.get();
-      version = message.version();
-      HttpRequest request;
-      request.method = std::string(message.method_string());
-      request.target = std::string(message.target());
-      const size_t question = request.target.find('?');
-      request.path = request.target.substr(0, question);
-      if (question != std::string::npos) request.query = request.target.substr(question + 1);
-      for (const auto& field : message) {
-        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-      }
-      request.body = std::move(message.body());
-      request.remote_address = remote;
-      keep_alive = message.keep_alive() && !stopping;
-      head = message.method() == http::verb::head;
-      const auto websocket_handler = websocket_handlers.find(request.path);
+      keep_alive = parser.keep_alive() && !stopping;
       try {
-        if (websocket_handler != websocket_handlers.end() && websocket::is_upgrade(message) &&
-            !stopping) {
+        const auto websocket_handler = parser.IsWebSocketUpgrade()
+                                           ? websocket_handlers.find(request.path)
+                                           : websocket_handlers.end();
+        if (websocket_handler != websocket_handlers.end() && !stopping) {
           WebSocketUpgrade upgrade = websocket_handler->second(request);
           if (!upgrade.refusal) {
-            auto session = std::make_shared<WebSocketSession>(stream, options);
+            auto session = std::make_shared<WebSocketSession>(socket, options);
             {
               std::lock_guard lock(sessions_mutex);
               connection->websocket = true;  // keeps its own time; closes its own socket
@@ -407,7 +496,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
               websockets.push_back(session);
             }
             RequestEnded();  // a long-lived subscription is not a request in flight
-            co_await session->Run(parser.release(), std::move(upgrade.on_open));
+            co_await session->Run(UpgradeMessage(request), std::move(upgrade.on_open));
             SessionEnded(true);
             co_return;
           }
@@ -416,7 +505,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
         } else if (head) {
           request.method = "GET";  // HEAD is GET without the body
           response = handler(request);
-        } else if (workers && request.method != "GET") {
+        } else if (workers && parser.method() != http::verb::get) {
           response = co_await asio::co_spawn(
               workers->get_executor(),
               [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
@@ -429,14 +518,14 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
                            "The server failed to handle the request; it was logged.");
       }
     }
-    bool send_body = false;
-    const std::string response_head = ResponseHead(response, version, keep_alive, head, send_body);
+    const bool send_body =
+        WriteResponseHead(response_head, response, parser.version(), keep_alive, head);
     const std::array<asio::const_buffer, 2> buffers = {
         asio::buffer(response_head),
         send_body ? asio::buffer(response.body) : asio::const_buffer()};
-    connection->deadline_ns.store(MonotonicNs() + timeout_ns, std::memory_order_relaxed);
+    connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [write_error, written] =
-        co_await asio::async_write(*stream, buffers, asio::as_tuple(asio::use_awaitable));
+        co_await asio::async_write(*socket, buffers, asio::as_tuple(asio::use_awaitable));
     (void)written;
     RequestEnded();
     if (write_error || !keep_alive) break;
@@ -445,8 +534,8 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     std::lock_guard lock(sessions_mutex);  // the watchdog and Stop use the descriptor under it
     connection->closed = true;
     beast::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream->socket().close(ignored);
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
   }
   SessionEnded(false);
 }
@@ -460,14 +549,14 @@ asio::awaitable<void> HttpServer::State::Watchdog() {
     timer.expires_after(kWatchdogInterval);
     auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (error || stopping) co_return;
-    const int64_t now_ns = MonotonicNs();
+    const int64_t now_ns = CoarseMonotonicNs();
     std::lock_guard lock(sessions_mutex);
     for (const auto& weak : connections) {
       auto connection = weak.lock();
       if (!connection || connection->websocket || connection->closed) continue;
       const int64_t deadline = connection->deadline_ns.load(std::memory_order_relaxed);
       if (deadline != 0 && deadline < now_ns) {
-        ::shutdown(connection->stream.socket().native_handle(), SHUT_RDWR);
+        ::shutdown(connection->socket.native_handle(), SHUT_RDWR);
       }
     }
   }
@@ -553,12 +642,12 @@ void HttpServer::Stop(int64_t grace_ms) {
       auto connection = weak.lock();
       if (!connection || connection->closed) continue;
       if (connection->websocket) {
-        asio::post(connection->stream.get_executor(), [connection] {
+        asio::post(connection->socket.get_executor(), [connection] {
           beast::error_code ignored;
-          connection->stream.socket().close(ignored);
+          connection->socket.close(ignored);
         });
       } else {
-        ::shutdown(connection->stream.socket().native_handle(), SHUT_RDWR);
+        ::shutdown(connection->socket.native_handle(), SHUT_RDWR);
       }
     }
     // Then every connection ends on its I/O thread, telling its WebSocket handler (which may

@@ -1,0 +1,270 @@
+// The HTTP/1.1 server on a loopback port, spoken to with raw bytes over a blocking socket (with a
+// receive timeout, so a server bug fails a test instead of hanging it): keep-alive connections
+// reuse one request object, so what one request sent must never show in the next.
+#include "api/http_server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace cambista::api {
+namespace {
+
+// What the test handler saw, written into the response body one item a line.
+std::string Describe(const HttpRequest& request) {
+  std::string out = "method=" + request.method + "\ntarget=" + request.target +
+                    "\npath=" + request.path + "\nquery=" + request.query + "\n";
+  for (const auto& [name, value] : request.headers) out += "header " + name + "=" + value + "\n";
+  out += "body=" + request.body;
+  return out;
+}
+
+HttpResponse Echo(const HttpRequest& request) {
+  HttpResponse response;
+  if (request.path == "/empty") {
+    response.status = 204;
+    response.body = "never sent";
+    return response;
+  }
+  response.content_type = "text/plain";
+  response.headers.emplace_back("X-Test", "yes");
+  response.body = Describe(request);
+  return response;
+}
+
+struct Response {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+class Client {
+ public:
+  explicit Client(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  // One response; nullopt if the connection ended (or timed out) first. `head`: no body follows.
+  std::optional<Response> Read(bool head = false) {
+    size_t end;
+    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    Response response;
+    const std::string head_text = pending_.substr(0, end);
+    pending_.erase(0, end + 4);
+    response.status = std::stoi(head_text.substr(9, 3));
+    size_t line = head_text.find("\r\n");
+    while (line != std::string::npos) {
+      const size_t next = head_text.find("\r\n", line + 2);
+      const std::string field = head_text.substr(line + 2, next - line - 2);
+      const size_t colon = field.find(':');
+      std::string name = field.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      response.headers[name] = field.substr(colon + 2);
+      line = next;
+    }
+    const bool bodiless = head || response.status == 204 || response.status == 304;
+    const size_t length =
+        bodiless ? 0 : static_cast<size_t>(std::stoul(response.headers["content-length"]));
+    while (pending_.size() < length) {
+      if (!Fill()) return std::nullopt;
+    }
+    response.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return response;
+  }
+
+  // True once the server has closed the connection (and sent nothing more).
+  bool Closed() { return pending_.empty() && !Fill(); }
+
+ private:
+  bool Fill() {
+    char buffer[4096];
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    pending_.append(buffer, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  bool connected_ = false;
+  std::string pending_;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServerOptions options;
+    options.port = 0;
+    options.io_threads = 1;
+    options.worker_threads = 1;
+    options.header_bytes_max = 1024;
+    options.body_bytes_max = 64;
+    server_.emplace(options, Echo);
+    server_->Start();
+  }
+  void TearDown() override { server_->Stop(1000); }
+
+  uint16_t port() const { return server_->port(); }
+
+  std::optional<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, AKeepAliveRequestSeesNothingOfThePreviousOne) {
+  Client client(port());
+  ASSERT_TRUE(client.connected());
+  client.Send(
+      "POST /first/path?a=1&b=2 HTTP/1.1\r\nHost: x\r\nX-Only-First: 1\r\nX-Second: one\r\n"
+      "Content-Length: 5\r\n\r\nhello");
+  auto first = client.Read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->headers["content-type"], "text/plain");
+  EXPECT_EQ(first->headers["x-test"], "yes");
+  EXPECT_EQ(first->body,
+            "method=POST\ntarget=/first/path?a=1&b=2\npath=/first/path\nquery=a=1&b=2\n"
+            "header Host=x\nheader X-Only-First=1\nheader X-Second=one\n"
+            "header Content-Length=5\nbody=hello");
+
+  client.Send("GET /second HTTP/1.1\r\nHost: y\r\n\r\n");
+  auto second = client.Read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "method=GET\ntarget=/second\npath=/second\nquery=\nheader Host=y\nbody=");
+
+  client.Send("GET /third?q HTTP/1.1\r\nHost: z\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n");
+  auto third = client.Read();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body,
+            "method=GET\ntarget=/third?q\npath=/third\nquery=q\nheader Host=z\nheader A=1\n"
+            "header B=2\nheader C=3\nheader D=4\nheader E=5\nbody=");
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Client client(port());
+  client.Send(
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\nPOST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+      "\r\nabcGET /three HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (const std::string expected : {"path=/one\n", "path=/two\n", "path=/three\n"}) {
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_NE(response->body.find(expected), std::string::npos) << response->body;
+  }
+}
+
+TEST_F(HttpServerTest, AChunkedBodyArrivesWhole) {
+  Client client(port());
+  client.Send(
+      "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n");
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(response->body.ends_with("body=abcdefg")) << response->body;
+}
+
+TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
+  Client client(port());
+  client.Send("HEAD /page HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto head = client.Read(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  client.Send("GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto get = client.Read();
+  ASSERT_TRUE(get);
+  EXPECT_TRUE(get->body.starts_with("method=GET\n")) << get->body;
+  EXPECT_EQ(head->headers["content-length"], std::to_string(get->body.size()));
+}
+
+TEST_F(HttpServerTest, NoContentHasNoBodyAndKeepsTheConnection) {
+  Client client(port());
+  client.Send("GET /empty HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto empty = client.Read();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 204);
+  EXPECT_EQ(empty->headers.count("content-length"), 0U);
+  auto after = client.Read();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_TRUE(after->body.find("path=/after\n") != std::string::npos) << after->body;
+}
+
+TEST_F(HttpServerTest, Http10ClosesUnlessAskedToKeepAlive) {
+  Client kept(port());
+  kept.Send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  auto first = kept.Read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->headers["connection"], "keep-alive");
+  kept.Send("GET /b HTTP/1.0\r\n\r\n");
+  auto second = kept.Read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->headers["connection"], "close");
+  EXPECT_TRUE(kept.Closed());
+}
+
+TEST_F(HttpServerTest, RequestsTheServerRefusesGetProblemsAndAClose) {
+  {
+    Client client(port());
+    client.Send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n");
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 413);
+    EXPECT_EQ(response->headers["content-type"], "application/problem+json");
+    EXPECT_NE(response->body.find("\"code\":\"payload_too_large\""), std::string::npos);
+    EXPECT_EQ(response->headers["connection"], "close");
+  }
+  {
+    Client client(port());
+    client.Send("POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                std::string("40\r\n") + std::string(64, 'a') + "\r\n1\r\nb\r\n0\r\n\r\n");
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 413);
+  }
+  {
+    Client client(port());
+    client.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(2000, 'a') + "\r\n\r\n");
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 431);
+    EXPECT_NE(response->body.find("\"code\":\"headers_too_large\""), std::string::npos);
+  }
+  {
+    Client client(port());
+    client.Send("NOT HTTP AT ALL\r\n\r\n");
+    auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400);
+    EXPECT_NE(response->body.find("\"code\":\"invalid_request\""), std::string::npos);
+    EXPECT_TRUE(client.Closed());
+  }
+}
+
+}  // namespace
+}  // namespace cambista::api
