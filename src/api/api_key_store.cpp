@@ -74,13 +74,13 @@ bool ApiKeyStore::Revoke(const std::string& prefix) {
 std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) {
   auto parts = ParseApiKey(bearer_key);
   if (!parts.ok()) return std::nullopt;
-  const std::string& prefix = parts.value().prefix;
+  const std::string_view prefix = parts.value().prefix;
   const int64_t now_ms = clock_.NowMs();
-  std::optional<CachedKey> key;
+  std::shared_ptr<const CachedKey> key;
   {
     std::lock_guard lock(cache_mutex_);
     if (auto it = cache_.find(prefix);
-        it != cache_.end() && now_ms - it->second.read_at_ms < cache_ttl_ms_) {
+        it != cache_.end() && now_ms - it->second->read_at_ms < cache_ttl_ms_) {
       key = it->second;
     }
   }
@@ -89,12 +89,13 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
     try {
       connection->Query(
           "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
-          {std::string_view(prefix)}, [&](const store::Row& row) {
+          {prefix}, [&](const store::Row& row) {
             auto scopes = ParseScopes(row.Text(2));
-            key = CachedKey{row.Bytes(0),
-                            Principal{prefix, std::string(row.Text(1)),
-                                      scopes.ok() ? scopes.value() : ScopeSet()},
-                            !row.IsNull(3), now_ms};
+            key = std::make_shared<const CachedKey>(
+                CachedKey{row.Bytes(0),
+                          Principal{std::string(prefix), std::string(row.Text(1)),
+                                    scopes.ok() ? scopes.value() : ScopeSet()},
+                          !row.IsNull(3), now_ms});
           });
     } catch (const store::Error&) {
       connection.Discard();  // it may be broken; the next request opens a new one
@@ -103,7 +104,7 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
     if (key) {
       std::lock_guard lock(cache_mutex_);
       if (cache_.size() >= kCacheEntriesMax) cache_.clear();
-      cache_[prefix] = *key;
+      cache_.insert_or_assign(std::string(prefix), key);
     }
   }
   // Unknown prefixes are checked against a dummy hash so they take as long as wrong secrets.

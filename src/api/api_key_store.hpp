@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -76,8 +77,16 @@ class ApiKeyStore {
   HmacSha256Key pepper_key_;  // the pepper prepared for checking secrets
   SecretBox box_;
   const int64_t cache_ttl_ms_;
+  struct PrefixHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view prefix) const {
+      return std::hash<std::string_view>{}(prefix);
+    }
+  };
   std::mutex cache_mutex_;
-  std::unordered_map<std::string, CachedKey> cache_;  // by prefix; only keys that exist
+  // By prefix; only keys that exist. Shared, so a lookup copies a pointer under the lock.
+  std::unordered_map<std::string, std::shared_ptr<const CachedKey>, PrefixHash, std::equal_to<>>
+      cache_;
 };
 
 }  // namespace cambista::api

@@ -103,7 +103,11 @@ namespace {
 constexpr auto kStopCloseWait = std::chrono::seconds(1);
 
 bool HasLineBreak(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
+  // A plain loop: find_first_of calls memchr once per character.
+  for (const char c : text) {
+    if (c == '\r' || c == '\n') return true;
+  }
+  return false;
 }
 
 void AppendNumber(std::string& out, uint64_t value) {

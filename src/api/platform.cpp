@@ -24,21 +24,21 @@ bool IsWellFormedRequestId(std::string_view id) {
   return true;
 }
 
+constexpr size_t kGeneratedIdChars = 32;
+
 // 32 hex digits, unique in practice. Not a secret, so a per-thread generator seeded once from the
 // CSPRNG serves, instead of a CSPRNG call per request.
-std::string NewRequestId() {
+void NewRequestId(char (&id)[kGeneratedIdChars]) {
   thread_local std::mt19937_64 generator = [] {
     const std::string seed = RandomBytes(16);
     std::seed_seq sequence(seed.begin(), seed.end());
     return std::mt19937_64(sequence);
   }();
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
+  for (size_t half = 0; half < 2; ++half) {
     uint64_t bits = generator();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 15];
+    for (size_t i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 15];
   }
-  return id;
 }
 
 }  // namespace
@@ -91,15 +91,19 @@ std::pair<obs::Counter*, obs::Histogram*> Platform::SeriesFor(std::string_view r
 
 HttpResponse Platform::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
-  std::string request_id(request.Header("X-Request-Id"));
-  if (!IsWellFormedRequestId(request_id)) request_id = NewRequestId();
-  std::string pattern;
+  std::string_view pattern;
   HttpResponse response = router_.Handle(request, &pattern);
+  std::string_view request_id = request.Header("X-Request-Id");
+  char generated[kGeneratedIdChars];
+  if (!IsWellFormedRequestId(request_id)) {
+    NewRequestId(generated);
+    request_id = std::string_view(generated, sizeof generated);
+  }
   response.headers.emplace_back("X-Request-Id", request_id);
   const int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                   std::chrono::steady_clock::now() - started)
                                   .count();
-  const std::string_view route = pattern.empty() ? "(unmatched)" : std::string_view(pattern);
+  const std::string_view route = pattern.empty() ? "(unmatched)" : pattern;
   const auto [requests, durations] = SeriesFor(route, request.method, response.status);
   requests->Increment();
   durations->Observe(duration_us);

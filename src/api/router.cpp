@@ -2,6 +2,8 @@
 
 #include "api/problem.hpp"
 
+#include <array>
+
 namespace cambista::api {
 namespace {
 
@@ -18,19 +20,55 @@ std::vector<std::string> Split(std::string_view path) {
   return segments;
 }
 
-bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
-           PathParams& params) {
-  if (pattern.size() != path.size()) return false;
+// A request path cut at '/', without allocating: a path with more segments than any route has
+// matches none.
+struct PathSegments {
+  static constexpr size_t kCountMax = 16;
+  std::array<std::string_view, kCountMax> items;
+  size_t count = 0;
+  bool too_many = false;
+};
+
+PathSegments SplitPath(std::string_view path) {
+  PathSegments segments;
+  size_t start = path.starts_with('/') ? 1 : 0;
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    if (segments.count == PathSegments::kCountMax) {
+      segments.too_many = true;
+      break;
+    }
+    segments.items[segments.count++] = path.substr(start, end - start);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+bool IsParameter(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool Matches(const std::vector<std::string>& pattern, const PathSegments& path) {
+  if (path.too_many || pattern.size() != path.count) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
-    const std::string& segment = pattern[i];
-    if (segment.size() > 2 && segment.front() == '{' && segment.back() == '}') {
-      if (path[i].empty()) return false;
-      params.insert_or_assign(segment.substr(1, segment.size() - 2), path[i]);
-    } else if (segment != path[i]) {
+    if (IsParameter(pattern[i]) ? path.items[i].empty() : pattern[i] != path.items[i]) {
       return false;
     }
   }
   return true;
+}
+
+PathParams ParamsOf(const std::vector<std::string>& pattern, const PathSegments& path) {
+  PathParams params;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (IsParameter(pattern[i])) {
+      params.insert_or_assign(pattern[i].substr(1, pattern[i].size() - 2),
+                              std::string(path.items[i]));
+    }
+  }
+  return params;
 }
 
 }  // namespace
@@ -41,15 +79,14 @@ void Router::Add(std::string method, std::string pattern, RouteDoc doc, RouteHan
                           std::move(doc), std::move(handler)});
 }
 
-HttpResponse Router::Handle(const HttpRequest& request, std::string* matched_pattern) const {
-  const auto segments = Split(request.path);
+HttpResponse Router::Handle(const HttpRequest& request, std::string_view* matched_pattern) const {
+  const PathSegments segments = SplitPath(request.path);
   std::string allowed;
   for (const Route& route : routes_) {
-    PathParams params;
-    if (!Match(route.segments, segments, params)) continue;
+    if (!Matches(route.segments, segments)) continue;
     if (route.method == request.method) {
       if (matched_pattern != nullptr) *matched_pattern = route.pattern;
-      return route.handler(request, params);
+      return route.handler(request, ParamsOf(route.segments, segments));
     }
     if (!allowed.empty()) allowed += ", ";
     allowed += route.method;

@@ -32,8 +32,10 @@ class Router {
  public:
   // `pattern` segments are literals or {name}; a {name} segment matches one non-empty segment.
   void Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler);
-  // `matched_pattern`, when given, receives the pattern of the route that answered ("" for none).
-  HttpResponse Handle(const HttpRequest& request, std::string* matched_pattern = nullptr) const;
+  // `matched_pattern`, when given, receives the pattern of the route that answered (it lives as
+  // long as the router), and is left alone when none did.
+  HttpResponse Handle(const HttpRequest& request,
+                      std::string_view* matched_pattern = nullptr) const;
 
   struct Route {
     std::string method;

@@ -325,12 +325,11 @@ int RunServe(const ServeFlags& flags) {
   }
   SystemClock clock;
   obs::BufferedLineWriter log_writer(STDERR_FILENO);
-  obs::JsonLogger logger(
-      clock, [&log_writer](std::string_view line) { log_writer.Append(line); },
-      config.log_level == "debug"   ? obs::LogLevel::kDebug
-      : config.log_level == "warn"  ? obs::LogLevel::kWarn
-      : config.log_level == "error" ? obs::LogLevel::kError
-                                    : obs::LogLevel::kInfo);
+  obs::JsonLogger logger(clock, log_writer,
+                         config.log_level == "debug"   ? obs::LogLevel::kDebug
+                         : config.log_level == "warn"  ? obs::LogLevel::kWarn
+                         : config.log_level == "error" ? obs::LogLevel::kError
+                                                       : obs::LogLevel::kInfo);
   api::ApiKeyStore keys(*database, clock, master_key.value());
   TokenBucketLimiter per_key(clock, {config.rate_key_burst, config.rate_key_per_second});
   TokenBucketLimiter per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second});

@@ -13,11 +13,6 @@ constexpr int64_t kNanosecondsPerMillisecond = 1'000'000;
 constexpr int64_t kMillisecondsPerDay = 86'400'000;
 constexpr std::string_view kRedacted = "\"***\"";
 
-// Substrings of a lower-cased, '-'-to-'_' name that mark a credential.
-constexpr std::array<std::string_view, 9> kSecretNameParts = {
-    "authorization", "api_key", "apikey", "secret", "password", "passwd", "token", "totp", "cookie",
-};
-
 // Names our own keys use; a caller field with one of them gets a leading '_' to stay unambiguous.
 constexpr std::array<std::string_view, 3> kReservedNames = {"time", "level", "msg"};
 
@@ -35,24 +30,8 @@ void AppendDigits(std::string& out, int64_t value, int width) {
   out.append(buffer, end);
 }
 
-}  // namespace
-
-std::string_view LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "unknown";
-}
-
-void AppendRfc3339Millis(std::string& out, int64_t unix_ns) {
-  const int64_t unix_ms = FloorDivide(unix_ns, kNanosecondsPerMillisecond);
+// `2023-11-14T22:13:20.` of the second starting at `unix_ms`.
+void AppendRfc3339Seconds(std::string& out, int64_t unix_ms) {
   const int64_t days = FloorDivide(unix_ms, kMillisecondsPerDay);
   int64_t ms_of_day = unix_ms - days * kMillisecondsPerDay;
   // Howard Hinnant's civil_from_days: proleptic Gregorian date from days since 1970-01-01.
@@ -82,7 +61,38 @@ void AppendRfc3339Millis(std::string& out, int64_t unix_ns) {
   out += ':';
   AppendDigits(out, ms_of_day / 1'000, 2);
   out += '.';
-  AppendDigits(out, ms_of_day % 1'000, 3);
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+void AppendRfc3339Millis(std::string& out, int64_t unix_ns) {
+  const int64_t unix_ms = FloorDivide(unix_ns, kNanosecondsPerMillisecond);
+  // Most lines fall in the same second as the thread's previous one: its text up to the
+  // milliseconds is kept.
+  thread_local int64_t cached_second = INT64_MIN;
+  thread_local std::string cached_prefix;  // "2023-11-14T22:13:20."
+  const int64_t second = FloorDivide(unix_ms, 1'000);
+  if (second != cached_second) {
+    cached_prefix.clear();
+    AppendRfc3339Seconds(cached_prefix, second * 1'000);
+    cached_second = second;
+  }
+  out += cached_prefix;
+  AppendDigits(out, unix_ms - second * 1'000, 3);
   out += 'Z';
 }
 
@@ -95,6 +105,9 @@ JsonLogger::JsonLogger(const Clock& clock, Sink sink, LogLevel level_min)
     : clock_(clock), sink_(std::move(sink)), level_min_(level_min) {
   CAMBISTA_CHECK(sink_ != nullptr);
 }
+
+JsonLogger::JsonLogger(const Clock& clock, BufferedLineWriter& writer, LogLevel level_min)
+    : clock_(clock), writer_(&writer), level_min_(level_min) {}
 
 bool JsonLogger::IsSecretFieldName(std::string_view name) {
   // Field names are short; a fixed buffer keeps this allocation-free. Longer names are checked on
@@ -109,8 +122,31 @@ bool JsonLogger::IsSecretFieldName(std::string_view name) {
     buffer[i] = c;
   }
   const std::string_view normalized(buffer, name.size());
-  for (std::string_view part : kSecretNameParts) {
-    if (normalized.find(part) != std::string_view::npos) return true;
+  // One pass, comparing a part only where its first letter is (this runs for every field of every
+  // log line, a request's line included).
+  const auto at = [&normalized](size_t i, std::string_view part) {
+    return normalized.compare(i, part.size(), part) == 0;
+  };
+  for (size_t i = 0; i < normalized.size(); ++i) {
+    switch (normalized[i]) {
+      case 'a':
+        if (at(i, "authorization") || at(i, "api_key") || at(i, "apikey")) return true;
+        break;
+      case 'c':
+        if (at(i, "cookie")) return true;
+        break;
+      case 'p':
+        if (at(i, "password") || at(i, "passwd")) return true;
+        break;
+      case 's':
+        if (at(i, "secret")) return true;
+        break;
+      case 't':
+        if (at(i, "token") || at(i, "totp")) return true;
+        break;
+      default:
+        break;
+    }
   }
   return false;
 }
@@ -156,6 +192,10 @@ void JsonLogger::Log(LogLevel level, std::string_view msg, std::span<const LogFi
 }
 
 void JsonLogger::Write(std::string_view line) {
+  if (writer_ != nullptr) {
+    writer_->Append(line);
+    return;
+  }
   std::lock_guard lock(write_mutex_);
   if (sink_) {
     sink_(line);

@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "core/clock.hpp"
+#include "obs/buffered_line_writer.hpp"
 
 namespace cambista::obs {
 
@@ -60,6 +61,9 @@ class JsonLogger {
   // Writes lines to `file` (not owned), flushing after each so a crash loses nothing.
   JsonLogger(const Clock& clock, std::FILE* file, LogLevel level_min = LogLevel::kInfo);
   JsonLogger(const Clock& clock, Sink sink, LogLevel level_min = LogLevel::kInfo);
+  // Hands lines to `writer` (not owned), which batches them; it keeps lines whole by itself, so
+  // no lock of the logger's is taken.
+  JsonLogger(const Clock& clock, BufferedLineWriter& writer, LogLevel level_min = LogLevel::kInfo);
 
   void SetLevelMin(LogLevel level_min) { level_min_.store(level_min, std::memory_order_relaxed); }
   bool IsEnabled(LogLevel level) const {
@@ -96,6 +100,7 @@ class JsonLogger {
   const Clock& clock_;
   std::FILE* file_ = nullptr;
   Sink sink_;
+  BufferedLineWriter* writer_ = nullptr;
   std::atomic<LogLevel> level_min_;
   std::mutex write_mutex_;
 };

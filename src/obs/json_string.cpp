@@ -37,12 +37,25 @@ size_t ValidSequenceLength(std::string_view text) {
   return length;
 }
 
+// Printable ASCII other than '"' and '\\': copied as it is.
+bool IsPlain(uint8_t c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
   size_t i = 0;
   while (i < text.size()) {
+    // Runs of plain characters (most of any text) are appended at once.
+    size_t run_end = i;
+    while (run_end < text.size() && IsPlain(static_cast<uint8_t>(text[run_end]))) ++run_end;
+    if (run_end > i) {
+      out.append(text.data() + i, run_end - i);
+      i = run_end;
+      if (i == text.size()) break;
+    }
     const auto c = static_cast<uint8_t>(text[i]);
     if (c < 0x80) {
       if (c == '"') {

@@ -58,7 +58,7 @@ Result<ApiKeyParts, ApiKeyError> ParseApiKey(std::string_view text) {
   if (!AllLowerBase32(prefix) || !AllLowerBase32(secret)) {
     return Failure{ApiKeyError::kInvalidCharacter};
   }
-  return ApiKeyParts{std::string(prefix), std::string(secret)};
+  return ApiKeyParts{prefix, secret};
 }
 
 std::string HashApiKeySecret(std::string_view pepper, std::string_view secret) {

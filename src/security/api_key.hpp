@@ -54,9 +54,10 @@ struct GeneratedApiKey {
   std::string secret_hash;  // raw 32 bytes: HMAC-SHA256(pepper, secret); store
 };
 
+// Views into the text given to ParseApiKey.
 struct ApiKeyParts {
-  std::string prefix;
-  std::string secret;
+  std::string_view prefix;
+  std::string_view secret;
 };
 
 // A fresh key from the CSPRNG. `pepper` must be at least kApiKeyPepperBytesMin bytes (checked).

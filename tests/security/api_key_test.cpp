@@ -43,7 +43,7 @@ TEST(GenerateApiKey, KeysDiffer) {
 
 TEST(VerifySecret, RejectsWrongSecretPepperOrHash) {
   const GeneratedApiKey key = GenerateApiKey(kPepper);
-  const std::string secret = ParseApiKey(key.full_key).value().secret;
+  const std::string secret(ParseApiKey(key.full_key).value().secret);
   std::string wrong_secret = secret;
   wrong_secret[0] = wrong_secret[0] == 'a' ? 'b' : 'a';
   EXPECT_FALSE(VerifySecret(kPepper, wrong_secret, key.secret_hash));
@@ -55,7 +55,8 @@ TEST(VerifySecret, RejectsWrongSecretPepperOrHash) {
 }
 
 TEST(ParseApiKey, Valid) {
-  const ApiKeyParts parts = ParseApiKey(ValidKey()).value();
+  const std::string key = ValidKey();
+  const ApiKeyParts parts = ParseApiKey(key).value();  // views into `key`
   EXPECT_EQ(parts.prefix, "abcdefgh");
   EXPECT_EQ(parts.secret, std::string(kApiKeySecretChars, 'a'));
 }
