@@ -72,7 +72,7 @@ bool VerifySecret(std::string_view pepper, std::string_view secret, std::string_
 
 bool VerifySecret(const HmacSha256Key& pepper, std::string_view secret,
                   std::string_view stored_hash) {
-  return ConstantTimeEquals(pepper.Mac(secret), stored_hash);
+  return pepper.Verify(secret, stored_hash);
 }
 
 }  // namespace cambista

@@ -1,9 +1,15 @@
+// SHA256_Init/Update/Final are deprecated by OpenSSL 3 in favour of EVP, but HmacSha256Key needs
+// them: copying a prepared EVP context (OpenSSL 3.0) frees and allocates the provider's state
+// each time, most of an API key check's cost, while a SHA256_CTX is a plain struct.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "security/hmac.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -155,8 +161,8 @@ std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view
 }
 
 struct HmacSha256Key::State {
-  EVP_MD_CTX* inner = nullptr;  // SHA-256 with (key ^ ipad) absorbed
-  EVP_MD_CTX* outer = nullptr;  // SHA-256 with (key ^ opad) absorbed
+  SHA256_CTX inner;  // (key ^ ipad) absorbed
+  SHA256_CTX outer;  // (key ^ opad) absorbed
 };
 
 HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
@@ -173,48 +179,50 @@ HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
     inner_pad[i] = block[i] ^ 0x36;
     outer_pad[i] = block[i] ^ 0x5c;
   }
-  state_->inner = EVP_MD_CTX_new();
-  state_->outer = EVP_MD_CTX_new();
-  if (state_->inner == nullptr || state_->outer == nullptr ||
-      EVP_DigestInit_ex(state_->inner, EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(state_->inner, inner_pad.data(), kBlockBytes) != 1 ||
-      EVP_DigestInit_ex(state_->outer, EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(state_->outer, outer_pad.data(), kBlockBytes) != 1) {
-    EVP_MD_CTX_free(state_->inner);
-    EVP_MD_CTX_free(state_->outer);
-    delete state_;
-    throw std::runtime_error("HMAC-SHA256 key setup failed");
-  }
+  const bool ok = SHA256_Init(&state_->inner) == 1 &&
+                  SHA256_Update(&state_->inner, inner_pad.data(), kBlockBytes) == 1 &&
+                  SHA256_Init(&state_->outer) == 1 &&
+                  SHA256_Update(&state_->outer, outer_pad.data(), kBlockBytes) == 1;
   OPENSSL_cleanse(block.data(), block.size());
   OPENSSL_cleanse(inner_pad.data(), inner_pad.size());
   OPENSSL_cleanse(outer_pad.data(), outer_pad.size());
+  if (!ok) {
+    OPENSSL_cleanse(state_, sizeof *state_);
+    delete state_;
+    throw std::runtime_error("HMAC-SHA256 key setup failed");
+  }
 }
 
 HmacSha256Key::~HmacSha256Key() {
-  EVP_MD_CTX_free(state_->inner);
-  EVP_MD_CTX_free(state_->outer);
+  OPENSSL_cleanse(state_, sizeof *state_);
   delete state_;
 }
 
-std::string HmacSha256Key::Mac(std::string_view message) const {
-  // One scratch context per thread: copying a prepared context needs no algorithm lookup.
-  struct Scratch {
-    EVP_MD_CTX* context = EVP_MD_CTX_new();
-    ~Scratch() { EVP_MD_CTX_free(context); }
-  };
-  thread_local Scratch scratch;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int inner_size = 0, mac_size = 0;
-  if (scratch.context == nullptr || EVP_MD_CTX_copy_ex(scratch.context, state_->inner) != 1 ||
-      EVP_DigestUpdate(scratch.context, BytePointer(message), message.size()) != 1 ||
-      EVP_DigestFinal_ex(scratch.context, inner.data(), &inner_size) != 1 ||
-      EVP_MD_CTX_copy_ex(scratch.context, state_->outer) != 1 ||
-      EVP_DigestUpdate(scratch.context, inner.data(), inner_size) != 1 ||
-      EVP_DigestFinal_ex(scratch.context, mac.data(), &mac_size) != 1) {
-    throw std::runtime_error("HMAC-SHA256 failed");
+void HmacSha256Key::MacInto(std::string_view message, unsigned char (&mac)[kSha256Bytes]) const {
+  SHA256_CTX context = state_->inner;
+  unsigned char inner[kSha256Bytes];
+  bool ok = SHA256_Update(&context, BytePointer(message), message.size()) == 1 &&
+            SHA256_Final(inner, &context) == 1;
+  if (ok) {
+    context = state_->outer;
+    ok = SHA256_Update(&context, inner, sizeof inner) == 1 && SHA256_Final(mac, &context) == 1;
   }
-  return std::string(reinterpret_cast<const char*>(mac.data()), mac_size);
+  OPENSSL_cleanse(&context, sizeof context);
+  OPENSSL_cleanse(inner, sizeof inner);
+  if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
+}
+
+std::string HmacSha256Key::Mac(std::string_view message) const {
+  unsigned char mac[kSha256Bytes];
+  MacInto(message, mac);
+  return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
+}
+
+bool HmacSha256Key::Verify(std::string_view message, std::string_view expected) const {
+  unsigned char mac[kSha256Bytes];
+  MacInto(message, mac);
+  return ConstantTimeEquals(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac),
+                            expected);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -46,8 +46,9 @@ std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view message);
 
 // HMAC-SHA256 under one fixed key, for hot paths (an API key checked on every request): the key's
-// inner and outer pads are absorbed once, so a MAC costs two digest finishes and no algorithm
-// lookup. Mac() equals HmacSha256(key, message); thread-safe.
+// inner and outer pads are absorbed once into plain SHA-256 states, so a MAC costs copying them and
+// two digest finishes, with no allocation or algorithm lookup. Mac() equals HmacSha256(key,
+// message); thread-safe.
 class HmacSha256Key {
  public:
   explicit HmacSha256Key(std::string_view key);
@@ -55,8 +56,12 @@ class HmacSha256Key {
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
   std::string Mac(std::string_view message) const;
+  // Mac(message) == expected, in constant time (ConstantTimeEquals), without allocating.
+  bool Verify(std::string_view message, std::string_view expected) const;
 
  private:
+  void MacInto(std::string_view message, unsigned char (&mac)[kSha256Bytes]) const;
+
   struct State;
   State* state_;
 };
