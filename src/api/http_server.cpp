@@ -235,6 +235,37 @@ class RequestParser final : public http::basic_parser<true> {
   unsigned version_ = 11;
 };
 
+// Feeds `parser` from `buffer`, reading from the socket while it needs more, until the header
+// (`header_only`) or the whole request is parsed; what follows stays in `buffer` for the next
+// request. Beast's async_read does the same through two composed operations per read (and their
+// executor work guards); this awaits the socket's read directly. end_of_stream: the connection
+// ended between requests.
+asio::awaitable<beast::error_code> ReadRequest(tcp::socket& socket, beast::flat_buffer& buffer,
+                                               RequestParser& parser, bool header_only) {
+  constexpr size_t kReadBytes = 8 << 10;
+  parser.eager(!header_only);
+  for (;;) {
+    if (buffer.size() > 0) {
+      beast::error_code error;
+      const size_t used = parser.put(buffer.data(), error);
+      buffer.consume(used);
+      if (error && error != http::error::need_more) co_return error;
+      if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code();
+      if (!error && used > 0 && buffer.size() > 0) continue;  // e.g. a chunk's header: parse on
+    }
+    auto [error, bytes] = co_await socket.async_read_some(buffer.prepare(kReadBytes),
+                                                          asio::as_tuple(asio::use_awaitable));
+    buffer.commit(bytes);
+    if (error == asio::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      beast::error_code eof_error;
+      parser.put_eof(eof_error);
+      co_return eof_error ? eof_error : beast::error_code(http::error::partial_message);
+    }
+    if (error) co_return error;
+  }
+}
+
 // The upgrade request as a Beast message, for the WebSocket handshake.
 http::request<http::string_body> UpgradeMessage(const HttpRequest& request) {
   http::request<http::string_body> message;
@@ -461,9 +492,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     parser.body_limit(static_cast<std::uint64_t>(options.body_bytes_max));
     // An idle keep-alive connection waits at most one request timeout for its next request.
     connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
-    auto [read_error, bytes] = co_await http::async_read_header(
-        *socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    (void)bytes;
+    beast::error_code read_error = co_await ReadRequest(*socket, buffer, parser, true);
     if (read_error == http::error::end_of_stream || read_error == asio::error::operation_aborted ||
         read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
         read_error == asio::error::eof) {
@@ -473,10 +502,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     bool keep_alive = false;
     HttpResponse response;
     if (!read_error && !parser.is_done()) {
-      auto [body_error, body_bytes] =
-          co_await http::async_read(*socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      (void)body_bytes;
-      read_error = body_error;
+      read_error = co_await ReadRequest(*socket, buffer, parser, false);
     }
     connection->deadline_ns.store(0, std::memory_order_relaxed);  // a handler takes its own time
     const bool head = !read_error && parser.method() == http::verb::head;

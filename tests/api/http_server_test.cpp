@@ -10,9 +10,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace cambista::api {
 namespace {
@@ -187,6 +189,33 @@ TEST_F(HttpServerTest, AChunkedBodyArrivesWhole) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->body.ends_with("body=abcdefg")) << response->body;
+}
+
+TEST_F(HttpServerTest, ARequestArrivingInPiecesIsParsedWhole) {
+  Client client(port());
+  for (const std::string_view piece :
+       {"PO", "ST /pieces?x=1 HTTP/1.1\r\nHo", "st: x\r\nTransfer-Encoding: chunked\r", "\n\r\n",
+        "5\r\nab", "cde\r\n", "2\r\nfg\r\n0\r\n", "\r\n"}) {
+    client.Send(piece);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // each piece its own read
+  }
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(response->body.starts_with("method=POST\ntarget=/pieces?x=1\n")) << response->body;
+  EXPECT_TRUE(response->body.ends_with("body=abcdefg")) << response->body;
+}
+
+TEST_F(HttpServerTest, AConnectionEndingMidRequestIsDroppedQuietly) {
+  {
+    Client client(port());
+    client.Send("GET /half HTTP/1.1\r\nHost:");
+  }                     // closed here
+  Client next(port());  // the server still serves
+  next.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto response = next.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
 }
 
 TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
