@@ -2,12 +2,16 @@
 # HTTP benchmark of [api]: wrk against `GET /v1/assets` with a valid API key on `cambista serve`
 # (embedded SQLite), and in the same run against nginx (one worker) serving the same JSON as a
 # static file, twice: without an access log, and with one (Cambista writes a JSON log line per
-# request, so that is the like-for-like case). Prints req/s and p99 for each. Loopback only;
-# bounded in time; stops what it starts.
+# request, so that is the like-for-like case). ROUNDS rounds, each running the three one after the
+# other, so a change in the machine's load touches all three alike; prints every run's req/s, p99
+# and the server's CPU time per request (user + system, from /proc), then each server's median.
+# Loopback only; bounded in time; stops what it starts.
 #   bench/http.sh                 (after ./dev build; needs nginx and wrk: ./dev bench installs them)
+#   ROUNDS=5 DURATION=10s bench/http.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-15s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 work=$(mktemp -d /tmp/cambista-http.XXXXXX)
@@ -62,18 +66,37 @@ CONF
 nginx -c "$work/nginx.conf" -p "$work"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$nginx_port/assets.json" >/dev/null && break; sleep 0.05; done
 
-run() {  # run NAME URL [header]
-  local name=$1 url=$2
-  shift 2
+cpu_ticks() {  # user + system clock ticks of process $1, all its threads
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+nginx_worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -n 1)
+ticks_per_second=$(getconf CLK_TCK)
+
+run() {  # run NAME PID URL [header]: one wrk run against URL, served by process PID
+  local name=$1 pid=$2 url=$3
+  shift 3
+  local before after
+  before=$(cpu_ticks "$pid")
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$url" >"$work/$name.txt"
-  local rps p99
+  after=$(cpu_ticks "$pid")
+  local rps p99 requests cpu_us errors
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$name.txt")
-  local errors
+  requests=$(awk '/requests in/ {print $1}' "$work/$name.txt")
+  cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" \
+    'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
   errors=$(grep -E "Non-2xx|Socket errors" "$work/$name.txt" || true)
-  printf '%-10s %10s req/s   p99 %8s   %s\n' "$name" "$rps" "$p99" "$errors"
+  printf '%-10s %10s req/s   p99 %8s   server CPU %5s us/request   %s\n' \
+    "$name" "$rps" "$p99" "$cpu_us" "$errors"
+  echo "$rps" >>"$work/$name.rps"
 }
-echo "== $(nproc) cores, wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $(date -u +%Y-%m-%dT%H:%MZ)"
-run cambista "$cambista_url" -H "Authorization: Bearer $key"
-run nginx "http://127.0.0.1:$nginx_port/assets.json"
-run nginx+log "http://127.0.0.1:$nginx_logged_port/assets.json"
+median() {  # of the numbers in file $1
+  sort -g "$1" | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f", m}'
+}
+echo "== $(nproc) cores, wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $ROUNDS rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
+for _ in $(seq 1 "$ROUNDS"); do
+  run cambista "$cambista_pid" "$cambista_url" -H "Authorization: Bearer $key"
+  run nginx "$nginx_worker" "http://127.0.0.1:$nginx_port/assets.json"
+  run nginx+log "$nginx_worker" "http://127.0.0.1:$nginx_logged_port/assets.json"
+done
+echo "== medians of $ROUNDS runs: cambista $(median "$work/cambista.rps"), nginx $(median "$work/nginx.rps"), nginx+log $(median "$work/nginx+log.rps") req/s"

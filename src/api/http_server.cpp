@@ -500,7 +500,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     }
     busy_sessions.fetch_add(1, std::memory_order_acq_rel);
     bool keep_alive = false;
-    HttpResponse response;
+    std::optional<HttpResponse> response;  // made by the handler, not default-made and replaced
     if (!read_error && !parser.is_done()) {
       read_error = co_await ReadRequest(*socket, buffer, parser, false);
     }
@@ -549,10 +549,10 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
       }
     }
     const bool send_body =
-        WriteResponseHead(response_head, response, parser.version(), keep_alive, head);
+        WriteResponseHead(response_head, *response, parser.version(), keep_alive, head);
     const std::array<asio::const_buffer, 2> buffers = {
         asio::buffer(response_head),
-        send_body ? asio::buffer(response.body) : asio::const_buffer()};
+        send_body ? asio::buffer(response->body) : asio::const_buffer()};
     connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
     auto [write_error, written] =
         co_await asio::async_write(*socket, buffers, asio::as_tuple(asio::use_awaitable));
