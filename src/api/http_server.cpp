@@ -554,9 +554,16 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
         asio::buffer(response_head),
         send_body ? asio::buffer(response->body) : asio::const_buffer()};
     connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
+    // One write takes a response whole unless the socket's buffer is full; only then is the rest
+    // written by asio's composed write.
     auto [write_error, written] =
-        co_await asio::async_write(*socket, buffers, asio::as_tuple(asio::use_awaitable));
-    (void)written;
+        co_await socket->async_write_some(buffers, asio::as_tuple(asio::use_awaitable));
+    if (!write_error && written < asio::buffer_size(buffers)) {
+      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+      rest.consume(written);
+      std::tie(write_error, written) =
+          co_await asio::async_write(*socket, rest, asio::as_tuple(asio::use_awaitable));
+    }
     RequestEnded();
     if (write_error || !keep_alive) break;
   }

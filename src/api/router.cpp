@@ -52,7 +52,8 @@ bool IsParameter(const std::string& segment) {
 
 bool Matches(const std::vector<std::string>& pattern, const PathSegments& path) {
   if (path.too_many || pattern.size() != path.count) return false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
+  // From the last segment: most paths start alike ("v1"), their ends tell them apart.
+  for (size_t i = pattern.size(); i-- > 0;) {
     if (IsParameter(pattern[i]) ? path.items[i].empty() : pattern[i] != path.items[i]) {
       return false;
     }

@@ -9,12 +9,25 @@
 namespace cambista::obs {
 namespace {
 
+using namespace std::string_view_literals;
+
 constexpr int64_t kNanosecondsPerMillisecond = 1'000'000;
 constexpr int64_t kMillisecondsPerDay = 86'400'000;
 constexpr std::string_view kRedacted = "\"***\"";
 
 // Names our own keys use; a caller field with one of them gets a leading '_' to stay unambiguous.
-constexpr std::array<std::string_view, 3> kReservedNames = {"time", "level", "msg"};
+bool IsReservedName(std::string_view name) {
+  switch (name.size()) {  // most names are none of these lengths: no comparison at all
+    case 3:
+      return name == "msg";
+    case 4:
+      return name == "time";
+    case 5:
+      return name == "level";
+    default:
+      return false;
+  }
+}
 
 int64_t FloorDivide(int64_t value, int64_t divisor) {
   int64_t quotient = value / divisor;
@@ -153,17 +166,15 @@ bool JsonLogger::IsSecretFieldName(std::string_view name) {
 
 void JsonLogger::FormatLine(std::string& out, int64_t time_ns, LogLevel level, std::string_view msg,
                             std::span<const LogField> fields) {
-  out += "{\"time\":\"";
+  out += R"({"time":")"sv;
   AppendRfc3339Millis(out, time_ns);
-  out += "\",\"level\":\"";
+  out += R"(","level":")"sv;
   out += LogLevelName(level);
-  out += "\",\"msg\":";
+  out += R"(","msg":)"sv;
   AppendJsonString(out, msg);
   for (const LogField& field : fields) {
     out += ',';
-    bool reserved = false;
-    for (std::string_view name : kReservedNames) reserved = reserved || field.name() == name;
-    if (reserved) {
+    if (IsReservedName(field.name())) {
       out += "\"_";
       out += field.name();
       out += '"';

@@ -36,6 +36,13 @@ HttpResponse Echo(const HttpRequest& request) {
     return response;
   }
   response.content_type = "text/plain";
+  if (request.path == "/large") {  // more than a socket buffer takes at once
+    response.body.resize(8 << 20);
+    for (size_t i = 0; i < response.body.size(); ++i) {
+      response.body[i] = static_cast<char>('a' + i % 26);
+    }
+    return response;
+  }
   response.headers.emplace_back("X-Test", "yes");
   response.body = Describe(request);
   return response;
@@ -216,6 +223,23 @@ TEST_F(HttpServerTest, AConnectionEndingMidRequestIsDroppedQuietly) {
   auto response = next.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, AResponseLargerThanTheSocketBufferArrivesWhole) {
+  Client client(port());
+  client.Send("GET /large HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server's writes fill up
+  auto large = client.Read();
+  ASSERT_TRUE(large);
+  ASSERT_EQ(large->body.size(), size_t{8} << 20);
+  bool intact = true;
+  for (size_t i = 0; i < large->body.size(); ++i) {
+    intact = intact && large->body[i] == static_cast<char>('a' + i % 26);
+  }
+  EXPECT_TRUE(intact);
+  auto after = client.Read();
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->body.find("path=/after\n"), std::string::npos) << after->body;
 }
 
 TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
