@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
-THREADS=${THREADS:-2}
+# One wrk thread by default: with one server thread (nginx's one worker, Cambista's one I/O thread)
+# each side has a core of this 2-core machine. With two wrk threads, three busy threads share two
+# cores and the load generator sets the ceiling for both servers (THREADS=2 to see it).
+THREADS=${THREADS:-1}
 work=$(mktemp -d /tmp/cambista-http.XXXXXX)
 cambista_pid=""
 cleanup() {
