@@ -532,16 +532,19 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
           }
           response = std::move(*upgrade.refusal);
           keep_alive = false;
-        } else if (head) {
-          request.method = "GET";  // HEAD is GET without the body
-          response = handler(request);
-        } else if (workers && parser.method() != http::verb::get) {
-          response = co_await asio::co_spawn(
-              workers->get_executor(),
-              [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
-              asio::use_awaitable);
         } else {
-          response = handler(request);
+          if (head) request.method = "GET";  // HEAD is GET without the body
+          const bool answers_inline = options.answers_inline
+                                          ? options.answers_inline(request)
+                                          : head || parser.method() == http::verb::get;
+          if (workers && !answers_inline) {
+            response = co_await asio::co_spawn(
+                workers->get_executor(),
+                [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
+                asio::use_awaitable);
+          } else {
+            response = handler(request);
+          }
         }
       } catch (const std::exception&) {
         response = Problem(500, "internal_error", "Internal error",

@@ -2,11 +2,13 @@
 // of Cambista compiles without it. Keep-alive; limits on header and body size; a deadline on every
 // read and write; graceful stop (no new connections, in-flight requests finish within a grace
 // period, idle keep-alive connections are closed), and WebSocket upgrades on chosen paths. Handlers
-// are plain functions run on the I/O threads; a request the server itself refuses (too large,
-// malformed, too slow) gets a problem+json answer where the protocol still allows one.
+// are plain functions, run on a worker thread unless they answer at once (answers_inline); a
+// request the server itself refuses (too large, malformed, too slow) gets a problem+json answer
+// where the protocol still allows one.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,10 +23,14 @@ struct HttpServerOptions {
   int64_t body_bytes_max = 1 << 20;
   int64_t request_timeout_ms = 30'000;  // whole request read, and response write
   int io_threads = 2;
-  // Requests other than GET and HEAD (writes: a database commit, perhaps a call to a payment
-  // gateway) run their handler on this many worker threads, so the I/O threads never wait on
-  // them; GETs are answered on the I/O threads. 0: every handler on the I/O threads.
+  // Handlers that may wait (a database query or commit, a call to a payment gateway) run on this
+  // many worker threads, so the I/O threads never wait on them. 0: every handler on the I/O
+  // threads.
   int worker_threads = 4;
+  // Whether a request's handler answers at once (from memory) and so runs on the I/O thread,
+  // sparing the hand-over to a worker; called on the I/O thread, it must be cheap. Unset: GET and
+  // HEAD requests are answered on the I/O threads, others on the workers.
+  std::function<bool(const HttpRequest&)> answers_inline;
   // WebSocket connections (AddWebSocket): bytes queued for a client before it is dropped as a slow
   // consumer, largest message accepted from a client, and the idle time after which the server
   // pings and then gives up on a silent client.

@@ -72,25 +72,41 @@ PathParams ParamsOf(const std::vector<std::string>& pattern, const PathSegments&
   return params;
 }
 
+// The route that answers (the first registered with the path and the method), if any; `allowed`,
+// when given, collects the methods of the routes with the path.
+const Router::Route* FindRoute(const std::vector<Router::Route>& routes, std::string_view method,
+                               const PathSegments& segments, std::string* allowed) {
+  for (const Router::Route& route : routes) {
+    if (!Matches(route.segments, segments)) continue;
+    if (route.method == method) return &route;
+    if (allowed != nullptr) {
+      if (!allowed->empty()) *allowed += ", ";
+      *allowed += route.method;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler) {
+void Router::Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler,
+                 RouteCost cost) {
   auto segments = Split(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
-                          std::move(doc), std::move(handler)});
+                          std::move(doc), std::move(handler), cost});
+}
+
+bool Router::AnswersFromMemory(const HttpRequest& request) const {
+  const Route* route = FindRoute(routes_, request.method, SplitPath(request.path), nullptr);
+  return route == nullptr || route->cost == RouteCost::kInMemory;
 }
 
 HttpResponse Router::Handle(const HttpRequest& request, std::string_view* matched_pattern) const {
   const PathSegments segments = SplitPath(request.path);
   std::string allowed;
-  for (const Route& route : routes_) {
-    if (!Matches(route.segments, segments)) continue;
-    if (route.method == request.method) {
-      if (matched_pattern != nullptr) *matched_pattern = route.pattern;
-      return route.handler(request, ParamsOf(route.segments, segments));
-    }
-    if (!allowed.empty()) allowed += ", ";
-    allowed += route.method;
+  if (const Route* route = FindRoute(routes_, request.method, segments, &allowed)) {
+    if (matched_pattern != nullptr) *matched_pattern = route->pattern;
+    return route->handler(request, ParamsOf(route->segments, segments));
   }
   if (!allowed.empty()) {
     HttpResponse response = Problem(405, "method_not_allowed", "Method not allowed",

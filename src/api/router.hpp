@@ -28,14 +28,22 @@ struct RouteDoc {
 };
 using RouteHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
 
+// How long a route's handler may take: kInMemory answers from memory at once (it may run on an
+// I/O thread); kMayWait may query the database or call out (it runs on a worker).
+enum class RouteCost { kMayWait, kInMemory };
+
 class Router {
  public:
   // `pattern` segments are literals or {name}; a {name} segment matches one non-empty segment.
-  void Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler);
+  void Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler,
+           RouteCost cost = RouteCost::kMayWait);
   // `matched_pattern`, when given, receives the pattern of the route that answered (it lives as
   // long as the router), and is left alone when none did.
   HttpResponse Handle(const HttpRequest& request,
                       std::string_view* matched_pattern = nullptr) const;
+  // Whether Handle would answer `request` from memory: its route is kInMemory, or none matches
+  // (404 and 405 need nothing else).
+  bool AnswersFromMemory(const HttpRequest& request) const;
 
   struct Route {
     std::string method;
@@ -43,6 +51,7 @@ class Router {
     std::vector<std::string> segments;
     RouteDoc doc;
     RouteHandler handler;
+    RouteCost cost;
   };
   const std::vector<Route>& routes() const { return routes_; }
 

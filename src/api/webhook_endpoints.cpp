@@ -9,6 +9,7 @@
 #include "core/int128.hpp"
 #include "events/event_outbox.hpp"
 #include "events/webhook_delivery.hpp"
+#include "net/http_client.hpp"
 #include "security/hmac.hpp"
 
 namespace cambista::api {
@@ -68,7 +69,7 @@ HttpResponse Json(int status, std::string body) {
 
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                               const SecretBox& box, store::Database& database, const Clock& clock,
-                              int delivery_attempts_max) {
+                              int delivery_attempts_max, bool allow_private_addresses) {
   const std::string endpoint_schema =
       R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},)"
       R"("event_types":{"type":"array","items":{"type":"string"}},)"
@@ -84,50 +85,53 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                {{400, {"invalid_request"}},
                 {409, {"idempotency_in_flight"}},
                 {422, {"idempotency_key_reused"}}}},
-      RequireKey(gate, Scope::kWebhooksWrite,
-                 idempotency.Wrap([&box, &clock](const HttpRequest& request, const PathParams&,
-                                                 const Principal& principal,
-                                                 store::Connection& tx) -> HttpResponse {
-                   auto reader = JsonObjectReader::Parse(request.body);
-                   if (!reader.ok()) return ToProblem(reader.error());
-                   auto url = reader.value().RequiredString("url", kUrlCharsMax);
-                   if (!url.ok()) return ToProblem(url.error());
-                   if (!url.value().starts_with("https://") &&
-                       !url.value().starts_with("http://")) {
-                     return ToProblem(InputError{"invalid_request", "url",
-                                                 "\"url\" must be an http:// or https:// URL."});
-                   }
-                   auto types = reader.value().RequiredStringArray("event_types", 16, 64);
-                   if (!types.ok()) return ToProblem(types.error());
-                   std::string joined;
-                   for (const std::string& type : types.value()) {
-                     if (!events::ChannelOf(type)) {
-                       std::string allowed;
-                       for (const events::EventType& known : events::EventTypes()) {
-                         allowed += (allowed.empty() ? "" : ", ") + std::string(known.name);
-                       }
-                       return ToProblem(InputError{
-                           "invalid_request", "event_types",
-                           "Unknown event type \"" + type + "\"; known: " + allowed + "."});
-                     }
-                     joined += (joined.empty() ? "" : ",") + type;
-                   }
-                   if (auto unknown = reader.value().RejectUnknownFields()) {
-                     return ToProblem(*unknown);
-                   }
-                   const std::string id = "we_" + HexEncode(RandomBytes(12));
-                   const std::string secret = "whsec_" + Base64Encode(RandomBytes(24));
-                   const std::string sealed = box.Seal(secret, events::EndpointSecretContext(id));
-                   const int64_t now_ms = clock.NowMs();
-                   tx.Execute(
-                       "INSERT INTO webhook_endpoints (id, tenant, url, event_types, "
-                       "secret_sealed, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-                       {std::string_view(id), std::string_view(principal.tenant),
-                        std::string_view(url.value()), std::string_view(joined),
-                        store::Blob{sealed}, now_ms});
-                   return Json(201, EndpointJson(id, url.value(), joined, now_ms, false) +
-                                        ",\"secret\":" + JsonString(secret) + "}");
-                 })));
+      RequireKey(
+          gate, Scope::kWebhooksWrite,
+          idempotency.Wrap([&box, &clock, allow_private_addresses](
+                               const HttpRequest& request, const PathParams&,
+                               const Principal& principal, store::Connection& tx) -> HttpResponse {
+            auto reader = JsonObjectReader::Parse(request.body);
+            if (!reader.ok()) return ToProblem(reader.error());
+            auto url = reader.value().RequiredString("url", kUrlCharsMax);
+            if (!url.ok()) return ToProblem(url.error());
+            // Deliveries check the addresses a host name resolves to as well.
+            if (auto refusal = net::UrlRefusal(url.value(), !allow_private_addresses)) {
+              return ToProblem(InputError{
+                  "invalid_request", "url",
+                  "\"url\" must be an http:// or https:// URL of a public host: " + *refusal +
+                      "."});
+            }
+            auto types = reader.value().RequiredStringArray("event_types", 16, 64);
+            if (!types.ok()) return ToProblem(types.error());
+            std::string joined;
+            for (const std::string& type : types.value()) {
+              if (!events::ChannelOf(type)) {
+                std::string allowed;
+                for (const events::EventType& known : events::EventTypes()) {
+                  allowed += (allowed.empty() ? "" : ", ") + std::string(known.name);
+                }
+                return ToProblem(
+                    InputError{"invalid_request", "event_types",
+                               "Unknown event type \"" + type + "\"; known: " + allowed + "."});
+              }
+              joined += (joined.empty() ? "" : ",") + type;
+            }
+            if (auto unknown = reader.value().RejectUnknownFields()) {
+              return ToProblem(*unknown);
+            }
+            const std::string id = "we_" + HexEncode(RandomBytes(12));
+            const std::string secret = "whsec_" + Base64Encode(RandomBytes(24));
+            const std::string sealed = box.Seal(secret, events::EndpointSecretContext(id));
+            const int64_t now_ms = clock.NowMs();
+            tx.Execute(
+                "INSERT INTO webhook_endpoints (id, tenant, url, event_types, "
+                "secret_sealed, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                {std::string_view(id), std::string_view(principal.tenant),
+                 std::string_view(url.value()), std::string_view(joined), store::Blob{sealed},
+                 now_ms});
+            return Json(201, EndpointJson(id, url.value(), joined, now_ms, false) +
+                                 ",\"secret\":" + JsonString(secret) + "}");
+          })));
   auto pool = std::make_shared<store::ConnectionPool>(database);
   router.Add("GET", "/v1/webhook-endpoints",
              RouteDoc{"The tenant's webhook endpoints (never their secrets).", "webhooks:write",

@@ -12,6 +12,6 @@ namespace cambista::api {
 
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                               const SecretBox& box, store::Database& database, const Clock& clock,
-                              int delivery_attempts_max);
+                              int delivery_attempts_max, bool allow_private_addresses);
 
 }  // namespace cambista::api

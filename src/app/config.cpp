@@ -173,6 +173,8 @@ const std::vector<Key>& Keys() {
        [](Config& c, std::string_view v) {
          return SetInteger(c.webhook_timeout_ms, v, 100, 120'000);
        }},
+      {"webhooks.allow_private_addresses", Key::Type::kBool,
+       [](Config& c, std::string_view v) { return SetBool(c.webhook_allow_private_addresses, v); }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

@@ -11,7 +11,7 @@
 //               request_timeout_ms = 30000        CAMBISTA_SERVER_REQUEST_TIMEOUT_MS
 //               shutdown_grace_ms = 10000         CAMBISTA_SERVER_SHUTDOWN_GRACE_MS
 //               io_threads = 1                    CAMBISTA_SERVER_IO_THREADS
-//               worker_threads = 4 (handlers of writes: POST, PUT, DELETE ...)
+//               worker_threads = 4 (handlers that query, commit or call out)
 //                                                 CAMBISTA_SERVER_WORKER_THREADS
 //               public_url = "" (how gateways reach us for webhooks; empty: the listen URL)
 //                                                 CAMBISTA_SERVER_PUBLIC_URL
@@ -29,6 +29,8 @@
 //               retry_base_ms = 5000 (doubling, jittered, capped at 6 h)
 //                                                 CAMBISTA_WEBHOOKS_RETRY_BASE_MS
 //               timeout_ms = 10000 (per attempt)  CAMBISTA_WEBHOOKS_TIMEOUT_MS
+//               allow_private_addresses = false (true: endpoint URLs may reach loopback and private
+//                 networks; for development only)    CAMBISTA_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 //               master_key = "" (64 hex digits: the master key itself, for a deployment that
@@ -54,8 +56,8 @@ struct Config {
   int64_t header_bytes_max = 16 << 10;
   int64_t request_timeout_ms = 30'000;
   int64_t shutdown_grace_ms = 10'000;
-  int64_t io_threads = 1;      // HTTP threads; GET handlers run on them
-  int64_t worker_threads = 4;  // handlers of other methods (commits, calls to gateways)
+  int64_t io_threads = 1;      // HTTP threads; handlers that answer from memory run on them
+  int64_t worker_threads = 4;  // the other handlers (queries, commits, calls to gateways)
   std::string public_url;      // empty: http://<listen>
   bool sandbox = false;
   // API root per pay-in gateway (production); empty: not configured (creating a charge there
@@ -74,6 +76,8 @@ struct Config {
   int64_t webhook_attempts_max = 12;
   int64_t webhook_retry_base_ms = 5'000;
   int64_t webhook_timeout_ms = 10'000;
+  // Webhook endpoints are tenants' URLs: by default they may reach public addresses only.
+  bool webhook_allow_private_addresses = false;
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };

@@ -168,25 +168,31 @@ std::string AssetsJson(const AssetRegistry& assets) {
 }
 
 void AddRoutes(api::Router& router, const Services& services) {
-  router.Add("GET", "/openapi.json",
-             api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
-             [&router](const api::HttpRequest&, const api::PathParams&) {
-               return Json(200, api::OpenApiDocument(router, kVersion));
-             });
-  router.Add("GET", "/docs",
-             api::RouteDoc{"The API for people.", "public", R"({"type":"string"})", "text/html"},
-             [&router](const api::HttpRequest&, const api::PathParams&) {
-               api::HttpResponse response;
-               response.content_type = "text/html; charset=utf-8";
-               response.body = api::DocsPage(router);
-               return response;
-             });
-  router.Add("GET", "/health/live",
-             api::RouteDoc{"The process is up.", "public",
-                           R"({"type":"object","properties":{"status":{"type":"string"}}})"},
-             [](const api::HttpRequest&, const api::PathParams&) {
-               return Json(200, R"({"status":"live"})");
-             });
+  router.Add(
+      "GET", "/openapi.json",
+      api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
+      [&router](const api::HttpRequest&, const api::PathParams&) {
+        return Json(200, api::OpenApiDocument(router, kVersion));
+      },
+      api::RouteCost::kInMemory);
+  router.Add(
+      "GET", "/docs",
+      api::RouteDoc{"The API for people.", "public", R"({"type":"string"})", "text/html"},
+      [&router](const api::HttpRequest&, const api::PathParams&) {
+        api::HttpResponse response;
+        response.content_type = "text/html; charset=utf-8";
+        response.body = api::DocsPage(router);
+        return response;
+      },
+      api::RouteCost::kInMemory);
+  router.Add(
+      "GET", "/health/live",
+      api::RouteDoc{"The process is up.", "public",
+                    R"({"type":"object","properties":{"status":{"type":"string"}}})"},
+      [](const api::HttpRequest&, const api::PathParams&) {
+        return Json(200, R"({"status":"live"})");
+      },
+      api::RouteCost::kInMemory);
   router.Add(
       "GET", "/health/ready",
       api::RouteDoc{"Ready to serve: database reachable, migrations current, job workers running.",
@@ -215,7 +221,8 @@ void AddRoutes(api::Router& router, const Services& services) {
       api::RequireKey(
           services.gate, std::nullopt,
           [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
-                                               const api::Principal&) { return Json(200, body); }));
+                                               const api::Principal&) { return Json(200, body); }),
+      api::RouteCost::kInMemory);  // the key check reads the database once a second at most
   router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
              api::RouteDoc{
                  "An account's transfers, oldest first, a page at a time.",
@@ -346,11 +353,15 @@ int RunServe(const ServeFlags& flags) {
   const events::WebhookPolicy webhook_policy{static_cast<int>(config.webhook_attempts_max),
                                              config.webhook_retry_base_ms, 6 * 3'600'000,
                                              config.webhook_timeout_ms};
-  const net::HttpClient http_client;
+  const net::HttpClient http_client;  // gateways' URLs: the operator's configuration
+  // Endpoint URLs are the tenants': public addresses only, unless configured for development.
+  net::HttpClientOptions webhook_client_options;
+  webhook_client_options.public_addresses_only = !config.webhook_allow_private_addresses;
+  const net::HttpClient webhook_client(webhook_client_options);
   auto webhook_attempts = metrics.RegisterCounter(
       "cambista_webhook_attempts_total", "Webhook delivery attempts by outcome.", {"outcome"});
   CAMBISTA_CHECK(webhook_attempts.ok());
-  events::WebhookDeliverer deliverer(http_client, box, clock, webhook_policy,
+  events::WebhookDeliverer deliverer(webhook_client, box, clock, webhook_policy,
                                      webhook_attempts.value());
   jobs::JobQueueOptions job_options;
   job_options.worker_count = 2;  // a slow receiver must not hold up every other job
@@ -437,7 +448,8 @@ int RunServe(const ServeFlags& flags) {
   }
   api::AddChargeRoutes(router, gate, idempotency, charges, assets, metrics);
   api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock,
-                                webhook_policy.attempts_max);
+                                webhook_policy.attempts_max,
+                                config.webhook_allow_private_addresses);
   api::StreamHub stream(gate);
   router.Add("GET", "/v1/stream",
              api::RouteDoc{"Events over a WebSocket (send Upgrade: websocket): subscribe to "
@@ -478,6 +490,11 @@ int RunServe(const ServeFlags& flags) {
   options.request_timeout_ms = config.request_timeout_ms;
   options.io_threads = static_cast<int>(config.io_threads);
   options.worker_threads = static_cast<int>(config.worker_threads);
+  // Only routes answered from memory run on the I/O thread: a query, even a GET's, waits on a
+  // worker, so a slow database never holds up every connection.
+  options.answers_inline = [&router](const api::HttpRequest& request) {
+    return router.AnswersFromMemory(request);
+  };
   api::HttpServer server(
       options, [&platform](const api::HttpRequest& request) { return platform.Handle(request); });
   server.AddWebSocket("/v1/stream", [&stream, &logger](const api::HttpRequest& request) {

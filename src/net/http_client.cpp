@@ -5,6 +5,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -178,6 +179,50 @@ std::optional<Url> ParseUrl(std::string_view url, std::string& why) {
 
 Failure<HttpClientError> Fail(Kind kind, std::string message) {
   return Failure{HttpClientError{kind, std::move(message)}};
+}
+
+bool InNetwork(const asio::ip::address_v4& address, const char* network, int prefix_bits) {
+  const uint32_t mask = prefix_bits == 0 ? 0 : ~uint32_t{0} << (32 - prefix_bits);
+  return (address.to_uint() & mask) == (asio::ip::make_address_v4(network).to_uint() & mask);
+}
+
+bool IsPublicV4(const asio::ip::address_v4& address) {
+  // IANA's special-purpose registry (RFC 6890 and later), minus what is globally reachable.
+  static constexpr std::pair<const char*, int> kNotPublic[] = {
+      {"0.0.0.0", 8},      {"10.0.0.0", 8},     {"100.64.0.0", 10}, {"127.0.0.0", 8},
+      {"169.254.0.0", 16}, {"172.16.0.0", 12},  {"192.0.0.0", 24},  {"192.0.2.0", 24},
+      {"192.88.99.0", 24}, {"192.168.0.0", 16}, {"198.18.0.0", 15}, {"198.51.100.0", 24},
+      {"203.0.113.0", 24}, {"224.0.0.0", 4},    {"240.0.0.0", 4},
+  };
+  for (const auto& [network, bits] : kNotPublic) {
+    if (InNetwork(address, network, bits)) return false;
+  }
+  return true;
+}
+
+bool IsPublic(const asio::ip::address& address) {
+  if (address.is_v4()) return IsPublicV4(address.to_v4());
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return IsPublicV4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6));
+  const asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 4 bytes.
+  static constexpr std::array<unsigned char, 12> kNat64 = {0, 0x64, 0xff, 0x9b};
+  if (std::equal(kNat64.begin(), kNat64.end(), bytes.begin())) {
+    return IsPublicV4(asio::ip::address_v4({bytes[12], bytes[13], bytes[14], bytes[15]}));
+  }
+  if (v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || v6.is_link_local() ||
+      v6.is_site_local() || v6.is_v4_compatible()) {
+    return false;
+  }
+  if ((bytes[0] & 0xfe) == 0xfc) return false;  // fc00::/7, unique local
+  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8) {
+    return false;  // 2001:db8::/32, documentation
+  }
+  if (bytes[0] == 0x01 && bytes[1] == 0x00 &&
+      std::all_of(bytes.begin() + 2, bytes.begin() + 8, [](unsigned char b) { return b == 0; })) {
+    return false;  // 100::/64, discard-only
+  }
+  return true;
 }
 
 // Builds the request line and headers. Host, User-Agent, Content-Length and Connection are ours;
@@ -452,6 +497,22 @@ HttpClient::HttpClient(HttpClientOptions options) : state_(std::make_unique<Stat
 
 HttpClient::~HttpClient() = default;
 
+bool IsPublicAddress(std::string_view address) {
+  beast::error_code error;
+  const asio::ip::address parsed = asio::ip::make_address(std::string(address), error);
+  return !error && IsPublic(parsed);
+}
+
+std::optional<std::string> UrlRefusal(std::string_view url, bool public_addresses_only) {
+  std::string why;
+  const std::optional<Url> parsed = ParseUrl(url, why);
+  if (!parsed) return why;
+  if (public_addresses_only && parsed->host_is_address && !IsPublicAddress(parsed->host)) {
+    return "the URL's host is a private, loopback, link-local or reserved address";
+  }
+  return std::nullopt;
+}
+
 Result<ClientResponse, HttpClientError> HttpClient::Send(const ClientRequest& request) const {
   const Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(std::max<int64_t>(request.timeout_ms, 0));
@@ -462,6 +523,16 @@ Result<ClientResponse, HttpClientError> HttpClient::Send(const ClientRequest& re
 
   auto endpoints = Resolve(*url, deadline);
   if (!endpoints) return Failure{endpoints.error()};
+  if (state_->options.public_addresses_only) {
+    std::erase_if(endpoints.value(),
+                  [](const tcp::endpoint& endpoint) { return !IsPublic(endpoint.address()); });
+    if (endpoints.value().empty()) {
+      return Fail(Kind::kForbiddenAddress,
+                  url->origin +
+                      ": the host is, or resolves only to, private, loopback, link-local or "
+                      "reserved addresses, which this client may not reach");
+    }
+  }
 
   Exchange exchange(*url, message, state_->options, deadline);
   asio::io_context io(1);

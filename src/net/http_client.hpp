@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,13 +38,15 @@ struct ClientResponse {
 
 struct HttpClientError {
   enum class Kind {
-    kInvalidUrl,  // not http(s)://host..., or a scheme we do not speak
-    kResolve,     // host name did not resolve
-    kConnect,     // refused, unreachable
-    kTls,         // handshake or certificate verification failed
-    kTimeout,     // the deadline passed
-    kProtocol,    // the peer did not answer with HTTP/1.x, or closed early
-    kTooLarge,    // the response exceeded response_bytes_max
+    kInvalidUrl,        // not http(s)://host..., or a scheme we do not speak
+    kResolve,           // host name did not resolve
+    kConnect,           // refused, unreachable
+    kTls,               // handshake or certificate verification failed
+    kTimeout,           // the deadline passed
+    kProtocol,          // the peer did not answer with HTTP/1.x, or closed early
+    kTooLarge,          // the response exceeded response_bytes_max
+    kForbiddenAddress,  // public_addresses_only, and the host is (or resolves only to) a private,
+                        // loopback, link-local or reserved address
   };
   Kind kind;
   std::string message;  // for logs and delivery records; never contains request headers or body
@@ -51,9 +54,25 @@ struct HttpClientError {
 
 struct HttpClientOptions {
   int64_t response_bytes_max = 1 << 20;
+  // Connect only to public addresses (IsPublicAddress), for URLs that others choose (webhook
+  // endpoints): a URL must not reach the desk's own network, loopback or a cloud metadata
+  // service. Checked on the addresses the host resolves to, which are the ones connected to, so a
+  // name that resolves differently later (DNS rebinding) gains nothing.
+  bool public_addresses_only = false;
   std::optional<std::string> ca_file;  // PEM bundle to trust instead of the system's store
   std::string user_agent = "cambista";
 };
+
+// True for an IP address (text, IPv4 or IPv6) a host on the public internet may have; false for
+// loopback, unspecified, private (RFC 1918, unique local), shared (100.64/10), link-local,
+// multicast, benchmarking, documentation and reserved ranges, for an IPv4-mapped or NAT64 form
+// of one of those, and for text that is not an address.
+bool IsPublicAddress(std::string_view address);
+
+// Why Send would refuse `url` before any traffic: not an http(s) URL it can read, or, with
+// `public_addresses_only`, a host given as an IP address that is not public (a host name is
+// checked once resolved, when sending). nullopt when Send would go ahead.
+std::optional<std::string> UrlRefusal(std::string_view url, bool public_addresses_only);
 
 class HttpClient {
  public:

@@ -10,7 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -317,6 +319,48 @@ TEST_F(HttpServerTest, RequestsTheServerRefusesGetProblemsAndAClose) {
     EXPECT_NE(response->body.find("\"code\":\"invalid_request\""), std::string::npos);
     EXPECT_TRUE(client.Closed());
   }
+}
+
+// A handler that waits runs on a worker: the one I/O thread answers other requests meanwhile. Here
+// /slow waits until /fast has been answered, which could never happen if it held the I/O thread.
+TEST(HttpServerWorkersTest, AHandlerThatWaitsDoesNotHoldTheIoThread) {
+  std::promise<void> fast_answered;
+  std::shared_future<void> released = fast_answered.get_future().share();
+  std::atomic<bool> slow_started{false};
+  HttpServerOptions options;
+  options.port = 0;
+  options.io_threads = 1;
+  options.worker_threads = 2;
+  options.answers_inline = [](const HttpRequest& request) { return request.path != "/slow"; };
+  HttpServer server(options, [&](const HttpRequest& request) {
+    HttpResponse response;
+    if (request.path == "/slow") {
+      slow_started = true;
+      response.body = released.wait_for(std::chrono::seconds(10)) == std::future_status::ready
+                          ? "released"
+                          : "the I/O thread was held";
+    } else {
+      response.body = "fast";
+      fast_answered.set_value();
+    }
+    return response;
+  });
+  server.Start();
+  Client slow(server.port());
+  slow.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 2'000 && !slow_started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(slow_started);
+  Client fast(server.port());
+  fast.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto fast_response = fast.Read();
+  ASSERT_TRUE(fast_response);
+  EXPECT_EQ(fast_response->body, "fast");
+  auto slow_response = slow.Read();
+  ASSERT_TRUE(slow_response);
+  EXPECT_EQ(slow_response->body, "released");
+  server.Stop(1000);
 }
 
 }  // namespace

@@ -47,6 +47,23 @@ TEST(RouterTest, MatchesLiteralsAndParameters) {
 namespace cambista::api {
 namespace {
 
+TEST(RouterTest, SaysWhetherARequestIsAnsweredFromMemory) {
+  Router router;
+  const auto ok = [](const HttpRequest&, const PathParams&) { return HttpResponse{}; };
+  router.Add("GET", "/v1/assets", RouteDoc{"assets", "key"}, ok, RouteCost::kInMemory);
+  router.Add("GET", "/v1/things/{id}", RouteDoc{"a thing", "key"}, ok);  // may wait by default
+  router.Add("POST", "/v1/assets", RouteDoc{"not really", "admin"}, ok);
+  EXPECT_TRUE(router.AnswersFromMemory(Request("GET", "/v1/assets")));
+  EXPECT_FALSE(router.AnswersFromMemory(Request("POST", "/v1/assets")));
+  EXPECT_FALSE(router.AnswersFromMemory(Request("GET", "/v1/things/7")));
+  EXPECT_TRUE(router.AnswersFromMemory(Request("GET", "/v1/nothing")));   // 404
+  EXPECT_TRUE(router.AnswersFromMemory(Request("PUT", "/v1/things/7")));  // 405
+  std::string long_path;
+  for (int i = 0; i < 40; ++i) long_path += "/x";
+  EXPECT_TRUE(router.AnswersFromMemory(Request("GET", long_path)));
+  EXPECT_EQ(router.Handle(Request("GET", long_path)).status, 404);
+}
+
 TEST(OpenApiTest, EveryRegisteredRouteIsDocumented) {
   Router router;
   auto ok = [](const HttpRequest&, const PathParams&) { return HttpResponse{}; };

@@ -180,7 +180,9 @@ run_backend() {
   else
     account=$(psql -X -At "$db" -c "SELECT replace(id::text, '-', '') FROM ledger_accounts ORDER BY id LIMIT 1")
   fi
-  CAMBISTA_WEBHOOKS_RETRY_BASE_MS=100 CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
+  # The webhook receiver listens on loopback, which endpoint URLs may reach only when allowed.
+  CAMBISTA_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true CAMBISTA_WEBHOOKS_RETRY_BASE_MS=100 \
+    CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "$db"
   expect 200 application/json "\"id\":\"$account\"" -H "Authorization: Bearer $admin" \
     "$base/v1/ledger/accounts/$account"
   # Page through the account's history with the cursor; every transfer comes once, in order.
@@ -362,6 +364,24 @@ rm -f "$work/serve.db" "$work/serve.db-wal" "$work/serve.db-shm"
 expect 503 application/problem+json '"code":"not_ready"' "$base/health/ready"
 expect 200 application/json '"status":"live"' "$base/health/live"
 stop INT
+
+# By default an endpoint URL may not point at this machine or a private network (SSRF): an IP
+# literal is refused at once; a host name is checked on its addresses when delivering.
+hooks_key=$("$bin" keys create --db "sqlite:$work/ssrf.db" --master-key-file "$work/master.key" \
+  --tenant default --scopes webhooks:write 2>/dev/null | tail -n 1)
+CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/ssrf.db"
+n=0
+for inside in "http://127.0.0.1:$port/v1/assets" "http://[::1]/x" "http://169.254.169.254/latest" \
+  "https://10.1.2.3/hook" "http://[::ffff:192.168.0.1]/x"; do
+  n=$((n + 1))
+  expect 400 application/problem+json 'public host' -X POST -H "Authorization: Bearer $hooks_key" \
+    -H "Idempotency-Key: inside-$n" -d "{\"url\":\"$inside\",\"event_types\":[\"test.ping\"]}" \
+    "$base/v1/webhook-endpoints"
+done
+expect 201 application/json 'whsec_' -X POST -H "Authorization: Bearer $hooks_key" \
+  -H "Idempotency-Key: named" -d '{"url":"http://localhost:9/x","event_types":["test.ping"]}' \
+  "$base/v1/webhook-endpoints"
+stop TERM
 
 # Graceful shutdown with a request in flight: its headers are in, SIGTERM arrives, then its body;
 # the request is still answered (and told Connection: close) and the server exits 0.

@@ -484,6 +484,95 @@ TEST(HttpClientTest, LocalhostResolves) {
   EXPECT_EQ(result->status, 200);
 }
 
+// --- public addresses only (webhook endpoints: URLs that tenants choose)
+// -----------------------------------------------
+
+TEST(IsPublicAddressTest, TellsPublicAddressesFromTheRest) {
+  for (const char* address :
+       {"8.8.8.8", "1.1.1.1", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.15.255.255",
+        "172.32.0.0", "192.169.0.1", "2606:4700:4700::1111", "2001:4860:4860::8888",
+        "::ffff:8.8.8.8", "64:ff9b::808:808"}) {
+    EXPECT_TRUE(IsPublicAddress(address)) << address;
+  }
+  for (const char* address : {"127.0.0.1",
+                              "127.255.255.254",
+                              "0.0.0.0",
+                              "10.0.0.1",
+                              "10.255.255.255",
+                              "100.64.0.1",
+                              "100.127.255.255",
+                              "169.254.169.254",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.168.1.1",
+                              "192.0.0.8",
+                              "192.0.2.1",
+                              "198.18.0.1",
+                              "198.19.255.255",
+                              "198.51.100.7",
+                              "203.0.113.9",
+                              "224.0.0.1",
+                              "239.255.255.250",
+                              "240.0.0.1",
+                              "255.255.255.255",
+                              "::1",
+                              "::",
+                              "fe80::1",
+                              "fc00::1",
+                              "fd12:3456::1",
+                              "ff02::1",
+                              "2001:db8::1",
+                              "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1",
+                              "64:ff9b::a00:1",
+                              "64:ff9b::7f00:1",
+                              "100::1",
+                              "fec0::1",
+                              "not an address",
+                              "",
+                              "localhost",
+                              "1.2.3",
+                              "example.com"}) {
+    EXPECT_FALSE(IsPublicAddress(address)) << address;
+  }
+}
+
+TEST(UrlRefusalTest, SaysWhySendWouldRefuse) {
+  EXPECT_EQ(UrlRefusal("https://hooks.example.com/in?x=1", true), std::nullopt);
+  EXPECT_EQ(UrlRefusal("http://8.8.8.8:8080/", true), std::nullopt);
+  EXPECT_EQ(UrlRefusal("http://127.0.0.1:9/", false), std::nullopt);
+  // A host name is checked once resolved, when sending.
+  EXPECT_EQ(UrlRefusal("http://localhost/", true), std::nullopt);
+  for (const char* url : {"http://127.0.0.1/", "http://[::1]:8080/x", "https://10.0.0.1/",
+                          "http://169.254.169.254/latest/meta-data", "http://[fd00::1]/"}) {
+    const auto refusal = UrlRefusal(url, true);
+    ASSERT_TRUE(refusal.has_value()) << url;
+    EXPECT_NE(refusal->find("private"), std::string::npos) << *refusal;
+  }
+  EXPECT_TRUE(UrlRefusal("ftp://example.com/", true).has_value());
+  EXPECT_TRUE(UrlRefusal("http://user@example.com/", false).has_value());
+  EXPECT_TRUE(UrlRefusal("http://example.com:99999/", false).has_value());
+}
+
+TEST(HttpClientTest, PublicAddressesOnlyReachesNeitherLoopbackNorALocalName) {
+  RecordingServer server([](const HttpRequest&) { return Reply(200, "inside"); });
+  server.Start();
+  HttpClientOptions options;
+  options.public_addresses_only = true;
+  const HttpClient guarded(options);
+  for (const std::string& url :
+       {Local(server.port(), "/"), "http://localhost:" + std::to_string(server.port()) + "/"}) {
+    auto result = guarded.Send(Request(url));
+    ASSERT_FALSE(result.ok()) << url;
+    EXPECT_EQ(result.error().kind, Kind::kForbiddenAddress) << result.error().message;
+  }
+  EXPECT_TRUE(server.requests().empty());  // nothing was sent
+  // The same server, by default (the gateways' and the sandbox's client), is reached.
+  auto result = HttpClient().Send(Request(Local(server.port(), "/")));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->body, "inside");
+}
+
 TEST(HttpClientTest, Ipv6Literal) {
   RecordingServer server(
       [](const HttpRequest& r) { return Reply(200, std::string(r.Header("Host"))); }, "::1");
