@@ -1,8 +1,8 @@
 #include "api/router.hpp"
 
-#include "api/problem.hpp"
-
 #include <array>
+
+#include "api/problem.hpp"
 
 namespace cambista::api {
 namespace {

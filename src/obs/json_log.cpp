@@ -1,6 +1,5 @@
 #include "obs/json_log.hpp"
 
-#include <array>
 #include <charconv>
 
 #include "core/assert.hpp"
