@@ -3,25 +3,13 @@
 #include <array>
 
 #include "api/problem.hpp"
+#include "core/assert.hpp"
 
 namespace cambista::api {
 namespace {
 
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> segments;
-  size_t start = path.starts_with('/') ? 1 : 0;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    const size_t end = slash == std::string_view::npos ? path.size() : slash;
-    segments.emplace_back(path.substr(start, end - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return segments;
-}
-
-// A request path cut at '/', without allocating: a path with more segments than any route has
-// matches none.
+// A path (a request's, or a route's pattern) cut at '/', without allocating: a request path with
+// more segments than any route may have matches none.
 struct PathSegments {
   static constexpr size_t kCountMax = 16;
   std::array<std::string_view, kCountMax> items;
@@ -91,7 +79,10 @@ const Router::Route* FindRoute(const std::vector<Router::Route>& routes, std::st
 
 void Router::Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler,
                  RouteCost cost) {
-  auto segments = Split(pattern);
+  const PathSegments parts = SplitPath(pattern);
+  CAMBISTA_CHECK(!parts.too_many && "a route pattern has more segments than paths may have");
+  std::vector<std::string> segments(parts.items.begin(),
+                                    parts.items.begin() + static_cast<std::ptrdiff_t>(parts.count));
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
                           std::move(doc), std::move(handler), cost});
 }
