@@ -1,5 +1,7 @@
 #include "api/charges.hpp"
 
+#include <memory>
+
 #include "api/json_input.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
@@ -9,9 +11,14 @@
 namespace cambista::api {
 namespace {
 
+using payins::Charge;
+using payins::ChargeError;
+using payins::ChargeService;
+
 constexpr size_t kTextCharsMax = 200;
 constexpr size_t kCredentialCharsMax = 512;
 constexpr size_t kCredentialsMax = 16;
+constexpr size_t kReasonCharsMax = 500;
 
 HttpResponse Json(int status, std::string body) {
   HttpResponse response;
@@ -20,9 +27,20 @@ HttpResponse Json(int status, std::string body) {
   return response;
 }
 
-HttpResponse ToProblem(const payins::ChargeError& error) {
-  return Problem(error.status, error.code, error.status >= 500 ? "Server error" : "Request refused",
-                 error.detail);
+// The service's error as problem+json; amount_out_of_range carries the bounds as members.
+HttpResponse ToProblem(const ChargeError& error) {
+  HttpResponse response =
+      Problem(error.status, error.code, error.status >= 500 ? "Server error" : "Request refused",
+              error.detail);
+  if (!error.field.empty() || error.code == "amount_out_of_range") {
+    std::string members = error.field.empty() ? "" : ",\"field\":" + JsonString(error.field);
+    if (error.code == "amount_out_of_range") {
+      members += ",\"minimum\":" + (error.minimum.empty() ? "null" : JsonString(error.minimum));
+      members += ",\"maximum\":" + (error.maximum.empty() ? "null" : JsonString(error.maximum));
+    }
+    response.body.insert(response.body.size() - 1, members);
+  }
+  return response;
 }
 
 int ScaleOf(const AssetRegistry& assets, std::string_view currency) {
@@ -30,7 +48,26 @@ int ScaleOf(const AssetRegistry& assets, std::string_view currency) {
   return asset.ok() ? asset.value().scale() : 2;
 }
 
-std::string GatewayJson(const payins::GatewaySetting& setting) {
+std::string LowerAscii(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return lower;
+}
+
+std::string UpperAscii(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  return upper;
+}
+
+std::string MoneyOrNull(const std::optional<i128>& minor, const AssetRegistry& assets,
+                        std::string_view currency) {
+  if (!minor) return "null";
+  auto asset = assets.Find(currency);
+  return JsonString(asset.ok() ? Amount(*minor, asset.value()).ToString() : ToDecimal(*minor));
+}
+
+std::string GatewayJson(const payins::GatewaySetting& setting, const AssetRegistry& assets) {
   std::string names;
   for (const std::string& name : setting.credential_names) {
     names += (names.empty() ? "" : ",") + JsonString(name);
@@ -39,11 +76,63 @@ std::string GatewayJson(const payins::GatewaySetting& setting) {
          ",\"currency\":" + JsonString(setting.currency) +
          ",\"priority\":" + std::to_string(setting.priority) + ",\"tenant_hint\":" +
          (setting.tenant_hint.empty() ? std::string("null") : JsonString(setting.tenant_hint)) +
+         ",\"minimum\":" + MoneyOrNull(setting.bounds.minimum, assets, setting.currency) +
+         ",\"maximum\":" + MoneyOrNull(setting.bounds.maximum, assets, setting.currency) +
          ",\"credentials\":[" + names +
          "],\"updated_at_ms\":" + std::to_string(setting.updated_at_ms) + "}";
 }
 
-// Reads a POST /v1/charges body into a NewCharge, or the 400 problem naming the field.
+std::string ChargeJson(const Charge& charge, const AssetRegistry& assets) {
+  return payins::ChargeJson(charge, ScaleOf(assets, charge.currency));
+}
+
+const std::string kGatewaySchema =
+    R"({"type":"object","required":["gateway","currency","priority","credentials"],)"
+    R"("properties":{"gateway":{"type":"string"},"currency":{"type":"string"},)"
+    R"("priority":{"type":"integer"},"tenant_hint":{"type":["string","null"]},)"
+    R"("minimum":{"type":["string","null"]},"maximum":{"type":["string","null"]},)"
+    R"("credentials":{"type":"array","items":{"type":"string"}},"updated_at_ms":{"type":"integer"}}})";
+
+const std::string kChargeSchema =
+    R"({"type":"object","required":["id","status","gateway","amount","currency","expires_at"],)"
+    R"("properties":{"id":{"type":"string"},"status":{"type":"string","enum":)"
+    R"(["CREATING","PENDING","PAID","EXPIRED","FAILED","REFUNDED","MANUAL_REVIEW",)"
+    R"("REFUND_PENDING"]},"gateway":{"type":"string"},"gateway_charge_id":{"type":"string"},)"
+    R"("reference":{"type":"string"},"amount":{"type":"string"},)"
+    R"("paid_amount":{"type":["string","null"]},"fee_amount":{"type":["string","null"]},)"
+    R"("net_amount":{"type":["string","null"]},"currency":{"type":"string"},)"
+    R"("proof":{"type":["string","null"],"enum":["signature","gateway_api","token","operator",null]},)"
+    R"("review_reason":{"type":["string","null"]},)"
+    R"("pix_code":{"type":"string"},"qr_png_url":{"type":"string"},)"
+    R"("payment_instructions":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
+    R"("expires_at_ms":{"type":"integer"}}})";
+
+Result<payins::Customer, HttpResponse> ReadCustomer(JsonObjectReader& body) {
+  payins::Customer customer;
+  auto object = body.OptionalObject("customer");
+  if (!object.ok()) return Failure(ToProblem(object.error()));
+  if (!object.value()) return customer;
+  JsonObjectReader& fields = *object.value();
+  std::string* targets[] = {&customer.name, &customer.document, &customer.email, &customer.phone};
+  const std::string_view names[] = {"name", "document", "email", "phone"};
+  for (size_t i = 0; i < 4; ++i) {
+    auto value = fields.OptionalString(names[i], kTextCharsMax);
+    if (!value.ok()) {
+      InputError error = value.error();
+      error.field = "customer." + error.field;
+      return Failure(ToProblem(error));
+    }
+    *targets[i] = value.value().value_or("");
+  }
+  if (auto unknown = fields.RejectUnknownFields()) {
+    unknown->field = "customer." + unknown->field;
+    return Failure(ToProblem(*unknown));
+  }
+  return customer;
+}
+
+// Reads a POST /v1/charges body into a NewCharge, or the 400 problem naming the field. Gateway
+// names and currency codes are taken in any case.
 Result<payins::NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request,
                                                       const AssetRegistry& assets) {
   auto reader = JsonObjectReader::Parse(request.body);
@@ -51,10 +140,13 @@ Result<payins::NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request
   JsonObjectReader& body = reader.value();
   auto gateway = body.OptionalString("gateway", 32);
   if (!gateway.ok()) return Failure(ToProblem(gateway.error()));
-  auto currency = body.RequiredEnum("currency", std::array<std::string_view, 2>{"BRL", "VES"});
+  auto currency = body.RequiredString("currency", 10);
   if (!currency.ok()) return Failure(ToProblem(currency.error()));
-  auto asset = assets.Find(currency.value());
-  if (!asset.ok()) return Failure(InvalidField("currency", "a known currency"));
+  const std::string code = UpperAscii(currency.value());
+  auto asset = assets.Find(code);
+  if (!asset.ok() || (code != "BRL" && code != "VES")) {
+    return Failure(InvalidField("currency", "BRL or VES"));
+  }
   auto amount = body.RequiredAmount("amount", asset.value());
   if (!amount.ok()) return Failure(ToProblem(amount.error()));
   auto description = body.OptionalString("description", kTextCharsMax);
@@ -63,147 +155,181 @@ Result<payins::NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request
   if (!reference.ok()) return Failure(ToProblem(reference.error()));
   auto expires = body.OptionalInteger("expires_in_seconds", 60, 7 * 24 * 3600);
   if (!expires.ok()) return Failure(ToProblem(expires.error()));
-  payins::NewCharge charge{gateway.value(),
+  auto customer = ReadCustomer(body);
+  if (!customer.ok()) return Failure(customer.error());
+  if (auto unknown = body.RejectUnknownFields()) return Failure(ToProblem(*unknown));
+  std::optional<std::string> gateway_name;
+  if (gateway.value()) gateway_name = LowerAscii(*gateway.value());
+  return payins::NewCharge{gateway_name,
                            amount.value(),
                            description.value().value_or(""),
                            reference.value().value_or(""),
-                           {},
+                           customer.value(),
                            expires.value().value_or(3600)};
-  auto customer = body.OptionalObject("customer");
-  if (!customer.ok()) return Failure(ToProblem(customer.error()));
-  if (customer.value()) {
-    JsonObjectReader& fields = *customer.value();
-    std::string* targets[] = {&charge.customer.name, &charge.customer.document,
-                              &charge.customer.email, &charge.customer.phone};
-    const std::string_view names[] = {"name", "document", "email", "phone"};
-    for (size_t i = 0; i < 4; ++i) {
-      auto value = fields.OptionalString(names[i], kTextCharsMax);
-      if (!value.ok()) {
-        InputError error = value.error();
-        error.field = "customer." + error.field;
-        return Failure(ToProblem(error));
-      }
-      *targets[i] = value.value().value_or("");
-    }
-    if (auto unknown = fields.RejectUnknownFields()) {
-      unknown->field = "customer." + unknown->field;
-      return Failure(ToProblem(*unknown));
-    }
-  }
-  if (auto unknown = body.RejectUnknownFields()) return Failure(ToProblem(*unknown));
-  return charge;
 }
 
-}  // namespace
+HttpResponse CreatedResponse(const Result<Charge, ChargeError>& result,
+                             const AssetRegistry& assets) {
+  if (!result.ok()) return ToProblem(result.error());
+  return Json(201, ChargeJson(result.value(), assets));
+}
 
-void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                     payins::ChargeService& charges, const AssetRegistry& assets,
-                     obs::MetricsRegistry& metrics) {
-  const std::string gateway_schema =
-      R"({"type":"object","properties":{"gateway":{"type":"string"},"currency":{"type":"string"},)"
-      R"("priority":{"type":"integer"},"tenant_hint":{"type":["string","null"]},)"
-      R"("credentials":{"type":"array","items":{"type":"string"}},"updated_at_ms":{"type":"integer"}}})";
+void AddGatewayRoutes(Router& router, AuthGate& gate, ChargeService& charges,
+                      const AssetRegistry& assets) {
   router.Add(
       "PUT", "/v1/gateways/{gateway}",
-      RouteDoc{"Set the tenant's credentials for a gateway (sealed at rest, never shown again) and "
-               "its priority among the tenant's gateways of that currency (lower first). Body: "
-               "{\"credentials\":{name:value}, \"priority\"?}.",
-               "admin",
-               gateway_schema,
-               "application/json",
-               {},
-               {{400, {"invalid_request", "missing_credential", "invalid_credential"}},
-                {404, {"unknown_gateway"}},
-                {422, {"gateway_not_configured"}}}},
+      RouteDoc{
+          "Set the tenant's credentials for a gateway (sealed at rest, never shown again), "
+          "its priority among the tenant's gateways of that currency (lower first) and, "
+          "optionally, the tenant's own bounds on its charges' amounts. Body: "
+          "{\"credentials\":{name:value}, \"priority\"?, \"minimum\"?, \"maximum\"?}. The "
+          "gateway's name is taken in any case.",
+          "admin",
+          kGatewaySchema,
+          "application/json",
+          {},
+          {{400, {"invalid_request", "invalid_amount", "missing_credential", "invalid_credential"}},
+           {404, {"unknown_gateway"}},
+           {422, {"gateway_not_configured"}}}},
       RequireKey(gate, Scope::kAdmin,
-                 [&charges](const HttpRequest& request, const PathParams& params,
-                            const Principal& principal) -> HttpResponse {
+                 [&charges, &assets](const HttpRequest& request, const PathParams& params,
+                                     const Principal& principal) -> HttpResponse {
                    auto reader = JsonObjectReader::Parse(request.body);
                    if (!reader.ok()) return ToProblem(reader.error());
-                   auto credentials = reader.value().RequiredStringMap(
-                       "credentials", kCredentialsMax, kCredentialCharsMax);
+                   JsonObjectReader& body = reader.value();
+                   auto credentials =
+                       body.RequiredStringMap("credentials", kCredentialsMax, kCredentialCharsMax);
                    if (!credentials.ok()) return ToProblem(credentials.error());
-                   auto priority = reader.value().OptionalInteger("priority", 0, 1000);
+                   auto priority = body.OptionalInteger("priority", 0, 1000);
                    if (!priority.ok()) return ToProblem(priority.error());
-                   if (auto unknown = reader.value().RejectUnknownFields()) {
-                     return ToProblem(*unknown);
-                   }
-                   auto setting =
-                       charges.SetGateway(principal.tenant, params.at("gateway"),
-                                          credentials.value(), priority.value().value_or(100));
+                   auto minimum = body.OptionalString("minimum", 40);
+                   if (!minimum.ok()) return ToProblem(minimum.error());
+                   auto maximum = body.OptionalString("maximum", 40);
+                   if (!maximum.ok()) return ToProblem(maximum.error());
+                   if (auto unknown = body.RejectUnknownFields()) return ToProblem(*unknown);
+                   auto setting = charges.SetGateway(
+                       principal.tenant, LowerAscii(params.at("gateway")), credentials.value(),
+                       priority.value().value_or(100), {minimum.value(), maximum.value()});
                    if (!setting.ok()) return ToProblem(setting.error());
-                   return Json(200, GatewayJson(setting.value()));
+                   return Json(200, GatewayJson(setting.value(), assets));
                  }));
-  router.Add("GET", "/v1/gateways",
-             RouteDoc{"The tenant's gateways, in priority order per currency (credential names "
-                      "only, never values).",
-                      "admin",
-                      R"({"type":"object","properties":{"data":{"type":"array","items":)" +
-                          gateway_schema + "}}}"},
-             RequireKey(gate, Scope::kAdmin,
-                        [&charges](const HttpRequest&, const PathParams&,
-                                   const Principal& principal) -> HttpResponse {
-                          std::string body = "{\"data\":[";
-                          bool first = true;
-                          for (const auto& setting : charges.Gateways(principal.tenant)) {
-                            body += (first ? "" : ",") + GatewayJson(setting);
-                            first = false;
-                          }
-                          return Json(200, body + "]}");
-                        }));
+  router.Add(
+      "GET", "/v1/gateways",
+      RouteDoc{
+          "The tenant's gateways, in priority order per currency (credential names "
+          "only, never values).",
+          "admin",
+          R"({"type":"object","required":["data"],"properties":{"data":{"type":"array","items":)" +
+              kGatewaySchema + "}}}"},
+      RequireKey(gate, Scope::kAdmin,
+                 [&charges, &assets](const HttpRequest&, const PathParams&,
+                                     const Principal& principal) -> HttpResponse {
+                   std::string body = "{\"data\":[";
+                   bool first = true;
+                   for (const auto& setting : charges.Gateways(principal.tenant)) {
+                     body += (first ? "" : ",") + GatewayJson(setting, assets);
+                     first = false;
+                   }
+                   return Json(200, body + "]}");
+                 }));
+}
 
-  const std::string charge_schema =
-      R"({"type":"object","properties":{"id":{"type":"string"},"status":{"type":"string","enum":)"
-      R"(["CREATING","PENDING","PAID","EXPIRED","FAILED","REFUNDED","MANUAL_REVIEW"]},)"
-      R"("gateway":{"type":"string"},"gateway_charge_id":{"type":"string"},)"
-      R"("reference":{"type":"string"},"amount":{"type":"string"},)"
-      R"("paid_amount":{"type":["string","null"]},"currency":{"type":"string"},)"
-      R"("pix_code":{"type":"string"},"qr_png_url":{"type":"string"},)"
-      R"("payment_instructions":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
-      R"("expires_at_ms":{"type":"integer"}}})";
+void AddCreateRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
+                    ChargeService& charges, const AssetRegistry& assets) {
   router.Add(
       "POST", "/v1/charges",
       RouteDoc{"Create a charge at the given gateway, or at the tenant's gateways for the "
                "currency in priority order (the next is tried when one fails). Needs "
                "Idempotency-Key. Body: {gateway?, amount (decimal string), currency (BRL|VES), "
                "description?, reference?, customer?{name,document,email,phone}, "
-               "expires_in_seconds?}. 201 when created (PENDING); when no gateway created it "
-               "(the charge is kept as FAILED): 422 `gateway_refused` if every gateway refused "
-               "the request itself, else 502 `gateway_failed`.",
+               "expires_in_seconds?}. 201 when created (PENDING). 422 `amount_out_of_range` "
+               "(with `minimum` and `maximum`) when no gateway takes the amount: no gateway is "
+               "called. When no gateway created it (the charge is kept as FAILED): 422 "
+               "`gateway_refused` if every gateway refused the request itself, else 502 "
+               "`gateway_failed`.",
                "charges:write",
-               charge_schema,
+               kChargeSchema,
                "application/json",
                {},
                {{400, {"invalid_request", "invalid_amount"}},
-                {409, {"idempotency_in_flight"}},
-                {422, {"idempotency_key_reused", "gateway_not_configured", "gateway_refused"}},
+                {409, {"idempotency_in_flight", "charge_creating"}},
+                {422,
+                 {"idempotency_key_reused", "gateway_not_configured", "gateway_refused",
+                  "amount_out_of_range"}},
                 {502, {"gateway_failed"}}}},
-      RequireKey(
-          gate, Scope::kChargesWrite,
-          idempotency.WrapCallingOut([&charges, &assets](
-                                         const HttpRequest& request, const PathParams&,
-                                         const Principal& principal) -> HttpResponse {
-            auto charge = ReadNewCharge(request, assets);
-            if (!charge.ok()) return charge.error();
-            auto created =
-                charges.Create(principal.tenant, request.Header("Idempotency-Key"), charge.value());
-            if (!created.ok()) return ToProblem(created.error());
-            const payins::Charge& made = created.value();
-            const std::string json = payins::ChargeJson(made, ScaleOf(assets, made.currency));
-            if (made.creation_failure_status != 0) {
-              // 422 is kept for replays of this key; after a 502 it may be retried.
-              const bool refused = made.creation_failure_status == 422;
-              return Problem(made.creation_failure_status,
-                             refused ? "gateway_refused" : "gateway_failed",
-                             refused ? "Gateway refused the charge" : "Gateway failed",
-                             "No gateway created the charge " + made.id + ": " + made.last_error);
-            }
-            return Json(201, json);
-          })));
+      RequireKey(gate, Scope::kChargesWrite,
+                 idempotency.WrapCallingOut([&charges, &assets](const HttpRequest& request,
+                                                                const PathParams&,
+                                                                const Principal& principal) {
+                   auto charge = ReadNewCharge(request, assets);
+                   if (!charge.ok()) return charge.error();
+                   // The gateway is called on its own lane: this worker is free meanwhile.
+                   return Defer([&charges, &assets, tenant = principal.tenant,
+                                 key = std::string(request.Header("Idempotency-Key")),
+                                 new_charge = std::move(charge).value()](Respond respond) {
+                     try {
+                       charges.CreateAsync(tenant, key, new_charge,
+                                           [&assets, respond](Result<Charge, ChargeError> made) {
+                                             respond(CreatedResponse(made, assets));
+                                           });
+                     } catch (const std::exception&) {
+                       respond(Problem(500, "internal_error", "Internal error",
+                                       "The charge could not be created; it was logged."));
+                     }
+                   });
+                 })));
+}
+
+HttpResponse NotFound() {
+  return Problem(404, "not_found", "Not found", "No such charge.");
+}
+
+std::string HistoryJson(const std::vector<payins::ChargeHistoryEntry>& entries) {
+  std::string body = "{\"data\":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const payins::ChargeHistoryEntry& entry = entries[i];
+    body += std::string(i == 0 ? "" : ",") + "{\"from\":" +
+            (entry.from ? JsonString(payins::ChargeStatusName(*entry.from)) : "null") +
+            ",\"to\":" + JsonString(payins::ChargeStatusName(entry.to)) +
+            ",\"actor\":" + JsonString(entry.actor) + ",\"reason\":" + JsonString(entry.reason) +
+            ",\"at_ms\":" + std::to_string(entry.at_ms) + "}";
+  }
+  return body + "]}";
+}
+
+HttpResponse ListCharges(ChargeService& charges, const AssetRegistry& assets,
+                         const HttpRequest& request, const Principal& principal) {
+  auto limit = PageLimit(request);
+  if (!limit.ok()) return limit.error();
+  std::optional<payins::ChargeStatus> status;
+  if (const auto text = QueryValue(request.query, "status")) {
+    status = payins::ParseChargeStatus(*text);
+    if (!status) return InvalidField("status", "a charge status such as PAID or manual_review");
+  }
+  std::optional<std::string> gateway;
+  if (const auto text = QueryValue(request.query, "gateway")) gateway = LowerAscii(*text);
+  const auto cursor = QueryValue(request.query, "cursor");
+  if (cursor && !cursor->starts_with("ch_")) {
+    return InvalidField("cursor", "the next_cursor of a previous page");
+  }
+  const auto list =
+      charges.List(principal.tenant, status, gateway, cursor, static_cast<int>(limit.value()));
+  std::string body = "{\"data\":[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    body += (i == 0 ? "" : ",") + ChargeJson(list[i], assets);
+  }
+  body += "],\"next_cursor\":";
+  body += static_cast<int64_t>(list.size()) == limit.value() ? JsonString(list.back().id)
+                                                             : std::string("null");
+  return Json(200, body + "}");
+}
+
+void AddReadRoutes(Router& router, AuthGate& gate, ChargeService& charges,
+                   const AssetRegistry& assets) {
   router.Add("GET", "/v1/charges/{id}",
              RouteDoc{"One charge.",
                       "charges:read",
-                      charge_schema,
+                      kChargeSchema,
                       "application/json",
                       {},
                       {{404, {"not_found"}}}},
@@ -211,47 +337,44 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                         [&charges, &assets](const HttpRequest&, const PathParams& params,
                                             const Principal& principal) -> HttpResponse {
                           auto charge = charges.Get(principal.tenant, params.at("id"));
-                          if (!charge) {
-                            return Problem(404, "not_found", "Not found", "No such charge.");
-                          }
-                          return Json(
-                              200, payins::ChargeJson(*charge, ScaleOf(assets, charge->currency)));
+                          return charge ? Json(200, ChargeJson(*charge, assets)) : NotFound();
                         }));
-  router.Add("GET", "/v1/charges",
-             RouteDoc{"The tenant's charges, newest first.",
-                      "charges:read",
-                      R"({"type":"object","properties":{"data":{"type":"array","items":)" +
-                          charge_schema + R"(},"next_cursor":{"type":["string","null"]}}})",
-                      "application/json",
-                      {{"status", "only charges in this status"},
-                       {"gateway", "only charges at this gateway"},
-                       {"cursor", "next_cursor of the previous page"},
-                       {"limit", "1 to 200, default 50"}},
-                      {{400, {"invalid_request"}}}},
-             RequireKey(gate, Scope::kChargesRead,
-                        [&charges, &assets](const HttpRequest& request, const PathParams&,
-                                            const Principal& principal) -> HttpResponse {
-                          auto limit = PageLimit(request);
-                          if (!limit.ok()) return limit.error();
-                          const auto status = QueryValue(request.query, "status");
-                          const auto gateway = QueryValue(request.query, "gateway");
-                          const auto cursor = QueryValue(request.query, "cursor");
-                          if (cursor && !cursor->starts_with("ch_")) {
-                            return InvalidField("cursor", "the next_cursor of a previous page");
-                          }
-                          const auto list = charges.List(principal.tenant, status, gateway, cursor,
-                                                         static_cast<int>(limit.value()));
-                          std::string body = "{\"data\":[";
-                          for (size_t i = 0; i < list.size(); ++i) {
-                            body += (i == 0 ? "" : ",") +
-                                    payins::ChargeJson(list[i], ScaleOf(assets, list[i].currency));
-                          }
-                          body += "],\"next_cursor\":";
-                          body += static_cast<int64_t>(list.size()) == limit.value()
-                                      ? JsonString(list.back().id)
-                                      : std::string("null");
-                          return Json(200, body + "}");
-                        }));
+  router.Add(
+      "GET", "/v1/charges/{id}/history",
+      RouteDoc{"Every state a charge went through: from, to, actor (api, webhook:<gateway>, "
+               "confirm:<gateway>, expiry, operator:<key>), reason and time.",
+               "charges:read",
+               R"({"type":"object","required":["data"],"properties":{"data":{"type":"array"}}})",
+               "application/json",
+               {},
+               {{404, {"not_found"}}}},
+      RequireKey(gate, Scope::kChargesRead,
+                 [&charges](const HttpRequest&, const PathParams& params,
+                            const Principal& principal) -> HttpResponse {
+                   auto history = charges.History(principal.tenant, params.at("id"));
+                   return history ? Json(200, HistoryJson(*history)) : NotFound();
+                 }));
+  router.Add(
+      "GET", "/v1/charges",
+      RouteDoc{
+          "The tenant's charges, newest first.",
+          "charges:read",
+          R"({"type":"object","required":["data","next_cursor"],"properties":{"data":{"type":"array","items":)" +
+              kChargeSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
+          "application/json",
+          {{"status", "only charges in this status (any case: manual_review)"},
+           {"gateway", "only charges at this gateway"},
+           {"cursor", "next_cursor of the previous page"},
+           {"limit", "1 to 200, default 50"}},
+          {{400, {"invalid_request"}}}},
+      RequireKey(gate, Scope::kChargesRead,
+                 [&charges, &assets](const HttpRequest& request, const PathParams&,
+                                     const Principal& principal) {
+                   return ListCharges(charges, assets, request, principal);
+                 }));
+}
+
+void AddQrRoutes(Router& router, AuthGate& gate, ChargeService& charges) {
   for (const bool png : {true, false}) {
     router.Add("GET", png ? "/v1/charges/{id}/qr.png" : "/v1/charges/{id}/qr.svg",
                RouteDoc{png ? "The charge's BR Code as a QR image (PNG)."
@@ -277,70 +400,152 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                             return response;
                           }));
   }
+}
+
+HttpResponse ResolveCharge(ChargeService& charges, const AssetRegistry& assets,
+                           const HttpRequest& request, const PathParams& params,
+                           const Principal& principal) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return ToProblem(reader.error());
+  auto action = reader.value().RequiredString("action", 16);
+  if (!action.ok()) return ToProblem(action.error());
+  const auto resolution = payins::ParseResolution(action.value());
+  if (!resolution) return InvalidField("action", "accept, refund or refunded");
+  auto reason = reader.value().RequiredString("reason", kReasonCharsMax);
+  if (!reason.ok()) return ToProblem(reason.error());
+  if (reason.value().empty()) return InvalidField("reason", "a reason for the record");
+  if (auto unknown = reader.value().RejectUnknownFields()) return ToProblem(*unknown);
+  auto resolved = charges.Resolve(principal.tenant, params.at("id"), *resolution, reason.value(),
+                                  principal.key_prefix);
+  if (!resolved.ok()) return ToProblem(resolved.error());
+  return Json(200, ChargeJson(resolved.value(), assets));
+}
+
+void AddResolveRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
+                     ChargeService& charges, const AssetRegistry& assets) {
+  router.Add(
+      "POST", "/v1/charges/{id}/resolve",
+      RouteDoc{"Resolve a charge under review. Body: {action, reason}. `accept` books the amount "
+               "received (PAID with paid_amount; for a refund the merchant's balance could not "
+               "cover, it books the refund now); `refund` returns the money (no gateway of ours "
+               "has a refund API: the charge waits in REFUND_PENDING for a manual refund); "
+               "`refunded` records that the manual refund was made (REFUNDED). The actor (the "
+               "key) and the reason go into the charge's history. Needs Idempotency-Key.",
+               "charges:review",
+               kChargeSchema,
+               "application/json",
+               {},
+               {{400, {"invalid_request"}},
+                {404, {"not_found"}},
+                {409, {"invalid_transition", "insufficient_funds", "idempotency_in_flight"}},
+                {422, {"idempotency_key_reused"}}}},
+      RequireKey(gate, Scope::kChargesReview,
+                 idempotency.WrapCallingOut([&charges, &assets](const HttpRequest& request,
+                                                                const PathParams& params,
+                                                                const Principal& principal) {
+                   return ResolveCharge(charges, assets, request, params, principal);
+                 })));
+}
+
+std::string StatsJson(const std::vector<payins::ChargeStatsRow>& rows,
+                      const AssetRegistry& assets) {
+  std::string body = "{\"data\":[";
+  bool first = true;
+  for (const auto& row : rows) {
+    auto asset = assets.Find(row.currency);
+    const std::string volume =
+        asset.ok() ? Amount(row.volume_paid, asset.value()).ToString() : ToDecimal(row.volume_paid);
+    // Conversion in basis points, rounded down: exact, no floating point.
+    const int64_t conversion_bp = row.created == 0 ? 0 : row.paid * 10'000 / row.created;
+    body += std::string(first ? "" : ",") + "{\"gateway\":" + JsonString(row.gateway) +
+            ",\"currency\":" + JsonString(row.currency) +
+            ",\"created\":" + std::to_string(row.created) +
+            ",\"paid\":" + std::to_string(row.paid) + ",\"volume_paid\":" + JsonString(volume) +
+            ",\"conversion_bp\":" + std::to_string(conversion_bp) +
+            ",\"failures\":" + std::to_string(row.failures) + ",\"last_error\":" +
+            (row.last_error.empty() ? std::string("null") : JsonString(row.last_error)) +
+            ",\"last_error_at_ms\":" +
+            (row.last_error_at_ms ? std::to_string(*row.last_error_at_ms) : std::string("null")) +
+            "}";
+    first = false;
+  }
+  return body + "]}";
+}
+
+void AddStatsRoute(Router& router, AuthGate& gate, ChargeService& charges,
+                   const AssetRegistry& assets) {
   router.Add(
       "GET", "/v1/stats/charges",
       RouteDoc{"Charges per gateway and currency: created, paid, paid volume, conversion "
                "(paid / created), failures and the last error.",
-               "charges:read", R"({"type":"object","properties":{"data":{"type":"array"}}})"},
+               "charges:read",
+               R"({"type":"object","required":["data"],"properties":{"data":{"type":"array"}}})"},
       RequireKey(
           gate, Scope::kChargesRead,
-          [&charges, &assets](const HttpRequest&, const PathParams&,
-                              const Principal& principal) -> HttpResponse {
-            std::string body = "{\"data\":[";
-            bool first = true;
-            for (const auto& row : charges.Stats(principal.tenant)) {
-              auto asset = assets.Find(row.currency);
-              const std::string volume = asset.ok()
-                                             ? Amount(row.volume_paid, asset.value()).ToString()
-                                             : ToDecimal(row.volume_paid);
-              // Conversion in basis points, rounded down: exact, no floating point.
-              const int64_t conversion_bp = row.created == 0 ? 0 : row.paid * 10'000 / row.created;
-              body += std::string(first ? "" : ",") + "{\"gateway\":" + JsonString(row.gateway) +
-                      ",\"currency\":" + JsonString(row.currency) +
-                      ",\"created\":" + std::to_string(row.created) +
-                      ",\"paid\":" + std::to_string(row.paid) +
-                      ",\"volume_paid\":" + JsonString(volume) +
-                      ",\"conversion_bp\":" + std::to_string(conversion_bp) +
-                      ",\"failures\":" + std::to_string(row.failures) + ",\"last_error\":" +
-                      (row.last_error.empty() ? std::string("null") : JsonString(row.last_error)) +
-                      ",\"last_error_at_ms\":" +
-                      (row.last_error_at_ms ? std::to_string(*row.last_error_at_ms)
-                                            : std::string("null")) +
-                      "}";
-              first = false;
-            }
-            return Json(200, body + "]}");
+          [&charges, &assets](const HttpRequest&, const PathParams&, const Principal& principal) {
+            return Json(200, StatsJson(charges.Stats(principal.tenant), assets));
           }));
+}
 
-  const auto ingest = [&charges](const HttpRequest& request, const PathParams& params) {
-    payins::WebhookRequest webhook{request.body, request.headers};
-    std::optional<std::string_view> tenant;
-    if (auto it = params.find("tenant"); it != params.end()) tenant = it->second;
-    const payins::IngestResult result = charges.Ingest(params.at("gateway"), tenant, webhook);
-    if (result.status >= 400) {
-      return Problem(result.status, result.code, "Webhook refused", result.detail);
-    }
-    HttpResponse response;
-    response.status = result.status;
-    response.body =
-        "{\"outcome\":" + JsonString(result.outcome) + ",\"charge_id\":" +
-        (result.charge_id.empty() ? std::string("null") : JsonString(result.charge_id)) + "}";
-    return response;
+HttpResponse IngestWebhook(ChargeService& charges, TokenBucketLimiter& limiter,
+                           const HttpRequest& request, const PathParams& params) {
+  const std::string& gateway = params.at("gateway");
+  if (request.body.size() > kWebhookBodyBytesMax) {
+    return Problem(413, "payload_too_large", "Payload too large",
+                   "A webhook body may hold at most 64 KiB.");
+  }
+  const RateDecision decision = limiter.TryAcquire(gateway + "\n" + request.remote_address);
+  if (!decision.allowed) return RateLimited(decision.retry_after_ms);
+  const auto param = [&params](std::string_view name) {
+    auto it = params.find(name);
+    return it == params.end() ? std::string_view() : std::string_view(it->second);
   };
-  const RouteDoc webhook_doc{
-      "A gateway's webhook (raw body verified where the gateway signs; status re-fetched where "
-      "it can be). Deliveries are deduplicated; the answer says what was done.",
+  const payins::IngestResult result = charges.Ingest(payins::IncomingWebhook{
+      gateway, param("tenant"), param("token"),
+      payins::WebhookRequest{request.body, request.headers}, request.remote_address});
+  if (result.status >= 400) {
+    HttpResponse refused = Problem(result.status, result.code, "Webhook refused", result.detail);
+    if (result.status == 503) refused.headers.emplace_back("Retry-After", "5");
+    return refused;
+  }
+  return Json(result.status,
+              "{\"outcome\":" + JsonString(result.outcome) + ",\"charge_id\":" +
+                  (result.charge_id.empty() ? std::string("null") : JsonString(result.charge_id)) +
+                  "}");
+}
+
+void AddWebhookRoutes(Router& router, ChargeService& charges, const Clock& clock,
+                      const ChargeRoutesOptions& options) {
+  auto limiter = std::make_shared<TokenBucketLimiter>(clock, options.webhook_rate);
+  const auto ingest = [&charges, limiter](const HttpRequest& request, const PathParams& params) {
+    return IngestWebhook(charges, *limiter, request, params);
+  };
+  const RouteDoc doc{
+      "A gateway's webhook, at the callback URL Cambista gave the gateway for one charge. It "
+      "counts only with the charge's token, and changes the charge only on proof: the "
+      "gateway's signature (BuhoPago), the gateway's own status API asked by Cambista "
+      "(outcome `confirming`: a job asks it), or the token alone where the gateway has neither "
+      "(WiinPay). Every delivery is kept for the audit; at most 64 KiB, rate limited per "
+      "gateway and source address.",
       "public",
-      R"({"type":"object","properties":{"outcome":{"type":"string"},"charge_id":{"type":["string","null"]}}})",
+      R"({"type":"object","required":["outcome","charge_id"],"properties":{"outcome":{"type":"string"},"charge_id":{"type":["string","null"]}}})",
       "application/json",
       {},
       {{400, {"invalid_payload"}},
-       {401, {"invalid_signature"}},
-       {404, {"not_found"}},
-       {503, {"gateway_unavailable"}}}};
-  router.Add("POST", "/webhooks/{gateway}", webhook_doc, ingest);
-  router.Add("POST", "/webhooks/{gateway}/{tenant}", webhook_doc, ingest);
+       {401, {"invalid_token", "invalid_signature"}},
+       {413, {"payload_too_large"}},
+       {422, {"charge_mismatch"}},
+       {429, {"rate_limited"}},
+       {503, {"charge_not_ready", "gateway_unavailable"}}}};
+  router.Add("POST", "/webhooks/{gateway}/{tenant}/{token}", doc, ingest);
+  // URLs without a token (handed out before tokens existed) are answered 401, and recorded.
+  RouteDoc legacy = doc;
+  legacy.summary = "Refused (401 `invalid_token`): a webhook URL without a charge token.";
+  router.Add("POST", "/webhooks/{gateway}", legacy, ingest);
+  router.Add("POST", "/webhooks/{gateway}/{tenant}", legacy, ingest);
+}
 
+void AddChargeMetrics(obs::MetricsRegistry& metrics, ChargeService& charges) {
   auto collected = metrics.RegisterGaugeCollector(
       "cambista_charges", "Charges per tenant and gateway: created, paid, failures.",
       {"tenant", "gateway", "figure"}, [&charges](obs::GaugeCollectorSink& sink) {
@@ -355,11 +560,37 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
       [&charges](obs::GaugeCollectorSink& sink) {
         const payins::IngestCounters& counters = charges.counters();
         sink.Report({"applied"}, static_cast<int64_t>(counters.applied.load()));
+        sink.Report({"confirming"}, static_cast<int64_t>(counters.confirming.load()));
         sink.Report({"duplicate"}, static_cast<int64_t>(counters.duplicates.load()));
+        sink.Report({"invalid_token"}, static_cast<int64_t>(counters.invalid_token.load()));
         sink.Report({"bad_signature"}, static_cast<int64_t>(counters.bad_signature.load()));
         sink.Report({"malformed"}, static_cast<int64_t>(counters.malformed.load()));
       });
-  CAMBISTA_CHECK(collected.ok() && webhooks.ok());
+  auto breakers = metrics.RegisterGaugeCollector(
+      "cambista_gateway_breaker_open",
+      "Circuit breakers not closed, per tenant and gateway (1 open, 2 half-open).",
+      {"tenant", "gateway"}, [&charges](obs::GaugeCollectorSink& sink) {
+        for (const auto& [tenant, gateway, state] : charges.lanes().OpenBreakers()) {
+          sink.Report({tenant, gateway}, state == payins::BreakerState::kOpen ? 1 : 2);
+        }
+      });
+  CAMBISTA_CHECK(collected.ok() && webhooks.ok() && breakers.ok());
+}
+
+}  // namespace
+
+void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
+                     ChargeService& charges, const AssetRegistry& assets,
+                     obs::MetricsRegistry& metrics, const Clock& clock,
+                     ChargeRoutesOptions options) {
+  AddGatewayRoutes(router, gate, charges, assets);
+  AddCreateRoute(router, gate, idempotency, charges, assets);
+  AddReadRoutes(router, gate, charges, assets);
+  AddQrRoutes(router, gate, charges);
+  AddResolveRoute(router, gate, idempotency, charges, assets);
+  AddStatsRoute(router, gate, charges, assets);
+  AddWebhookRoutes(router, charges, clock, options);
+  AddChargeMetrics(metrics, charges);
 }
 
 }  // namespace cambista::api

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,13 +29,32 @@ struct HttpRequest {
   std::string_view Header(std::string_view name) const;
 };
 
+struct HttpResponse;
+// Completes a deferred response. Call it exactly once, from any thread.
+using Respond = std::function<void(HttpResponse)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   Headers headers;
   std::string body;
   std::string log_tenant;  // for the request log line only; never sent
+  // Set by Defer(): the handler answers later. The server calls it once, with the Respond that
+  // writes the final response, and frees the thread that ran the handler.
+  std::function<void(Respond)> deferred;
 };
+
+// A response given later: `start` is called with the Respond to call once the answer is ready.
+// PROVISIONAL: waits for the answer here until the server awaits deferred responses itself.
+inline HttpResponse Defer(std::function<void(Respond)> start) {
+  std::promise<HttpResponse> answer;
+  auto ready = answer.get_future();
+  start([&answer](HttpResponse response) { answer.set_value(std::move(response)); });
+  return ready.get();
+}
+inline bool IsDeferred(const HttpResponse& response) {
+  return static_cast<bool>(response.deferred);
+}
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 

@@ -92,6 +92,12 @@ bool Router::AnswersFromMemory(const HttpRequest& request) const {
   return route == nullptr || route->cost == RouteCost::kInMemory;
 }
 
+void Router::MarkInMemory(std::string_view prefix) {
+  for (Route& route : routes_) {
+    if (route.pattern.starts_with(prefix)) route.cost = RouteCost::kInMemory;
+  }
+}
+
 HttpResponse Router::Handle(const HttpRequest& request, std::string_view* matched_pattern) const {
   const PathSegments segments = SplitPath(request.path);
   std::string allowed;

@@ -44,6 +44,9 @@ class Router {
   // Whether Handle would answer `request` from memory: its route is kInMemory, or none matches
   // (404 and 405 need nothing else).
   bool AnswersFromMemory(const HttpRequest& request) const;
+  // Marks every route added so far whose pattern starts with `prefix` as kInMemory (a whole
+  // in-memory subsystem, such as the sandbox simulators, added by code that takes a Router).
+  void MarkInMemory(std::string_view prefix);
 
   struct Route {
     std::string method;

@@ -84,6 +84,13 @@ std::string SanitizeJobError(std::string_view error) {
   return clean;
 }
 
+bool HasReadyJob(store::Connection& connection, std::string_view kind, std::string_view payload) {
+  bool found = false;
+  connection.Query("SELECT 1 FROM jobs WHERE state = 0 AND kind = $1 AND payload = $2 LIMIT 1",
+                   {kind, payload}, [&found](const store::Row&) { found = true; });
+  return found;
+}
+
 EnqueueResult Enqueue(store::Connection& tx, const Clock& clock, const NewJob& job) {
   // Programming errors, not input: kinds are constants and attempt counts come from code.
   CAMBISTA_CHECK(!job.kind.empty());

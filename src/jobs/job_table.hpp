@@ -27,6 +27,11 @@ EnqueueResult Enqueue(store::Connection& tx, const Clock& clock, const NewJob& j
 
 std::optional<JobRecord> LoadJob(store::Connection& connection, int64_t id);
 
+// A job of this kind and payload is ready and not yet claimed: enqueueing another would only
+// repeat it (for work that must run again after each new fact, where a dedupe key, taken for
+// ever, would swallow the later facts).
+bool HasReadyJob(store::Connection& connection, std::string_view kind, std::string_view payload);
+
 // Queue depth by state, from the database (all processes).
 struct QueueStats {
   int64_t ready = 0;

@@ -102,7 +102,8 @@ struct WebhookEvent {
   std::string payer_name;
   std::string payer_document;
   std::string end_to_end_id;
-  std::string raw_status;  // the gateway's own word, kept for the record
+  std::string raw_status;     // the gateway's own word, kept for the record
+  std::optional<Amount> fee;  // what the gateway kept of it, where the gateway says
 };
 
 struct WebhookRejection {
@@ -120,6 +121,7 @@ struct StatusReport {
   GatewayStatus status = GatewayStatus::kPending;
   std::optional<Amount> amount;  // paid amount when the gateway reports one
   std::string raw_status;
+  std::optional<Amount> fee;  // what the gateway kept of it, where the gateway says
 };
 
 enum class AmountUnits : uint8_t { kMajor, kMinor };  // reais (10.5) or centavos (1050)

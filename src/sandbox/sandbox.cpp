@@ -246,6 +246,9 @@ void Sandbox::AddRoutes(api::Router& router) {
           });
     }
   }
+  // The simulators answer from memory: on the I/O thread, never waiting for the workers whose
+  // requests (gateway calls, in serve --sandbox) they answer.
+  router.MarkInMemory("/sandbox/");
 }
 
 api::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string& id, ChargeState to,

@@ -2,7 +2,6 @@
 //   POST /payment/create {api_key, value, name, email, description, webhook_url,
 //        metadata{reference}, split{percentage, user_id}}
 //        -> 201 {id, qr_code, qr_code_base64, status: "pending", value}
-//   GET  /payment/list/{id} (Authorization: Bearer <api_key>) -> {id, status, value, ...}
 //   webhook {id, status, value, payer_name, payer_document, metadata}
 // Errors: {error, message}. Statuses: pending, paid, failed, expired, refunded.
 #include "api/problem.hpp"
@@ -70,11 +69,6 @@ class WiinPaySimulator final : public GatewaySimulator {
                [this](const api::HttpRequest& request, const api::PathParams&) {
                  return Create(request);
                });
-    router.Add("GET", std::string(kPrefix) + "/payment/list/{id}",
-               api::RouteDoc{"Sandbox WiinPay: a payment's status (Bearer api_key).", "public"},
-               [this](const api::HttpRequest& request, const api::PathParams& params) {
-                 return Get(request, params.at("id"));
-               });
   }
 
  private:
@@ -138,24 +132,6 @@ class WiinPaySimulator final : public GatewaySimulator {
                                  ",\"status\":" + api::JsonString(StatusWord(created.state)) +
                                  ",\"value\":" + MoneyJson(created.amount, MoneyUnits::kMajor) +
                                  "}");
-  }
-
-  api::HttpResponse Get(const api::HttpRequest& request, const std::string& id) {
-    if (!SecretMatches(BearerToken(request), api_key_)) {
-      return ErrorResponse(401, "unauthorized", "Invalid api_key.");
-    }
-    const auto charge = context_.charges.Find(kName, id);
-    if (!charge) return ErrorResponse(404, "not_found", "Payment not found.");
-    const bool paid =
-        charge->state == ChargeState::kPaid || charge->state == ChargeState::kRefunded;
-    return JsonResponse(
-        200, "{\"id\":" + api::JsonString(charge->id) +
-                 ",\"status\":" + api::JsonString(StatusWord(charge->state)) + ",\"value\":" +
-                 MoneyJson(ReportedAmount(*charge, charge->state), MoneyUnits::kMajor) +
-                 ",\"qr_code\":" + api::JsonString(charge->pix_code) +
-                 ",\"payer_name\":" + JsonStringOrNull(paid ? charge->payer_name : "") +
-                 ",\"payer_document\":" + JsonStringOrNull(paid ? charge->payer_document : "") +
-                 ",\"created_at\":" + api::JsonString(Rfc3339(charge->created_at_ms)) + "}");
   }
 
   SimulatorContext& context_;

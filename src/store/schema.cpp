@@ -493,6 +493,118 @@ CREATE TABLE account_names (
 );
 )sql";
 
+// ---- 8: pay-in integrity and the chart of accounts -------------------------------------------
+// The chart's registry (who owns each ledger account: tenant, kind, currency), filled from the
+// names kept so far; the old shared clearing accounts ("gateway:<gateway>:<CUR>") belong to no
+// tenant. Charges gain the hash of their callback token, how their state was proven, the gateway's
+// fee, why they wait for review and when the expiry job looks at them next; a gateway transaction
+// settles one charge per tenant. Tenants may bound the amounts of each gateway. Every webhook
+// delivery is kept for the audit (gateway_deliveries, verified or not); only verified deliveries
+// that were applied take a (gateway, event id) for deduplication.
+constexpr std::string_view kIntegritySqlite = R"sql(
+CREATE TABLE ledger_chart (
+  account_id BLOB PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE INDEX ledger_chart_tenant ON ledger_chart (tenant, kind, currency);
+INSERT INTO ledger_chart (account_id, tenant, kind, qualifier, currency, name)
+  SELECT account_id, substr(name, 10, length(name) - 13), 'merchant', '', substr(name, -3), name
+  FROM account_names WHERE name LIKE 'merchant:%';
+INSERT INTO ledger_chart (account_id, tenant, kind, qualifier, currency, name)
+  SELECT account_id, '', 'gateway_clearing', substr(name, 9, length(name) - 12), substr(name, -3),
+  name FROM account_names WHERE name LIKE 'gateway:%';
+DROP TABLE account_names;
+ALTER TABLE charges ADD COLUMN callback_token_hash TEXT;
+ALTER TABLE charges ADD COLUMN proof TEXT;
+ALTER TABLE charges ADD COLUMN fee_amount TEXT;
+ALTER TABLE charges ADD COLUMN review_kind TEXT;
+ALTER TABLE charges ADD COLUMN next_check_at_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE charges ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX charges_callback_token ON charges (callback_token_hash);
+CREATE UNIQUE INDEX charges_gateway_charge ON charges (tenant, gateway, gateway_charge_id);
+CREATE INDEX charges_check ON charges (status, next_check_at_ms);
+ALTER TABLE gateway_credentials ADD COLUMN min_amount TEXT;
+ALTER TABLE gateway_credentials ADD COLUMN max_amount TEXT;
+CREATE TABLE gateway_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  gateway TEXT NOT NULL,
+  tenant TEXT,
+  charge_id TEXT,
+  event_id TEXT,
+  verified INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT,
+  source_address TEXT,
+  body BLOB,
+  received_at_ms INTEGER NOT NULL
+);
+INSERT INTO gateway_deliveries (gateway, tenant, charge_id, event_id, verified, outcome, body,
+  received_at_ms)
+  SELECT gateway, tenant, charge_id, event_id, 1, outcome, body, received_at_ms
+  FROM gateway_webhooks ORDER BY id;
+DROP TABLE gateway_webhooks;
+CREATE UNIQUE INDEX gateway_deliveries_applied ON gateway_deliveries (gateway, event_id)
+  WHERE outcome = 'applied';
+CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
+CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
+)sql";
+
+constexpr std::string_view kIntegrityPostgres = R"sql(
+CREATE TABLE ledger_chart (
+  account_id uuid PRIMARY KEY,
+  tenant text NOT NULL,
+  kind text NOT NULL,
+  qualifier text NOT NULL,
+  currency text NOT NULL,
+  name text NOT NULL UNIQUE
+);
+CREATE INDEX ledger_chart_tenant ON ledger_chart (tenant, kind, currency);
+INSERT INTO ledger_chart (account_id, tenant, kind, qualifier, currency, name)
+  SELECT account_id, substr(name, 10, length(name) - 13), 'merchant', '', right(name, 3), name
+  FROM account_names WHERE name LIKE 'merchant:%';
+INSERT INTO ledger_chart (account_id, tenant, kind, qualifier, currency, name)
+  SELECT account_id, '', 'gateway_clearing', substr(name, 9, length(name) - 12), right(name, 3),
+  name FROM account_names WHERE name LIKE 'gateway:%';
+DROP TABLE account_names;
+ALTER TABLE charges ADD COLUMN callback_token_hash text;
+ALTER TABLE charges ADD COLUMN proof text;
+ALTER TABLE charges ADD COLUMN fee_amount numeric(39,0);
+ALTER TABLE charges ADD COLUMN review_kind text;
+ALTER TABLE charges ADD COLUMN next_check_at_ms bigint NOT NULL DEFAULT 0;
+ALTER TABLE charges ADD COLUMN check_failures integer NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX charges_callback_token ON charges (callback_token_hash);
+CREATE UNIQUE INDEX charges_gateway_charge ON charges (tenant, gateway, gateway_charge_id);
+CREATE INDEX charges_check ON charges (status, next_check_at_ms);
+ALTER TABLE gateway_credentials ADD COLUMN min_amount numeric(39,0);
+ALTER TABLE gateway_credentials ADD COLUMN max_amount numeric(39,0);
+CREATE TABLE gateway_deliveries (
+  id bigserial PRIMARY KEY,
+  gateway text NOT NULL,
+  tenant text,
+  charge_id text,
+  event_id text,
+  verified integer NOT NULL,
+  outcome text NOT NULL,
+  detail text,
+  source_address text,
+  body bytea,
+  received_at_ms bigint NOT NULL
+);
+INSERT INTO gateway_deliveries (gateway, tenant, charge_id, event_id, verified, outcome, body,
+  received_at_ms)
+  SELECT gateway, tenant, charge_id, event_id, 1, outcome, body, received_at_ms
+  FROM gateway_webhooks ORDER BY id;
+DROP TABLE gateway_webhooks;
+CREATE UNIQUE INDEX gateway_deliveries_applied ON gateway_deliveries (gateway, event_id)
+  WHERE outcome = 'applied';
+CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
+CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -501,6 +613,7 @@ constexpr std::array kMigrations = {
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
+    Migration{8, "payin_integrity_and_chart", kIntegritySqlite, kIntegrityPostgres},
 };
 
 }  // namespace

@@ -90,16 +90,16 @@ TEST_F(WiinPayGatewayTest, AWrappedAnswerWithPaymentIdIsRead) {
   EXPECT_EQ(charge.value().gateway_charge_id, "pay_77");
 }
 
-TEST_F(WiinPayGatewayTest, FetchStatusSendsTheKeyAsBearer) {
-  harness_.server.ReplyAlways(200, R"({"data":{"status":"paid","value":10.5}})");
-  auto status = Gateway()->FetchStatus("68ffcc91e23263e0a01fffa9");
-  ASSERT_TRUE(status.ok()) << status.error().message;
-  EXPECT_EQ(status.value().status, GatewayStatus::kPaid);
-  EXPECT_EQ(status.value().amount, Brl(1050));
-  const HttpRequest request = harness_.server.last_request();
-  EXPECT_EQ(request.method, "GET");
-  EXPECT_EQ(request.path, std::string(kPrefix) + "/payment/list/68ffcc91e23263e0a01fffa9");
-  EXPECT_EQ(request.Header("Authorization"), "Bearer eyJ.wiin.key");
+TEST_F(WiinPayGatewayTest, HasNoStatusApiAndNoCredentialCheck) {
+  // WiinPay documents neither: the per-charge callback token is the only proof of a payment.
+  auto gateway = Gateway();
+  EXPECT_FALSE(gateway->Describe().can_fetch_status);
+  EXPECT_FALSE(gateway->Describe().signs_webhooks);
+  auto status = gateway->FetchStatus("68ffcc91e23263e0a01fffa9");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, Kind::kInvalidRequest);
+  EXPECT_FALSE(gateway->ValidateCredentials().has_value());
+  EXPECT_EQ(harness_.server.request_count(), 0u);  // nothing was called
 }
 
 TEST_F(WiinPayGatewayTest, ErrorsMapToKinds) {
@@ -108,9 +108,6 @@ TEST_F(WiinPayGatewayTest, ErrorsMapToKinds) {
   const auto auth = gateway->CreateCharge(ChargeRequest(Brl(1050)));
   EXPECT_EQ(auth.error().kind, Kind::kAuth);
   EXPECT_EQ(auth.error().message.find("eyJ.wiin.key"), std::string::npos);
-  EXPECT_EQ(gateway->ValidateCredentials()->kind, Kind::kAuth);
-  harness_.server.ReplyAlways(404, R"({"message":"Pagamento não encontrado"})");
-  EXPECT_FALSE(gateway->ValidateCredentials().has_value());
   harness_.server.ReplyAlways(422, R"({"message":"Campo vazio ou inválido"})");
   EXPECT_EQ(gateway->CreateCharge(ChargeRequest(Brl(1050))).error().kind, Kind::kRejected);
   harness_.server.ReplyAlways(500, "");

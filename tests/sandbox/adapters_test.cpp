@@ -179,9 +179,12 @@ TEST_P(AdapterAgainstSimulator, ChecksCredentials) {
   }
   auto bad = Build(wrong);
   ASSERT_NE(bad, nullptr);
-  const auto refused = bad->ValidateCredentials();
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->kind, payins::GatewayError::Kind::kAuth) << refused->message;
+  // WiinPay has no read-only call to check a key with: only its first charge tells.
+  if (name() != "wiinpay") {
+    const auto refused = bad->ValidateCredentials();
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->kind, payins::GatewayError::Kind::kAuth) << refused->message;
+  }
   auto charge = bad->CreateCharge(Request(Of("10.50")));
   ASSERT_FALSE(charge.ok());
   EXPECT_EQ(charge.error().kind, payins::GatewayError::Kind::kAuth) << charge.error().message;
@@ -208,9 +211,12 @@ TEST_P(AdapterAgainstSimulator, CreatesFetchesAndReadsThePaidWebhook) {
     EXPECT_FALSE(created->provider_hash.empty());
   }
 
-  auto pending = gateway->FetchStatus(id);
-  ASSERT_TRUE(pending.ok()) << pending.error().message;
-  EXPECT_EQ(pending->status, GatewayStatus::kPending);
+  const bool fetches = gateway->Describe().can_fetch_status;  // WiinPay has no status API
+  if (fetches) {
+    auto pending = gateway->FetchStatus(id);
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    EXPECT_EQ(pending->status, GatewayStatus::kPending);
+  }
 
   ASSERT_EQ(Control(id, "pay", R"({"amount":"9.99"})"), 200);
   const payins::WebhookEvent event = AwaitEvent(*gateway, id, 0);
@@ -229,6 +235,7 @@ TEST_P(AdapterAgainstSimulator, CreatesFetchesAndReadsThePaidWebhook) {
     EXPECT_EQ(event.payer_document, "12345678909");
   }
 
+  if (!fetches) return;
   NextMinute();
   auto paid = gateway->FetchStatus(id);
   ASSERT_TRUE(paid.ok()) << paid.error().message;
@@ -255,9 +262,11 @@ TEST_P(AdapterAgainstSimulator, ReadsEveryOtherWebhookTheSimulatorSends) {
   const std::string failed = create("30.00");
   ASSERT_EQ(Control(failed, "fail"), 200);
   expect(failed, 0, GetParam().webhook_failed);
-  auto after_fail = gateway->FetchStatus(failed);
-  ASSERT_TRUE(after_fail.ok()) << after_fail.error().message;
-  EXPECT_EQ(after_fail->status, GetParam().fetched_after_fail);
+  if (gateway->Describe().can_fetch_status) {
+    auto after_fail = gateway->FetchStatus(failed);
+    ASSERT_TRUE(after_fail.ok()) << after_fail.error().message;
+    EXPECT_EQ(after_fail->status, GetParam().fetched_after_fail);
+  }
 
   const std::string expired = create("31.00");
   ASSERT_EQ(Control(expired, "expire"), 200);

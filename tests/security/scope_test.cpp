@@ -26,10 +26,10 @@ TEST(ParseScopes, EmptyTextIsEmptySet) {
   EXPECT_TRUE(ParseScopes("").value().empty());
 }
 
-TEST(ParseScopes, AllTenNames) {
+TEST(ParseScopes, AllNames) {
   const std::string all =
       "admin,quotes:write,trades:write,trades:read,charges:write,charges:read,payouts:write,"
-      "payouts:approve,ledger:read,webhooks:write";
+      "payouts:approve,ledger:read,webhooks:write,charges:review";
   const ScopeSet scopes = ParseScopes(all).value();
   for (int i = 0; i < kScopeCount; ++i) EXPECT_TRUE(scopes.Contains(static_cast<Scope>(i)));
   EXPECT_EQ(FormatScopes(scopes), all);

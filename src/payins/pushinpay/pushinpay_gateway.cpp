@@ -204,7 +204,7 @@ Result<StatusReport, GatewayError> PushinPayGateway::FetchStatus(
   auto transaction = ReadTransaction(document.value().RootObject().value());
   if (!transaction.ok()) return Failure{http_.BadResponse("status", transaction.error())};
   return StatusReport{transaction.value().status, transaction.value().amount,
-                      transaction.value().raw_status};
+                      transaction.value().raw_status, std::nullopt};
 }
 
 std::optional<GatewayError> PushinPayGateway::ValidateCredentials() {

@@ -233,7 +233,8 @@ Result<StatusReport, GatewayError> SyncPayGateway::FetchStatus(std::string_view 
   if (!status.ok()) return Failure{http_.BadResponse("status", status.error())};
   auto amount = data.value().OptionalAmount(kAmountField, BrlAsset(), AmountUnits::kMajor);
   if (!amount.ok()) return Failure{http_.BadResponse("status", amount.error())};
-  return StatusReport{status.value().status, amount.value(), std::move(status.value().raw)};
+  return StatusReport{status.value().status, amount.value(), std::move(status.value().raw),
+                      std::nullopt};
 }
 
 std::optional<GatewayError> SyncPayGateway::ValidateCredentials() {

@@ -32,10 +32,8 @@ constexpr std::string_view kDataField = "data";
 constexpr std::string_view kIdField = "id";
 constexpr std::string_view kPaymentIdField = "paymentId";
 constexpr std::string_view kQrCodeField = "qr_code";
-// GET /payment/list/{id} (Authorization: Bearer <api_key>) -> {status, value (reais)?}, possibly
-// inside `data{...}`. Not in PROVIDERS.md: the path and the Bearer header are what a public
-// integration uses.
-constexpr std::string_view kStatusPath = "/payment/list/";
+// WiinPay documents no status API and does not sign its webhooks: a webhook at the charge's
+// tokenized callback URL is all there is (PROVIDERS.md).
 constexpr std::string_view kStatusField = "status";
 // Webhook: {id, status, value (reais), payer_name, payer_document, metadata{reference}?}
 constexpr std::string_view kPayerNameField = "payer_name";
@@ -56,7 +54,6 @@ constexpr std::string_view kSplitPercentageCredential = "split_percentage";
 // -------------------------------------------------------------------------------------------------
 
 constexpr std::string_view kName = "wiinpay";
-constexpr std::string_view kProbePaymentId = "cambista-credential-check";
 
 using Kind = GatewayError::Kind;
 
@@ -88,7 +85,7 @@ GatewayDescription WiinPayGateway::Description() {
       .minimum = Amount(300, BrlAsset()),
       .maximum = std::nullopt,
       .signs_webhooks = false,
-      .can_fetch_status = true,
+      .can_fetch_status = false,
   };
 }
 
@@ -165,38 +162,13 @@ Result<CreatedCharge, GatewayError> WiinPayGateway::CreateCharge(
   return charge;
 }
 
-net::ClientRequest WiinPayGateway::StatusRequest(std::string_view id) const {
-  net::ClientRequest request;
-  request.url = http_.Url(std::string(kStatusPath) + PercentEncode(id));
-  request.headers.push_back(BearerHeader(api_key_));
-  return request;
-}
-
-Result<StatusReport, GatewayError> WiinPayGateway::FetchStatus(std::string_view gateway_charge_id) {
-  if (gateway_charge_id.empty()) {
-    return Failure{http_.Error(Kind::kInvalidRequest, "status", "needs a payment id")};
-  }
-  auto document = http_.Call(StatusRequest(gateway_charge_id), "status");
-  if (!document.ok()) return Failure{document.error()};
-  auto payment = Unwrap(document.value().RootObject().value());
-  if (!payment.ok()) return Failure{http_.BadResponse("status", payment.error())};
-  StatusReport report;
-  auto status = ReadStatus(payment.value(), report.raw_status);
-  if (!status.ok()) return Failure{http_.BadResponse("status", status.error())};
-  report.status = status.value();
-  auto amount = payment.value().OptionalAmount(kValueField, BrlAsset(), AmountUnits::kMajor);
-  if (!amount.ok()) return Failure{http_.BadResponse("status", amount.error())};
-  report.amount = amount.value();
-  return report;
+Result<StatusReport, GatewayError> WiinPayGateway::FetchStatus(std::string_view) {
+  return Failure{http_.Error(Kind::kInvalidRequest, "status", "WiinPay has no status API")};
 }
 
 std::optional<GatewayError> WiinPayGateway::ValidateCredentials() {
-  // WiinPay has no documented read-only call; the status read of a payment that cannot exist
-  // answers 404 to a good key and 401/403 to a bad one.
-  auto response = http_.Send(StatusRequest(kProbePaymentId), "credential check");
-  if (!response.ok()) return response.error();
-  if (response.value().status == 404) return std::nullopt;
-  return http_.HttpErrorFor(response.value(), "credential check");
+  // WiinPay has no read-only call to prove a key with: the first charge does.
+  return std::nullopt;
 }
 
 Result<WebhookEvent, WebhookRejection> WiinPayGateway::ParseWebhook(

@@ -1,9 +1,9 @@
 // WiinPay (PIX, BRL in reais as JSON numbers, minimum 3.00). Credential api_key travels inside the
-// JSON body of a charge (PROVIDERS.md); the status read, which has no body, sends it as a Bearer
-// token (public integrations). WiinPay needs the payer's name and e-mail: a charge without them is
-// refused before calling (kInvalidRequest naming customer.name / customer.email). Optional split:
-// split_user_id + split_percentage. Webhooks are not signed. Field names: the top of
-// wiinpay_gateway.cpp.
+// JSON body of a charge (PROVIDERS.md). WiinPay needs the payer's name and e-mail: a charge without
+// them is refused before calling (kInvalidRequest naming customer.name / customer.email). Optional
+// split: split_user_id + split_percentage. Webhooks are not signed and there is no status API: the
+// per-charge token of the callback URL is the only proof (see payins/charge_service.hpp). Field
+// names: the top of wiinpay_gateway.cpp.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,6 @@ class WiinPayGateway final : public PayinGateway {
     int64_t bps = 0;
   };
   WiinPayGateway(GatewayContext context, std::string api_key, std::optional<Split> split);
-
-  net::ClientRequest StatusRequest(std::string_view id) const;
 
   const GatewayDescription description_;
   const std::string api_key_;

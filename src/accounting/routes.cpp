@@ -1,0 +1,219 @@
+#include "accounting/routes.hpp"
+
+#include <climits>
+
+#include "api/problem.hpp"
+#include "api/query.hpp"
+#include "core/amount.hpp"
+#include "core/int128.hpp"
+
+namespace cambista::accounting {
+namespace {
+
+using api::HttpRequest;
+using api::HttpResponse;
+using api::JsonString;
+using api::PathParams;
+using api::Principal;
+
+HttpResponse Json(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse NotFound(std::string_view id) {
+  return api::Problem(404, "not_found", "Not found", "No ledger account " + std::string(id) + ".");
+}
+
+std::string Money(const AssetRegistry& assets, std::string_view asset_code, i128 minor) {
+  auto asset = assets.Find(asset_code);
+  return JsonString(asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor));
+}
+
+// Balances as the account's side reads them: what the desk holds for a debit-normal account, what
+// it owes for a credit-normal one. Available is posted less what pending transfers may take out.
+struct BalanceFigures {
+  i128 posted = 0;
+  i128 pending = 0;
+  i128 available = 0;
+};
+BalanceFigures BalancesOf(const ledger::Account& a) {
+  const bool debit_normal = (a.flags & ledger::AccountFlags::kCreditsMustNotExceedDebits) != 0;
+  const auto s = [](u128 v) { return static_cast<i128>(v); };
+  BalanceFigures b;
+  if (debit_normal) {
+    b.posted = s(a.debits_posted) - s(a.credits_posted);
+    b.pending = s(a.debits_pending) - s(a.credits_pending);
+    b.available = b.posted - s(a.credits_pending);
+  } else {
+    b.posted = s(a.credits_posted) - s(a.debits_posted);
+    b.pending = s(a.credits_pending) - s(a.debits_pending);
+    b.available = b.posted - s(a.debits_pending);
+  }
+  return b;
+}
+
+std::string AccountJson(const ledger::Account& a, const ChartEntry& entry,
+                        const AssetRegistry& assets) {
+  const BalanceFigures b = BalancesOf(a);
+  const auto money = [&](u128 v) { return Money(assets, a.asset, static_cast<i128>(v)); };
+  return "{\"account_id\":\"" + ToHex32(a.id) + "\",\"kind\":" + JsonString(entry.kind) +
+         ",\"qualifier\":" + (entry.qualifier.empty() ? "null" : JsonString(entry.qualifier)) +
+         ",\"currency\":" + JsonString(a.asset) + ",\"code\":" + std::to_string(a.code) +
+         ",\"posted\":" + Money(assets, a.asset, b.posted) +
+         ",\"pending\":" + Money(assets, a.asset, b.pending) +
+         ",\"available\":" + Money(assets, a.asset, b.available) +
+         ",\"debits_pending\":" + money(a.debits_pending) +
+         ",\"debits_posted\":" + money(a.debits_posted) +
+         ",\"credits_pending\":" + money(a.credits_pending) +
+         ",\"credits_posted\":" + money(a.credits_posted) +
+         ",\"timestamp\":" + std::to_string(a.timestamp) + "}";
+}
+
+std::string TransferJson(const ledger::Transfer& t, const AssetRegistry& assets) {
+  return "{\"id\":\"" + ToHex32(t.id) + "\",\"debit_account_id\":\"" + ToHex32(t.debit_account_id) +
+         "\",\"credit_account_id\":\"" + ToHex32(t.credit_account_id) +
+         "\",\"amount\":" + Money(assets, t.asset, static_cast<i128>(t.amount)) +
+         ",\"asset\":" + JsonString(t.asset) + ",\"pending_id\":\"" + ToHex32(t.pending_id) +
+         "\",\"code\":" + std::to_string(t.code) + ",\"flags\":" + std::to_string(t.flags) +
+         ",\"timeout_s\":" + std::to_string(t.timeout_s) +
+         ",\"timestamp\":" + std::to_string(t.timestamp) + "}";
+}
+
+const std::string kAccountProperties =
+    R"("account_id":{"type":"string"},"kind":{"type":"string"},)"
+    R"("qualifier":{"type":["string","null"]},"currency":{"type":"string"},)"
+    R"("code":{"type":"integer"},"posted":{"type":"string"},"pending":{"type":"string"},)"
+    R"("available":{"type":"string"},"debits_pending":{"type":"string"},)"
+    R"("debits_posted":{"type":"string"},"credits_pending":{"type":"string"},)"
+    R"("credits_posted":{"type":"string"},"timestamp":{"type":"integer"})";
+const std::string kAccountSchema =
+    R"({"type":"object","required":["account_id","kind","currency","posted","pending","available"],)"
+    R"("properties":{)" +
+    kAccountProperties + "}}";
+const std::string kTransferSchema =
+    R"({"type":"object","required":["id","debit_account_id","credit_account_id","amount","asset"],)"
+    R"("properties":{"id":{"type":"string"},"debit_account_id":{"type":"string"},)"
+    R"("credit_account_id":{"type":"string"},"amount":{"type":"string"},"asset":{"type":"string"},)"
+    R"("pending_id":{"type":"string"},"code":{"type":"integer"},"flags":{"type":"integer"},)"
+    R"("timeout_s":{"type":"integer"},"timestamp":{"type":"integer"}}})";
+
+// Cursor of account history pages: "<timestamp>.<id as 32 hex digits>" of the last item returned.
+std::optional<std::pair<int64_t, u128>> ParseCursor(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || text.size() - dot - 1 != 32) return std::nullopt;
+  const auto timestamp = ParseI128Decimal(text.substr(0, dot));
+  const auto id = ParseHex128(text.substr(dot + 1));
+  if (!timestamp || *timestamp < 0 || *timestamp > INT64_MAX || !id) return std::nullopt;
+  return std::pair<int64_t, u128>{static_cast<int64_t>(*timestamp), *id};
+}
+
+std::optional<u128> ParseAccountId(std::string_view text) {
+  return text.size() == 32 ? ParseHex128(text) : std::nullopt;
+}
+
+HttpResponse Balances(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& assets,
+                      const Principal& principal) {
+  std::string body = "{\"data\":[";
+  bool first = true;
+  for (const ChartEntry& entry : chart.ForTenant(principal.tenant)) {
+    auto account = ledger.LookupAccount(entry.account_id);
+    if (!account) continue;  // registered, not yet created in the ledger (a crash between them)
+    body += (first ? "" : ",") + AccountJson(*account, entry, assets);
+    first = false;
+  }
+  return Json(body + "]}");
+}
+
+HttpResponse Account(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& assets,
+                     const PathParams& params, const Principal& principal) {
+  const std::string& text = params.at("id");
+  const auto id = ParseAccountId(text);
+  if (!id) return api::InvalidField("id", "32 hexadecimal digits");
+  auto entry = chart.FindOwned(principal.tenant, *id);
+  auto account = entry ? ledger.LookupAccount(*id) : std::nullopt;
+  if (!account) return NotFound(text);
+  return Json(AccountJson(*account, *entry, assets));
+}
+
+HttpResponse Transfers(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& assets,
+                       const HttpRequest& request, const PathParams& params,
+                       const Principal& principal) {
+  const auto id = ParseAccountId(params.at("id"));
+  if (!id) return api::InvalidField("id", "32 hexadecimal digits");
+  const auto page_limit = api::PageLimit(request);
+  if (!page_limit.ok()) return page_limit.error();
+  const int64_t limit = page_limit.value();
+  std::pair<int64_t, u128> after{0, 0};
+  if (auto text = api::QueryValue(request.query, "cursor")) {
+    const auto cursor = ParseCursor(*text);
+    if (!cursor) return api::InvalidField("cursor", "a next_cursor from a previous page");
+    after = *cursor;
+  }
+  if (!chart.FindOwned(principal.tenant, *id) || !ledger.LookupAccount(*id)) {
+    return NotFound(params.at("id"));
+  }
+  // One more than asked tells whether another page follows.
+  auto transfers =
+      ledger.AccountTransfers(*id, static_cast<int>(limit) + 1, after.first, after.second);
+  const bool more = transfers.size() > static_cast<size_t>(limit);
+  if (more) transfers.pop_back();
+  std::string body = "{\"data\":[";
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    body += (i > 0 ? "," : "") + TransferJson(transfers[i], assets);
+  }
+  body += "],\"next_cursor\":";
+  body += more ? "\"" + std::to_string(transfers.back().timestamp) + "." +
+                     ToHex32(transfers.back().id) + "\""
+               : std::string("null");
+  return Json(body + "}");
+}
+
+}  // namespace
+
+void AddAccountingRoutes(api::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
+                         Chart& chart, const AssetRegistry& assets) {
+  router.Add(
+      "GET", "/v1/balances",
+      api::RouteDoc{
+          "The key's tenant's ledger accounts (merchant, gateway clearing, "
+          "suspense, ...) with posted, pending and available balances.",
+          "ledger:read",
+          R"({"type":"object","required":["data"],"properties":{"data":{"type":"array","items":)" +
+              kAccountSchema + "}}}"},
+      api::RequireKey(gate, Scope::kLedgerRead,
+                      [&](const HttpRequest&, const PathParams&, const Principal& principal) {
+                        return Balances(ledger, chart, assets, principal);
+                      }));
+  router.Add(
+      "GET", "/v1/ledger/accounts/{id}/transfers",
+      api::RouteDoc{
+          "An account's transfers, oldest first, a page at a time.",
+          "ledger:read",
+          R"({"type":"object","required":["data","next_cursor"],"properties":{"data":{"type":"array","items":)" +
+              kTransferSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
+          "application/json",
+          {{"limit", "Page size, 1 to 200 (default 50)."},
+           {"cursor", "next_cursor of the previous page."}},
+          {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+      api::RequireKey(
+          gate, Scope::kLedgerRead,
+          [&](const HttpRequest& request, const PathParams& params, const Principal& principal) {
+            return Transfers(ledger, chart, assets, request, params, principal);
+          }));
+  router.Add("GET", "/v1/ledger/accounts/{id}",
+             api::RouteDoc{"One of the tenant's ledger accounts and its balances.",
+                           "ledger:read",
+                           kAccountSchema,
+                           "application/json",
+                           {},
+                           {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+             api::RequireKey(
+                 gate, Scope::kLedgerRead,
+                 [&](const HttpRequest&, const PathParams& params, const Principal& principal) {
+                   return Account(ledger, chart, assets, params, principal);
+                 }));
+}
+
+}  // namespace cambista::accounting

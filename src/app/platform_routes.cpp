@@ -1,0 +1,161 @@
+#include "app/platform_routes.hpp"
+
+#include <string>
+#include <utility>
+
+#include "api/openapi.hpp"
+#include "api/problem.hpp"
+#include "core/assert.hpp"
+#include "jobs/job_table.hpp"
+#include "store/migrations.hpp"
+
+namespace cambista::app {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+api::HttpResponse Json(int status, std::string body) {
+  api::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+// Ready when the database answers, its schema is the one this binary expects, and the job workers
+// run.
+api::HttpResponse Readiness(store::Database& database, const jobs::JobQueue& job_queue) {
+  if (!job_queue.running()) {
+    return api::Problem(503, "not_ready", "Not ready", "The job workers are not running.");
+  }
+  try {
+    auto connection = database.Connect();
+    const auto pending = store::PendingMigrations(*connection);
+    if (!pending.empty()) {
+      return api::Problem(503, "not_ready", "Not ready", "The database has pending migrations.");
+    }
+    return Json(200,
+                R"({"status":"ready","database":"ok","migrations":"current","workers":"running"})");
+  } catch (const std::exception&) {
+    return api::Problem(503, "not_ready", "Not ready", "The database is not reachable.");
+  }
+}
+
+// The registry is fixed once the server starts: its JSON is built once.
+std::string AssetsJson(const AssetRegistry& assets) {
+  std::string body = "{\"data\":[";
+  bool first = true;
+  for (const Asset& asset : assets.assets()) {
+    body += first ? "" : ",";
+    first = false;
+    body += "{\"code\":" + api::JsonString(asset.code()) +
+            ",\"scale\":" + std::to_string(asset.scale()) + "}";
+  }
+  return body + "]}";
+}
+
+}  // namespace
+
+// Process-wide figures read at scrape time: the ledger's counters and the job queue's depth.
+void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledger,
+                            store::Database& database) {
+  const ledger::LedgerStats& stats = ledger.stats();
+  auto ok = metrics.RegisterGaugeCollector(
+      "cambista_ledger_events", "Ledger counters since start (batches, transfers, retries).",
+      {"event"}, [&stats](obs::GaugeCollectorSink& sink) {
+        sink.Report({"batches"}, static_cast<int64_t>(stats.batches.load()));
+        sink.Report({"transfers_submitted"},
+                    static_cast<int64_t>(stats.transfers_submitted.load()));
+        sink.Report({"transfers_created"}, static_cast<int64_t>(stats.transfers_created.load()));
+        sink.Report({"batch_retries"}, static_cast<int64_t>(stats.batch_retries.load()));
+        sink.Report({"batch_failures"}, static_cast<int64_t>(stats.batch_failures.load()));
+        sink.Report({"pending_expired"}, static_cast<int64_t>(stats.pending_expired.load()));
+      });
+  ok = ok.ok() ? metrics.RegisterGaugeCollector(
+                     "cambista_jobs", "Durable jobs by state.", {"state"},
+                     [&database](obs::GaugeCollectorSink& sink) {
+                       auto connection = database.Connect();
+                       const jobs::QueueStats queue = jobs::LoadQueueStats(*connection);
+                       sink.Report({"ready"}, queue.ready);
+                       sink.Report({"running"}, queue.running);
+                       sink.Report({"done"}, queue.done);
+                       sink.Report({"dead"}, queue.dead);
+                     })
+               : ok;
+  CAMBISTA_CHECK(ok.ok());  // fixed names, registered once
+}
+
+void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
+  router.Add(
+      "GET", "/openapi.json",
+      api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
+      [&router](const api::HttpRequest&, const api::PathParams&) {
+        return Json(200, api::OpenApiDocument(router, kVersion));
+      },
+      api::RouteCost::kInMemory);
+  router.Add(
+      "GET", "/docs",
+      api::RouteDoc{"The API for people.", "public", R"({"type":"string"})", "text/html"},
+      [&router](const api::HttpRequest&, const api::PathParams&) {
+        api::HttpResponse response;
+        response.content_type = "text/html; charset=utf-8";
+        response.body = api::DocsPage(router);
+        return response;
+      },
+      api::RouteCost::kInMemory);
+  router.Add(
+      "GET", "/health/live",
+      api::RouteDoc{"The process is up.", "public",
+                    R"({"type":"object","properties":{"status":{"type":"string"}}})"},
+      [](const api::HttpRequest&, const api::PathParams&) {
+        return Json(200, R"({"status":"live"})");
+      },
+      api::RouteCost::kInMemory);
+  router.Add(
+      "GET", "/health/ready",
+      api::RouteDoc{"Ready to serve: database reachable, migrations current, job workers running.",
+                    "public",
+                    R"({"type":"object","properties":{"status":{"type":"string"}}})",
+                    "application/json",
+                    {},
+                    {{503, {"not_ready"}}}},
+      [services](const api::HttpRequest&, const api::PathParams&) {
+        return Readiness(services.database, services.job_queue);
+      });
+  router.Add("GET", "/metrics",
+             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "public",
+                           R"({"type":"string"})", "text/plain"},
+             [services](const api::HttpRequest&, const api::PathParams&) {
+               api::HttpResponse response;
+               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               response.body = services.metrics.RenderPrometheusText();
+               return response;
+             });
+  router.Add(
+      "GET", "/v1/assets",
+      api::RouteDoc{
+          "Assets and their scales (minor-unit decimals).", "key",
+          R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"code":{"type":"string"},"scale":{"type":"integer"}}}}}})"},
+      api::RequireKey(
+          services.gate, std::nullopt,
+          [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
+                                               const api::Principal&) { return Json(200, body); }),
+      api::RouteCost::kInMemory);  // the key check reads the database once a second at most
+  router.Add("GET", "/v1/stream",
+             api::RouteDoc{"Events over a WebSocket (send Upgrade: websocket): subscribe to "
+                           "channels charges, trades, payouts, rates. See the stream guide in the "
+                           "README.",
+                           "key",
+                           R"({"type":"object"})",
+                           "application/json",
+                           {},
+                           {{426, {"upgrade_required"}}}},
+             [](const api::HttpRequest&, const api::PathParams&) {
+               api::HttpResponse response =
+                   api::Problem(426, "upgrade_required", "Upgrade required",
+                                "GET /v1/stream is a WebSocket: send Upgrade: websocket.");
+               response.headers.emplace_back("Upgrade", "websocket");
+               return response;
+             });
+}
+
+}  // namespace cambista::app

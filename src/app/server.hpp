@@ -1,0 +1,55 @@
+// The whole of `cambista serve` as one object: the database (migrated), every service, the job
+// workers and the HTTP listener, built from one Config in one place (the composition root), so
+// that `serve`, `bench charges` and in-process tests run exactly the same server.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "core/clock.hpp"
+
+namespace cambista::api {
+class ApiKeyStore;
+class Router;
+}  // namespace cambista::api
+namespace cambista::obs {
+class JsonLogger;
+}
+namespace cambista::payins {
+class ChargeService;
+}
+
+namespace cambista::app {
+
+class Server {
+ public:
+  // Opens and migrates the database and builds every service; nothing listens yet. Throws
+  // std::exception with a message for people when the database or the configuration is unusable.
+  // `clock`: the system clock unless given (tests move time by hand); it must outlive the server.
+  Server(Config config, std::string master_key, const Clock* clock = nullptr);
+  ~Server();  // Stop(0) if still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts the job workers, the event feed and the listener; in sandbox mode also gives the tenant
+  // `default` every simulator's credentials. Throws std::runtime_error if the address is taken.
+  void Start();
+  // Stops taking requests (in flight ones finish within grace_ms), then the gateway lanes, the
+  // simulators, the feed and the job workers. Idempotent.
+  void Stop(int64_t grace_ms);
+
+  std::string url() const;  // "http://127.0.0.1:PORT", once started
+  const Config& config() const;
+  const api::Router& router() const;
+  api::ApiKeyStore& keys();
+  payins::ChargeService& charges();
+  obs::JsonLogger& logger();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace cambista::app
