@@ -493,6 +493,19 @@ CREATE TABLE account_names (
 );
 )sql";
 
+// ---- 10: the transaction of each event ----------------------------------------------------------
+// On PostgreSQL a seq becomes visible at commit, not in seq order; the stream's feed reads by
+// snapshot, and needs to tell the events of transactions a snapshot saw running (events/
+// event_feed.hpp). The default fills in the inserting transaction's top-level id, so every insert
+// carries it; rows already there get this migration's, which has committed before any feed reads.
+// SQLite has one writer at a time: seq order is commit order there, and nothing changes.
+constexpr std::string_view kEventXidSqlite = "-- seq order is commit order: nothing to add";
+
+constexpr std::string_view kEventXidPostgres = R"sql(
+ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_xid ON events (xid);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -501,6 +514,7 @@ constexpr std::array kMigrations = {
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
+    Migration{10, "event_xid", kEventXidSqlite, kEventXidPostgres},
 };
 
 }  // namespace
