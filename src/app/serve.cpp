@@ -476,7 +476,7 @@ int RunServe(const ServeFlags& flags) {
         sink.Report({"dropped_slow"}, stats.dropped_slow);
       });
   CAMBISTA_CHECK(stream_metrics.ok());
-  events::EventFeed feed(*database, clock,
+  events::EventFeed feed(*database,
                          [&stream](const events::StoredEvent& event) { stream.Publish(event); });
   const Services services{*database, gate,   metrics,
                           ledger,    assets, job_queue};  // outlives the server
