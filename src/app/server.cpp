@@ -151,7 +151,7 @@ Server::Parts::Parts(Config config_in, std::string master_key, const Clock* give
             return BuildAdapter(name, credentials);
           },
           lanes, ChargeOptions()),
-      feed(*database, clock, [this](const events::StoredEvent& event) { stream.Publish(event); }),
+      feed(*database, [this](const events::StoredEvent& event) { stream.Publish(event); }),
       platform(router, logger, metrics) {
   payins::RegisterPayinGateways(gateway_registry);
   RegisterServiceMetrics(metrics, ledger, *database);

@@ -1,25 +1,39 @@
 // Tails the events table for the live stream: a thread reads the events committed since it last
-// looked (every poll_ms) and hands each to `on_event`, in `seq` order, once. Because it reads the
-// database, it hears events committed by every process on the database, not just this one.
+// looked (every poll_ms) and hands each to `on_event` once. Because it reads the database, it hears
+// events committed by every process on the database, not just this one. No committed event is
+// skipped, however late its transaction commits; a rolled-back one never holds the feed up.
 //
-// On PostgreSQL, sequence numbers are taken at insert but become visible at commit, so a smaller
-// seq can appear after a larger one. The feed remembers what it has passed on above its watermark
-// and waits up to gap_wait_ms, from when it read a later seq, for a missing seq before giving up
-// on it (a rolled-back transaction leaves a gap for ever). An event whose transaction commits later
-// than that is not streamed; its webhooks are unaffected. The stream is live news: durable delivery
-// is the webhooks' job.
+// SQLite has one writer at a time, so `seq` is taken in commit order: the feed reads what lies
+// above the largest seq it has handed on.
+//
+// On PostgreSQL `seq` is taken at insert and becomes visible at commit, so a smaller seq can
+// appear after a larger one, any time later. Each event row carries its transaction's id (`xid`,
+// filled in by the column's default). Every read is one statement, so one snapshot: it returns
+// the snapshot itself, the events above the cursor (the largest seq handed on) and the events at
+// or below it whose transaction was still running, or not yet begun, in the previous read's
+// snapshot. An event missing below the cursor belongs to such a transaction: had its transaction
+// ended before the previous read, that read would have seen the event and handed it on. So each
+// read returns exactly the events that became visible since the one before, and the feed's whole
+// state is the cursor and that snapshot: no gap is waited for, a slow transaction's events come
+// when it commits, a rolled-back transaction's never and without delay.
+//
+// Order: each read's events are handed on in seq order, and a read's events after the previous
+// read's. So an event whose transaction committed before another's took its seq (a change made in
+// answer to an earlier one) comes first; events of concurrent transactions may come in either
+// order. `created_at_ms` is the insert time on the emitting node's clock, not a delivery order:
+// events of concurrent transactions (several nodes, a slow transaction) may arrive with their
+// timestamps out of order.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include "core/clock.hpp"
 #include "store/database.hpp"
 
 namespace cambista::events {
@@ -36,16 +50,19 @@ struct StoredEvent {
 
 struct EventFeedOptions {
   int64_t poll_ms = 100;
-  int64_t gap_wait_ms = 5'000;
+  // Events above the cursor read at most per poll. Late events below it (PostgreSQL) are not
+  // limited: they are at most what the transactions running at the previous poll wrote.
   int batch_max = 1'000;
 };
 
 class EventFeed {
  public:
+  // Called on the polling thread, in order; must not throw (an event it throws on is lost to the
+  // stream, and so are the rest of that read).
   using Handler = std::function<void(const StoredEvent&)>;
-  // Starts after the newest event already in the table.
-  EventFeed(store::Database& database, const Clock& clock, Handler on_event,
-            EventFeedOptions options = {});
+  // Starts after the newest event already committed; events of transactions still running then
+  // are handed on when they commit.
+  EventFeed(store::Database& database, Handler on_event, EventFeedOptions options = {});
   ~EventFeed();  // Stop()
   EventFeed(const EventFeed&) = delete;
   EventFeed& operator=(const EventFeed&) = delete;
@@ -56,16 +73,15 @@ class EventFeed {
   void Stop();
 
  private:
+  std::vector<StoredEvent> ReadSqlite();
+  std::vector<StoredEvent> ReadPostgres();
+
   store::Database& database_;
   std::unique_ptr<store::Connection> connection_;
-  const Clock& clock_;
   Handler on_event_;
   const EventFeedOptions options_;
-  int64_t watermark_ = 0;  // every seq <= watermark_ is done with
-  // Seqs > watermark_ already handed on, with when each was read. Every missing seq below one of
-  // them was taken before it, so each gap is waited for from then: gaps seen together expire
-  // together instead of one gap_wait_ms after another.
-  std::map<int64_t, int64_t> passed_on_;
+  int64_t cursor_ = 0;    // the largest seq handed on (or the newest at start)
+  std::string snapshot_;  // PostgreSQL: the previous read's snapshot, pg_snapshot as text
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -605,6 +605,19 @@ CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
 CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
 )sql";
 
+// ---- 10: the transaction of each event ----------------------------------------------------------
+// On PostgreSQL a seq becomes visible at commit, not in seq order; the stream's feed reads by
+// snapshot, and needs to tell the events of transactions a snapshot saw running (events/
+// event_feed.hpp). The default fills in the inserting transaction's top-level id, so every insert
+// carries it; rows already there get this migration's, which has committed before any feed reads.
+// SQLite has one writer at a time: seq order is commit order there, and nothing changes.
+constexpr std::string_view kEventXidSqlite = "-- seq order is commit order: nothing to add";
+
+constexpr std::string_view kEventXidPostgres = R"sql(
+ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_xid ON events (xid);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -614,6 +627,7 @@ constexpr std::array kMigrations = {
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
     Migration{8, "payin_integrity_and_chart", kIntegritySqlite, kIntegrityPostgres},
+    Migration{10, "event_xid", kEventXidSqlite, kEventXidPostgres},
 };
 
 }  // namespace
