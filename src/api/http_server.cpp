@@ -112,10 +112,12 @@ class PendingResponse {
   // ever constructed here (emplace, moves).
   using Waiter = asio::any_completion_handler<void(HttpResponse)>;
 
-  // On the coroutine's executor (its strand), never inline: Settle may run on any thread.
+  // On the coroutine's executor (its strand), never inline: Settle may run on any thread. The
+  // executor is not kept: a strand's outliving its io_context would touch it when destroyed.
   template <class Handler>
   void Resume(Handler&& waiter, HttpResponse response) {
-    asio::post(executor_,
+    const asio::any_io_executor executor = std::exchange(executor_, asio::any_io_executor());
+    asio::post(executor,
                [waiter = std::forward<Handler>(waiter), response = std::move(response)]() mutable {
                  std::move(waiter)(std::move(response));
                });
@@ -125,7 +127,7 @@ class PendingResponse {
   bool settled_ = false;
   std::optional<HttpResponse> early_;
   std::optional<Waiter> waiter_;
-  asio::any_io_executor executor_;
+  asio::any_io_executor executor_;  // the waiter's, while there is one
 };
 
 // Behind the Respond the server gives a deferred response's start: the answer, or a 500 once every
