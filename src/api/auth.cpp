@@ -66,6 +66,12 @@ RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHa
       response = std::move(*refusal);
     } else {
       response = handler(request, params, *principal);
+      if (IsDeferred(response)) {  // the tenant goes on the answer, when it comes
+        return WhenFinal(std::move(response), [tenant = principal->tenant](HttpResponse answer) {
+          answer.log_tenant = tenant;
+          return answer;
+        });
+      }
     }
     response.log_tenant = principal->tenant;
     return response;

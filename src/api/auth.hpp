@@ -1,6 +1,7 @@
 // Authentication and authorization of routes: `Authorization: Bearer cmb_...` is checked against
 // the key store; no valid key is 401 `unauthorized` (with WWW-Authenticate), a valid key without
-// the route's scope is 403 `forbidden`. `admin` holds every scope.
+// the route's scope is 403 `forbidden`. `admin` holds every scope. A handler's deferred response
+// passes through, its answer marked with the tenant for the request log like an immediate one.
 #pragma once
 
 #include <functional>

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/problem.hpp"
@@ -48,15 +50,119 @@ int64_t CoarseMonotonicNs() {
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
-// An accepted connection. `deadline_ns` (steady clock; 0: none) bounds the current read or write;
-// the watchdog enforces it. `websocket` and `closed` are guarded by State::sessions_mutex, under
-// which alone the socket of a plain HTTP connection is closed or shut down from another thread.
+HttpResponse InternalError() {
+  return Problem(500, "internal_error", "Internal error",
+                 "The server failed to handle the request; it was logged.");
+}
+
+// A deferred response that did not come within the request deadline. 504, not 503: the server is
+// up, what it waited on (a payment gateway) was late, and the request may still take effect.
+HttpResponse DeadlineAnswer() {
+  return Problem(504, "upstream_timeout", "Upstream timeout",
+                 "The answer did not come in time; the request may still take effect. Retry with "
+                 "the same Idempotency-Key to learn its outcome.");
+}
+
+HttpResponse StoppingAnswer() {
+  return Problem(503, "server_stopping", "Server stopping",
+                 "The server stopped before the answer came; the request may still take effect. "
+                 "Retry with the same Idempotency-Key to learn its outcome.");
+}
+
+// Where a deferred response meets its connection. Settled once, by the first of: the handler's
+// Respond, the request deadline (504), the server stopping (503), or every copy of the Respond
+// dropped uncalled (500); later answers are ignored. Settling posts the answer to the connection's
+// waiting coroutine, or keeps it for the coroutine to find if it has not started waiting yet. It
+// references nothing of the server, and the server settles every one it waits on before its I/O
+// threads stop, so a Respond called after Stop() or the server's end touches only this.
+class PendingResponse {
+ public:
+  // Returns whether `response` is the answer (nothing settled it before).
+  bool Settle(HttpResponse response) {
+    std::lock_guard lock(mutex_);
+    if (settled_) return false;
+    settled_ = true;
+    if (waiter_) {
+      // Under the mutex: whoever settles after Stop() has swept finds settled_ and never posts.
+      Resume(std::move(*waiter_), std::move(response));
+      waiter_.reset();
+    } else {
+      early_ = std::move(response);
+    }
+    return true;
+  }
+
+  // The answer, resumed on the awaiting coroutine's executor. Awaited once.
+  auto Wait() {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+        [this](auto waiter) {
+          std::lock_guard lock(mutex_);
+          executor_ = asio::get_associated_executor(waiter);
+          if (early_) {
+            Resume(std::move(waiter), std::move(*early_));
+          } else {
+            waiter_.emplace(std::move(waiter));
+          }
+        },
+        asio::use_awaitable);
+  }
+
+ private:
+  // Boost 1.81's any_completion_handler recurses without end in its move assignment: it is only
+  // ever constructed here (emplace, moves).
+  using Waiter = asio::any_completion_handler<void(HttpResponse)>;
+
+  // On the coroutine's executor (its strand), never inline: Settle may run on any thread. The
+  // executor is not kept: a strand's outliving its io_context would touch it when destroyed.
+  template <class Handler>
+  void Resume(Handler&& waiter, HttpResponse response) {
+    const asio::any_io_executor executor = std::exchange(executor_, asio::any_io_executor());
+    asio::post(executor,
+               [waiter = std::forward<Handler>(waiter), response = std::move(response)]() mutable {
+                 std::move(waiter)(std::move(response));
+               });
+  }
+
+  std::mutex mutex_;
+  bool settled_ = false;
+  std::optional<HttpResponse> early_;
+  std::optional<Waiter> waiter_;
+  asio::any_io_executor executor_;  // the waiter's, while there is one
+};
+
+// Behind the Respond the server gives a deferred response's start: the answer, or a 500 once every
+// copy of the Respond is gone without one (a handler that lost it), so the connection need not
+// wait for its deadline.
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<PendingResponse> pending) : pending_(std::move(pending)) {}
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder() { pending_->Settle(InternalError()); }
+  void Answer(HttpResponse response) { pending_->Settle(std::move(response)); }
+
+ private:
+  std::shared_ptr<PendingResponse> pending_;
+};
+
+// A handler's answer: the response, or where its deferred response will arrive.
+struct HandlerAnswer {
+  std::optional<HttpResponse> response;
+  std::shared_ptr<PendingResponse> pending;
+};
+
+// An accepted connection. `deadline_ns` (steady clock; 0: none) bounds the current read or write,
+// or the wait for a deferred response; the watchdog enforces it. `websocket`, `closed` and
+// `pending` (the deferred response the connection awaits) are guarded by State::sessions_mutex,
+// under which alone the socket of a plain HTTP connection is closed or shut down from another
+// thread.
 struct Connection {
   explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {}
   tcp::socket socket;
   std::atomic<int64_t> deadline_ns{0};
   bool websocket = false;
   bool closed = false;
+  std::shared_ptr<PendingResponse> pending;
 };
 
 }  // namespace
@@ -75,6 +181,9 @@ struct HttpServer::State {
   std::optional<asio::thread_pool> workers;  // when options.worker_threads > 0
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
+  // Set by Stop() once requests in flight had their grace period, under sessions_mutex: deferred
+  // responses are no longer awaited, and the watchdog ends.
+  std::atomic<bool> grace_over{false};
   std::atomic<uint16_t> port{0};
 
   // Open connections, so Stop() can wait for requests in flight and close idle ones.
@@ -91,6 +200,14 @@ struct HttpServer::State {
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<HttpResponse> Handle(Connection& connection, HttpRequest& request, bool head,
+                                       bool get);
+  HandlerAnswer RunHandler(const HttpRequest& request);
+  asio::awaitable<HttpResponse> AwaitDeferred(Connection& connection,
+                                              std::shared_ptr<PendingResponse> pending);
+  asio::awaitable<std::optional<HttpResponse>> Upgrade(
+      const std::shared_ptr<Connection>& connection, const HttpRequest& request,
+      const WebSocketHandler& upgrade_handler);
   asio::awaitable<void> Watchdog();
   void SessionEnded(bool websocket);
   void RequestEnded();
@@ -472,19 +589,31 @@ asio::awaitable<void> HttpServer::State::Accept() {
   }
 }
 
+namespace {
+
+// Errors that end a connection between requests without an answer.
+bool EndsQuietly(const beast::error_code& error) {
+  return error == http::error::end_of_stream || error == asio::error::operation_aborted ||
+         error == beast::error::timeout || error == asio::error::connection_reset ||
+         error == asio::error::eof;
+}
+
+std::string RemoteAddress(const tcp::socket& socket) {
+  beast::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  return error ? std::string() : endpoint.address().to_string();
+}
+
+}  // namespace
+
 asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> connection) {
-  // The WebSocket session shares the connection through this pointer.
-  const std::shared_ptr<tcp::socket> socket(connection, &connection->socket);
+  tcp::socket& socket = connection->socket;
   beast::flat_buffer buffer;
   // Reused for every request of the connection, like the response head: their strings keep their
   // capacity, so a keep-alive request costs no allocation for them.
   HttpRequest request;
   std::string response_head;
-  {
-    beast::error_code ignored;
-    const auto endpoint = socket->remote_endpoint(ignored);
-    if (!ignored) request.remote_address = endpoint.address().to_string();
-  }
+  request.remote_address = RemoteAddress(socket);
   const int64_t timeout_ns = options.request_timeout_ms * 1'000'000;
   for (;;) {
     RequestParser parser(request);
@@ -492,63 +621,29 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     parser.body_limit(static_cast<std::uint64_t>(options.body_bytes_max));
     // An idle keep-alive connection waits at most one request timeout for its next request.
     connection->deadline_ns.store(CoarseMonotonicNs() + timeout_ns, std::memory_order_relaxed);
-    beast::error_code read_error = co_await ReadRequest(*socket, buffer, parser, true);
-    if (read_error == http::error::end_of_stream || read_error == asio::error::operation_aborted ||
-        read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
-        read_error == asio::error::eof) {
-      break;
-    }
+    beast::error_code read_error = co_await ReadRequest(socket, buffer, parser, true);
+    if (EndsQuietly(read_error)) break;
     busy_sessions.fetch_add(1, std::memory_order_acq_rel);
     bool keep_alive = false;
     std::optional<HttpResponse> response;  // made by the handler, not default-made and replaced
     if (!read_error && !parser.is_done()) {
-      read_error = co_await ReadRequest(*socket, buffer, parser, false);
+      read_error = co_await ReadRequest(socket, buffer, parser, false);
     }
     connection->deadline_ns.store(0, std::memory_order_relaxed);  // a handler takes its own time
     const bool head = !read_error && parser.method() == http::verb::head;
     if (read_error) {
       response = RefusalFor(read_error);
     } else {
-      keep_alive = parser.keep_alive() && !stopping;
-      try {
-        const auto websocket_handler = parser.IsWebSocketUpgrade()
-                                           ? websocket_handlers.find(request.path)
-                                           : websocket_handlers.end();
-        if (websocket_handler != websocket_handlers.end() && !stopping) {
-          WebSocketUpgrade upgrade = websocket_handler->second(request);
-          if (!upgrade.refusal) {
-            auto session = std::make_shared<WebSocketSession>(socket, options);
-            {
-              std::lock_guard lock(sessions_mutex);
-              connection->websocket = true;  // keeps its own time; closes its own socket
-              ++open_websockets;
-              std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
-              websockets.push_back(session);
-            }
-            RequestEnded();  // a long-lived subscription is not a request in flight
-            co_await session->Run(UpgradeMessage(request), std::move(upgrade.on_open));
-            SessionEnded(true);
-            co_return;
-          }
-          response = std::move(*upgrade.refusal);
-          keep_alive = false;
-        } else {
-          if (head) request.method = "GET";  // HEAD is GET without the body
-          const bool answers_inline = options.answers_inline
-                                          ? options.answers_inline(request)
-                                          : head || parser.method() == http::verb::get;
-          if (workers && !answers_inline) {
-            response = co_await asio::co_spawn(
-                workers->get_executor(),
-                [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
-                asio::use_awaitable);
-          } else {
-            response = handler(request);
-          }
-        }
-      } catch (const std::exception&) {
-        response = Problem(500, "internal_error", "Internal error",
-                           "The server failed to handle the request; it was logged.");
+      const auto websocket_handler = parser.IsWebSocketUpgrade()
+                                         ? websocket_handlers.find(request.path)
+                                         : websocket_handlers.end();
+      if (websocket_handler != websocket_handlers.end() && !stopping) {
+        response = co_await Upgrade(connection, request, websocket_handler->second);
+        if (!response) co_return;  // served as a WebSocket to its end
+      } else {
+        response = co_await Handle(*connection, request, head, parser.method() == http::verb::get);
+        // Past a slow or deferred answer the server may be stopping: the response says so.
+        keep_alive = parser.keep_alive() && !stopping;
       }
     }
     const bool send_body =
@@ -560,12 +655,12 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     // One write takes a response whole unless the socket's buffer is full; only then is the rest
     // written by asio's composed write.
     auto [write_error, written] =
-        co_await socket->async_write_some(buffers, asio::as_tuple(asio::use_awaitable));
+        co_await socket.async_write_some(buffers, asio::as_tuple(asio::use_awaitable));
     if (!write_error && written < asio::buffer_size(buffers)) {
       beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
       rest.consume(written);
       std::tie(write_error, written) =
-          co_await asio::async_write(*socket, rest, asio::as_tuple(asio::use_awaitable));
+          co_await asio::async_write(socket, rest, asio::as_tuple(asio::use_awaitable));
     }
     RequestEnded();
     if (write_error || !keep_alive) break;
@@ -574,10 +669,105 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     std::lock_guard lock(sessions_mutex);  // the watchdog and Stop use the descriptor under it
     connection->closed = true;
     beast::error_code ignored;
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
   SessionEnded(false);
+}
+
+// The handler's response to `request`: on a worker unless it answers inline, and for a deferred
+// response awaited without holding any thread. A handler that throws gets a 500.
+asio::awaitable<HttpResponse> HttpServer::State::Handle(Connection& connection,
+                                                        HttpRequest& request, bool head, bool get) {
+  if (head) request.method = "GET";  // HEAD is GET without the body
+  HandlerAnswer answer;
+  try {
+    const bool answers_inline =
+        options.answers_inline ? options.answers_inline(request) : head || get;
+    if (workers && !answers_inline) {
+      answer = co_await asio::co_spawn(
+          workers->get_executor(),
+          [this, &request]() -> asio::awaitable<HandlerAnswer> { co_return RunHandler(request); },
+          asio::use_awaitable);
+    } else {
+      answer = RunHandler(request);
+    }
+  } catch (const std::exception&) {
+    co_return InternalError();
+  }
+  if (!answer.pending) co_return std::move(*answer.response);
+  co_return co_await AwaitDeferred(connection, std::move(answer.pending));
+}
+
+// Runs the handler; a deferred response is started here, on the thread that ran the handler, with
+// a Respond that settles a PendingResponse.
+HandlerAnswer HttpServer::State::RunHandler(const HttpRequest& request) {
+  HttpResponse response = handler(request);
+  if (!IsDeferred(response)) return {std::move(response), nullptr};
+  auto pending = std::make_shared<PendingResponse>();
+  auto responder = std::make_shared<Responder>(pending);
+  try {
+    response.deferred([responder = std::move(responder)](HttpResponse answer) {
+      responder->Answer(std::move(answer));
+    });
+  } catch (const std::exception&) {
+    pending->Settle(InternalError());
+  }
+  return {std::nullopt, std::move(pending)};
+}
+
+// Waits for a deferred response within the request deadline, counted from now; the watchdog
+// answers 504 past it, Stop() 503 once requests in flight had their grace period.
+asio::awaitable<HttpResponse> HttpServer::State::AwaitDeferred(
+    Connection& connection, std::shared_ptr<PendingResponse> pending) {
+  {
+    std::lock_guard lock(sessions_mutex);
+    if (grace_over) {
+      pending->Settle(StoppingAnswer());
+    } else {
+      connection.pending = pending;
+      connection.deadline_ns.store(CoarseMonotonicNs() + options.request_timeout_ms * 1'000'000,
+                                   std::memory_order_relaxed);
+    }
+  }
+  HttpResponse response = co_await pending->Wait();
+  {
+    std::lock_guard lock(sessions_mutex);
+    connection.pending.reset();
+    connection.deadline_ns.store(0, std::memory_order_relaxed);
+  }
+  co_return response;
+}
+
+// An upgrade request for a WebSocket path: the handler's refusal, or nullopt once the connection
+// has been served as a WebSocket to its end.
+asio::awaitable<std::optional<HttpResponse>> HttpServer::State::Upgrade(
+    const std::shared_ptr<Connection>& connection, const HttpRequest& request,
+    const WebSocketHandler& upgrade_handler) {
+  WebSocketUpgrade upgrade;
+  try {
+    upgrade = upgrade_handler(request);
+  } catch (const std::exception&) {
+    co_return InternalError();
+  }
+  if (upgrade.refusal) co_return std::move(upgrade.refusal);
+  // The WebSocket session shares the connection through this pointer.
+  const std::shared_ptr<tcp::socket> socket(connection, &connection->socket);
+  auto session = std::make_shared<WebSocketSession>(socket, options);
+  {
+    std::lock_guard lock(sessions_mutex);
+    connection->websocket = true;  // keeps its own time; closes its own socket
+    ++open_websockets;
+    std::erase_if(websockets, [](const auto& weak) { return weak.expired(); });
+    websockets.push_back(session);
+  }
+  RequestEnded();  // a long-lived subscription is not a request in flight
+  try {
+    co_await session->Run(UpgradeMessage(request), std::move(upgrade.on_open));
+  } catch (const std::exception&) {  // on_open failed: the session's socket closes with it
+  }
+  SessionEnded(true);
+  co_return std::nullopt;
 }
 
 // One timer for every connection's deadline, instead of arming and cancelling a timer around each
@@ -585,17 +775,22 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
 // fails, and its own coroutine closes it). Deadlines are checked every kWatchdogInterval.
 asio::awaitable<void> HttpServer::State::Watchdog() {
   asio::steady_timer timer(io);
-  while (!stopping) {
+  // Also while requests in flight finish during Stop()'s grace period: their deadlines hold.
+  while (!grace_over) {
     timer.expires_after(kWatchdogInterval);
     auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (error || stopping) co_return;
+    if (error || grace_over) co_return;
     const int64_t now_ns = CoarseMonotonicNs();
     std::lock_guard lock(sessions_mutex);
     for (const auto& weak : connections) {
       auto connection = weak.lock();
       if (!connection || connection->websocket || connection->closed) continue;
       const int64_t deadline = connection->deadline_ns.load(std::memory_order_relaxed);
-      if (deadline != 0 && deadline < now_ns) {
+      if (deadline == 0 || deadline >= now_ns) continue;
+      if (connection->pending) {  // late deferred response: answered now, the connection stays
+        connection->pending->Settle(DeadlineAnswer());
+        connection->deadline_ns.store(0, std::memory_order_relaxed);
+      } else {
         ::shutdown(connection->socket.native_handle(), SHUT_RDWR);
       }
     }
@@ -672,6 +867,13 @@ void HttpServer::Stop(int64_t grace_ms) {
     std::unique_lock lock(s.sessions_mutex);
     s.sessions_idle.wait_for(lock, std::chrono::milliseconds(grace_ms),
                              [&s] { return s.busy_sessions.load() == 0; });
+    // Deferred responses still awaited are answered now (their connections close below), and none
+    // is awaited from here on: a Respond that comes later finds nothing of the server.
+    s.grace_over = true;
+    for (auto& weak : s.connections) {
+      auto connection = weak.lock();
+      if (connection && connection->pending) connection->pending->Settle(StoppingAnswer());
+    }
     // WebSocket clients get a close frame and a moment to answer it: the I/O threads must still
     // run for the frame to go out at all.
     for (auto& weak : s.websockets) {

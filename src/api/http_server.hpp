@@ -5,6 +5,17 @@
 // are plain functions, run on a worker thread unless they answer at once (answers_inline); a
 // request the server itself refuses (too large, malformed, too slow) gets a problem+json answer
 // where the protocol still allows one.
+//
+// A handler may defer its response (Defer in http_types.hpp): the server starts it on the thread
+// that ran the handler, which is then free, and the connection waits, holding no thread, until its
+// Respond is called from any thread; then the response is written, and the connection goes on with
+// its next (keep-alive, pipelined) request. The wait is bounded by request_timeout_ms, counted from
+// the deferral: past it the server answers 504 `upstream_timeout` itself. A Respond dropped
+// uncalled answers 500 at once. Once the server answered, a later Respond is ignored; it is safe
+// to call from any thread at any time, even after Stop() and the server's destruction. Stop()
+// waits for deferred responses like for any request in flight; those still awaited after the
+// grace period are abandoned with their connections (503 `server_stopping` where it can still be
+// written).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +32,8 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0: a free port, see HttpServer::port()
   int64_t header_bytes_max = 16 << 10;
   int64_t body_bytes_max = 1 << 20;
-  int64_t request_timeout_ms = 30'000;  // whole request read, and response write
+  // Whole request read; wait for a deferred response; response write.
+  int64_t request_timeout_ms = 30'000;
   int io_threads = 2;
   // Handlers that may wait (a database query or commit, a call to a payment gateway) run on this
   // many worker threads, so the I/O threads never wait on them. 0: every handler on the I/O
@@ -53,7 +65,8 @@ class HttpServer {
   // Binds and starts the I/O threads. Throws std::runtime_error if the address cannot be bound.
   void Start();
   uint16_t port() const;  // the bound port, once started
-  // Stops accepting, lets requests in flight finish for up to grace_ms, then closes everything:
+  // Stops accepting, lets requests in flight (deferred responses included) finish for up to
+  // grace_ms, then closes everything:
   // WebSocket connections with 1001 "going away", waiting up to a second for clients to answer.
   // Every connection has ended (and told its WebSocket handler) when it returns, unless a handler
   // is still running past the grace period.

@@ -1,10 +1,16 @@
 // The HTTP request and response as the rest of Cambista sees them: plain structs, so handlers and
 // their tests never include Boost.Beast (which stays inside http_server.cpp).
+//
+// A handler answers at once, or later: a handler that must wait on something slow (a payment
+// gateway) returns Defer(start) and hands the Respond it is given to whatever will produce the
+// answer (a gateway's thread pool), so the thread that ran the handler is free meanwhile. The
+// server writes the response when Respond is called, from any thread; past the request deadline it
+// answers 504 `upstream_timeout` itself and ignores a late Respond. Layers around handlers (auth,
+// idempotency, the request log) act on the final response through WhenFinal.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +36,9 @@ struct HttpRequest {
 };
 
 struct HttpResponse;
-// Completes a deferred response. Call it exactly once, from any thread.
+
+// Completes a deferred response. Call it exactly once, from any thread; later calls are ignored. A
+// Respond dropped without being called answers 500 (where it came from the server or WhenFinal).
 using Respond = std::function<void(HttpResponse)>;
 
 struct HttpResponse {
@@ -40,21 +48,23 @@ struct HttpResponse {
   std::string body;
   std::string log_tenant;  // for the request log line only; never sent
   // Set by Defer(): the handler answers later. The server calls it once, with the Respond that
-  // writes the final response, and frees the thread that ran the handler.
+  // writes the final response, and frees the thread that ran the handler. The other fields of a
+  // deferred response are ignored.
   std::function<void(Respond)> deferred;
 };
 
 // A response given later: `start` is called with the Respond to call once the answer is ready.
-// PROVISIONAL: waits for the answer here until the server awaits deferred responses itself.
-inline HttpResponse Defer(std::function<void(Respond)> start) {
-  std::promise<HttpResponse> answer;
-  auto ready = answer.get_future();
-  start([&answer](HttpResponse response) { answer.set_value(std::move(response)); });
-  return ready.get();
-}
-inline bool IsDeferred(const HttpResponse& response) {
-  return static_cast<bool>(response.deferred);
-}
+// `start` should only hand Respond on (to a queue, a pool): it runs on the thread that ran the
+// handler, which may be an I/O thread.
+HttpResponse Defer(std::function<void(Respond)> start);
+bool IsDeferred(const HttpResponse& response);  // deferred is set
+
+// `finish` applied to the final response: at once to an immediate response (an exception goes to
+// the caller, as from a handler), or, for a deferred one, to its answer when it comes, on the
+// thread that calls Respond. There an exception from `finish` makes the answer 500
+// `internal_error`, and a Respond dropped uncalled gives `finish` that 500 too, so a layer that
+// holds something for the request (an idempotency key) always lets go of it.
+HttpResponse WhenFinal(HttpResponse response, std::function<HttpResponse(HttpResponse)> finish);
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 

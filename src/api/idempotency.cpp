@@ -16,6 +16,161 @@ bool IsWellFormedKey(std::string_view key) {
   return true;
 }
 
+// A key's row as found when a request claims it.
+struct StoredKey {
+  std::string request_hash;
+  int64_t state = 0;  // 0: in flight, 1: completed with the response below
+  int64_t locked_until_ms = 0;
+  HttpResponse response;  // status and content type; the body still sealed
+  std::string sealed_body;
+};
+
+// One request's hold on its Idempotency-Key, from the claim to the stored response or the release:
+// used by the thread that ran the handler, then, for a deferred response, by the one that answers
+// (the hand-over through Respond orders the two). Released when destroyed unfinished (the handler
+// threw, or its Respond was lost), so the key can be retried.
+class KeyHold {
+ public:
+  KeyHold(store::ConnectionPool& pool, const SecretBox& box, std::string_view tenant,
+          std::string key)
+      : pool_(pool),
+        box_(box),
+        tenant_(tenant),
+        key_(std::move(key)),
+        place_("idempotency_keys.response:" + tenant_ + ":" + key_) {}
+  KeyHold(const KeyHold&) = delete;
+  KeyHold& operator=(const KeyHold&) = delete;
+  ~KeyHold() {
+    effect_.reset();  // rolled back unless committed
+    if (!claimed_ || finished_) return;
+    try {
+      Release();
+    } catch (...) {  // the lease of the key lets a retry take it after kInFlightLeaseMs anyway
+    }
+  }
+
+  // Takes the key for this request: nullopt, or else the answer instead of running the handler
+  // (the stored response replayed, 409 while in flight, 422 for another request).
+  std::optional<HttpResponse> Claim(const std::string& request_hash, int64_t now_ms);
+  store::Connection& connection() {
+    if (!lease_) lease_.emplace(pool_.Acquire());
+    return **lease_;
+  }
+  void BeginEffect() { effect_.emplace(connection(), store::TransactionMode::kWrite); }
+  // While a deferred response is awaited with no effect transaction open: the connection goes back
+  // to the pool rather than wait idle with it.
+  void PutConnectionBack() { lease_.reset(); }
+  // Stores `response` with the effect and commits both; a 5xx instead rolls the effect back and
+  // releases the key (a server failure frees the key for a retry).
+  void Finish(const HttpResponse& response);
+
+ private:
+  std::optional<StoredKey> Lookup(store::Connection& c);
+  HttpResponse Replay(StoredKey stored) const;
+  void Release() {
+    connection().Execute(
+        "DELETE FROM idempotency_keys WHERE tenant = $1 AND idempotency_key = $2 AND state = 0",
+        {std::string_view(tenant_), std::string_view(key_)});
+  }
+
+  store::ConnectionPool& pool_;
+  const SecretBox& box_;
+  const std::string tenant_;
+  const std::string key_;
+  const std::string place_;  // what the stored body is sealed to
+  std::optional<store::ConnectionPool::Lease> lease_;
+  std::optional<store::Transaction> effect_;  // on lease_'s connection: declared after it
+  bool claimed_ = false;
+  bool finished_ = false;
+};
+
+std::optional<StoredKey> KeyHold::Lookup(store::Connection& c) {
+  std::optional<StoredKey> stored;
+  const bool postgres = c.backend() == store::Backend::kPostgres;
+  c.Query(std::string("SELECT request_hash, state, response_status, response_content_type, "
+                      "response_body, locked_until_ms FROM idempotency_keys WHERE tenant = $1 "
+                      "AND idempotency_key = $2") +
+              (postgres ? " FOR UPDATE" : ""),
+          {std::string_view(tenant_), std::string_view(key_)}, [&](const store::Row& row) {
+            stored.emplace();
+            stored->request_hash = row.Bytes(0);
+            stored->state = row.Int64(1);
+            if (stored->state == 1) {
+              stored->response.status = static_cast<int>(row.Int64(2));
+              stored->response.content_type = std::string(row.Text(3));
+              stored->sealed_body = row.Bytes(4);
+            }
+            stored->locked_until_ms = row.Int64(5);
+          });
+  return stored;
+}
+
+HttpResponse KeyHold::Replay(StoredKey stored) const {
+  auto body = box_.Open(stored.sealed_body, place_);
+  if (!body.ok()) {  // sealed under another master key: cannot replay, say so
+    return Problem(500, "internal_error", "Stored response unreadable",
+                   "The stored response of this Idempotency-Key cannot be read.");
+  }
+  stored.response.body = std::move(body).value();
+  stored.response.headers.emplace_back("Idempotent-Replayed", "true");
+  return std::move(stored.response);
+}
+
+std::optional<HttpResponse> KeyHold::Claim(const std::string& request_hash, int64_t now_ms) {
+  store::Connection& c = connection();
+  store::Transaction claim(c, store::TransactionMode::kWrite);
+  std::optional<StoredKey> stored = Lookup(c);
+  if (stored && stored->request_hash != request_hash) {
+    return Problem(422, "idempotency_key_reused", "Idempotency-Key reused",
+                   "This Idempotency-Key was used with a different request.");
+  }
+  if (stored && stored->state == 1) return Replay(std::move(*stored));
+  if (stored && stored->locked_until_ms > now_ms) {
+    return Problem(409, "idempotency_in_flight", "Request in flight",
+                   "A request with this Idempotency-Key is still being processed; retry later.");
+  }
+  if (stored) {  // left in flight by a process that died: take it over
+    c.Execute(
+        "UPDATE idempotency_keys SET locked_until_ms = $3 WHERE tenant = $1 AND "
+        "idempotency_key = $2",
+        {std::string_view(tenant_), std::string_view(key_), now_ms + kInFlightLeaseMs});
+  } else {
+    try {
+      c.Execute(
+          "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, "
+          "created_at_ms, locked_until_ms) VALUES ($1, $2, $3, 0, $4, $5)",
+          {std::string_view(tenant_), std::string_view(key_), store::Blob{request_hash}, now_ms,
+           now_ms + kInFlightLeaseMs});
+    } catch (const store::Error& error) {
+      if (error.kind() != store::Error::Kind::kConstraint) throw;
+      return Problem(409, "idempotency_in_flight", "Request in flight",
+                     "A request with this Idempotency-Key is being processed; retry later.");
+    }
+  }
+  claim.Commit();
+  claimed_ = true;
+  return std::nullopt;
+}
+
+void KeyHold::Finish(const HttpResponse& response) {
+  if (response.status < 500) {
+    if (!effect_) BeginEffect();
+    connection().Execute(
+        "UPDATE idempotency_keys SET state = 1, response_status = $3, "
+        "response_content_type = $4, response_body = $5 WHERE tenant = $1 AND "
+        "idempotency_key = $2 AND state = 0",
+        {std::string_view(tenant_), std::string_view(key_), static_cast<int64_t>(response.status),
+         std::string_view(response.content_type), store::Blob{box_.Seal(response.body, place_)}});
+    effect_->Commit();
+  } else {
+    effect_.reset();  // rolled back
+    Release();
+  }
+  finished_ = true;
+  effect_.reset();
+  lease_.reset();
+}
+
 }  // namespace
 
 int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
@@ -39,109 +194,27 @@ AuthorizedHandler Idempotency::Run(TransactionalHandler handler, bool effect_in_
   return [this, handler = std::move(handler), effect_in_transaction](
              const HttpRequest& request, const PathParams& params,
              const Principal& principal) -> HttpResponse {
-    const std::string key(request.Header("Idempotency-Key"));
+    std::string key(request.Header("Idempotency-Key"));
     if (!IsWellFormedKey(key)) {
       return Problem(400, "invalid_request", "Idempotency-Key required",
                      "Send an Idempotency-Key header (1 to 255 visible ASCII characters) with "
                      "every POST; retries reuse it.");
     }
     const std::string hash = Sha256(request.method + "\n" + request.path + "\n" + request.body);
-    const int64_t now_ms = clock_.NowMs();
-    const std::string_view tenant = principal.tenant;
-    const std::string place = "idempotency_keys.response:" + principal.tenant + ":" + key;
-    auto connection = pool_.Acquire();
-    store::Connection& c = *connection;
-    const bool postgres = c.backend() == store::Backend::kPostgres;
-    {
-      store::Transaction claim(c, store::TransactionMode::kWrite);
-      bool exists = false;
-      HttpResponse stored;
-      std::string stored_hash, sealed_body;
-      int64_t state = 0, locked_until_ms = 0;
-      c.Query(std::string("SELECT request_hash, state, response_status, response_content_type, "
-                          "response_body, locked_until_ms FROM idempotency_keys WHERE tenant = $1 "
-                          "AND idempotency_key = $2") +
-                  (postgres ? " FOR UPDATE" : ""),
-              {tenant, std::string_view(key)}, [&](const store::Row& row) {
-                exists = true;
-                stored_hash = row.Bytes(0);
-                state = row.Int64(1);
-                if (state == 1) {
-                  stored.status = static_cast<int>(row.Int64(2));
-                  stored.content_type = std::string(row.Text(3));
-                  sealed_body = row.Bytes(4);
-                }
-                locked_until_ms = row.Int64(5);
-              });
-      if (exists && stored_hash != hash) {
-        return Problem(422, "idempotency_key_reused", "Idempotency-Key reused",
-                       "This Idempotency-Key was used with a different request.");
-      }
-      if (exists && state == 1) {
-        auto body = box_.Open(sealed_body, place);
-        if (!body.ok()) {  // sealed under another master key: cannot replay, say so
-          return Problem(500, "internal_error", "Stored response unreadable",
-                         "The stored response of this Idempotency-Key cannot be read.");
-        }
-        stored.body = std::move(body).value();
-        stored.headers.emplace_back("Idempotent-Replayed", "true");
-        return stored;
-      }
-      if (exists && locked_until_ms > now_ms) {
-        return Problem(
-            409, "idempotency_in_flight", "Request in flight",
-            "A request with this Idempotency-Key is still being processed; retry later.");
-      }
-      if (exists) {  // left in flight by a process that died: take it over
-        c.Execute(
-            "UPDATE idempotency_keys SET locked_until_ms = $3 WHERE tenant = $1 AND "
-            "idempotency_key = $2",
-            {tenant, std::string_view(key), now_ms + kInFlightLeaseMs});
-      } else {
-        try {
-          c.Execute(
-              "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, "
-              "created_at_ms, locked_until_ms) VALUES ($1, $2, $3, 0, $4, $5)",
-              {tenant, std::string_view(key), store::Blob{hash}, now_ms,
-               now_ms + kInFlightLeaseMs});
-        } catch (const store::Error& error) {
-          if (error.kind() != store::Error::Kind::kConstraint) throw;
-          return Problem(409, "idempotency_in_flight", "Request in flight",
-                         "A request with this Idempotency-Key is being processed; retry later.");
-        }
-      }
-      claim.Commit();
+    auto hold = std::make_shared<KeyHold>(pool_, box_, principal.tenant, std::move(key));
+    if (auto answer = hold->Claim(hash, clock_.NowMs())) return std::move(*answer);
+    if (effect_in_transaction) hold->BeginEffect();
+    HttpResponse response = handler(request, params, principal, hold->connection());
+    if (!IsDeferred(response)) {
+      hold->Finish(response);
+      return response;
     }
-    auto release = [&] {
-      c.Execute(
-          "DELETE FROM idempotency_keys WHERE tenant = $1 AND idempotency_key = $2 AND "
-          "state = 0",
-          {tenant, std::string_view(key)});
-    };
-    HttpResponse response;
-    bool completed = false;
-    try {
-      std::optional<store::Transaction> effect;
-      if (effect_in_transaction) effect.emplace(c, store::TransactionMode::kWrite);
-      response = handler(request, params, principal, c);
-      if (!effect) effect.emplace(c, store::TransactionMode::kWrite);
-      if (response.status < 500) {  // a server failure rolls the effect back and frees the key
-        c.Execute(
-            "UPDATE idempotency_keys SET state = 1, response_status = $3, "
-            "response_content_type = $4, response_body = $5 WHERE tenant = $1 AND "
-            "idempotency_key = $2 AND state = 0",
-            {tenant, std::string_view(key), static_cast<int64_t>(response.status),
-             std::string_view(response.content_type),
-             store::Blob{box_.Seal(response.body, place)}});
-        effect->Commit();
-        completed = true;
-      }
-    } catch (...) {
-      release();
-      throw;
-    }
-    if (!completed) release();
-    return response;
+    // The key stays in flight until the answer comes, then is completed or released as above.
+    if (!effect_in_transaction) hold->PutConnectionBack();
+    return WhenFinal(std::move(response), [hold](HttpResponse answer) {
+      hold->Finish(answer);
+      return answer;
+    });
   };
 }
 

@@ -7,6 +7,15 @@
 // releases its key so it can be retried; a key left in flight by a crash can be taken again after
 // kInFlightLeaseMs. Keys are kept at least 24 hours. Stored responses are sealed (SecretBox): a
 // response may carry a secret shown once, such as a webhook signing secret.
+//
+// A handler may defer its response (Defer): the key stays in flight until the answer comes, which
+// is then stored, or the key released on a 5xx or a lost Respond, as for an immediate response, on
+// the thread that answers. If the server had answered 504 meanwhile, a retry with the same key
+// learns the outcome. Under WrapCallingOut the database connection goes back to the pool while the
+// answer is awaited. Under Wrap the effect's transaction stays open (and its connection held) until
+// the answer, so the effect and the stored response still commit together; on SQLite that holds
+// the write lock, so an effect that waits on the outside belongs in WrapCallingOut. The Idempotency
+// must outlive the deferred responses in flight.
 #pragma once
 
 #include <functional>

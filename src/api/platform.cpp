@@ -44,9 +44,8 @@ void NewRequestId(char (&id)[kGeneratedIdChars]) {
 }  // namespace
 
 Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics)
-    : router_(router), logger_(logger) {
+    : router_(router) {
   static std::atomic<uint64_t> instances{0};
-  instance_ = ++instances;
   auto requests = metrics.RegisterCounter("cambista_http_requests_total",
                                           "HTTP requests by route pattern, method and status.",
                                           {"route", "method", "status"});
@@ -55,16 +54,16 @@ Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRe
       {100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000},
       obs::kMicrosecondsPerSecond);
   CAMBISTA_CHECK(requests.ok() && durations.ok());  // fixed names, registered once
-  requests_ = requests.value();
-  durations_ = durations.value();
+  recorder_ = Recorder{&logger, requests.value(), durations.value(), ++instances};
 }
 
 // The metric series of a (route, method, status): looked up in the registry once per thread, then
 // kept, so a request takes no registry lock. Series live as long as their registry.
-std::pair<obs::Counter*, obs::Histogram*> Platform::SeriesFor(std::string_view route,
-                                                              std::string_view method, int status) {
+std::pair<obs::Counter*, obs::Histogram*> Platform::Recorder::SeriesFor(std::string_view route,
+                                                                        std::string_view method,
+                                                                        int status) const {
   struct Entry {
-    uint64_t owner;  // Platform::instance_ (an address could be reused by a later Platform)
+    uint64_t owner;  // Recorder::instance (an address could be reused by a later Platform)
     std::string route;
     std::string method;
     int status;
@@ -74,19 +73,38 @@ std::pair<obs::Counter*, obs::Histogram*> Platform::SeriesFor(std::string_view r
   constexpr size_t kEntriesMax = 256;  // routes x methods x statuses seen; beyond, no caching
   thread_local std::vector<Entry> cache;
   for (const Entry& entry : cache) {
-    if (entry.owner == instance_ && entry.status == status && entry.route == route &&
+    if (entry.owner == instance && entry.status == status && entry.route == route &&
         entry.method == method) {
       return {entry.requests, entry.durations};
     }
   }
   const std::string status_text = std::to_string(status);
-  obs::Counter* requests = &requests_->WithLabels({route, method, status_text});
-  obs::Histogram* durations = &durations_->WithLabels({route});
+  obs::Counter* counter = &requests->WithLabels({route, method, status_text});
+  obs::Histogram* histogram = &durations->WithLabels({route});
   if (cache.size() < kEntriesMax) {
     cache.push_back(
-        Entry{instance_, std::string(route), std::string(method), status, requests, durations});
+        Entry{instance, std::string(route), std::string(method), status, counter, histogram});
   }
-  return {requests, durations};
+  return {counter, histogram};
+}
+
+void Platform::Recorder::Record(HttpResponse& response,
+                                std::chrono::steady_clock::time_point started,
+                                std::string_view request_id, std::string_view method,
+                                std::string_view route) const {
+  response.headers.emplace_back("X-Request-Id", request_id);
+  const int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count();
+  const auto [counter, histogram] = SeriesFor(route, method, response.status);
+  counter->Increment();
+  histogram->Observe(duration_us);
+  logger->Info("request", {{"request_id", request_id},
+                           {"method", method},
+                           {"route", route},
+                           {"status", response.status},
+                           {"duration_us", duration_us},
+                           {"tenant", response.log_tenant}});
 }
 
 HttpResponse Platform::Handle(const HttpRequest& request) {
@@ -99,20 +117,17 @@ HttpResponse Platform::Handle(const HttpRequest& request) {
     NewRequestId(generated);
     request_id = std::string_view(generated, sizeof generated);
   }
-  response.headers.emplace_back("X-Request-Id", request_id);
-  const int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::chrono::steady_clock::now() - started)
-                                  .count();
   const std::string_view route = pattern.empty() ? "(unmatched)" : pattern;
-  const auto [requests, durations] = SeriesFor(route, request.method, response.status);
-  requests->Increment();
-  durations->Observe(duration_us);
-  logger_.Info("request", {{"request_id", request_id},
-                           {"method", request.method},
-                           {"route", route},
-                           {"status", response.status},
-                           {"duration_us", duration_us},
-                           {"tenant", response.log_tenant}});
+  if (IsDeferred(response)) {
+    // Copies: the request (reused by its connection) and the Platform may be gone by then.
+    return WhenFinal(std::move(response),
+                     [recorder = recorder_, started, request_id = std::string(request_id),
+                      method = request.method, route = std::string(route)](HttpResponse answer) {
+                       recorder.Record(answer, started, request_id, method, route);
+                       return answer;
+                     });
+  }
+  recorder_.Record(response, started, request_id, request.method, route);
   return response;
 }
 

@@ -38,7 +38,8 @@ class Router {
   void Add(std::string method, std::string pattern, RouteDoc doc, RouteHandler handler,
            RouteCost cost = RouteCost::kMayWait);
   // `matched_pattern`, when given, receives the pattern of the route that answered (it lives as
-  // long as the router), and is left alone when none did.
+  // long as the router), and is left alone when none did. A deferred response (Defer) is returned
+  // as the handler made it.
   HttpResponse Handle(const HttpRequest& request,
                       std::string_view* matched_pattern = nullptr) const;
   // Whether Handle would answer `request` from memory: its route is kInMemory, or none matches

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "security/totp.hpp"
 #include "test_database.hpp"
+#include "wait_for_response.hpp"
 
 namespace cambista::api {
 namespace {
@@ -60,6 +63,40 @@ TEST_P(AuthTest, ScopesRateLimitsAndSecondFactor) {
   anonymous.remote_address = "127.0.0.9";
   EXPECT_EQ(router.Handle(anonymous).status, 401);
   EXPECT_EQ(router.Handle(anonymous).status, 429);  // per-IP bucket of 1
+}
+
+// The tenant goes on a deferred response's answer, where the request log reads it.
+TEST_P(AuthTest, ADeferredResponsePassesThroughMarkedWithTheTenant) {
+  ManualClock clock;
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'));
+  TokenBucketLimiter per_key(clock, {10, 10});
+  TokenBucketLimiter per_ip(clock, {10, 10});
+  AuthGate gate{keys, per_key, per_ip};
+  std::thread answering;
+  const RouteHandler route =
+      RequireKey(gate, std::nullopt,
+                 [&answering](const HttpRequest&, const PathParams&, const Principal& principal) {
+                   return Defer([&answering, tenant = principal.tenant](Respond respond) {
+                     answering = std::thread([respond = std::move(respond), tenant] {
+                       HttpResponse response;
+                       response.status = 201;
+                       response.body = "created for " + tenant;
+                       respond(std::move(response));
+                     });
+                   });
+                 });
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/charges";
+  request.headers.emplace_back("Authorization",
+                               "Bearer " + keys.Create("shop", ScopeSet{Scope::kLedgerRead}));
+  const HttpResponse deferred = route(request, {});
+  ASSERT_TRUE(IsDeferred(deferred));
+  const HttpResponse answer = cambista::testing::WaitForResponse(deferred);
+  EXPECT_EQ(answer.status, 201);
+  EXPECT_EQ(answer.body, "created for shop");
+  EXPECT_EQ(answer.log_tenant, "shop");
+  answering.join();
 }
 
 INSTANTIATE_BACKENDS(AuthTest);

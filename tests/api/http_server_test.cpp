@@ -1,6 +1,8 @@
 // The HTTP/1.1 server on a loopback port, spoken to with raw bytes over a blocking socket (with a
 // receive timeout, so a server bug fails a test instead of hanging it): keep-alive connections
-// reuse one request object, so what one request sent must never show in the next.
+// reuse one request object, so what one request sent must never show in the next. Deferred
+// responses are answered from other threads, late, never, or after the server is gone (the ASan
+// build checks that nothing is touched after its end).
 #include "api/http_server.hpp"
 
 #include <arpa/inet.h>
@@ -12,11 +14,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace cambista::api {
 namespace {
@@ -361,6 +367,231 @@ TEST(HttpServerWorkersTest, AHandlerThatWaitsDoesNotHoldTheIoThread) {
   ASSERT_TRUE(slow_response);
   EXPECT_EQ(slow_response->body, "released");
   server.Stop(1000);
+}
+
+// Respond handed over by deferred handlers, for the test to call when it chooses.
+class RespondSlot {
+ public:
+  void Put(Respond respond) {
+    std::lock_guard lock(mutex_);
+    respond_ = std::move(respond);
+    put_.notify_all();
+  }
+  // Waits (up to 10 s) for a Respond to be put; empty if none was.
+  Respond Take() {
+    std::unique_lock lock(mutex_);
+    put_.wait_for(lock, std::chrono::seconds(10), [this] { return respond_ != nullptr; });
+    return std::exchange(respond_, nullptr);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable put_;
+  Respond respond_;
+};
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "text/plain";
+  response.body = std::move(body);
+  return response;
+}
+
+// Paths ending in /later are answered from another thread after a moment, /held when the test
+// calls the Respond it takes from held_, /dropped never (the Respond is dropped), /failing not at
+// all (start throws); others at once. Paths under /inline/ run on the I/O thread, the others on
+// the one worker.
+class DeferredResponseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(200'000); }
+  void TearDown() override {
+    if (server_) server_->Stop(1000);
+    std::lock_guard lock(threads_mutex_);
+    for (auto& thread : threads_) thread.join();
+  }
+
+  void Start(int64_t request_timeout_ms) {
+    if (server_) server_->Stop(0);
+    HttpServerOptions options;
+    options.port = 0;
+    options.io_threads = 2;  // each connection on its strand
+    options.worker_threads = 1;
+    options.request_timeout_ms = request_timeout_ms;
+    options.answers_inline = [](const HttpRequest& request) {
+      return request.path.starts_with("/inline/");
+    };
+    server_.emplace(options, [this](const HttpRequest& request) { return Handle(request); });
+    server_->Start();
+  }
+
+  HttpResponse Handle(const HttpRequest& request) {
+    if (request.path.ends_with("/later")) {
+      return Defer([this](Respond respond) {
+        std::lock_guard lock(threads_mutex_);
+        threads_.emplace_back([respond = std::move(respond)] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          respond(Text(201, "later"));
+        });
+      });
+    }
+    if (request.path == "/held") {
+      return Defer([this](Respond respond) { held_.Put(std::move(respond)); });
+    }
+    if (request.path == "/dropped") return Defer([](Respond) {});
+    if (request.path == "/failing") {
+      return Defer([](Respond) { throw std::runtime_error("the gateway's pool is gone"); });
+    }
+    return Text(200, "now " + request.path);
+  }
+
+  uint16_t port() const { return server_->port(); }
+
+  RespondSlot held_;
+  std::optional<HttpServer> server_;
+  std::mutex threads_mutex_;
+  std::vector<std::thread> threads_;
+};
+
+TEST_F(DeferredResponseTest, ADeferredResponseIsWrittenWhenItComesAndTheConnectionGoesOn) {
+  Client client(port());
+  for (const std::string path : {"/later", "/inline/later"}) {
+    client.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto later = client.Read();
+    ASSERT_TRUE(later) << path;
+    EXPECT_EQ(later->status, 201);
+    EXPECT_EQ(later->body, "later");
+    EXPECT_EQ(later->headers.count("connection"), 0U);  // kept alive
+    client.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto next = client.Read();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, "now /next");
+  }
+}
+
+TEST_F(DeferredResponseTest, PipelinedRequestsAfterADeferredOneWaitTheirTurn) {
+  Client client(port());
+  client.Send(
+      "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /inline/later HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto later = client.Read();
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->body, "later");
+  auto a = client.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->body, "now /a");
+  auto head = client.Read(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 201);
+  EXPECT_EQ(head->headers["content-length"], "5");  // of the body a GET would get, not sent
+  auto b = client.Read();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->body, "now /b");
+}
+
+// The one worker ran /held's handler and must be free again at once: /second, on the same worker,
+// is answered while /held is still awaited, and /held is answered only after that.
+TEST_F(DeferredResponseTest, TheWorkerIsFreeWhileAResponseIsDeferred) {
+  Client first(port());
+  first.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  Respond respond = held_.Take();
+  ASSERT_TRUE(respond);
+  Client second(port());
+  second.Send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto second_response = second.Read();
+  ASSERT_TRUE(second_response) << "the worker was held by the deferred response";
+  EXPECT_EQ(second_response->body, "now /second");
+  std::thread([&respond] { respond(Text(202, "first")); }).join();
+  auto first_response = first.Read();
+  ASSERT_TRUE(first_response);
+  EXPECT_EQ(first_response->status, 202);
+  EXPECT_EQ(first_response->body, "first");
+}
+
+TEST_F(DeferredResponseTest, PastTheDeadlineTheServerAnswers504AndALateRespondIsIgnored) {
+  Start(/*request_timeout_ms=*/200);
+  Client client(port());
+  client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto timed_out = client.Read();
+  ASSERT_TRUE(timed_out);
+  EXPECT_EQ(timed_out->status, 504);
+  EXPECT_EQ(timed_out->headers["content-type"], "application/problem+json");
+  EXPECT_NE(timed_out->body.find("\"code\":\"upstream_timeout\""), std::string::npos);
+  EXPECT_EQ(timed_out->headers.count("connection"), 0U);  // the connection goes on
+  Respond late = held_.Take();
+  ASSERT_TRUE(late);
+  client.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto next = client.Read();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "now /next");
+  late(Text(201, "too late"));
+  late(Text(201, "twice"));  // called again against the rules: ignored as well
+  client.Send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto again = client.Read();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(again->body, "now /again");
+}
+
+TEST_F(DeferredResponseTest, ALostRespondOrAFailingStartAnswers500) {
+  Client client(port());
+  for (const std::string path : {"/dropped", "/failing"}) {
+    client.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto response = client.Read();
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 500);
+    EXPECT_NE(response->body.find("\"code\":\"internal_error\""), std::string::npos);
+  }
+  client.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto next = client.Read();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "now /next");
+}
+
+TEST_F(DeferredResponseTest, StopWaitsForADeferredResponseInFlight) {
+  Client client(port());
+  client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  Respond respond = held_.Take();
+  ASSERT_TRUE(respond);
+  const uint16_t bound_port = port();
+  std::thread stopper([this] { server_->Stop(60'000); });
+  // Stop has begun once the server refuses new connections; it then waits for /held.
+  bool refused = false;
+  for (int i = 0; i < 2'000 && !refused; ++i) {
+    refused = !Client(bound_port).connected();
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(refused);
+  respond(Text(201, "answered while stopping"));
+  auto response = client.Read();
+  stopper.join();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, "answered while stopping");
+  EXPECT_EQ(response->headers["connection"], "close");
+  EXPECT_TRUE(client.Closed());
+}
+
+TEST_F(DeferredResponseTest, ARespondCalledAfterStopAndAfterTheServerIsGoneIsHarmless) {
+  Client client(port());
+  client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  Respond respond = held_.Take();
+  ASSERT_TRUE(respond);
+  Respond copy = respond;
+  server_->Stop(0);  // no grace: the deferred response is abandoned with its connection
+  auto response = client.Read();
+  if (response) {  // if it got out before the socket closed
+    EXPECT_EQ(response->status, 503);
+  }
+  EXPECT_TRUE(client.Closed());
+  respond(Text(201, "after stop"));
+  server_.reset();
+  copy(Text(201, "after the server"));
+  copy = nullptr;  // the last copy: dropping it is harmless too
+  respond = nullptr;
+  EXPECT_FALSE(client.Read());
 }
 
 }  // namespace
