@@ -24,6 +24,10 @@ int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
                             {now_ms - kIdempotencyKeepMs});
 }
 
+std::string IdempotencyResponseContext(std::string_view tenant, std::string_view key) {
+  return "idempotency_keys.response:" + std::string(tenant) + ":" + std::string(key);
+}
+
 AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
   return Run(std::move(handler), /*effect_in_transaction=*/true);
 }
@@ -48,7 +52,7 @@ AuthorizedHandler Idempotency::Run(TransactionalHandler handler, bool effect_in_
     const std::string hash = Sha256(request.method + "\n" + request.path + "\n" + request.body);
     const int64_t now_ms = clock_.NowMs();
     const std::string_view tenant = principal.tenant;
-    const std::string place = "idempotency_keys.response:" + principal.tenant + ":" + key;
+    const std::string place = IdempotencyResponseContext(principal.tenant, key);
     auto connection = pool_.Acquire();
     store::Connection& c = *connection;
     const bool postgres = c.backend() == store::Backend::kPostgres;

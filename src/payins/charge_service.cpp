@@ -200,11 +200,11 @@ u128 ChargeService::AccountId(std::string_view name) {
   return id == 0 ? 1 : id;
 }
 
-namespace {
-
 std::string CredentialContext(std::string_view tenant, std::string_view gateway) {
   return "gateway_credentials:" + std::string(tenant) + ":" + std::string(gateway);
 }
+
+namespace {
 
 // Credentials travel sealed as "name=value" lines, values hex-encoded (any bytes).
 std::string EncodeCredentials(const Credentials& credentials) {

@@ -69,6 +69,10 @@ struct Charge {
 // `data` of charge.* events.
 std::string ChargeJson(const Charge& charge, int scale);
 
+// The associated data of a tenant's sealed credentials for a gateway
+// (gateway_credentials.credentials_sealed).
+std::string CredentialContext(std::string_view tenant, std::string_view gateway);
+
 struct NewCharge {
   std::optional<std::string> gateway;  // absent: the tenant's gateways for the currency, in order
   Amount amount;

@@ -69,7 +69,8 @@ class ChargesFlowTest : public cambista::testing::DatabaseTest {
           return std::move(built).value();
         },
         options);
-    keys_ = std::make_unique<api::ApiKeyStore>(db(), clock_, kMasterKey);
+    keys_ = std::make_unique<api::ApiKeyStore>(db(), clock_, kMasterKey,
+                                               api::DeriveApiKeyPepper(kMasterKey));
     gate_ = std::make_unique<api::AuthGate>(api::AuthGate{*keys_, per_key_, per_ip_});
     idempotency_ = std::make_unique<api::Idempotency>(db(), clock_, box_);
     sandbox_->AddRoutes(router_);
