@@ -312,10 +312,13 @@ int RunServe(const ServeFlags& flags) {
   if (flags.sandbox) config.sandbox = true;
 
   auto database = store::Open(config.database_url);
-  {
-    auto connection = database->Connect();
-    store::Migrate(*connection);
+  SystemClock clock;
+  auto unsealed = MigrateAndUnseal(config, *database, clock);  // another master key stops here
+  if (!unsealed.ok()) {
+    std::fprintf(stderr, "cambista serve: %s\n", unsealed.error().c_str());
+    return 2;
   }
+  const DatabaseKeys& secrets = unsealed.value().keys;
 
   // SIGINT/SIGTERM are blocked in every thread and taken by sigwait below, so the server threads
   // never run a signal handler.
@@ -325,19 +328,13 @@ int RunServe(const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto master_key = MasterKey(config);
-  if (!master_key.ok()) {
-    std::fprintf(stderr, "cambista serve: %s\n", master_key.error().c_str());
-    return 2;
-  }
-  SystemClock clock;
   obs::BufferedLineWriter log_writer(STDERR_FILENO);
   obs::JsonLogger logger(clock, log_writer,
                          config.log_level == "debug"   ? obs::LogLevel::kDebug
                          : config.log_level == "warn"  ? obs::LogLevel::kWarn
                          : config.log_level == "error" ? obs::LogLevel::kError
                                                        : obs::LogLevel::kInfo);
-  api::ApiKeyStore keys(*database, clock, master_key.value());
+  api::ApiKeyStore keys(*database, clock, secrets.master_key, secrets.api_key_pepper);
   TokenBucketLimiter per_key(clock, {config.rate_key_burst, config.rate_key_per_second});
   TokenBucketLimiter per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second});
   api::AuthGate gate{keys, per_key, per_ip};
@@ -346,7 +343,7 @@ int RunServe(const ServeFlags& flags) {
   obs::MetricsRegistry metrics;
   RegisterServiceMetrics(metrics, ledger, *database);
 
-  const SecretBox box = api::MakeSecretBox(master_key.value());
+  const SecretBox box = api::MakeSecretBox(secrets.master_key);
   api::Idempotency idempotency(*database, clock, box);
 
   // Durable background work of the server: webhook deliveries and housekeeping.

@@ -493,6 +493,31 @@ CREATE TABLE account_names (
 );
 )sql";
 
+// ---- 9: the database seal -------------------------------------------------------------------
+// One row, written at first start: the fingerprint of the master key (hex HMAC-SHA256 of a fixed
+// label under the key, never the key), so that a process started with another key stops at once,
+// and the pepper of API key hashes sealed under the master key, so that API keys survive a
+// rotation of the master key (app/master_key.hpp).
+constexpr std::string_view kDatabaseSealSqlite = R"sql(
+CREATE TABLE database_seal (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key_fingerprint TEXT NOT NULL,
+  api_key_pepper_sealed BLOB NOT NULL,
+  sealed_at_ms INTEGER NOT NULL,
+  rotated_at_ms INTEGER
+);
+)sql";
+
+constexpr std::string_view kDatabaseSealPostgres = R"sql(
+CREATE TABLE database_seal (
+  id integer PRIMARY KEY CHECK (id = 1),
+  key_fingerprint text NOT NULL,
+  api_key_pepper_sealed bytea NOT NULL,
+  sealed_at_ms bigint NOT NULL,
+  rotated_at_ms bigint
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -501,6 +526,7 @@ constexpr std::array kMigrations = {
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
+    Migration{9, "database_seal", kDatabaseSealSqlite, kDatabaseSealPostgres},
 };
 
 }  // namespace
