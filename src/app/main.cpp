@@ -175,6 +175,46 @@ int RunKeys(const std::string& action, const KeysFlags& flags) {
   return 0;
 }
 
+int RunRotate(const DatabaseFlags& flags, const cambista::app::MasterKeyRotateOptions& options) {
+  auto config = CommandConfig("master-key rotate", flags.config_file, flags.database_url,
+                              flags.master_key_file);
+  return config ? cambista::app::RunMasterKeyRotate(*config, options) : 2;
+}
+
+CLI::App* AddMigrateCommand(CLI::App& app, DatabaseFlags& flags) {
+  auto* migrate = app.add_subcommand(
+      "migrate",
+      "Apply pending database migrations, after checking the master key against the database's "
+      "seal (written at first start)");
+  migrate->add_option("--db", flags.database_url, "Database URL: sqlite:PATH or postgresql://...")
+      ->required();
+  migrate->add_option("--config", flags.config_file, "TOML configuration file");
+  migrate->add_option("--master-key-file", flags.master_key_file,
+                      "Master key file (default: config, or the SQLite path + .key)");
+  return migrate;
+}
+
+// `master-key rotate`; returns it.
+CLI::App* AddMasterKeyCommands(CLI::App& app, DatabaseFlags& flags,
+                               cambista::app::MasterKeyRotateOptions& options) {
+  auto* master_key = app.add_subcommand("master-key", "The master key that seals secrets at rest");
+  master_key->require_subcommand(1);
+  auto* rotate = master_key->add_subcommand("rotate", kRotateHelp);
+  rotate->add_option("--db", flags.database_url, "Database URL")->required();
+  rotate
+      ->add_option("--new", options.new_key_file,
+                   "File of the new key (64 hex digits, mode 0600); created with a new random "
+                   "key if it does not exist")
+      ->required();
+  rotate->add_option("--config", flags.config_file, "TOML configuration file");
+  rotate->add_option("--master-key-file", flags.master_key_file,
+                     "The current master key file (default: config, or the SQLite path + .key)");
+  rotate->add_flag("--replace-current-file", options.replace_current_file,
+                   "After the commit, move the --new file over the current key file, so that "
+                   "nothing else changes (the old key is gone)");
+  return rotate;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,17 +224,7 @@ int main(int argc, char** argv) {
 
   std::string database_url;
   DatabaseFlags migrate_flags;
-  auto* migrate = app.add_subcommand(
-      "migrate",
-      "Apply pending database migrations, after checking the master key against the database's "
-      "seal (written at first start)");
-  migrate
-      ->add_option("--db", migrate_flags.database_url,
-                   "Database URL: sqlite:PATH or postgresql://...")
-      ->required();
-  migrate->add_option("--config", migrate_flags.config_file, "TOML configuration file");
-  migrate->add_option("--master-key-file", migrate_flags.master_key_file,
-                      "Master key file (default: config, or the SQLite path + .key)");
+  auto* migrate = AddMigrateCommand(app, migrate_flags);
 
   cambista::app::ServeFlags serve_flags;
   auto* serve = app.add_subcommand("serve", "Run the HTTP API (applies pending migrations first)");
@@ -232,21 +262,7 @@ int main(int argc, char** argv) {
 
   DatabaseFlags rotate_flags;
   cambista::app::MasterKeyRotateOptions rotate_options;
-  auto* master_key = app.add_subcommand("master-key", "The master key that seals secrets at rest");
-  master_key->require_subcommand(1);
-  auto* rotate = master_key->add_subcommand("rotate", kRotateHelp);
-  rotate->add_option("--db", rotate_flags.database_url, "Database URL")->required();
-  rotate
-      ->add_option("--new", rotate_options.new_key_file,
-                   "File of the new key (64 hex digits, mode 0600); created with a new random "
-                   "key if it does not exist")
-      ->required();
-  rotate->add_option("--config", rotate_flags.config_file, "TOML configuration file");
-  rotate->add_option("--master-key-file", rotate_flags.master_key_file,
-                     "The current master key file (default: config, or the SQLite path + .key)");
-  rotate->add_flag("--replace-current-file", rotate_options.replace_current_file,
-                   "After the commit, move the --new file over the current key file, so that "
-                   "nothing else changes (the old key is gone)");
+  auto* rotate = AddMasterKeyCommands(app, rotate_flags, rotate_options);
 
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
@@ -279,11 +295,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*migrate) return RunMigrate(migrate_flags);
-    if (*rotate) {
-      auto config = CommandConfig("master-key rotate", rotate_flags.config_file,
-                                  rotate_flags.database_url, rotate_flags.master_key_file);
-      return config ? cambista::app::RunMasterKeyRotate(*config, rotate_options) : 2;
-    }
+    if (*rotate) return RunRotate(rotate_flags, rotate_options);
     if (*serve) return cambista::app::RunServe(serve_flags);
     if (*keys_create) return RunKeys("create", keys_flags);
     if (*keys_list) return RunKeys("list", keys_flags);
