@@ -8,18 +8,22 @@ namespace {
 constexpr char kDummyHash[32] = {};
 constexpr std::string_view kPepperPurpose = "cambista api key pepper v1";
 constexpr std::string_view kSecretBoxPurpose = "cambista secret box v1";
-
-std::string TotpPlace(std::string_view prefix) {
-  return "api_keys.totp:" + std::string(prefix);
-}
 }  // namespace
 
+std::string TotpSecretContext(std::string_view prefix) {
+  return "api_keys.totp:" + std::string(prefix);
+}
+
+std::string DeriveApiKeyPepper(std::string_view master_key) {
+  return HmacSha256(master_key, kPepperPurpose);
+}
+
 ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
-                         int64_t cache_ttl_ms)
+                         std::string_view pepper, int64_t cache_ttl_ms)
     : database_(database),
       pool_(database),
       clock_(clock),
-      pepper_(HmacSha256(master_key, kPepperPurpose)),
+      pepper_(pepper),
       pepper_key_(pepper_),
       box_(MakeSecretBox(master_key)),
       cache_ttl_ms_(cache_ttl_ms) {}
@@ -121,7 +125,7 @@ SecretBox MakeSecretBox(std::string_view master_key) {
 
 std::optional<std::string> ApiKeyStore::EnrollTotp(const std::string& prefix) {
   const TotpSecret secret = GenerateTotpSecret();
-  const std::string sealed = box_.Seal(secret.bytes(), TotpPlace(prefix));
+  const std::string sealed = box_.Seal(secret.bytes(), TotpSecretContext(prefix));
   std::string tenant;
   auto connection = pool_.Acquire();
   connection->Query("SELECT tenant FROM api_keys WHERE prefix = $1 AND revoked_at_ms IS NULL",
@@ -146,7 +150,7 @@ ApiKeyStore::TotpCheck ApiKeyStore::CheckTotp(const std::string& prefix, std::st
         if (!row.IsNull(1)) last_step = row.Int64(1);
       });
   if (!sealed) return TotpCheck::kNotEnrolled;
-  auto bytes = box_.Open(*sealed, TotpPlace(prefix));
+  auto bytes = box_.Open(*sealed, TotpSecretContext(prefix));
   if (!bytes.ok()) return TotpCheck::kNotEnrolled;  // sealed under another master key
   auto secret = TotpSecret::FromBytes(bytes.value());
   if (!secret.ok()) return TotpCheck::kNotEnrolled;

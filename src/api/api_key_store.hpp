@@ -1,7 +1,9 @@
 // API keys in the database: issue (the full key is returned once and never stored), list (never a
-// hash), revoke, authenticate a `Bearer` key, and operator 2FA (TOTP, RFC 6238) for a key. Both the
-// pepper of the keyed hash and the key sealing TOTP seeds are derived from the master key
-// (app/master_key.hpp), which never enters the database.
+// hash), revoke, authenticate a `Bearer` key, and operator 2FA (TOTP, RFC 6238) for a key. The key
+// sealing TOTP seeds is derived from the master key (app/master_key.hpp), which never enters the
+// database. The pepper of the keyed hash was derived from the master key too when the database was
+// first sealed (DeriveApiKeyPepper); it is kept, sealed, in the database since, so that API keys
+// survive a rotation of the master key, and the caller passes it in.
 #pragma once
 
 #include <cstdint>
@@ -40,11 +42,17 @@ struct Principal {
 // another process within the TTL.
 // The SecretBox sealing secrets at rest, keyed from the master key.
 SecretBox MakeSecretBox(std::string_view master_key);
+// The pepper a master key gives API key hashes: what the database seal keeps at first start.
+std::string DeriveApiKeyPepper(std::string_view master_key);
+// The associated data of a key's sealed TOTP seed (api_keys.totp_secret).
+std::string TotpSecretContext(std::string_view prefix);
 
 class ApiKeyStore {
  public:
+  // `pepper`: the one kept in the database seal (app/master_key.hpp); `master_key` seals TOTP
+  // seeds.
   ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
-              int64_t cache_ttl_ms = 1'000);
+              std::string_view pepper, int64_t cache_ttl_ms = 1'000);
 
   // Returns the full key; shown once.
   std::string Create(const std::string& tenant, ScopeSet scopes);

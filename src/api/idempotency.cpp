@@ -37,7 +37,7 @@ class KeyHold {
         box_(box),
         tenant_(tenant),
         key_(std::move(key)),
-        place_("idempotency_keys.response:" + tenant_ + ":" + key_) {}
+        place_(IdempotencyResponseContext(tenant_, key_)) {}
   KeyHold(const KeyHold&) = delete;
   KeyHold& operator=(const KeyHold&) = delete;
   ~KeyHold() {
@@ -177,6 +177,10 @@ int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
   // An old key still in flight belongs to a request that died long ago: it goes too.
   return connection.Execute("DELETE FROM idempotency_keys WHERE created_at_ms < $1",
                             {now_ms - kIdempotencyKeepMs});
+}
+
+std::string IdempotencyResponseContext(std::string_view tenant, std::string_view key) {
+  return "idempotency_keys.response:" + std::string(tenant) + ":" + std::string(key);
 }
 
 AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {

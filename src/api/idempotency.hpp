@@ -19,6 +19,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "api/auth.hpp"
 #include "core/clock.hpp"
@@ -38,6 +40,9 @@ using TransactionalHandler = std::function<HttpResponse(const HttpRequest&, cons
 // Deletes keys created more than kIdempotencyKeepMs before now_ms; returns how many. Run by the
 // periodic job "idempotency.purge" of `cambista serve`.
 int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms);
+
+// The associated data of a stored response body (idempotency_keys.response_body).
+std::string IdempotencyResponseContext(std::string_view tenant, std::string_view key);
 
 class Idempotency {
  public:

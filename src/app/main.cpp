@@ -5,12 +5,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "api/api_key_store.hpp"
 #include "api/problem.hpp"
 #include "app/bench_ledger.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
+#include "app/master_key_rotate.hpp"
 #include "app/serve.hpp"
 #include "ledger/auditor.hpp"
 #include "store/database.hpp"
@@ -20,17 +22,61 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-int RunMigrate(const std::string& url) {
-  auto database = cambista::store::Open(url);
-  auto connection = database->Connect();
-  const auto report = cambista::store::Migrate(*connection);
+constexpr const char* kRotateHelp =
+    "Move the database to a new master key. Stop every `serve` of the database first. The "
+    "current key is loaded as `serve` loads it and checked against the database's seal; then, in "
+    "one transaction, every sealed secret (gateway credentials, TOTP seeds, stored idempotent "
+    "responses, webhook endpoint secrets, the API-key pepper) is opened with the current key and "
+    "sealed with the new one, and the seal takes the new key's fingerprint. A secret that does not "
+    "open aborts the rotation, naming its table and row: nothing changes. API keys keep working. "
+    "Prints one JSON line (values re-sealed per table); no key is ever printed. Afterwards use "
+    "the new file (security.master_key_file), or pass --replace-current-file to move it over the "
+    "current one (for SQLite by default <db path>.key).";
+
+// --db, --config and --master-key-file of a command that opens the database beside `serve`.
+struct DatabaseFlags {
+  std::string database_url;
+  std::optional<std::string> config_file;
+  std::optional<std::string> master_key_file;
+};
+
+// The configuration for a command run beside `serve` (file + environment), with its --db and
+// --master-key-file; nullopt after printing why not.
+std::optional<cambista::app::Config> CommandConfig(const char* command,
+                                                   const std::optional<std::string>& config_file,
+                                                   const std::string& database_url,
+                                                   const std::optional<std::string>& key_file) {
+  auto config = cambista::app::LoadConfig(config_file, cambista::app::EnvironmentFromProcess());
+  if (!config.ok()) {
+    std::fprintf(stderr, "cambista %s: configuration: %s\n", command,
+                 config.error().ToString().c_str());
+    return std::nullopt;
+  }
+  config.value().database_url = database_url;
+  if (key_file) config.value().master_key_file = *key_file;
+  return std::move(config).value();
+}
+
+int RunMigrate(const DatabaseFlags& flags) {
+  auto config =
+      CommandConfig("migrate", flags.config_file, flags.database_url, flags.master_key_file);
+  if (!config) return 2;
+  auto database = cambista::store::Open(flags.database_url);
+  cambista::SystemClock clock;
+  auto unsealed = cambista::app::MigrateAndUnseal(*config, *database, clock);
+  if (!unsealed.ok()) {
+    std::fprintf(stderr, "cambista migrate: %s\n", unsealed.error().c_str());
+    return 2;
+  }
+  const auto& report = unsealed.value().migrations;
   std::string applied;
   for (int version : report.applied) {
     if (!applied.empty()) applied += ",";
     applied += std::to_string(version);
   }
-  std::printf("{\"database\":\"%s\",\"current_version\":%d,\"applied\":[%s]}\n",
-              database->redacted_url().c_str(), report.current_version, applied.c_str());
+  std::printf("{\"database\":\"%s\",\"current_version\":%d,\"applied\":[%s],\"seal\":\"%s\"}\n",
+              database->redacted_url().c_str(), report.current_version, applied.c_str(),
+              unsealed.value().sealed_now ? "written" : "checked");
   return 0;
 }
 
@@ -61,26 +107,21 @@ struct KeysFlags {
 };
 
 // The key store for `cambista keys ...`, with the same master key as `serve` (config + environment,
-// then --db and --master-key-file).
+// then --db and --master-key-file), checked against the database's seal.
 std::unique_ptr<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
                                                      std::unique_ptr<cambista::store::Database>& db,
                                                      const cambista::Clock& clock) {
-  auto config = cambista::app::LoadConfig(std::nullopt, cambista::app::EnvironmentFromProcess());
-  if (!config.ok()) {
-    std::fprintf(stderr, "cambista keys: configuration: %s\n", config.error().ToString().c_str());
-    return nullptr;
-  }
-  config.value().database_url = flags.database_url;
-  if (flags.master_key_file) config.value().master_key_file = *flags.master_key_file;
-  auto master_key = cambista::app::MasterKey(config.value());
-  if (!master_key.ok()) {
-    std::fprintf(stderr, "cambista keys: %s\n", master_key.error().c_str());
-    return nullptr;
-  }
+  auto config = CommandConfig("keys", std::nullopt, flags.database_url, flags.master_key_file);
+  if (!config) return nullptr;
   db = cambista::store::Open(flags.database_url);
-  auto connection = db->Connect();
-  cambista::store::Migrate(*connection);
-  return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, master_key.value());
+  auto unsealed = cambista::app::MigrateAndUnseal(*config, *db, clock);
+  if (!unsealed.ok()) {
+    std::fprintf(stderr, "cambista keys: %s\n", unsealed.error().c_str());
+    return nullptr;
+  }
+  const auto& keys = unsealed.value().keys;
+  return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, keys.master_key,
+                                                      keys.api_key_pepper);
 }
 
 int RunKeys(const std::string& action, const KeysFlags& flags) {
@@ -134,6 +175,46 @@ int RunKeys(const std::string& action, const KeysFlags& flags) {
   return 0;
 }
 
+int RunRotate(const DatabaseFlags& flags, const cambista::app::MasterKeyRotateOptions& options) {
+  auto config = CommandConfig("master-key rotate", flags.config_file, flags.database_url,
+                              flags.master_key_file);
+  return config ? cambista::app::RunMasterKeyRotate(*config, options) : 2;
+}
+
+CLI::App* AddMigrateCommand(CLI::App& app, DatabaseFlags& flags) {
+  auto* migrate = app.add_subcommand(
+      "migrate",
+      "Apply pending database migrations, after checking the master key against the database's "
+      "seal (written at first start)");
+  migrate->add_option("--db", flags.database_url, "Database URL: sqlite:PATH or postgresql://...")
+      ->required();
+  migrate->add_option("--config", flags.config_file, "TOML configuration file");
+  migrate->add_option("--master-key-file", flags.master_key_file,
+                      "Master key file (default: config, or the SQLite path + .key)");
+  return migrate;
+}
+
+// `master-key rotate`; returns it.
+CLI::App* AddMasterKeyCommands(CLI::App& app, DatabaseFlags& flags,
+                               cambista::app::MasterKeyRotateOptions& options) {
+  auto* master_key = app.add_subcommand("master-key", "The master key that seals secrets at rest");
+  master_key->require_subcommand(1);
+  auto* rotate = master_key->add_subcommand("rotate", kRotateHelp);
+  rotate->add_option("--db", flags.database_url, "Database URL")->required();
+  rotate
+      ->add_option("--new", options.new_key_file,
+                   "File of the new key (64 hex digits, mode 0600); created with a new random "
+                   "key if it does not exist")
+      ->required();
+  rotate->add_option("--config", flags.config_file, "TOML configuration file");
+  rotate->add_option("--master-key-file", flags.master_key_file,
+                     "The current master key file (default: config, or the SQLite path + .key)");
+  rotate->add_flag("--replace-current-file", options.replace_current_file,
+                   "After the commit, move the --new file over the current key file, so that "
+                   "nothing else changes (the old key is gone)");
+  return rotate;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,9 +223,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string database_url;
-  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
-  migrate->add_option("--db", database_url, "Database URL: sqlite:PATH or postgresql://...")
-      ->required();
+  DatabaseFlags migrate_flags;
+  auto* migrate = AddMigrateCommand(app, migrate_flags);
 
   cambista::app::ServeFlags serve_flags;
   auto* serve = app.add_subcommand("serve", "Run the HTTP API (applies pending migrations first)");
@@ -180,6 +260,10 @@ int main(int argc, char** argv) {
     sub->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")->required();
   }
 
+  DatabaseFlags rotate_flags;
+  cambista::app::MasterKeyRotateOptions rotate_options;
+  auto* rotate = AddMasterKeyCommands(app, rotate_flags, rotate_options);
+
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
   auto* verify = ledger->add_subcommand(
@@ -210,7 +294,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*migrate) return RunMigrate(database_url);
+    if (*migrate) return RunMigrate(migrate_flags);
+    if (*rotate) return RunRotate(rotate_flags, rotate_options);
     if (*serve) return cambista::app::RunServe(serve_flags);
     if (*keys_create) return RunKeys("create", keys_flags);
     if (*keys_list) return RunKeys("list", keys_flags);

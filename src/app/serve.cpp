@@ -5,12 +5,14 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "app/config.hpp"
 #include "app/master_key.hpp"
 #include "app/server.hpp"
 #include "obs/json_log.hpp"
+#include "store/database.hpp"
 
 namespace cambista::app {
 
@@ -38,12 +40,19 @@ int RunServe(const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto master_key = MasterKey(config);
-  if (!master_key.ok()) {
-    std::fprintf(stderr, "cambista serve: %s\n", master_key.error().c_str());
-    return 2;
+  // Another master key than the database's stops here, before anything is written.
+  std::optional<DatabaseKeys> secrets;
+  {
+    auto database = store::Open(config.database_url);
+    SystemClock clock;
+    auto unsealed = MigrateAndUnseal(config, *database, clock);
+    if (!unsealed.ok()) {
+      std::fprintf(stderr, "cambista serve: %s\n", unsealed.error().c_str());
+      return 2;
+    }
+    secrets = unsealed.value().keys;
   }
-  Server server(config, master_key.value());
+  Server server(config, *secrets);
   try {
     server.Start();
   } catch (const std::exception& error) {

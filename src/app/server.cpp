@@ -79,7 +79,7 @@ jobs::JobSchedule Every(std::string name, std::string kind, int64_t interval_ms)
 }  // namespace
 
 struct Server::Parts {
-  Parts(Config config_in, std::string master_key, const Clock* given_clock);
+  Parts(Config config_in, const DatabaseKeys& secrets, const Clock* given_clock);
   Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> BuildAdapter(
       std::string_view name, const payins::Credentials& credentials);
   std::string OwnUrl() {
@@ -127,16 +127,16 @@ struct Server::Parts {
   bool stopped = false;
 };
 
-Server::Parts::Parts(Config config_in, std::string master_key, const Clock* given_clock)
+Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock* given_clock)
     : config(std::move(config_in)),
       clock(given_clock != nullptr ? *given_clock : system_clock),
       database(OpenMigrated(config.database_url)),
       logger(clock, log_writer, LogLevelOf(config.log_level)),
-      keys(*database, clock, master_key),
+      keys(*database, clock, secrets.master_key, secrets.api_key_pepper),
       per_key(clock, {config.rate_key_burst, config.rate_key_per_second}),
       per_ip(clock, {config.rate_ip_burst, config.rate_ip_per_second}),
       ledger(*database, clock),
-      box(api::MakeSecretBox(master_key)),
+      box(api::MakeSecretBox(secrets.master_key)),
       idempotency(*database, clock, box),
       webhook_policy{static_cast<int>(config.webhook_attempts_max), config.webhook_retry_base_ms,
                      6 * 3'600'000, config.webhook_timeout_ms},
@@ -289,8 +289,8 @@ api::HttpServerOptions Server::Parts::ServerOptions() const {
   return options;
 }
 
-Server::Server(Config config, std::string master_key, const Clock* clock)
-    : parts_(std::make_unique<Parts>(std::move(config), std::move(master_key), clock)) {}
+Server::Server(Config config, DatabaseKeys keys, const Clock* clock)
+    : parts_(std::make_unique<Parts>(std::move(config), keys, clock)) {}
 
 Server::~Server() {
   Stop(0);

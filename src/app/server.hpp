@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "app/master_key.hpp"
 #include "core/clock.hpp"
 
 namespace cambista::api {
@@ -25,10 +26,11 @@ namespace cambista::app {
 
 class Server {
  public:
-  // Opens and migrates the database and builds every service; nothing listens yet. Throws
-  // std::exception with a message for people when the database or the configuration is unusable.
-  // `clock`: the system clock unless given (tests move time by hand); it must outlive the server.
-  Server(Config config, std::string master_key, const Clock* clock = nullptr);
+  // Opens the database (migrated and unsealed already: MigrateAndUnseal gave `keys`) and builds
+  // every service; nothing listens yet. Throws std::exception with a message for people when the
+  // database or the configuration is unusable. `clock`: the system clock unless given (tests move
+  // time by hand); it must outlive the server.
+  Server(Config config, DatabaseKeys keys, const Clock* clock = nullptr);
   ~Server();  // Stop(0) if still running
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

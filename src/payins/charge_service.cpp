@@ -4,11 +4,11 @@
 #include "security/hmac.hpp"
 
 namespace cambista::payins {
-namespace {
-
 std::string CredentialContext(std::string_view tenant, std::string_view gateway) {
   return "gateway_credentials:" + std::string(tenant) + ":" + std::string(gateway);
 }
+
+namespace {
 
 // Credentials travel sealed as "name=value" lines, values hex-encoded (any bytes).
 std::string EncodeCredentials(const Credentials& credentials) {

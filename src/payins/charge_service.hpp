@@ -66,6 +66,10 @@ namespace cambista::payins {
 using AdapterFactory = std::function<Result<std::unique_ptr<PayinGateway>, ChargeError>(
     std::string_view gateway, const Credentials& credentials)>;
 
+// The associated data of a tenant's sealed credentials for a gateway
+// (gateway_credentials.credentials_sealed).
+std::string CredentialContext(std::string_view tenant, std::string_view gateway);
+
 // One webhook delivery as the route received it.
 struct IncomingWebhook {
   std::string_view gateway;

@@ -605,6 +605,31 @@ CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
 CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
 )sql";
 
+// ---- 9: the database seal -------------------------------------------------------------------
+// One row, written at first start: the fingerprint of the master key (hex HMAC-SHA256 of a fixed
+// label under the key, never the key), so that a process started with another key stops at once,
+// and the pepper of API key hashes sealed under the master key, so that API keys survive a
+// rotation of the master key (app/master_key.hpp).
+constexpr std::string_view kDatabaseSealSqlite = R"sql(
+CREATE TABLE database_seal (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key_fingerprint TEXT NOT NULL,
+  api_key_pepper_sealed BLOB NOT NULL,
+  sealed_at_ms INTEGER NOT NULL,
+  rotated_at_ms INTEGER
+);
+)sql";
+
+constexpr std::string_view kDatabaseSealPostgres = R"sql(
+CREATE TABLE database_seal (
+  id integer PRIMARY KEY CHECK (id = 1),
+  key_fingerprint text NOT NULL,
+  api_key_pepper_sealed bytea NOT NULL,
+  sealed_at_ms bigint NOT NULL,
+  rotated_at_ms bigint
+);
+)sql";
+
 // ---- 10: the transaction of each event ----------------------------------------------------------
 // On PostgreSQL a seq becomes visible at commit, not in seq order; the stream's feed reads by
 // snapshot, and needs to tell the events of transactions a snapshot saw running (events/
@@ -627,6 +652,7 @@ constexpr std::array kMigrations = {
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
     Migration{8, "payin_integrity_and_chart", kIntegritySqlite, kIntegrityPostgres},
+    Migration{9, "database_seal", kDatabaseSealSqlite, kDatabaseSealPostgres},
     Migration{10, "event_xid", kEventXidSqlite, kEventXidPostgres},
 };
 

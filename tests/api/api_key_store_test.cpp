@@ -15,7 +15,7 @@ class ApiKeyStoreTest : public cambista::testing::DatabaseTest {};
 TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
   ManualClock clock;
   const std::string pepper(32, 'p');
-  ApiKeyStore keys(db(), clock, pepper);
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), pepper);
   const std::string key = keys.Create("acme", ScopeSet{Scope::kLedgerRead});
   auto principal = keys.Authenticate(key);
   ASSERT_TRUE(principal.has_value());
@@ -28,7 +28,7 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
   EXPECT_FALSE(keys.Authenticate(wrong).has_value());  // cached prefix, wrong secret
   EXPECT_FALSE(keys.Authenticate("cmb_aaaaaaaa_" + std::string(52, 'a')).has_value());
   EXPECT_FALSE(keys.Authenticate("Bearer nonsense").has_value());
-  ApiKeyStore other_pepper(db(), clock, std::string(32, 'q'));
+  ApiKeyStore other_pepper(db(), clock, std::string(32, 'm'), std::string(32, 'q'));
   EXPECT_FALSE(other_pepper.Authenticate(key).has_value());
 
   // Nothing but the hash is stored.
@@ -47,7 +47,7 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
 
   // Another store (another process) sees the revocation once its cache entry is older than the TTL.
   const std::string second = keys.Create("acme", ScopeSet{Scope::kAdmin});
-  ApiKeyStore elsewhere(db(), clock, pepper);
+  ApiKeyStore elsewhere(db(), clock, std::string(32, 'm'), pepper);
   ASSERT_TRUE(elsewhere.Authenticate(second).has_value());
   ASSERT_TRUE(keys.Revoke(second.substr(4, 8)));            // cmb_<prefix>_...
   EXPECT_TRUE(elsewhere.Authenticate(second).has_value());  // still cached
@@ -58,7 +58,7 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
 TEST_P(ApiKeyStoreTest, TotpEnrollmentAndChecks) {
   ManualClock clock(1'800'000'000'000'000'000);
   const std::string master(32, 'm');
-  ApiKeyStore keys(db(), clock, master);
+  ApiKeyStore keys(db(), clock, master, DeriveApiKeyPepper(master));
   const std::string key = keys.Create("ops", ScopeSet{Scope::kPayoutsApprove});
   const std::string prefix = key.substr(4, 8);
   using C = ApiKeyStore::TotpCheck;
@@ -87,7 +87,7 @@ TEST_P(ApiKeyStoreTest, TotpEnrollmentAndChecks) {
   EXPECT_EQ(keys.CheckTotp(prefix, wrong), C::kWrongCode);
   EXPECT_EQ(keys.CheckTotp(prefix, TotpCode(secret.value(), now_s + 30)), C::kOk);
   // Another master key cannot open the seed.
-  ApiKeyStore other(db(), clock, std::string(32, 'n'));
+  ApiKeyStore other(db(), clock, std::string(32, 'n'), DeriveApiKeyPepper(std::string(32, 'n')));
   EXPECT_EQ(other.CheckTotp(prefix, TotpCode(secret.value(), now_s + 60)), C::kNotEnrolled);
 }
 

@@ -15,7 +15,7 @@ class AuthTest : public cambista::testing::DatabaseTest {};
 
 TEST_P(AuthTest, ScopesRateLimitsAndSecondFactor) {
   ManualClock clock(1'800'000'000'000'000'000);
-  ApiKeyStore keys(db(), clock, std::string(32, 'm'));
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), std::string(32, 'p'));
   TokenBucketLimiter per_key(clock, {2, 1});
   TokenBucketLimiter per_ip(clock, {1, 1});
   AuthGate gate{keys, per_key, per_ip};
@@ -68,7 +68,7 @@ TEST_P(AuthTest, ScopesRateLimitsAndSecondFactor) {
 // The tenant goes on a deferred response's answer, where the request log reads it.
 TEST_P(AuthTest, ADeferredResponsePassesThroughMarkedWithTheTenant) {
   ManualClock clock;
-  ApiKeyStore keys(db(), clock, std::string(32, 'm'));
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), DeriveApiKeyPepper(std::string(32, 'm')));
   TokenBucketLimiter per_key(clock, {10, 10});
   TokenBucketLimiter per_ip(clock, {10, 10});
   AuthGate gate{keys, per_key, per_ip};

@@ -258,7 +258,7 @@ class StreamTest : public ::testing::Test {
   std::unique_ptr<cambista::testing::TestDatabase> database_ =
       cambista::testing::TestDatabase::Create(store::Backend::kSqlite);
   ManualClock clock_;
-  ApiKeyStore keys_{database_->db(), clock_, std::string(32, 'm')};
+  ApiKeyStore keys_{database_->db(), clock_, std::string(32, 'm'), std::string(32, 'p')};
   TokenBucketLimiter per_key_{clock_, {1'000'000, 1'000'000}};
   TokenBucketLimiter per_ip_{clock_, {1'000'000, 1'000'000}};
   AuthGate gate_{keys_, per_key_, per_ip_};

@@ -81,9 +81,10 @@ TEST(ConfigTest, MasterKeyFromTheEnvironmentWinsOverTheFile) {
   auto config = LoadConfig(std::nullopt, {{"CAMBISTA_SECURITY_MASTER_KEY", hex},
                                           {"CAMBISTA_SECURITY_MASTER_KEY_FILE", "/nonexistent/k"}});
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  auto key = MasterKey(config.value());
-  ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(key.value(), std::string(32, '\xaa'));
+  auto source = MasterKeySourceOf(config.value());
+  ASSERT_TRUE(source.ok()) << source.error();
+  EXPECT_EQ(source.value().value_hex, hex);
+  EXPECT_EQ(source.value().file, "");
   // A malformed key is refused without repeating it.
   auto bad = LoadConfig(std::nullopt, {{"CAMBISTA_SECURITY_MASTER_KEY", "secret-not-hex"}});
   ASSERT_FALSE(bad.ok());

@@ -76,7 +76,8 @@ class ChargesTest : public cambista::testing::DatabaseTest {
       if (outcome.done) return jobs::JobOutcome::Done();
       return jobs::JobOutcome::Retry(outcome.error, std::max<int64_t>(outcome.retry_after_ms, 20));
     });
-    keys_ = std::make_unique<api::ApiKeyStore>(db(), clock_, kMasterKey);
+    keys_ = std::make_unique<api::ApiKeyStore>(db(), clock_, kMasterKey,
+                                               api::DeriveApiKeyPepper(kMasterKey));
     gate_ = std::make_unique<api::AuthGate>(api::AuthGate{*keys_, per_key_, per_ip_});
     idempotency_ = std::make_unique<api::Idempotency>(db(), clock_, box_);
     sandbox_->AddRoutes(router_);
