@@ -493,6 +493,27 @@ CREATE TABLE account_names (
 );
 )sql";
 
+// ---- 12: retention and periodic jobs that yield ------------------------------------------------
+// A schedule remembers the job of its last occurrence so that, unless it allows overlap, it never
+// enqueues a second while the first is still ready or running (a job working through a backlog in
+// batches). The indexes serve the retention job (jobs/retention.hpp): finished jobs and outbound
+// attempts by age, and the live webhook deliveries that keep an old event from being purged.
+constexpr std::string_view kRetentionSqlite = R"sql(
+ALTER TABLE job_schedules ADD COLUMN overlap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_schedules ADD COLUMN last_job_id INTEGER;
+CREATE INDEX jobs_finished ON jobs (finished_at_ms) WHERE state IN (2, 3);
+CREATE INDEX jobs_live ON jobs (kind, dedupe_key) WHERE state IN (0, 1);
+CREATE INDEX webhook_attempts_attempted ON webhook_attempts (attempted_at_ms);
+)sql";
+
+constexpr std::string_view kRetentionPostgres = R"sql(
+ALTER TABLE job_schedules ADD COLUMN overlap integer NOT NULL DEFAULT 0;
+ALTER TABLE job_schedules ADD COLUMN last_job_id bigint;
+CREATE INDEX jobs_finished ON jobs (finished_at_ms) WHERE state IN (2, 3);
+CREATE INDEX jobs_live ON jobs (kind, dedupe_key) WHERE state IN (0, 1);
+CREATE INDEX webhook_attempts_attempted ON webhook_attempts (attempted_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -501,6 +522,7 @@ constexpr std::array kMigrations = {
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
+    Migration{12, "retention", kRetentionSqlite, kRetentionPostgres},
 };
 
 }  // namespace
