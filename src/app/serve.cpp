@@ -27,9 +27,11 @@
 #include "core/asset.hpp"
 #include "events/event_feed.hpp"
 #include "events/event_outbox.hpp"
+#include "events/event_retention.hpp"
 #include "events/webhook_delivery.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/job_table.hpp"
+#include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http_client.hpp"
 #include "obs/buffered_line_writer.hpp"
@@ -363,6 +365,13 @@ int RunServe(const ServeFlags& flags) {
   CAMBISTA_CHECK(webhook_attempts.ok());
   events::WebhookDeliverer deliverer(webhook_client, box, clock, webhook_policy,
                                      webhook_attempts.value());
+  // Retention (retention.days): every module's purge rules, run hourly in bounded batches.
+  jobs::RetentionOptions retention_options;
+  retention_options.days = config.retention_days;
+  jobs::Retention retention(clock, retention_options);
+  retention.AddRule(jobs::FinishedJobsRule());
+  for (jobs::PurgeRule& rule : events::RetentionRules()) retention.AddRule(std::move(rule));
+  CAMBISTA_CHECK(retention.RegisterMetrics(metrics, *database).ok());
   jobs::JobQueueOptions job_options;
   job_options.worker_count = 2;  // a slow receiver must not hold up every other job
   job_options.on_error = [&logger](std::string_view message) {
@@ -370,8 +379,10 @@ int RunServe(const ServeFlags& flags) {
   };
   jobs::JobQueue job_queue(*database, clock, job_options);
   job_queue.Register("idempotency.purge", [&clock](const jobs::JobContext& context) {
-    api::PurgeIdempotencyKeys(context.connection, clock.NowMs());
-    return jobs::JobOutcome::Done();
+    return jobs::RunBatches(context, jobs::kPurgeBatchRowsDefault, [&] {
+      return api::PurgeIdempotencyKeys(context.connection, clock.NowMs(),
+                                       jobs::kPurgeBatchRowsDefault);
+    });
   });
   job_queue.Register(std::string(events::kDeliverJobKind),
                      [&deliverer](const auto& context) { return deliverer.Deliver(context); });
@@ -381,6 +392,7 @@ int RunServe(const ServeFlags& flags) {
   purge.payload = "{}";
   purge.interval_ms = 3'600'000;
   job_queue.AddSchedule(purge);
+  jobs::InstallRetention(job_queue, retention);
 
   // Pay-ins: adapters built per tenant from its sealed credentials; in sandbox mode every gateway
   // is its simulator on this same listener. Our own URL is known once the server listens.

@@ -64,6 +64,7 @@ void Retention::AddRule(PurgeRule rule) {
   CAMBISTA_CHECK(rule.action == PurgeAction::kDeleteRow ? rule.blank_column.empty()
                                                         : IsIdentifier(rule.blank_column));
   purge_sql_.push_back(PurgeSql(rule));
+  if (purged_ != nullptr) purged_->WithLabels({rule.table});  // a series from 0, before any purge
   rules_.push_back(std::move(rule));
 }
 
@@ -120,6 +121,7 @@ obs::MetricsStatus Retention::RegisterMetrics(obs::MetricsRegistry& metrics,
                               "Rows purged (deleted or blanked) by retention.", {"table"});
   if (!purged.ok()) return Failure(purged.error());
   purged_ = purged.value();
+  for (const PurgeRule& rule : rules_) purged_->WithLabels({rule.table});
   return metrics.RegisterGaugeCollector(
       "cambista_table_rows", "Rows of each table under retention (count(*) at scrape).", {"table"},
       [this, &database](obs::GaugeCollectorSink& sink) {
