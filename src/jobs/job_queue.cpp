@@ -294,6 +294,15 @@ int JobQueue::Heartbeat() {
 }
 
 void JobQueue::HeartbeatLoop() {
+  // Connect now, off the caller's thread (Start() need not wait for it), to be ready for the first
+  // beat; a failure here is retried by that beat.
+  try {
+    std::lock_guard beat(heartbeat_mutex_);
+    if (heartbeat_connection_ == nullptr) heartbeat_connection_ = database_.Connect();
+  } catch (const store::Error& error) {
+    ++counters_.store_errors;
+    ReportError(std::string("jobs: heartbeat: ") + error.what());
+  }
   std::unique_lock lock(worker_mutex_);
   while (!heartbeat_stopping_) {
     heartbeat_wake_.wait_for(lock, std::chrono::milliseconds(options_.heartbeat_interval_ms),
@@ -349,10 +358,6 @@ void JobQueue::Start() {
   // Connect on the caller's thread, so that a database that cannot be reached fails Start().
   std::vector<std::unique_ptr<store::Connection>> connections;
   for (int i = 0; i < options_.worker_count; ++i) connections.push_back(database_.Connect());
-  {
-    std::lock_guard beat(heartbeat_mutex_);
-    if (heartbeat_connection_ == nullptr) heartbeat_connection_ = database_.Connect();
-  }
   started_ = true;
   stopping_ = false;
   heartbeat_stopping_ = false;

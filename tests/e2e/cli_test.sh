@@ -26,7 +26,12 @@ grep -qi "url" "$work/err" || fail "bad URL error does not say why: $(cat "$work
 
 run_backend() {
   local db=$1 backend=$2
-  grep -q '"current_version":7' <<<"$("$bin" migrate --db "$db")" || fail "migrate on $backend"; check
+  # A fresh database gets every migration, from 1 up to the newest, which is then its version.
+  local migrated
+  migrated=$("$bin" migrate --db "$db")
+  [[ $migrated =~ \"current_version\":([0-9]+),\"applied\":\[1,2,[0-9,]*,([0-9]+)\] ]] &&
+    [[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" && ${BASH_REMATCH[1]} -ge 12 ]] ||
+    fail "migrate on $backend: $migrated"; check
   grep -q '"applied":\[\]' <<<"$("$bin" migrate --db "$db")" || fail "second migrate not a no-op"; check
   local last
   last=$("$bin" bench ledger --db "$db" --transfers 3000 --concurrency 16 --accounts 200 2>"$work/bench.err" | tail -n 1) ||
