@@ -34,6 +34,13 @@
 //     });
 //   });
 //
+// A batch reports how many items it found (selected with LIMIT batch_items_max), not how many it
+// changed, so that items lost to a concurrent writer do not end the work early. Every batch must
+// make progress: an item it cannot move (a provider that keeps failing) must drop out of its query
+// (mark it, back it off, or move a cursor past it), or each run would find it again and continue
+// forever. Each item is handled idempotently, as any job may run twice. In a test on a ManualClock
+// a continued job is due again at once: RunDue runs it until it is done, RunOnce one run at a time.
+//
 // Delivery is at-least-once. A job runs again when its worker dies or loses its lease, or when
 // recording its outcome fails; handlers must therefore be idempotent. A worker finishes a job only
 // while it still holds the job's lease token, so a stale worker cannot overwrite the outcome of the
