@@ -248,6 +248,7 @@ void JobQueue::RunJob(store::Connection& connection, const ClaimedJob& job, JobR
   } catch (...) {
     outcome = JobOutcome::Retry("handler threw a non-standard exception");
   }
+  run.Finishing();
   try {
     Finish(connection, job, *outcome);
   } catch (const std::exception& error) {
@@ -270,6 +271,7 @@ int JobQueue::Heartbeat() {
   try {
     if (heartbeat_connection_ == nullptr) heartbeat_connection_ = database_.Connect();
     for (const auto& run : runs) {
+      if (run->finishing()) continue;
       const int64_t lease_until_ms = clock_.NowMs() + options_.lease_ms;
       const bool held = WithRetries([&] {
         return ExtendLease(*heartbeat_connection_, run->job_id(), run->lease_token(),
@@ -279,7 +281,7 @@ int JobQueue::Heartbeat() {
         run->Extended(lease_until_ms);
         ++extended;
         ++counters_.leases_extended;
-      } else {
+      } else if (!run->finishing()) {
         run->Lost();
         ++counters_.leases_lost_running;
       }

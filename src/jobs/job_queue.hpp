@@ -113,6 +113,10 @@ class JobRun {
   void Extended(int64_t lease_until_ms);  // a beat moved the lease
   void Lost();                            // a beat found the lease gone
   void Started(int64_t yield_at_ms);      // the handler starts now
+  // The handler has returned: the outcome is being recorded, which ends the lease, so a beat that
+  // then finds no lease has lost nothing.
+  void Finishing() { finishing_.store(true, std::memory_order_release); }
+  bool finishing() const { return finishing_.load(std::memory_order_acquire); }
 
  private:
   const Clock& clock_;
@@ -121,6 +125,7 @@ class JobRun {
   const std::atomic<bool>& stopping_;
   std::atomic<int64_t> lease_until_ms_;
   std::atomic<bool> lost_{false};
+  std::atomic<bool> finishing_{false};
   std::atomic<int64_t> yield_at_ms_{INT64_MAX};
 };
 
