@@ -173,10 +173,12 @@ void KeyHold::Finish(const HttpResponse& response) {
 
 }  // namespace
 
-int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms) {
+int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms, int64_t rows_max) {
   // An old key still in flight belongs to a request that died long ago: it goes too.
-  return connection.Execute("DELETE FROM idempotency_keys WHERE created_at_ms < $1",
-                            {now_ms - kIdempotencyKeepMs});
+  return connection.Execute(
+      "DELETE FROM idempotency_keys WHERE (tenant, idempotency_key) IN (SELECT tenant, "
+      "idempotency_key FROM idempotency_keys WHERE created_at_ms < $1 LIMIT $2)",
+      {now_ms - kIdempotencyKeepMs, rows_max});
 }
 
 std::string IdempotencyResponseContext(std::string_view tenant, std::string_view key) {

@@ -18,6 +18,7 @@
 // must outlive the deferred responses in flight.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -37,9 +38,11 @@ inline constexpr size_t kIdempotencyKeyCharsMax = 255;
 using TransactionalHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&,
                                                         const Principal&, store::Connection& tx)>;
 
-// Deletes keys created more than kIdempotencyKeepMs before now_ms; returns how many. Run by the
-// periodic job "idempotency.purge" of `cambista serve`.
-int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms);
+// Deletes at most rows_max keys created more than kIdempotencyKeepMs before now_ms, in one
+// statement; returns how many. Run in batches by the periodic job "idempotency.purge" of
+// `cambista serve`.
+int64_t PurgeIdempotencyKeys(store::Connection& connection, int64_t now_ms,
+                             int64_t rows_max = INT64_MAX);
 
 // The associated data of a stored response body (idempotency_keys.response_body).
 std::string IdempotencyResponseContext(std::string_view tenant, std::string_view key);

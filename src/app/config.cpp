@@ -175,6 +175,8 @@ const std::vector<Key>& Keys() {
        }},
       {"webhooks.allow_private_addresses", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.webhook_allow_private_addresses, v); }},
+      {"retention.days", Key::Type::kInteger,
+       [](Config& c, std::string_view v) { return SetInteger(c.retention_days, v, 1, 3'650); }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

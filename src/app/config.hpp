@@ -31,6 +31,9 @@
 //               timeout_ms = 10000 (per attempt)  CAMBISTA_WEBHOOKS_TIMEOUT_MS
 //               allow_private_addresses = false (true: endpoint URLs may reach loopback and private
 //                 networks; for development only)    CAMBISTA_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES
+//   [retention] days = 30 (1..3650: finished jobs, delivered events, delivery attempts and raw
+//                 webhook bodies older than this are purged, hourly)
+//                                                 CAMBISTA_RETENTION_DAYS
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 //               master_key = "" (64 hex digits: the master key itself, for a deployment that
@@ -78,6 +81,7 @@ struct Config {
   int64_t webhook_timeout_ms = 10'000;
   // Webhook endpoints are tenants' URLs: by default they may reach public addresses only.
   bool webhook_allow_private_addresses = false;
+  int64_t retention_days = 30;
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };

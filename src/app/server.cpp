@@ -22,8 +22,10 @@
 #include "core/asset.hpp"
 #include "events/event_feed.hpp"
 #include "events/event_outbox.hpp"
+#include "events/event_retention.hpp"
 #include "events/webhook_delivery.hpp"
 #include "jobs/job_queue.hpp"
+#include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http_client.hpp"
 #include "obs/buffered_line_writer.hpp"
@@ -31,6 +33,7 @@
 #include "obs/metrics.hpp"
 #include "payins/charge_service.hpp"
 #include "payins/registry.hpp"
+#include "payins/store.hpp"
 #include "sandbox/sandbox.hpp"
 #include "security/token_bucket.hpp"
 #include "store/database.hpp"
@@ -66,6 +69,9 @@ net::HttpClient WebhookClient(const Config& config) {
   options.public_addresses_only = !config.webhook_allow_private_addresses;
   return net::HttpClient(options);
 }
+
+// Charges a run of the pay-ins' periodic jobs looks at per batch (one short transaction each).
+constexpr int kChargeBatchMax = 100;
 
 jobs::JobSchedule Every(std::string name, std::string kind, int64_t interval_ms) {
   jobs::JobSchedule schedule;
@@ -111,6 +117,7 @@ struct Server::Parts {
   const net::HttpClient http_client;  // gateways' URLs: the operator's configuration
   const net::HttpClient webhook_client;
   events::WebhookDeliverer deliverer;
+  jobs::Retention retention;
   jobs::JobQueue job_queue;
   accounting::Chart chart;
   payins::GatewayRegistry gateway_registry;
@@ -142,6 +149,7 @@ Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock*
                      6 * 3'600'000, config.webhook_timeout_ms},
       webhook_client(WebhookClient(config)),
       deliverer(webhook_client, box, clock, webhook_policy, RegisterWebhookAttempts(metrics)),
+      retention(clock, jobs::RetentionOptions{.days = config.retention_days}),
       job_queue(*database, clock, JobOptions()),
       chart(*database, ledger),
       lanes(clock),
@@ -224,8 +232,10 @@ Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> Server::Parts
 // and recovery.
 void Server::Parts::RegisterJobs() {
   job_queue.Register("idempotency.purge", [this](const jobs::JobContext& context) {
-    api::PurgeIdempotencyKeys(context.connection, clock.NowMs());
-    return jobs::JobOutcome::Done();
+    return jobs::RunBatches(context, jobs::kPurgeBatchRowsDefault, [&] {
+      return api::PurgeIdempotencyKeys(context.connection, clock.NowMs(),
+                                       jobs::kPurgeBatchRowsDefault);
+    });
   });
   job_queue.Register(std::string(events::kDeliverJobKind), [this](const jobs::JobContext& context) {
     return deliverer.Deliver(context);
@@ -237,17 +247,23 @@ void Server::Parts::RegisterJobs() {
                                                       ? std::optional(outcome.retry_after_ms)
                                                       : std::nullopt);
   });
-  job_queue.Register("charges.expire", [this](const jobs::JobContext&) {
-    charges.ExpireDue();
-    return jobs::JobOutcome::Done();
+  job_queue.Register("charges.expire", [this](const jobs::JobContext& context) {
+    return jobs::RunBatches(context, kChargeBatchMax,
+                            [this] { return charges.ExpireDue(kChargeBatchMax); });
   });
-  job_queue.Register("charges.recover", [this](const jobs::JobContext&) {
-    charges.RecoverCreating();
-    return jobs::JobOutcome::Done();
+  job_queue.Register("charges.recover", [this](const jobs::JobContext& context) {
+    return jobs::RunBatches(context, kChargeBatchMax,
+                            [this] { return charges.RecoverCreating(kChargeBatchMax); });
   });
   job_queue.AddSchedule(Every("idempotency-purge", "idempotency.purge", 3'600'000));
   job_queue.AddSchedule(Every("charges-expire", "charges.expire", 30'000));
   job_queue.AddSchedule(Every("charges-recover", "charges.recover", 30'000));
+  // Retention (retention.days): every module's purge rules, run hourly in bounded batches.
+  retention.AddRule(jobs::FinishedJobsRule());
+  for (jobs::PurgeRule& rule : events::RetentionRules()) retention.AddRule(std::move(rule));
+  retention.AddRule(payins::DeliveryBodiesRetentionRule());
+  CAMBISTA_CHECK(retention.RegisterMetrics(metrics, *database).ok());
+  jobs::InstallRetention(job_queue, retention);
 }
 
 void Server::Parts::AddRoutes() {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace cambista::jobs {
 
@@ -29,7 +30,8 @@ struct NewJob {
   std::string kind;     // names the handler, e.g. "payout.submit"
   std::string payload;  // usually JSON
   // A second enqueue with the same key does nothing and returns the existing job, whatever its
-  // state; the key stays taken while the row exists (also after the job is done or dead).
+  // state; the key stays taken while the row exists: also after the job is done or dead, until
+  // retention purges the finished job (retention.hpp; 30 days by default), which frees the key.
   std::optional<std::string> dedupe_key;
   int max_attempts = kJobAttemptsMaxDefault;  // >= 1
   int64_t delay_ms = 0;                       // run no earlier than now + delay_ms ...
@@ -57,8 +59,9 @@ struct JobRecord {
   std::optional<int64_t> finished_at_ms;
 };
 
-// A job held by one worker until lease_until_ms. Finishing it is conditional on lease_token: once
-// the lease has expired and another worker has claimed the job, this copy can change nothing.
+// A job held by one worker until lease_until_ms (as claimed; the queue's heartbeat extends it while
+// the job runs). Finishing it is conditional on lease_token: once the lease has expired and
+// another worker has claimed the job, this copy can change nothing.
 struct ClaimedJob {
   int64_t id = 0;
   std::string kind;
@@ -74,9 +77,19 @@ struct ClaimedJob {
 // What a handler reports. A handler that throws is treated as Retry(exception text).
 class JobOutcome {
  public:
-  enum class Kind { kDone, kRetry, kFail };
+  enum class Kind { kDone, kRetry, kFail, kContinue };
 
   static JobOutcome Done() { return JobOutcome(Kind::kDone, {}, std::nullopt); }
+  // This run did a bounded share of the work and more remains (see "Working in batches" in
+  // job_queue.hpp). The job is ready again at once, due now, so every job that came due before
+  // now is claimed ahead of it; its retry budget starts over (attempts back to 0, last_error
+  // cleared), since the run made progress. `next_payload`, if given, replaces the payload: a cursor
+  // telling the next run where to resume.
+  static JobOutcome Continue(std::optional<std::string> next_payload = std::nullopt) {
+    JobOutcome outcome(Kind::kContinue, {}, std::nullopt);
+    outcome.next_payload_ = std::move(next_payload);
+    return outcome;
+  }
   // Runs again after the queue's exponential backoff, or after delay_ms if given; dead once the
   // job has used max_attempts.
   static JobOutcome Retry(std::string error, std::optional<int64_t> delay_ms = std::nullopt) {
@@ -90,6 +103,7 @@ class JobOutcome {
   Kind kind() const { return kind_; }
   const std::string& error() const { return error_; }
   const std::optional<int64_t>& delay_ms() const { return delay_ms_; }
+  const std::optional<std::string>& next_payload() const { return next_payload_; }
 
  private:
   JobOutcome(Kind kind, std::string error, std::optional<int64_t> delay_ms)
@@ -98,6 +112,7 @@ class JobOutcome {
   Kind kind_;
   std::string error_;
   std::optional<int64_t> delay_ms_;
+  std::optional<std::string> next_payload_;  // kContinue only
 };
 
 }  // namespace cambista::jobs

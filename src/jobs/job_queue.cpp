@@ -10,10 +10,66 @@
 #include "core/int128.hpp"
 
 namespace cambista::jobs {
+namespace {
+
+JobQueueOptions WithDefaults(JobQueueOptions options) {
+  if (options.heartbeat_interval_ms == 0) {
+    options.heartbeat_interval_ms = std::max<int64_t>(options.lease_ms / 3, 1);
+  }
+  return options;
+}
+
+}  // namespace
+
+JobRun::JobRun(const Clock& clock, const ClaimedJob& job, const std::atomic<bool>& stopping)
+    : clock_(clock),
+      job_id_(job.id),
+      lease_token_(job.lease_token),
+      stopping_(stopping),
+      lease_until_ms_(job.lease_until_ms) {}
+
+bool JobRun::lease_held() const {
+  return !lost_.load(std::memory_order_acquire) &&
+         clock_.NowMs() < lease_until_ms_.load(std::memory_order_acquire);
+}
+
+bool JobRun::ShouldYield() const {
+  return stopping_.load(std::memory_order_acquire) || !lease_held() ||
+         clock_.NowMs() >= yield_at_ms_.load(std::memory_order_acquire);
+}
+
+void JobRun::Extended(int64_t lease_until_ms) {
+  lease_until_ms_.store(lease_until_ms, std::memory_order_release);
+}
+
+void JobRun::Lost() {
+  lost_.store(true, std::memory_order_release);
+}
+
+void JobRun::Started(int64_t yield_at_ms) {
+  yield_at_ms_.store(yield_at_ms, std::memory_order_release);
+}
+
+JobOutcome RunBatches(const JobContext& context, int64_t batch_items_max,
+                      const std::function<int64_t()>& batch, int batches_max) {
+  CAMBISTA_CHECK(batch_items_max >= 1);
+  CAMBISTA_CHECK(batches_max >= 1);
+  for (int batches = 0; batches < batches_max; ++batches) {
+    if (batch() < batch_items_max) return JobOutcome::Done();
+    if (context.ShouldYield()) break;
+  }
+  return JobOutcome::Continue();
+}
 
 JobQueue::JobQueue(store::Database& database, const Clock& clock, JobQueueOptions options)
-    : database_(database), clock_(clock), options_(std::move(options)), backoff_(options_.backoff) {
-  CAMBISTA_CHECK(options_.lease_ms >= 1);
+    : database_(database),
+      clock_(clock),
+      options_(WithDefaults(std::move(options))),
+      backoff_(options_.backoff) {
+  CAMBISTA_CHECK(options_.lease_ms >= 2);
+  CAMBISTA_CHECK(options_.heartbeat_interval_ms >= 1);
+  CAMBISTA_CHECK(options_.heartbeat_interval_ms < options_.lease_ms);
+  CAMBISTA_CHECK(options_.yield_after_ms >= 1);
   CAMBISTA_CHECK(options_.poll_interval_ms >= 1);
   CAMBISTA_CHECK(options_.batch_size >= 1);
   CAMBISTA_CHECK(options_.worker_count >= 1);
@@ -135,35 +191,64 @@ int JobQueue::ClaimAndRun(store::Connection& connection, int limit) {
     return ClaimJobs(connection, request);
   });
   counters_.dead_lettered += claim.dead_lettered;
-  for (const ClaimedJob& job : claim.jobs) {
+  // Every claimed job is beaten for from now, also while it waits behind the others of its batch.
+  std::vector<std::shared_ptr<JobRun>> runs;
+  for (const ClaimedJob& job : claim.jobs) runs.push_back(Hold(job));
+  struct Unholder {
+    JobQueue& queue;
+    const std::vector<std::shared_ptr<JobRun>>& runs;
+    ~Unholder() {
+      for (const auto& run : runs) queue.Unhold(*run);
+    }
+  } unholder{*this, runs};
+  for (size_t i = 0; i < claim.jobs.size(); ++i) {
     if (stop_requested_.load(std::memory_order_acquire)) {
       // Stopping: hand the rest of the batch back now rather than when its lease expires.
-      try {
-        WithRetries([&] { return ReleaseJob(connection, job); });
-      } catch (const std::exception& error) {
-        ++counters_.store_errors;
-        ReportError(std::string("jobs: releasing job ") + std::to_string(job.id) +
-                    " failed: " + error.what());
-      }
-      continue;
+      ReleaseUnstarted(connection, claim.jobs[i]);
+    } else {
+      RunJob(connection, claim.jobs[i], *runs[i]);
     }
-    RunJob(connection, job);
+    Unhold(*runs[i]);
   }
   return static_cast<int>(claim.jobs.size());
 }
 
-void JobQueue::RunJob(store::Connection& connection, const ClaimedJob& job) {
+void JobQueue::ReleaseUnstarted(store::Connection& connection, const ClaimedJob& job) {
+  try {
+    WithRetries([&] { return ReleaseJob(connection, job); });
+  } catch (const std::exception& error) {
+    ++counters_.store_errors;
+    ReportError(std::string("jobs: releasing job ") + std::to_string(job.id) +
+                " failed: " + error.what());
+  }
+}
+
+std::shared_ptr<JobRun> JobQueue::Hold(const ClaimedJob& job) {
+  auto run = std::make_shared<JobRun>(clock_, job, stop_requested_);
+  std::lock_guard lock(held_mutex_);
+  held_.push_back(run);
+  return run;
+}
+
+void JobQueue::Unhold(const JobRun& run) {
+  std::lock_guard lock(held_mutex_);
+  std::erase_if(held_, [&](const std::shared_ptr<JobRun>& held) { return held.get() == &run; });
+}
+
+void JobQueue::RunJob(store::Connection& connection, const ClaimedJob& job, JobRun& run) {
   const auto handler = handlers_.find(job.kind);
   CAMBISTA_CHECK(handler != handlers_.end());  // claims ask only for registered kinds
   ++counters_.runs;
+  run.Started(clock_.NowMs() + options_.yield_after_ms);
   std::optional<JobOutcome> outcome;
   try {
-    outcome = handler->second(JobContext{job, connection});
+    outcome = handler->second(JobContext(job, connection, &run));
   } catch (const std::exception& error) {
     outcome = JobOutcome::Retry(std::string("handler threw: ") + error.what());
   } catch (...) {
     outcome = JobOutcome::Retry("handler threw a non-standard exception");
   }
+  run.Finishing();
   try {
     Finish(connection, job, *outcome);
   } catch (const std::exception& error) {
@@ -171,6 +256,63 @@ void JobQueue::RunJob(store::Connection& connection, const ClaimedJob& job) {
     ++counters_.store_errors;
     ReportError(std::string("jobs: recording the outcome of job ") + std::to_string(job.id) +
                 " failed: " + error.what());
+  }
+}
+
+int JobQueue::Heartbeat() {
+  std::vector<std::shared_ptr<JobRun>> runs;
+  {
+    std::lock_guard lock(held_mutex_);
+    runs = held_;
+  }
+  if (runs.empty()) return 0;
+  std::lock_guard beat(heartbeat_mutex_);
+  int extended = 0;
+  try {
+    if (heartbeat_connection_ == nullptr) heartbeat_connection_ = database_.Connect();
+    for (const auto& run : runs) {
+      if (run->finishing()) continue;
+      const int64_t lease_until_ms = clock_.NowMs() + options_.lease_ms;
+      const bool held = WithRetries([&] {
+        return ExtendLease(*heartbeat_connection_, run->job_id(), run->lease_token(),
+                           lease_until_ms);
+      });
+      if (held) {
+        run->Extended(lease_until_ms);
+        ++extended;
+        ++counters_.leases_extended;
+      } else if (!run->finishing()) {
+        run->Lost();
+        ++counters_.leases_lost_running;
+      }
+    }
+  } catch (const store::Error& error) {
+    // The leases run out unless a later beat gets through; lease_held() turns false meanwhile.
+    ++counters_.store_errors;
+    ReportError(std::string("jobs: heartbeat: ") + error.what());
+    if (error.kind() == store::Error::Kind::kConnection) heartbeat_connection_.reset();
+  }
+  return extended;
+}
+
+void JobQueue::HeartbeatLoop() {
+  // Connect now, off the caller's thread (Start() need not wait for it), to be ready for the first
+  // beat; a failure here is retried by that beat.
+  try {
+    std::lock_guard beat(heartbeat_mutex_);
+    if (heartbeat_connection_ == nullptr) heartbeat_connection_ = database_.Connect();
+  } catch (const store::Error& error) {
+    ++counters_.store_errors;
+    ReportError(std::string("jobs: heartbeat: ") + error.what());
+  }
+  std::unique_lock lock(worker_mutex_);
+  while (!heartbeat_stopping_) {
+    heartbeat_wake_.wait_for(lock, std::chrono::milliseconds(options_.heartbeat_interval_ms),
+                             [&] { return heartbeat_stopping_; });
+    if (heartbeat_stopping_) return;
+    lock.unlock();
+    Heartbeat();
+    lock.lock();
   }
 }
 
@@ -203,6 +345,11 @@ void JobQueue::Finish(store::Connection& connection, const ClaimedJob& job,
       held = WithRetries([&] { return BuryJob(connection, job, clock_.NowMs(), outcome.error()); });
       if (held) ++counters_.dead_lettered;
       break;
+    case JobOutcome::Kind::kContinue:
+      held = WithRetries(
+          [&] { return ContinueJob(connection, job, clock_.NowMs(), outcome.next_payload()); });
+      if (held) ++counters_.continued;
+      break;
   }
   if (!held) ++counters_.lost_leases;
 }
@@ -215,11 +362,13 @@ void JobQueue::Start() {
   for (int i = 0; i < options_.worker_count; ++i) connections.push_back(database_.Connect());
   started_ = true;
   stopping_ = false;
+  heartbeat_stopping_ = false;
   stop_requested_.store(false, std::memory_order_release);
   for (auto& connection : connections) {
     workers_.emplace_back(
         [this, owned = std::move(connection)]() mutable { WorkerLoop(std::move(owned)); });
   }
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
   running_.store(true, std::memory_order_release);
 }
 
@@ -233,6 +382,12 @@ void JobQueue::Stop() {
   }
   worker_wake_.notify_all();
   for (std::thread& worker : workers_) worker.join();
+  {
+    std::lock_guard lock(worker_mutex_);
+    heartbeat_stopping_ = true;
+  }
+  heartbeat_wake_.notify_all();
+  heartbeat_.join();
   std::lock_guard lock(worker_mutex_);
   workers_.clear();
   started_ = false;
@@ -307,6 +462,9 @@ JobCounters JobQueue::counters() const {
   snapshot.dead_lettered = counters_.dead_lettered.load();
   snapshot.lost_leases = counters_.lost_leases.load();
   snapshot.store_errors = counters_.store_errors.load();
+  snapshot.continued = counters_.continued.load();
+  snapshot.leases_extended = counters_.leases_extended.load();
+  snapshot.leases_lost_running = counters_.leases_lost_running.load();
   return snapshot;
 }
 

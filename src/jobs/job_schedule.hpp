@@ -6,6 +6,11 @@
 //
 // Occurrences missed while nothing ticked (every node down) are coalesced: one job runs for the
 // oldest missed occurrence and the next run is the first occurrence after now.
+//
+// Unless a schedule allows overlap, an occurrence that comes due while the job of the schedule's
+// previous occurrence is still ready or running (it is working through a backlog in batches, see
+// JobOutcome::Continue, or waiting to retry) is skipped: a periodic job never runs as two copies
+// that would double its share of the workers and fight over the same rows.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +32,8 @@ struct JobSchedule {
   int max_attempts = kJobAttemptsMaxDefault;
   // First occurrence of a new schedule; default now. Ignored when the schedule exists already.
   std::optional<int64_t> first_run_at_ms;
+  // true: every occurrence enqueues its job, even while an earlier one is still ready or running.
+  bool overlap = false;
 };
 
 // Insert or update (in the caller's transaction, or alone). An existing schedule keeps its next run

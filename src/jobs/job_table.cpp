@@ -269,6 +269,23 @@ bool BuryJob(store::Connection& connection, const ClaimedJob& job, int64_t now_m
              {job.id, std::string_view(job.lease_token), now_ms, std::string_view(clean)}) == 1;
 }
 
+bool ContinueJob(store::Connection& connection, const ClaimedJob& job, int64_t run_at_ms,
+                 const std::optional<std::string>& next_payload) {
+  return connection.Execute(
+             "UPDATE jobs SET state = 0, run_at_ms = $3, attempts = 0, last_error = NULL, "
+             "lease_token = NULL, payload = COALESCE($4, payload) "
+             "WHERE id = $1 AND lease_token = $2 AND state = 1",
+             {job.id, std::string_view(job.lease_token), run_at_ms, OptionalParam(next_payload)}) ==
+         1;
+}
+
+bool ExtendLease(store::Connection& connection, int64_t id, std::string_view lease_token,
+                 int64_t lease_until_ms) {
+  return connection.Execute(
+             "UPDATE jobs SET lease_until_ms = $3 WHERE id = $1 AND lease_token = $2 AND state = 1",
+             {id, lease_token, lease_until_ms}) == 1;
+}
+
 bool ReleaseJob(store::Connection& connection, const ClaimedJob& job) {
   return connection.Execute(
              "UPDATE jobs SET state = 0, attempts = attempts - 1, lease_token = NULL "

@@ -72,6 +72,17 @@ bool RescheduleJob(store::Connection& connection, const ClaimedJob& job, int64_t
 bool BuryJob(store::Connection& connection, const ClaimedJob& job, int64_t now_ms,
              std::string_view error);
 
+// More work remains (JobOutcome::Continue): ready again at run_at_ms with attempts back to 0 and
+// no last_error; the payload is replaced when next_payload is given.
+bool ContinueJob(store::Connection& connection, const ClaimedJob& job, int64_t run_at_ms,
+                 const std::optional<std::string>& next_payload);
+
+// The heartbeat: moves the lease of a job still running under `lease_token` to lease_until_ms.
+// False when the lease is no longer held (it expired and another worker claimed the job, or the
+// job was finished).
+bool ExtendLease(store::Connection& connection, int64_t id, std::string_view lease_token,
+                 int64_t lease_until_ms);
+
 // Gives a claimed job back without running it (shutting down): ready again at once, and the claim
 // is not counted as an attempt.
 bool ReleaseJob(store::Connection& connection, const ClaimedJob& job);

@@ -257,10 +257,10 @@ Charge ChargeService::Apply(store::Connection& tx, const Charge& charge, Change 
   return after;
 }
 
-bool ChargeService::ExpireDue() {
+int ChargeService::ExpireDue(int limit) {
   auto connection = pool_.Acquire();
   const int64_t now_ms = clock_.NowMs();
-  const auto due = ChargeStore::DueForExpiry(*connection, now_ms, options_.batch_max);
+  const auto due = ChargeStore::DueForExpiry(*connection, now_ms, limit);
   for (const Charge& charge : due) {
     GatewayStatus status = GatewayStatus::kExpired;
     std::optional<i128> amount;
@@ -295,7 +295,7 @@ bool ChargeService::ExpireDue() {
     Apply(*connection, *locked, std::move(*change), "expiry", "");
     tx.Commit();
   }
-  return static_cast<int>(due.size()) == options_.batch_max;
+  return static_cast<int>(due.size());
 }
 
 Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std::string_view id,

@@ -339,10 +339,10 @@ Charge ChargeService::FailCreating(store::Connection& connection, const Charge& 
   return failed;
 }
 
-bool ChargeService::RecoverCreating() {
+int ChargeService::RecoverCreating(int limit) {
   auto connection = pool_.Acquire();
-  const auto stale = ChargeStore::StaleCreating(
-      *connection, clock_.NowMs() - options_.creating_stale_ms, options_.batch_max);
+  const auto stale =
+      ChargeStore::StaleCreating(*connection, clock_.NowMs() - options_.creating_stale_ms, limit);
   for (const Charge& charge : stale) {
     store::Transaction tx(*connection, store::TransactionMode::kWrite);
     // None of our gateways can be searched by our reference, so a creation cut short cannot be
@@ -352,7 +352,7 @@ bool ChargeService::RecoverCreating() {
                  "and the gateway cannot be searched by our reference");
     tx.Commit();
   }
-  return static_cast<int>(stale.size()) == options_.batch_max;
+  return static_cast<int>(stale.size());
 }
 
 }  // namespace cambista::payins

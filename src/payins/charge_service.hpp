@@ -109,8 +109,6 @@ struct ChargeServiceOptions {
   std::function<void()> wake_jobs;
   // Gateway fees where the gateway does not report them, by gateway name.
   std::map<std::string, FeeSchedule, std::less<>> fees;
-  // Charges looked at per run of the expiry and recovery jobs.
-  int batch_max = 100;
   // A charge whose gateway could not say its status is asked again after this, doubling per
   // failure up to check_backoff_max_ms, so a gateway that is down never holds up the others.
   int64_t check_backoff_base_ms = 30'000;
@@ -174,12 +172,14 @@ class ChargeService {
                                       Resolution action, std::string_view reason,
                                       std::string_view actor);
 
-  // PENDING charges past their expiry (at most batch_max): asks the gateway where it can (a
-  // payment whose webhook was lost is applied), then expires them. Returns whether more may be due.
-  bool ExpireDue();
-  // CREATING charges left by a crash (at most batch_max) become FAILED. Returns whether more may
-  // be due.
-  bool RecoverCreating();
+  // One batch of the `charges.expire` job: PENDING charges past their expiry (at most `limit`),
+  // oldest check first: asks the gateway where it can (a payment whose webhook was lost is
+  // applied), then expires them; one whose gateway cannot answer is asked again later, with
+  // backoff, after the others. Returns how many it found (fewer than `limit`: none left).
+  int ExpireDue(int limit);
+  // One batch of the `charges.recover` job: CREATING charges left by a crash (at most `limit`)
+  // become FAILED. Returns how many it found.
+  int RecoverCreating(int limit);
 
   std::vector<ChargeStatsRow> Stats(std::string_view tenant);
   std::vector<std::pair<std::string, ChargeStatsRow>> AllStats();

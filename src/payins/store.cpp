@@ -90,6 +90,16 @@ std::optional<i128> BoundOf(const store::Row& row, int column) {
 
 }  // namespace
 
+jobs::PurgeRule DeliveryBodiesRetentionRule() {
+  jobs::PurgeRule rule;
+  rule.table = "gateway_deliveries";
+  rule.key_column = "id";
+  rule.time_column = "received_at_ms";
+  rule.action = jobs::PurgeAction::kBlankColumn;
+  rule.blank_column = "body";
+  return rule;
+}
+
 std::optional<Charge> ChargeStore::Find(store::Connection& connection, std::string_view id,
                                         bool lock) {
   return QueryOne(connection, "id = $1", {id}, lock);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jobs/retention.hpp"
 #include "payins/model.hpp"
 #include "store/database.hpp"
 
@@ -36,6 +37,10 @@ struct Delivery {
   std::string_view body;
   int64_t received_at_ms = 0;
 };
+
+// The retention of the webhook deliveries: their raw bodies go once older than the retention;
+// the rows (gateway, charge, outcome, verified) stay for the audit.
+jobs::PurgeRule DeliveryBodiesRetentionRule();
 
 class ChargeStore {
  public:

@@ -551,6 +551,7 @@ CREATE UNIQUE INDEX gateway_deliveries_applied ON gateway_deliveries (gateway, e
   WHERE outcome = 'applied';
 CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
 CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
+CREATE INDEX gateway_deliveries_body ON gateway_deliveries (received_at_ms) WHERE length(body) > 0;
 )sql";
 
 constexpr std::string_view kIntegrityPostgres = R"sql(
@@ -603,6 +604,7 @@ CREATE UNIQUE INDEX gateway_deliveries_applied ON gateway_deliveries (gateway, e
   WHERE outcome = 'applied';
 CREATE INDEX gateway_deliveries_charge ON gateway_deliveries (charge_id, id);
 CREATE INDEX gateway_deliveries_received ON gateway_deliveries (received_at_ms);
+CREATE INDEX gateway_deliveries_body ON gateway_deliveries (received_at_ms) WHERE length(body) > 0;
 )sql";
 
 // ---- 9: the database seal -------------------------------------------------------------------
@@ -643,6 +645,27 @@ ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX events_xid ON events (xid);
 )sql";
 
+// ---- 12: retention and periodic jobs that yield ------------------------------------------------
+// A schedule remembers the job of its last occurrence so that, unless it allows overlap, it never
+// enqueues a second while the first is still ready or running (a job working through a backlog in
+// batches). The indexes serve the retention job (jobs/retention.hpp): finished jobs and outbound
+// attempts by age, and the live webhook deliveries that keep an old event from being purged.
+constexpr std::string_view kRetentionSqlite = R"sql(
+ALTER TABLE job_schedules ADD COLUMN overlap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_schedules ADD COLUMN last_job_id INTEGER;
+CREATE INDEX jobs_finished ON jobs (finished_at_ms) WHERE state IN (2, 3);
+CREATE INDEX jobs_live ON jobs (kind, dedupe_key) WHERE state IN (0, 1);
+CREATE INDEX webhook_attempts_attempted ON webhook_attempts (attempted_at_ms);
+)sql";
+
+constexpr std::string_view kRetentionPostgres = R"sql(
+ALTER TABLE job_schedules ADD COLUMN overlap integer NOT NULL DEFAULT 0;
+ALTER TABLE job_schedules ADD COLUMN last_job_id bigint;
+CREATE INDEX jobs_finished ON jobs (finished_at_ms) WHERE state IN (2, 3);
+CREATE INDEX jobs_live ON jobs (kind, dedupe_key) WHERE state IN (0, 1);
+CREATE INDEX webhook_attempts_attempted ON webhook_attempts (attempted_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -654,6 +677,7 @@ constexpr std::array kMigrations = {
     Migration{8, "payin_integrity_and_chart", kIntegritySqlite, kIntegrityPostgres},
     Migration{9, "database_seal", kDatabaseSealSqlite, kDatabaseSealPostgres},
     Migration{10, "event_xid", kEventXidSqlite, kEventXidPostgres},
+    Migration{12, "retention", kRetentionSqlite, kRetentionPostgres},
 };
 
 }  // namespace

@@ -101,7 +101,15 @@ TEST_P(ApiKeyStoreTest, IdempotencyKeysArePurgedAfterADay) {
         "created_at_ms, locked_until_ms) VALUES ('t', $1, $2, 1, $3, 0)",
         {std::string_view(key), store::Blob{"h"}, now_ms - age_ms});
   }
-  EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms), 1);
+  for (int i = 0; i < 4; ++i) {  // more old keys, to purge in batches
+    const std::string key = "old" + std::to_string(i);
+    connection->Execute(
+        "INSERT INTO idempotency_keys (tenant, idempotency_key, request_hash, state, "
+        "created_at_ms, locked_until_ms) VALUES ('u', $1, $2, 2, $3, 0)",
+        {std::string_view(key), store::Blob{"h"}, now_ms - 2 * kIdempotencyKeepMs});
+  }
+  EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms, 3), 3);  // one bounded batch
+  EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms, 3), 2);
   EXPECT_EQ(PurgeIdempotencyKeys(*connection, now_ms), 0);
   int64_t left = 0;
   connection->Query("SELECT count(*) FROM idempotency_keys", {},

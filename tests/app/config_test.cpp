@@ -91,5 +91,32 @@ TEST(ConfigTest, MasterKeyFromTheEnvironmentWinsOverTheFile) {
   EXPECT_EQ(bad.error().ToString().find("secret-not-hex"), std::string::npos);
 }
 
+TEST(ConfigTest, RetentionDaysDefaultsToThirtyAndIsBounded) {
+  auto defaults = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->retention_days, 30);
+
+  auto from_file = LoadConfigText("[retention]\ndays = 3650\n", "c.toml", {});
+  ASSERT_TRUE(from_file.ok()) << from_file.error().ToString();
+  EXPECT_EQ(from_file->retention_days, 3650);
+  auto from_environment =
+      LoadConfigText("[retention]\ndays = 90\n", "c.toml", {{"CAMBISTA_RETENTION_DAYS", "1"}});
+  ASSERT_TRUE(from_environment.ok()) << from_environment.error().ToString();
+  EXPECT_EQ(from_environment->retention_days, 1);
+
+  for (const char* toml : {"[retention]\ndays = 0\n", "[retention]\ndays = 3651\n",
+                           "[retention]\ndays = -5\n", "[retention]\ndays = \"30\"\n"}) {
+    auto refused = LoadConfigText(toml, "c.toml", {});
+    ASSERT_FALSE(refused.ok()) << toml;
+    EXPECT_NE(refused.error().ToString().find("c.toml:2: retention.days: expected"),
+              std::string::npos)
+        << refused.error().ToString();
+  }
+  auto bad_environment = LoadConfig(std::nullopt, {{"CAMBISTA_RETENTION_DAYS", "thirty"}});
+  ASSERT_FALSE(bad_environment.ok());
+  EXPECT_EQ(bad_environment.error().key, "CAMBISTA_RETENTION_DAYS");
+  EXPECT_NE(bad_environment.error().message.find("from 1 to 3650"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cambista::app

@@ -453,6 +453,272 @@ TEST_P(JobQueueTest, StopWaitsForTheHandlerInFlight) {
   EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);  // its outcome was recorded
 }
 
+// ---- heartbeat ------------------------------------------------------------------------------
+
+// A handler running for ten leases, beating every third of a lease as the heartbeat thread would,
+// while another process tries to claim after every beat: it never gets the job, nor the one
+// waiting behind it in the same claimed batch.
+TEST_P(JobQueueTest, HeartbeatKeepsALongJobFromBeingRunTwice) {
+  JobQueueOptions options = ExactOptions();  // lease 30 s
+  options.batch_size = 2;
+  options.yield_after_ms = 10 * 60'000;
+  JobQueue worker(database(), clock_, options);
+  JobQueue other(database(), clock_, ExactOptions());
+  int other_runs = 0;
+  other.Register("ledger.audit", [&](const JobContext&) {
+    ++other_runs;
+    return JobOutcome::Done();
+  });
+  std::vector<int64_t> runs;
+  worker.Register("ledger.audit", [&](const JobContext& context) {
+    runs.push_back(context.job.id);
+    if (runs.size() > 1) {
+      EXPECT_TRUE(context.lease_held());  // the second job waited 100 s under beats
+      return JobOutcome::Done();
+    }
+    for (int beat = 0; beat < 10; ++beat) {
+      clock_.AdvanceMs(10'000);
+      EXPECT_EQ(worker.Heartbeat(), 2);  // this job and the one waiting behind it
+      EXPECT_EQ(other.RunDue(), 0);
+      EXPECT_TRUE(context.lease_held());
+      EXPECT_FALSE(context.ShouldYield());
+    }
+    return JobOutcome::Done();
+  });
+  const int64_t first = EnqueueCommitted(connection(), clock_, MakeJob("ledger.audit"));
+  const int64_t second = EnqueueCommitted(connection(), clock_, MakeJob("ledger.audit"));
+
+  EXPECT_EQ(worker.RunDue(), 2);
+  EXPECT_EQ(runs, (std::vector<int64_t>{first, second}));
+  EXPECT_EQ(other_runs, 0);
+  for (const int64_t id : {first, second}) {
+    const auto record = LoadJob(connection(), id);
+    EXPECT_EQ(record->state, JobState::kDone);
+    EXPECT_EQ(record->attempts, 1);
+  }
+  EXPECT_EQ(worker.counters().leases_extended, 20);
+  EXPECT_EQ(worker.counters().lost_leases, 0);
+  EXPECT_EQ(worker.Heartbeat(), 0);  // nothing held any more
+}
+
+// Without a beat the lease runs out by the clock, and the handler is told before anyone claims.
+TEST_P(JobQueueTest, LeaseWithoutABeatRunsOutAndTheHandlerIsTold) {
+  JobQueue worker(database(), clock_, ExactOptions());
+  JobQueue other(database(), clock_, ExactOptions());
+  other.Register("payout.submit", [](const JobContext&) { return JobOutcome::Done(); });
+  worker.Register("payout.submit", [&](const JobContext& context) {
+    clock_.AdvanceMs(29'999);
+    EXPECT_TRUE(context.lease_held());
+    clock_.AdvanceMs(1);
+    EXPECT_FALSE(context.lease_held());
+    EXPECT_TRUE(context.ShouldYield());
+    EXPECT_EQ(other.RunDue(), 1);  // the job of a stalled worker is taken over
+    EXPECT_EQ(worker.Heartbeat(), 0);
+    EXPECT_FALSE(context.lease_held());
+    return JobOutcome::Continue();
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+  EXPECT_EQ(worker.RunDue(), 1);
+  EXPECT_EQ(worker.counters().lost_leases, 1);  // its Continue changed nothing
+  EXPECT_EQ(worker.counters().leases_lost_running, 1);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+}
+
+// Another process whose clock runs ahead claims the job while, by our clock, the lease still has
+// time left: the next beat finds the lease gone and the handler sees it.
+TEST_P(JobQueueTest, BeatThatFindsTheLeaseTakenMarksItLost) {
+  ManualClock ahead(clock_.NowNs() + 31'000'000'000);
+  JobQueue worker(database(), clock_, ExactOptions());
+  JobQueue other(database(), ahead, ExactOptions());
+  int other_runs = 0;
+  other.Register("payout.submit", [&](const JobContext&) {
+    ++other_runs;
+    return JobOutcome::Done();
+  });
+  worker.Register("payout.submit", [&](const JobContext& context) {
+    EXPECT_TRUE(context.lease_held());
+    EXPECT_EQ(other.RunDue(), 1);
+    EXPECT_TRUE(context.lease_held());  // not known yet
+    EXPECT_EQ(worker.Heartbeat(), 0);
+    EXPECT_FALSE(context.lease_held());
+    EXPECT_TRUE(context.ShouldYield());
+    return JobOutcome::Retry("gave up: lease lost");
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("payout.submit"));
+  EXPECT_EQ(worker.RunDue(), 1);
+  EXPECT_EQ(other_runs, 1);
+  EXPECT_EQ(worker.counters().leases_lost_running, 1);
+  EXPECT_EQ(worker.counters().lost_leases, 1);
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_FALSE(record->last_error.has_value());
+}
+
+// Real threads and a real clock: a lease of one second, a handler that runs for three, and another
+// process polling for due jobs every 10 ms all along. The beats (every 100 ms) keep the job; the
+// handler checks its lease as it goes. Only the beats' timeliness matters, with 900 ms of slack.
+TEST_P(JobQueueTest, HeartbeatThreadKeepsALeaseWhileAnotherProcessKeepsClaiming) {
+  SystemClock system_clock;
+  JobQueueOptions options;
+  options.lease_ms = 1'000;
+  options.heartbeat_interval_ms = 100;
+  options.poll_interval_ms = 10;
+  JobQueue worker(database(), system_clock, options);
+  JobQueue other(database(), system_clock, options);
+  std::atomic<int> runs{0};
+  std::atomic<bool> started{false};
+  std::atomic<bool> lease_always_held{true};
+  worker.Register("ledger.audit", [&](const JobContext& context) {
+    ++runs;
+    started = true;
+    const auto until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < until) {
+      if (!context.lease_held()) lease_always_held = false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return JobOutcome::Done();
+  });
+  other.Register("ledger.audit", [&](const JobContext&) {
+    ++runs;
+    return JobOutcome::Done();
+  });
+  const int64_t id = EnqueueCommitted(connection(), system_clock, MakeJob("ledger.audit"));
+  worker.Start();
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  other.Start();
+  ASSERT_TRUE(WaitFor([&] { return LoadJob(connection(), id)->state == JobState::kDone; }));
+  other.Stop();
+  worker.Stop();
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_TRUE(lease_always_held.load());
+  EXPECT_EQ(other.counters().runs, 0);
+  EXPECT_GE(worker.counters().leases_extended, 1);
+  EXPECT_EQ(LoadJob(connection(), id)->attempts, 1);
+}
+
+// Stop asks a long handler to yield; its Continue puts the job back, ready for the next process.
+TEST_P(JobQueueTest, StopAsksALongHandlerToYield) {
+  SystemClock system_clock;
+  JobQueueOptions options;
+  options.poll_interval_ms = 10;
+  options.yield_after_ms = 10 * 60'000;
+  JobQueue queue(database(), system_clock, options);
+  std::atomic<bool> started{false};
+  std::atomic<int> batches{0};
+  queue.Register("retention.purge", [&](const JobContext& context) {
+    started = true;
+    WaitFor([&] {
+      ++batches;
+      return context.ShouldYield();
+    });
+    return JobOutcome::Continue(R"({"cursor":7})");
+  });
+  const int64_t id = EnqueueCommitted(connection(), system_clock, MakeJob("retention.purge"));
+  queue.Start();
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  queue.Stop();
+  const auto record = LoadJob(connection(), id);
+  EXPECT_EQ(record->state, JobState::kReady);
+  EXPECT_EQ(record->payload, R"({"cursor":7})");
+  EXPECT_EQ(record->attempts, 0);
+  EXPECT_EQ(queue.counters().continued, 1);
+}
+
+// ---- working in batches -----------------------------------------------------------------------
+
+// A job with a backlog of eight batches, each taking 400 ms of a 1 s share: it yields every third
+// batch, and the jobs that came due meanwhile run before it continues.
+TEST_P(JobQueueTest, ContinuedJobGoesBehindTheJobsThatCameDue) {
+  JobQueue queue(database(), clock_, ExactOptions());  // yield_after_ms 1 s
+  std::vector<std::string> order;
+  int backlog = 8;
+  queue.Register("charges.expire", [&](const JobContext& context) {
+    order.push_back("expire");
+    return RunBatches(context, 100, [&] {
+      clock_.AdvanceMs(400);
+      --backlog;
+      order.push_back("batch");
+      // Meanwhile another process enqueues a mail.
+      if (backlog == 4) EnqueueCommitted(connection(), clock_, MakeJob("mail.send", "c"));
+      return backlog > 0 ? int64_t{100} : int64_t{40};
+    });
+  });
+  queue.Register("mail.send", [&](const JobContext& context) {
+    order.push_back("mail " + context.job.payload);
+    clock_.AdvanceMs(10);
+    return JobOutcome::Done();
+  });
+  const int64_t expire = EnqueueCommitted(connection(), clock_, MakeJob("charges.expire"));
+  EnqueueCommitted(connection(), clock_, MakeJob("mail.send", "a"));
+  clock_.AdvanceMs(1);
+  EnqueueCommitted(connection(), clock_, MakeJob("mail.send", "b"));
+
+  while (queue.RunOnce() > 0) {  // a worker's loop, on this thread
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"expire", "batch", "batch", "batch", "mail a",
+                                             "mail b", "expire", "batch", "batch", "batch",
+                                             "mail c", "expire", "batch", "batch"}));
+  const auto record = LoadJob(connection(), expire);
+  EXPECT_EQ(record->state, JobState::kDone);
+  EXPECT_EQ(queue.counters().continued, 2);
+  EXPECT_EQ(queue.counters().succeeded, 4);
+}
+
+TEST_P(JobQueueTest, ContinueRestoresTheRetryBudgetAndMayCarryACursor) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  std::vector<std::string> payloads;
+  queue.Register("events.export", [&](const JobContext& context) {
+    payloads.push_back(context.job.payload);
+    if (payloads.size() == 1) return JobOutcome::Retry("database busy");
+    if (payloads.size() == 2) {
+      EXPECT_EQ(context.job.attempt, 2);
+      return JobOutcome::Continue(R"({"after":500})");
+    }
+    EXPECT_EQ(context.job.attempt, 1);  // the run after progress starts a fresh budget
+    EXPECT_FALSE(context.job.last_error.has_value());
+    return JobOutcome::Done();
+  });
+  const int64_t id =
+      EnqueueCommitted(connection(), clock_, MakeJob("events.export", R"({"after":0})", 2));
+  EXPECT_EQ(queue.RunDue(), 1);
+  clock_.AdvanceMs(1'000);
+  EXPECT_EQ(queue.RunDue(), 2);
+  EXPECT_EQ(payloads,
+            (std::vector<std::string>{R"({"after":0})", R"({"after":0})", R"({"after":500})"}));
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+}
+
+TEST_P(JobQueueTest, RunBatchesStopsAtAShortBatchOrAtItsLimit) {
+  JobQueue queue(database(), clock_, ExactOptions());
+  std::vector<int64_t> batch_sizes = {5, 5, 5, 2};
+  size_t next = 0;
+  int runs = 0;
+  queue.Register("idempotency.purge", [&](const JobContext& context) {
+    ++runs;
+    return RunBatches(
+        context, 5, [&] { return batch_sizes[next++]; }, /*batches_max=*/2);
+  });
+  const int64_t id = EnqueueCommitted(connection(), clock_, MakeJob("idempotency.purge"));
+  EXPECT_EQ(queue.RunDue(), 2);  // two full batches, then the rest: a full one and a short one
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(next, 4u);
+  EXPECT_EQ(LoadJob(connection(), id)->state, JobState::kDone);
+
+  // A context built by hand (no queue) never has to yield and always holds its lease.
+  const ClaimedJob job{};
+  const JobContext context(job, connection());
+  EXPECT_TRUE(context.lease_held());
+  EXPECT_FALSE(context.ShouldYield());
+  int64_t left = 12;
+  const JobOutcome outcome = RunBatches(context, 5, [&] {
+    const int64_t done = std::min<int64_t>(left, 5);
+    left -= done;
+    return done;
+  });
+  EXPECT_EQ(outcome.kind(), JobOutcome::Kind::kDone);
+  EXPECT_EQ(left, 0);
+}
+
 INSTANTIATE_BACKENDS(JobQueueTest);
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "jobs/job_queue.hpp"
 #include "jobs/job_table.hpp"
@@ -24,6 +26,9 @@ JobSchedule Sweep(int64_t interval_ms = kMinuteMs) {
   schedule.payload = R"({"provider":"pix"})";
   schedule.interval_ms = interval_ms;
   schedule.max_attempts = 2;
+  // These tests count the jobs of occurrences that nothing runs; without overlap the later ones
+  // would be skipped while the first is still ready (see ScheduleWaitsForItsPreviousJob).
+  schedule.overlap = true;
   return schedule;
 }
 
@@ -154,6 +159,85 @@ TEST_P(JobScheduleTest, ConcurrentTickersEnqueueEachOccurrenceOnce) {
   }
   EXPECT_EQ(created, 2 * kRounds);
   EXPECT_EQ(LoadQueueStats(connection()).ready, 2 * kRounds);
+}
+
+// By default a schedule enqueues no occurrence while the job of its previous one is still ready or
+// running: a periodic job working through a backlog in batches never runs as two copies.
+TEST_P(JobScheduleTest, ScheduleWaitsForItsPreviousJob) {
+  JobQueue queue(database(), clock_);
+  JobSchedule sweep = Sweep();
+  sweep.overlap = false;
+  queue.AddSchedule(sweep);
+  EXPECT_FALSE(LoadSchedule(connection(), "treasury.sweep")->overlap);
+  EXPECT_EQ(queue.TickSchedules(), 1);
+  clock_.AdvanceMs(kMinuteMs);
+  EXPECT_EQ(queue.TickSchedules(), 0);  // the first job has not run yet
+  clock_.AdvanceMs(kMinuteMs);
+  EXPECT_EQ(queue.TickSchedules(), 0);
+  EXPECT_EQ(LoadQueueStats(connection()).ready, 1);
+
+  int sweeps = 0;
+  queue.Register("treasury.sweep", [&](const JobContext&) {
+    ++sweeps;
+    return JobOutcome::Done();
+  });
+  EXPECT_EQ(queue.RunDue(), 1);
+  clock_.AdvanceMs(kMinuteMs);
+  EXPECT_EQ(queue.TickSchedules(), 1);  // finished: the next occurrence runs
+  EXPECT_EQ(queue.RunDue(), 1);
+  EXPECT_EQ(sweeps, 2);
+
+  // Retention may purge the finished job the schedule remembers; the schedule goes on.
+  connection().Execute("DELETE FROM jobs");
+  clock_.AdvanceMs(kMinuteMs);
+  EXPECT_EQ(queue.TickSchedules(), 1);
+}
+
+// A periodic job with a backlog of five batches, run by one worker: each run takes its share
+// (two batches of 500 ms in a 1 s share) and continues; the mails another process enqueues
+// meanwhile run in between; and the schedule, due every second, adds no second copy of it.
+TEST_P(JobScheduleTest, BatchedPeriodicWorkInterleavesWithOtherJobs) {
+  JobQueueOptions options;
+  options.yield_after_ms = 1'000;
+  JobQueue queue(database(), clock_, options);
+  std::vector<std::string> order;
+  int batches_left = 5;
+  queue.Register("charges.expire", [&](const JobContext& context) {
+    order.push_back("expire");
+    return RunBatches(context, 10, [&] {
+      clock_.AdvanceMs(250);
+      store::Transaction tx(connection(), store::TransactionMode::kWrite);
+      NewJob mail;
+      mail.kind = "mail.send";
+      mail.payload = "{}";
+      Enqueue(connection(), clock_, mail);
+      tx.Commit();
+      clock_.AdvanceMs(250);
+      --batches_left;
+      return batches_left > 0 ? int64_t{10} : int64_t{3};
+    });
+  });
+  queue.Register("mail.send", [&](const JobContext&) {
+    order.push_back("mail");
+    return JobOutcome::Done();
+  });
+  JobSchedule expire;
+  expire.name = "charges-expire";
+  expire.kind = "charges.expire";
+  expire.payload = "{}";
+  expire.interval_ms = 1'000;
+  queue.AddSchedule(expire);
+
+  while (queue.RunOnce() > 0) {  // a worker's loop on this thread; RunOnce ticks first
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"expire", "mail", "mail", "expire", "mail", "mail",
+                                             "expire", "mail"}));
+  EXPECT_EQ(batches_left, 0);
+  int64_t expire_jobs = 0;
+  connection().Query("SELECT count(*) FROM jobs WHERE kind = 'charges.expire'", {},
+                     [&](const store::Row& row) { expire_jobs = row.Int64(0); });
+  EXPECT_EQ(expire_jobs, 1);
+  EXPECT_EQ(queue.counters().continued, 2);
 }
 
 INSTANTIATE_BACKENDS(JobScheduleTest);
