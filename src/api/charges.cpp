@@ -341,8 +341,8 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
   router.Add("POST", "/webhooks/{gateway}", webhook_doc, ingest);
   router.Add("POST", "/webhooks/{gateway}/{tenant}", webhook_doc, ingest);
 
-  auto collected = metrics.RegisterGaugeCollector(
-      "cambista_charges", "Charges per tenant and gateway: created, paid, failures.",
+  auto collected = metrics.RegisterCounterCollector(
+      "cambista_charges_total", "Charges per tenant and gateway: created, paid, failures.",
       {"tenant", "gateway", "figure"}, [&charges](obs::GaugeCollectorSink& sink) {
         for (const auto& [tenant, row] : charges.AllStats()) {
           sink.Report({tenant, row.gateway, "created"}, row.created);
@@ -350,8 +350,8 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
           sink.Report({tenant, row.gateway, "failures"}, row.failures);
         }
       });
-  auto webhooks = metrics.RegisterGaugeCollector(
-      "cambista_gateway_webhooks", "Gateway webhooks received, by result.", {"result"},
+  auto webhooks = metrics.RegisterCounterCollector(
+      "cambista_gateway_webhooks_total", "Gateway webhooks received, by result.", {"result"},
       [&charges](obs::GaugeCollectorSink& sink) {
         const payins::IngestCounters& counters = charges.counters();
         sink.Report({"applied"}, static_cast<int64_t>(counters.applied.load()));

@@ -128,8 +128,8 @@ struct Services {
 void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledger,
                             store::Database& database) {
   const ledger::LedgerStats& stats = ledger.stats();
-  auto ok = metrics.RegisterGaugeCollector(
-      "cambista_ledger_events", "Ledger counters since start (batches, transfers, retries).",
+  auto ok = metrics.RegisterCounterCollector(
+      "cambista_ledger_events_total", "Ledger counters since start (batches, transfers, retries).",
       {"event"}, [&stats](obs::GaugeCollectorSink& sink) {
         sink.Report({"batches"}, static_cast<int64_t>(stats.batches.load()));
         sink.Report({"transfers_submitted"},
@@ -205,14 +205,16 @@ void AddRoutes(api::Router& router, const Services& services) {
         return Readiness(services.database, services.job_queue);
       });
   router.Add("GET", "/metrics",
-             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "public",
+             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "metrics:read",
                            R"({"type":"string"})", "text/plain"},
-             [&services](const api::HttpRequest&, const api::PathParams&) {
-               api::HttpResponse response;
-               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-               response.body = services.metrics.RenderPrometheusText();
-               return response;
-             });
+             api::RequireKey(services.gate, Scope::kMetricsRead,
+                             [&services](const api::HttpRequest&, const api::PathParams&,
+                                         const api::Principal&) {
+                               api::HttpResponse response;
+                               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                               response.body = services.metrics.RenderPrometheusText();
+                               return response;
+                             }));
   router.Add(
       "GET", "/v1/assets",
       api::RouteDoc{
@@ -468,14 +470,16 @@ int RunServe(const ServeFlags& flags) {
                return response;
              });
   auto stream_metrics = metrics.RegisterGaugeCollector(
-      "cambista_stream", "WebSocket stream: open connections, events sent, slow clients dropped.",
-      {"figure"}, [&stream](obs::GaugeCollectorSink& sink) {
-        const api::StreamStats stats = stream.stats();
-        sink.Report({"connections"}, stats.connections);
-        sink.Report({"events_sent"}, stats.events_sent);
-        sink.Report({"dropped_slow"}, stats.dropped_slow);
-      });
-  CAMBISTA_CHECK(stream_metrics.ok());
+      "cambista_stream_connections", "WebSocket stream: open connections.", {},
+      [&stream](obs::CollectorSink& sink) { sink.Report({}, stream.stats().connections); });
+  auto stream_sent = metrics.RegisterCounterCollector(
+      "cambista_stream_events_sent_total", "WebSocket stream: events sent since start.", {},
+      [&stream](obs::CollectorSink& sink) { sink.Report({}, stream.stats().events_sent); });
+  auto stream_dropped = metrics.RegisterCounterCollector(
+      "cambista_stream_slow_clients_dropped_total",
+      "WebSocket stream: clients closed since start for not reading.", {},
+      [&stream](obs::CollectorSink& sink) { sink.Report({}, stream.stats().dropped_slow); });
+  CAMBISTA_CHECK(stream_metrics.ok() && stream_sent.ok() && stream_dropped.ok());
   events::EventFeed feed(*database, clock,
                          [&stream](const events::StoredEvent& event) { stream.Publish(event); });
   const Services services{*database, gate,   metrics,

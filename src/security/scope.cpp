@@ -6,8 +6,9 @@ namespace cambista {
 namespace {
 
 constexpr std::array<std::string_view, kScopeCount> kScopeNames = {
-    "admin",        "quotes:write",  "trades:write",    "trades:read", "charges:write",
-    "charges:read", "payouts:write", "payouts:approve", "ledger:read", "webhooks:write",
+    "admin",         "quotes:write",   "trades:write",  "trades:read",
+    "charges:write", "charges:read",   "payouts:write", "payouts:approve",
+    "ledger:read",   "webhooks:write", "metrics:read",
 };
 
 }  // namespace

@@ -29,8 +29,9 @@ enum class Scope : uint8_t {
   kPayoutsApprove = 7,
   kLedgerRead = 8,
   kWebhooksWrite = 9,
+  kMetricsRead = 10,  // GET /metrics, for a Prometheus scraper's bearer token
 };
-inline constexpr int kScopeCount = 10;
+inline constexpr int kScopeCount = 11;
 
 // "admin", "quotes:write", ...
 std::string_view ScopeName(Scope scope);
