@@ -13,6 +13,7 @@
 #include "app/master_key.hpp"
 #include "app/serve.hpp"
 #include "ledger/auditor.hpp"
+#include "obs/json_log.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -57,6 +58,7 @@ struct KeysFlags {
   std::optional<std::string> master_key_file;
   std::string tenant;
   std::string scopes;
+  std::optional<std::string> expires_in;  // "90d", "12h", "30m" (security/api_key.hpp)
   std::string prefix;
 };
 
@@ -83,35 +85,64 @@ std::unique_ptr<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
   return std::make_unique<cambista::api::ApiKeyStore>(*db, clock, master_key.value());
 }
 
+std::string Rfc3339(int64_t unix_ms) {
+  std::string out;
+  cambista::obs::AppendRfc3339Millis(out, unix_ms * 1'000'000);
+  return out;
+}
+
+int RunKeysCreate(cambista::api::ApiKeyStore& keys, const KeysFlags& flags,
+                  const cambista::Clock& clock) {
+  auto scopes = cambista::ParseScopes(flags.scopes);
+  if (!scopes.ok() || scopes.value().empty()) {
+    std::fprintf(stderr, "cambista keys create: --scopes: unknown or empty scope \"%s\"\n",
+                 scopes.ok() ? "" : scopes.error().scope.c_str());
+    return 2;
+  }
+  std::optional<int64_t> expires_at_ms;
+  if (flags.expires_in) {
+    auto lifetime = cambista::ParseKeyLifetimeMs(*flags.expires_in);
+    if (!lifetime.ok()) {
+      std::fprintf(stderr, "cambista keys create: --expires-in \"%s\": %s\n",
+                   flags.expires_in->c_str(),
+                   std::string(cambista::KeyLifetimeErrorMessage(lifetime.error())).c_str());
+      return 2;
+    }
+    expires_at_ms = clock.NowMs() + lifetime.value();
+  }
+  const std::string key = keys.Create(flags.tenant, scopes.value(), expires_at_ms);
+  std::fprintf(stderr, "API key for tenant %s with scopes %s, %s%s (shown once, store it now):\n",
+               flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str(),
+               expires_at_ms ? "expiring at " : "never expiring",
+               expires_at_ms ? Rfc3339(*expires_at_ms).c_str() : "");
+  std::printf("%s\n", key.c_str());
+  return 0;
+}
+
+// One JSON object a line; expires_at is null for a key that never expires.
+int RunKeysList(cambista::api::ApiKeyStore& keys, const cambista::Clock& clock) {
+  const int64_t now_ms = clock.NowMs();
+  for (const auto& record : keys.List()) {
+    const auto& expiry = record.expires_at_ms;
+    std::printf(
+        "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
+        "\"revoked\":%s,\"expires_at_ms\":%s,\"expires_at\":%s,\"expired\":%s}\n",
+        record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
+        cambista::FormatScopes(record.scopes).c_str(), static_cast<long long>(record.created_at_ms),
+        record.revoked_at_ms ? "true" : "false", expiry ? std::to_string(*expiry).c_str() : "null",
+        expiry ? ("\"" + Rfc3339(*expiry) + "\"").c_str() : "null",
+        expiry && now_ms >= *expiry ? "true" : "false");
+  }
+  return 0;
+}
+
 int RunKeys(const std::string& action, const KeysFlags& flags) {
   cambista::SystemClock clock;
   std::unique_ptr<cambista::store::Database> db;
   auto keys = OpenKeys(flags, db, clock);
   if (!keys) return 2;
-  if (action == "create") {
-    auto scopes = cambista::ParseScopes(flags.scopes);
-    if (!scopes.ok() || scopes.value().empty()) {
-      std::fprintf(stderr, "cambista keys create: --scopes: unknown or empty scope \"%s\"\n",
-                   scopes.ok() ? "" : scopes.error().scope.c_str());
-      return 2;
-    }
-    const std::string key = keys->Create(flags.tenant, scopes.value());
-    std::fprintf(stderr, "API key for tenant %s with scopes %s (shown once, store it now):\n",
-                 flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str());
-    std::printf("%s\n", key.c_str());
-    return 0;
-  }
-  if (action == "list") {
-    for (const auto& record : keys->List()) {
-      std::printf(
-          "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
-          "\"revoked\":%s}\n",
-          record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
-          cambista::FormatScopes(record.scopes).c_str(),
-          static_cast<long long>(record.created_at_ms), record.revoked_at_ms ? "true" : "false");
-    }
-    return 0;
-  }
+  if (action == "create") return RunKeysCreate(*keys, flags, clock);
+  if (action == "list") return RunKeysList(*keys, clock);
   if (action == "totp-enroll") {
     auto uri = keys->EnrollTotp(flags.prefix);
     if (!uri) {
@@ -160,7 +191,8 @@ int main(int argc, char** argv) {
   auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
   keys->require_subcommand(1);
   auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
-  auto* keys_list = keys->add_subcommand("list", "List keys (prefix, tenant, scopes; no secrets)");
+  auto* keys_list =
+      keys->add_subcommand("list", "List keys (prefix, tenant, scopes, expiry; no secrets)");
   auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
   auto* keys_totp = keys->add_subcommand(
       "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
@@ -174,8 +206,11 @@ int main(int argc, char** argv) {
       ->add_option("--scopes", keys_flags.scopes,
                    "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
                    "charges:write, charges:read, payouts:write, payouts:approve, "
-                   "ledger:read, webhooks:write")
+                   "ledger:read, webhooks:write, metrics:read")
       ->required();
+  keys_create->add_option("--expires-in", keys_flags.expires_in,
+                          "Lifetime: a number and s, m (minutes), h, d or w, e.g. 90d, 12h, 30m "
+                          "(default: never expires)");
   for (auto* sub : {keys_revoke, keys_totp}) {
     sub->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")->required();
   }

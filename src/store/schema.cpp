@@ -493,6 +493,16 @@ CREATE TABLE account_names (
 );
 )sql";
 
+// ---- 11: API key expiry -----------------------------------------------------------------------
+// When a key stops working (Unix ms); NULL for a key that never expires, as every older key.
+constexpr std::string_view kApiKeyExpirySqlite = R"sql(
+ALTER TABLE api_keys ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
+constexpr std::string_view kApiKeyExpiryPostgres = R"sql(
+ALTER TABLE api_keys ADD COLUMN expires_at_ms bigint;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
     Migration{2, "jobs", kJobsSqlite, kJobsPostgres},
@@ -501,6 +511,7 @@ constexpr std::array kMigrations = {
     Migration{5, "idempotency_and_webhook_endpoints", kIdempotencySqlite, kIdempotencyPostgres},
     Migration{6, "events_and_webhook_attempts", kEventsSqlite, kEventsPostgres},
     Migration{7, "payins", kPayinsSqlite, kPayinsPostgres},
+    Migration{11, "api_key_expiry", kApiKeyExpirySqlite, kApiKeyExpiryPostgres},
 };
 
 }  // namespace
