@@ -25,8 +25,11 @@ ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::str
       cache_ttl_ms_(cache_ttl_ms) {}
 
 std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes,
-                                std::optional<int64_t> expires_at_ms) {
+                                std::optional<int64_t> lifetime_ms) {
   auto connection = database_.Connect();
+  const int64_t created_at_ms = clock_.NowMs();
+  std::optional<int64_t> expires_at_ms;
+  if (lifetime_ms) expires_at_ms = created_at_ms + *lifetime_ms;
   for (;;) {  // a 40-bit prefix collides rarely; then draw again
     const GeneratedApiKey key = GenerateApiKey(pepper_);
     const std::string scope_text = FormatScopes(scopes);
@@ -35,7 +38,7 @@ std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes,
           "INSERT INTO api_keys (prefix, secret_hash, tenant, scopes, created_at_ms, "
           "expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
           {std::string_view(key.prefix), store::Blob{key.secret_hash}, std::string_view(tenant),
-           std::string_view(scope_text), clock_.NowMs(),
+           std::string_view(scope_text), created_at_ms,
            expires_at_ms ? store::Param{*expires_at_ms} : store::Param{store::Null{}}});
       return key.full_key;
     } catch (const store::Error& error) {

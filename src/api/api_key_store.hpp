@@ -55,9 +55,10 @@ class ApiKeyStore {
   ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
               int64_t cache_ttl_ms = 1'000);
 
-  // Returns the full key; shown once. From expires_at_ms on (Unix ms), the key is refused.
+  // Returns the full key; shown once. With a lifetime, the key expires lifetime_ms after its
+  // created_at_ms (expires_at_ms in List); without, never.
   std::string Create(const std::string& tenant, ScopeSet scopes,
-                     std::optional<int64_t> expires_at_ms = std::nullopt);
+                     std::optional<int64_t> lifetime_ms = std::nullopt);
   std::vector<ApiKeyRecord> List();
   bool Revoke(const std::string& prefix);  // false when no such active key
   // The key's owner. kExpired only once the secret has verified, so it tells nothing to someone

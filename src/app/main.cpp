@@ -99,7 +99,7 @@ int RunKeysCreate(cambista::api::ApiKeyStore& keys, const KeysFlags& flags,
                  scopes.ok() ? "" : scopes.error().scope.c_str());
     return 2;
   }
-  std::optional<int64_t> expires_at_ms;
+  std::optional<int64_t> lifetime_ms;
   if (flags.expires_in) {
     auto lifetime = cambista::ParseKeyLifetimeMs(*flags.expires_in);
     if (!lifetime.ok()) {
@@ -108,9 +108,12 @@ int RunKeysCreate(cambista::api::ApiKeyStore& keys, const KeysFlags& flags,
                    std::string(cambista::KeyLifetimeErrorMessage(lifetime.error())).c_str());
       return 2;
     }
-    expires_at_ms = clock.NowMs() + lifetime.value();
+    lifetime_ms = lifetime.value();
   }
-  const std::string key = keys.Create(flags.tenant, scopes.value(), expires_at_ms);
+  const std::string key = keys.Create(flags.tenant, scopes.value(), lifetime_ms);
+  // About when it expires, for the person reading; keys list gives the stored time exactly.
+  std::optional<int64_t> expires_at_ms;
+  if (lifetime_ms) expires_at_ms = clock.NowMs() + *lifetime_ms;
   std::fprintf(stderr, "API key for tenant %s with scopes %s, %s%s (shown once, store it now):\n",
                flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str(),
                expires_at_ms ? "expiring at " : "never expiring",

@@ -61,7 +61,7 @@ TEST_P(ApiKeyStoreTest, AKeyStopsAtItsExpiry) {
   const std::string pepper(32, 'p');
   ApiKeyStore keys(db(), clock, pepper);
   const int64_t expires_at_ms = clock.NowMs() + 90LL * 24 * 3'600'000;
-  const std::string key = keys.Create("acme", ScopeSet{Scope::kLedgerRead}, expires_at_ms);
+  const std::string key = keys.Create("acme", ScopeSet{Scope::kLedgerRead}, 90LL * 24 * 3'600'000);
   const std::string forever = keys.Create("acme", ScopeSet{Scope::kLedgerRead});
   ASSERT_TRUE(keys.Authenticate(key).ok());  // cached from here on
   const auto records = keys.List();
@@ -95,7 +95,7 @@ TEST_P(ApiKeyStoreTest, AKeyStopsAtItsExpiry) {
 TEST_P(ApiKeyStoreTest, ACachedKeyExpiresOnTime) {
   ManualClock clock;
   ApiKeyStore keys(db(), clock, std::string(32, 'p'), /*cache_ttl_ms=*/60'000);
-  const std::string key = keys.Create("acme", ScopeSet{}, clock.NowMs() + 10);
+  const std::string key = keys.Create("acme", ScopeSet{}, /*lifetime_ms=*/10);
   ASSERT_TRUE(keys.Authenticate(key).ok());
   auto connection = db().Connect();
   connection->Execute("DELETE FROM api_keys", {});  // only the cache knows the key now
@@ -107,7 +107,7 @@ TEST_P(ApiKeyStoreTest, ACachedKeyExpiresOnTime) {
 TEST_P(ApiKeyStoreTest, AnExpiredKeyCannotEnrollTotp) {
   ManualClock clock;
   ApiKeyStore keys(db(), clock, std::string(32, 'm'));
-  const std::string key = keys.Create("ops", ScopeSet{Scope::kAdmin}, clock.NowMs() + 60'000);
+  const std::string key = keys.Create("ops", ScopeSet{Scope::kAdmin}, /*lifetime_ms=*/60'000);
   EXPECT_TRUE(keys.EnrollTotp(key.substr(4, 8)).has_value());
   clock.AdvanceMs(60'000);
   EXPECT_FALSE(keys.EnrollTotp(key.substr(4, 8)).has_value());

@@ -80,7 +80,7 @@ TEST_P(AuthTest, ExpiredKeyIs401KeyExpired) {
                         [](const HttpRequest&, const PathParams&, const Principal&) {
                           return HttpResponse{};
                         }));
-  const std::string key = keys.Create("ops", ScopeSet{Scope::kMetricsRead}, clock.NowMs() + 1'000);
+  const std::string key = keys.Create("ops", ScopeSet{Scope::kMetricsRead}, /*lifetime_ms=*/1'000);
   auto get = [&](const std::string& bearer) {
     HttpRequest r;
     r.method = "GET";
