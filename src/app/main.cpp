@@ -168,6 +168,44 @@ int RunKeys(const std::string& action, const KeysFlags& flags) {
   return 0;
 }
 
+struct KeysCommands {
+  CLI::App* create;
+  CLI::App* list;
+  CLI::App* revoke;
+  CLI::App* totp;
+};
+
+// `cambista keys create|list|revoke|totp-enroll`, their options written into `flags`.
+KeysCommands AddKeysCommands(CLI::App& app, KeysFlags& flags) {
+  auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
+  keys->require_subcommand(1);
+  auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
+  auto* keys_list =
+      keys->add_subcommand("list", "List keys (prefix, tenant, scopes, expiry; no secrets)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
+  auto* keys_totp = keys->add_subcommand(
+      "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
+  for (auto* sub : {keys_create, keys_list, keys_revoke, keys_totp}) {
+    sub->add_option("--db", flags.database_url, "Database URL")->required();
+    sub->add_option("--master-key-file", flags.master_key_file,
+                    "Master key file (default: config, or the SQLite path + .key)");
+  }
+  keys_create->add_option("--tenant", flags.tenant, "Tenant the key acts for")->required();
+  keys_create
+      ->add_option("--scopes", flags.scopes,
+                   "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
+                   "charges:write, charges:read, payouts:write, payouts:approve, "
+                   "ledger:read, webhooks:write, metrics:read")
+      ->required();
+  keys_create->add_option("--expires-in", flags.expires_in,
+                          "Lifetime: a number and s, m (minutes), h, d or w, e.g. 90d, 12h, 30m "
+                          "(default: never expires)");
+  for (auto* sub : {keys_revoke, keys_totp}) {
+    sub->add_option("--prefix", flags.prefix, "The key's prefix (from keys list)")->required();
+  }
+  return {keys_create, keys_list, keys_revoke, keys_totp};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -191,32 +229,7 @@ int main(int argc, char** argv) {
   serve->add_flag("--sandbox", serve_flags.sandbox, "Use the sandbox provider simulators");
 
   KeysFlags keys_flags;
-  auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
-  keys->require_subcommand(1);
-  auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
-  auto* keys_list =
-      keys->add_subcommand("list", "List keys (prefix, tenant, scopes, expiry; no secrets)");
-  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
-  auto* keys_totp = keys->add_subcommand(
-      "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
-  for (auto* sub : {keys_create, keys_list, keys_revoke, keys_totp}) {
-    sub->add_option("--db", keys_flags.database_url, "Database URL")->required();
-    sub->add_option("--master-key-file", keys_flags.master_key_file,
-                    "Master key file (default: config, or the SQLite path + .key)");
-  }
-  keys_create->add_option("--tenant", keys_flags.tenant, "Tenant the key acts for")->required();
-  keys_create
-      ->add_option("--scopes", keys_flags.scopes,
-                   "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
-                   "charges:write, charges:read, payouts:write, payouts:approve, "
-                   "ledger:read, webhooks:write, metrics:read")
-      ->required();
-  keys_create->add_option("--expires-in", keys_flags.expires_in,
-                          "Lifetime: a number and s, m (minutes), h, d or w, e.g. 90d, 12h, 30m "
-                          "(default: never expires)");
-  for (auto* sub : {keys_revoke, keys_totp}) {
-    sub->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")->required();
-  }
+  const KeysCommands keys = AddKeysCommands(app, keys_flags);
 
   auto* ledger = app.add_subcommand("ledger", "Ledger tools");
   ledger->require_subcommand(1);
@@ -250,10 +263,10 @@ int main(int argc, char** argv) {
   try {
     if (*migrate) return RunMigrate(database_url);
     if (*serve) return cambista::app::RunServe(serve_flags);
-    if (*keys_create) return RunKeys("create", keys_flags);
-    if (*keys_list) return RunKeys("list", keys_flags);
-    if (*keys_revoke) return RunKeys("revoke", keys_flags);
-    if (*keys_totp) return RunKeys("totp-enroll", keys_flags);
+    if (*keys.create) return RunKeys("create", keys_flags);
+    if (*keys.list) return RunKeys("list", keys_flags);
+    if (*keys.revoke) return RunKeys("revoke", keys_flags);
+    if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
   } catch (const std::exception& error) {
