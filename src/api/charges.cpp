@@ -343,7 +343,7 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
 
   auto collected = metrics.RegisterCounterCollector(
       "cambista_charges_total", "Charges per tenant and gateway: created, paid, failures.",
-      {"tenant", "gateway", "figure"}, [&charges](obs::GaugeCollectorSink& sink) {
+      {"tenant", "gateway", "figure"}, [&charges](obs::CollectorSink& sink) {
         for (const auto& [tenant, row] : charges.AllStats()) {
           sink.Report({tenant, row.gateway, "created"}, row.created);
           sink.Report({tenant, row.gateway, "paid"}, row.paid);
@@ -352,7 +352,7 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
       });
   auto webhooks = metrics.RegisterCounterCollector(
       "cambista_gateway_webhooks_total", "Gateway webhooks received, by result.", {"result"},
-      [&charges](obs::GaugeCollectorSink& sink) {
+      [&charges](obs::CollectorSink& sink) {
         const payins::IngestCounters& counters = charges.counters();
         sink.Report({"applied"}, static_cast<int64_t>(counters.applied.load()));
         sink.Report({"duplicate"}, static_cast<int64_t>(counters.duplicates.load()));

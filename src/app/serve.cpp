@@ -130,7 +130,7 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
   const ledger::LedgerStats& stats = ledger.stats();
   auto ok = metrics.RegisterCounterCollector(
       "cambista_ledger_events_total", "Ledger counters since start (batches, transfers, retries).",
-      {"event"}, [&stats](obs::GaugeCollectorSink& sink) {
+      {"event"}, [&stats](obs::CollectorSink& sink) {
         sink.Report({"batches"}, static_cast<int64_t>(stats.batches.load()));
         sink.Report({"transfers_submitted"},
                     static_cast<int64_t>(stats.transfers_submitted.load()));
