@@ -28,17 +28,22 @@ ApiKeyStore::ApiKeyStore(store::Database& database, const Clock& clock, std::str
       box_(MakeSecretBox(master_key)),
       cache_ttl_ms_(cache_ttl_ms) {}
 
-std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes) {
+std::string ApiKeyStore::Create(const std::string& tenant, ScopeSet scopes,
+                                std::optional<int64_t> lifetime_ms) {
   auto connection = database_.Connect();
+  const int64_t created_at_ms = clock_.NowMs();
+  std::optional<int64_t> expires_at_ms;
+  if (lifetime_ms) expires_at_ms = created_at_ms + *lifetime_ms;
   for (;;) {  // a 40-bit prefix collides rarely; then draw again
     const GeneratedApiKey key = GenerateApiKey(pepper_);
     const std::string scope_text = FormatScopes(scopes);
     try {
       connection->Execute(
-          "INSERT INTO api_keys (prefix, secret_hash, tenant, scopes, created_at_ms) "
-          "VALUES ($1, $2, $3, $4, $5)",
+          "INSERT INTO api_keys (prefix, secret_hash, tenant, scopes, created_at_ms, "
+          "expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
           {std::string_view(key.prefix), store::Blob{key.secret_hash}, std::string_view(tenant),
-           std::string_view(scope_text), clock_.NowMs()});
+           std::string_view(scope_text), created_at_ms,
+           expires_at_ms ? store::Param{*expires_at_ms} : store::Param{store::Null{}}});
       return key.full_key;
     } catch (const store::Error& error) {
       if (error.kind() != store::Error::Kind::kConstraint) throw;
@@ -50,8 +55,8 @@ std::vector<ApiKeyRecord> ApiKeyStore::List() {
   auto connection = database_.Connect();
   std::vector<ApiKeyRecord> records;
   connection->Query(
-      "SELECT prefix, tenant, scopes, created_at_ms, revoked_at_ms FROM api_keys ORDER BY "
-      "created_at_ms, prefix",
+      "SELECT prefix, tenant, scopes, created_at_ms, revoked_at_ms, expires_at_ms FROM api_keys "
+      "ORDER BY created_at_ms, prefix",
       {}, [&](const store::Row& row) {
         ApiKeyRecord record;
         record.prefix = std::string(row.Text(0));
@@ -59,6 +64,7 @@ std::vector<ApiKeyRecord> ApiKeyStore::List() {
         if (auto scopes = ParseScopes(row.Text(2)); scopes.ok()) record.scopes = scopes.value();
         record.created_at_ms = row.Int64(3);
         if (!row.IsNull(4)) record.revoked_at_ms = row.Int64(4);
+        if (!row.IsNull(5)) record.expires_at_ms = row.Int64(5);
         records.push_back(std::move(record));
       });
   return records;
@@ -75,9 +81,9 @@ bool ApiKeyStore::Revoke(const std::string& prefix) {
              {std::string_view(prefix), clock_.NowMs()}) == 1;
 }
 
-std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) {
+Result<Principal, KeyRefusal> ApiKeyStore::Authenticate(std::string_view bearer_key) {
   auto parts = ParseApiKey(bearer_key);
-  if (!parts.ok()) return std::nullopt;
+  if (!parts.ok()) return Failure{KeyRefusal::kInvalid};
   const std::string_view prefix = parts.value().prefix;
   const int64_t now_ms = clock_.NowMs();
   std::shared_ptr<const CachedKey> key;
@@ -92,14 +98,16 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
     auto connection = pool_.Acquire();
     try {
       connection->Query(
-          "SELECT secret_hash, tenant, scopes, revoked_at_ms FROM api_keys WHERE prefix = $1",
+          "SELECT secret_hash, tenant, scopes, revoked_at_ms, expires_at_ms FROM api_keys WHERE "
+          "prefix = $1",
           {prefix}, [&](const store::Row& row) {
             auto scopes = ParseScopes(row.Text(2));
-            key = std::make_shared<const CachedKey>(
-                CachedKey{row.Bytes(0),
-                          Principal{std::string(prefix), std::string(row.Text(1)),
-                                    scopes.ok() ? scopes.value() : ScopeSet()},
-                          !row.IsNull(3), now_ms});
+            key = std::make_shared<const CachedKey>(CachedKey{
+                row.Bytes(0),
+                Principal{std::string(prefix), std::string(row.Text(1)),
+                          scopes.ok() ? scopes.value() : ScopeSet()},
+                !row.IsNull(3), row.IsNull(4) ? std::nullopt : std::optional<int64_t>(row.Int64(4)),
+                now_ms});
           });
     } catch (const store::Error&) {
       connection.Discard();  // it may be broken; the next request opens a new one
@@ -115,7 +123,8 @@ std::optional<Principal> ApiKeyStore::Authenticate(std::string_view bearer_key) 
   const bool matches = VerifySecret(
       pepper_key_, parts.value().secret,
       key ? std::string_view(key->secret_hash) : std::string_view(kDummyHash, sizeof kDummyHash));
-  if (!key || key->revoked || !matches) return std::nullopt;
+  if (!key || key->revoked || !matches) return Failure{KeyRefusal::kInvalid};
+  if (key->expires_at_ms && now_ms >= *key->expires_at_ms) return Failure{KeyRefusal::kExpired};
   return key->principal;
 }
 
@@ -128,9 +137,11 @@ std::optional<std::string> ApiKeyStore::EnrollTotp(const std::string& prefix) {
   const std::string sealed = box_.Seal(secret.bytes(), TotpSecretContext(prefix));
   std::string tenant;
   auto connection = pool_.Acquire();
-  connection->Query("SELECT tenant FROM api_keys WHERE prefix = $1 AND revoked_at_ms IS NULL",
-                    {std::string_view(prefix)},
-                    [&](const store::Row& row) { tenant = std::string(row.Text(0)); });
+  connection->Query(
+      "SELECT tenant FROM api_keys WHERE prefix = $1 AND revoked_at_ms IS NULL AND "
+      "(expires_at_ms IS NULL OR expires_at_ms > $2)",
+      {std::string_view(prefix), clock_.NowMs()},
+      [&](const store::Row& row) { tenant = std::string(row.Text(0)); });
   if (tenant.empty()) return std::nullopt;
   connection->Execute(
       "UPDATE api_keys SET totp_secret = $2, totp_last_step = NULL WHERE prefix = $1",

@@ -1,9 +1,10 @@
-// API keys in the database: issue (the full key is returned once and never stored), list (never a
-// hash), revoke, authenticate a `Bearer` key, and operator 2FA (TOTP, RFC 6238) for a key. The key
-// sealing TOTP seeds is derived from the master key (app/master_key.hpp), which never enters the
-// database. The pepper of the keyed hash was derived from the master key too when the database was
-// first sealed (DeriveApiKeyPepper); it is kept, sealed, in the database since, so that API keys
-// survive a rotation of the master key, and the caller passes it in.
+// API keys in the database: issue (the full key is returned once and never stored; optionally
+// with an expiry), list (never a hash), revoke, authenticate a `Bearer` key, and operator 2FA
+// (TOTP, RFC 6238) for a key. The key sealing TOTP seeds is derived from the master key
+// (app/master_key.hpp), which never enters the database. The pepper of the keyed hash was derived
+// from the master key too when the database was first sealed (DeriveApiKeyPepper); it is kept,
+// sealed, in the database since, so that API keys survive a rotation of the master key, and the
+// caller passes it in.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@ struct ApiKeyRecord {
   ScopeSet scopes;
   int64_t created_at_ms = 0;
   std::optional<int64_t> revoked_at_ms;
+  std::optional<int64_t> expires_at_ms;  // nullopt: never expires
 };
 
 struct Principal {
@@ -37,9 +39,16 @@ struct Principal {
   ScopeSet scopes;
 };
 
+// Why Authenticate refused a key. Stable numbers: never change or reuse one.
+enum class KeyRefusal : uint16_t {
+  kInvalid = 1,  // malformed, unknown, revoked or wrong secret: all alike, in about the same time
+  kExpired = 2,  // the secret is right but the key's expiry has passed
+};
+
 // Authenticate() keeps what it read of a key for cache_ttl_ms (1 s by default), so a hot key costs
 // one HMAC, not a database read; a revocation made by this process applies at once, one made by
-// another process within the TTL.
+// another process within the TTL. Expiry is checked against the clock on every call, cached or
+// not, so a key stops working at its expires_at_ms exactly.
 // The SecretBox sealing secrets at rest, keyed from the master key.
 SecretBox MakeSecretBox(std::string_view master_key);
 // The pepper a master key gives API key hashes: what the database seal keeps at first start.
@@ -54,16 +63,18 @@ class ApiKeyStore {
   ApiKeyStore(store::Database& database, const Clock& clock, std::string_view master_key,
               std::string_view pepper, int64_t cache_ttl_ms = 1'000);
 
-  // Returns the full key; shown once.
-  std::string Create(const std::string& tenant, ScopeSet scopes);
+  // Returns the full key; shown once. With a lifetime, the key expires lifetime_ms after its
+  // created_at_ms (expires_at_ms in List); without, never.
+  std::string Create(const std::string& tenant, ScopeSet scopes,
+                     std::optional<int64_t> lifetime_ms = std::nullopt);
   std::vector<ApiKeyRecord> List();
   bool Revoke(const std::string& prefix);  // false when no such active key
-  // The key's owner, or nullopt for a malformed, unknown, revoked or wrong key (all alike, in
-  // about the same time).
-  std::optional<Principal> Authenticate(std::string_view bearer_key);
+  // The key's owner. kExpired only once the secret has verified, so it tells nothing to someone
+  // who does not hold the key.
+  Result<Principal, KeyRefusal> Authenticate(std::string_view bearer_key);
 
   // Gives the key a new TOTP seed (sealed at rest) and returns the otpauth:// URI to enroll an
-  // authenticator app with; nullopt when no active key has this prefix.
+  // authenticator app with; nullopt when no active (unrevoked, unexpired) key has this prefix.
   std::optional<std::string> EnrollTotp(const std::string& prefix);
   enum class TotpCheck { kOk, kNotEnrolled, kWrongCode, kReplayed };
   // Checks a code for the key (the X-TOTP header of sensitive actions); a code is accepted once.
@@ -74,6 +85,7 @@ class ApiKeyStore {
     std::string secret_hash;
     Principal principal;
     bool revoked = false;
+    std::optional<int64_t> expires_at_ms;
     int64_t read_at_ms = 0;
   };
   static constexpr size_t kCacheEntriesMax = 10'000;

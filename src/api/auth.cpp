@@ -32,6 +32,19 @@ std::optional<HttpResponse> CheckSecondFactor(ApiKeyStore& keys, const Principal
                  "The X-TOTP code is wrong, expired or already used.");
 }
 
+// The 401 for a refused key, with WWW-Authenticate.
+HttpResponse Unauthenticated(KeyRefusal refusal) {
+  HttpResponse response =
+      refusal == KeyRefusal::kExpired
+          ? Problem(401, "key_expired", "API key expired",
+                    "This API key has passed its expiry; issue a new one with `cambista keys "
+                    "create` (see `keys list` for expiries).")
+          : Problem(401, "unauthorized", "Unauthorized",
+                    "Send a valid API key as `Authorization: Bearer cmb_<prefix>_<secret>`.");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
 }  // namespace
 
 RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler,
@@ -40,18 +53,15 @@ RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHa
                                                                      const PathParams& params) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view authorization = request.Header("Authorization");
-    std::optional<Principal> principal;
+    Result<Principal, KeyRefusal> principal = Failure{KeyRefusal::kInvalid};
     if (authorization.starts_with(kBearer)) {
       principal = gate.keys.Authenticate(authorization.substr(kBearer.size()));
     }
-    if (!principal) {
+    if (!principal.ok()) {
+      // An expired key counts against its address like any other refused key.
       const RateDecision decision = gate.per_ip.TryAcquire(request.remote_address);
       if (!decision.allowed) return RateLimited(decision.retry_after_ms);
-      HttpResponse response =
-          Problem(401, "unauthorized", "Unauthorized",
-                  "Send a valid API key as `Authorization: Bearer cmb_<prefix>_<secret>`.");
-      response.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return response;
+      return Unauthenticated(principal.error());
     }
     const RateDecision decision = gate.per_key.TryAcquire(principal->key_prefix);
     HttpResponse response;

@@ -1,7 +1,8 @@
 // Authentication and authorization of routes: `Authorization: Bearer cmb_...` is checked against
-// the key store; no valid key is 401 `unauthorized` (with WWW-Authenticate), a valid key without
-// the route's scope is 403 `forbidden`. `admin` holds every scope. A handler's deferred response
-// passes through, its answer marked with the tenant for the request log like an immediate one.
+// the key store; no valid key is 401 `unauthorized` (with WWW-Authenticate), a key whose secret is
+// right but whose expiry has passed is 401 `key_expired`, a valid key without the route's scope is
+// 403 `forbidden`. `admin` holds every scope. A handler's deferred response passes through, its
+// answer marked with the tenant for the request log like an immediate one.
 #pragma once
 
 #include <functional>

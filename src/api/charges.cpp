@@ -546,18 +546,19 @@ void AddWebhookRoutes(Router& router, ChargeService& charges, const Clock& clock
 }
 
 void AddChargeMetrics(obs::MetricsRegistry& metrics, ChargeService& charges) {
-  auto collected = metrics.RegisterGaugeCollector(
-      "cambista_charges", "Charges per tenant and gateway: created, paid, failures.",
-      {"tenant", "gateway", "figure"}, [&charges](obs::GaugeCollectorSink& sink) {
+  auto collected = metrics.RegisterCounterCollector(
+      "cambista_charges_total",
+      "Charges per tenant, gateway and currency: created, paid, failures.",
+      {"tenant", "gateway", "currency", "figure"}, [&charges](obs::CollectorSink& sink) {
         for (const auto& [tenant, row] : charges.AllStats()) {
-          sink.Report({tenant, row.gateway, "created"}, row.created);
-          sink.Report({tenant, row.gateway, "paid"}, row.paid);
-          sink.Report({tenant, row.gateway, "failures"}, row.failures);
+          sink.Report({tenant, row.gateway, row.currency, "created"}, row.created);
+          sink.Report({tenant, row.gateway, row.currency, "paid"}, row.paid);
+          sink.Report({tenant, row.gateway, row.currency, "failures"}, row.failures);
         }
       });
-  auto webhooks = metrics.RegisterGaugeCollector(
-      "cambista_gateway_webhooks", "Gateway webhooks received, by result.", {"result"},
-      [&charges](obs::GaugeCollectorSink& sink) {
+  auto webhooks = metrics.RegisterCounterCollector(
+      "cambista_gateway_webhooks_total", "Gateway webhooks received, by result.", {"result"},
+      [&charges](obs::CollectorSink& sink) {
         const payins::IngestCounters& counters = charges.counters();
         sink.Report({"applied"}, static_cast<int64_t>(counters.applied.load()));
         sink.Report({"confirming"}, static_cast<int64_t>(counters.confirming.load()));
@@ -569,7 +570,7 @@ void AddChargeMetrics(obs::MetricsRegistry& metrics, ChargeService& charges) {
   auto breakers = metrics.RegisterGaugeCollector(
       "cambista_gateway_breaker_open",
       "Circuit breakers not closed, per tenant and gateway (1 open, 2 half-open).",
-      {"tenant", "gateway"}, [&charges](obs::GaugeCollectorSink& sink) {
+      {"tenant", "gateway"}, [&charges](obs::CollectorSink& sink) {
         for (const auto& [tenant, gateway, state] : charges.lanes().OpenBreakers()) {
           sink.Report({tenant, gateway}, state == payins::BreakerState::kOpen ? 1 : 2);
         }

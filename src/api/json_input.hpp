@@ -1,7 +1,10 @@
 // Field-by-field validation of JSON request bodies. Every failure names the field and becomes a
 // 400 problem+json: malformed JSON, a body that is not an object, a missing field, a wrong type, an
-// unknown enum value, an unknown field (a typo must not be ignored), and money sent as a JSON
-// number (`invalid_amount`: amounts travel as decimal strings, never through a double).
+// unknown enum value, an unknown field (a typo must not be ignored), text that is not valid UTF-8
+// (anywhere in the body, keys included: the error names its path, "customer.name"), and money
+// sent as a JSON number (`invalid_amount`: amounts travel as decimal strings, never through a
+// double). Text limits count characters (Unicode code points), not bytes: "Ñ" is one character
+// although UTF-8 spends two bytes on it, so a limit means the same in Portuguese as in English.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,10 @@ struct InputError {
 
 HttpResponse ToProblem(const InputError& error);
 
+// The number of code points in `text`, or nullopt when it is not valid UTF-8 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence).
+std::optional<size_t> Utf8CodePoints(std::string_view text);
+
 inline constexpr size_t kJsonDepthMax = 32;
 
 class JsonObjectReader {
@@ -46,6 +53,7 @@ class JsonObjectReader {
   Result<std::optional<bool>, InputError> OptionalBool(std::string_view field);
   Result<std::string, InputError> RequiredEnum(std::string_view field,
                                                std::span<const std::string_view> allowed);
+  // Limits (length_max) are in characters: code points, not bytes.
   // An array of strings, 1 to items_max of them, each at most length_max characters.
   Result<std::vector<std::string>, InputError> RequiredStringArray(std::string_view field,
                                                                    size_t items_max,

@@ -55,6 +55,7 @@ std::string Operation(const Router::Route& route) {
   errors[431].push_back("headers_too_large");
   if (doc.access != "public") {
     errors[401].push_back("unauthorized");
+    errors[401].push_back("key_expired");
     errors[429].push_back("rate_limited");
     if (doc.access != "key") errors[403].push_back("forbidden");
   }

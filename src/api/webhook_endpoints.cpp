@@ -65,7 +65,87 @@ HttpResponse Json(int status, std::string body) {
   return response;
 }
 
+// Resolves the host of the body's "url" when it is a well-formed URL; nullopt otherwise (the
+// handler then says what is wrong with it) and when every address is public.
+std::optional<HttpResponse> ResolveEndpointHost(std::string_view body) {
+  auto reader = JsonObjectReader::Parse(body);
+  if (!reader.ok()) return std::nullopt;
+  auto url = reader.value().RequiredString("url", kUrlCharsMax);
+  if (!url.ok() || net::UrlRefusal(url.value(), /*public_addresses_only=*/true)) {
+    return std::nullopt;
+  }
+  return EndpointAddressRefusal(net::ResolveUrlHost(url.value(), kEndpointResolveTimeoutMs));
+}
+
+// POST /v1/webhook-endpoints, in the idempotency transaction. Every 400 comes first (the body as a
+// whole is checked), then the 422 decided from where the URL's host resolved.
+TransactionalHandler CreateEndpoint(const SecretBox& box, const Clock& clock,
+                                    bool allow_private_addresses,
+                                    std::optional<HttpResponse> address_refusal) {
+  return [&box, &clock, allow_private_addresses, address_refusal = std::move(address_refusal)](
+             const HttpRequest& request, const PathParams&, const Principal& principal,
+             store::Connection& tx) -> HttpResponse {
+    auto reader = JsonObjectReader::Parse(request.body);
+    if (!reader.ok()) return ToProblem(reader.error());
+    auto url = reader.value().RequiredString("url", kUrlCharsMax);
+    if (!url.ok()) return ToProblem(url.error());
+    // A host name's addresses were checked before (address_refusal), and are again at delivery.
+    if (auto refusal = net::UrlRefusal(url.value(), !allow_private_addresses)) {
+      return ToProblem(InputError{
+          "invalid_request", "url",
+          "\"url\" must be an http:// or https:// URL of a public host: " + *refusal + "."});
+    }
+    auto types = reader.value().RequiredStringArray("event_types", 16, 64);
+    if (!types.ok()) return ToProblem(types.error());
+    std::string joined;
+    for (const std::string& type : types.value()) {
+      if (!events::ChannelOf(type)) {
+        std::string allowed;
+        for (const events::EventType& known : events::EventTypes()) {
+          allowed += (allowed.empty() ? "" : ", ") + std::string(known.name);
+        }
+        return ToProblem(
+            InputError{"invalid_request", "event_types",
+                       "Unknown event type \"" + type + "\"; known: " + allowed + "."});
+      }
+      joined += (joined.empty() ? "" : ",") + type;
+    }
+    if (auto unknown = reader.value().RejectUnknownFields()) {
+      return ToProblem(*unknown);
+    }
+    if (address_refusal) return *address_refusal;
+    const std::string id = "we_" + HexEncode(RandomBytes(12));
+    const std::string secret = "whsec_" + Base64Encode(RandomBytes(24));
+    const std::string sealed = box.Seal(secret, events::EndpointSecretContext(id));
+    const int64_t now_ms = clock.NowMs();
+    tx.Execute(
+        "INSERT INTO webhook_endpoints (id, tenant, url, event_types, "
+        "secret_sealed, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        {std::string_view(id), std::string_view(principal.tenant), std::string_view(url.value()),
+         std::string_view(joined), store::Blob{sealed}, now_ms});
+    return Json(201, EndpointJson(id, url.value(), joined, now_ms, false) +
+                         ",\"secret\":" + JsonString(secret) + "}");
+  };
+}
+
 }  // namespace
+
+std::optional<HttpResponse> EndpointAddressRefusal(
+    const Result<net::ResolvedHost, net::HttpClientError>& resolved) {
+  if (!resolved.ok()) {
+    return Problem(422, "url_unresolvable", "Webhook URL does not resolve",
+                   "\"url\": " + resolved.error().message +
+                       "; an endpoint needs a host name that resolves to public addresses.");
+  }
+  for (const std::string& address : resolved.value().addresses) {
+    if (net::IsPublicAddress(address)) continue;
+    return Problem(422, "url_not_public", "Webhook URL not public",
+                   "\"url\": the host " + resolved.value().host + " resolves to " + address +
+                       ", a private, loopback, link-local or reserved address that webhooks may "
+                       "not reach (webhooks.allow_private_addresses lifts this for development).");
+  }
+  return std::nullopt;
+}
 
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                               const SecretBox& box, store::Database& database, const Clock& clock,
@@ -74,64 +154,30 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
       R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},)"
       R"("event_types":{"type":"array","items":{"type":"string"}},)"
       R"("status":{"type":"string","enum":["enabled","disabled"]},"created_at_ms":{"type":"integer"}}})";
-  router.Add(
-      "POST", "/v1/webhook-endpoints",
-      RouteDoc{"Register an endpoint for signed webhooks (Standard Webhooks). Needs "
-               "Idempotency-Key. The secret is in this response only.",
-               "webhooks:write",
-               endpoint_schema,
-               "application/json",
-               {},
-               {{400, {"invalid_request"}},
-                {409, {"idempotency_in_flight"}},
-                {422, {"idempotency_key_reused"}}}},
-      RequireKey(
-          gate, Scope::kWebhooksWrite,
-          idempotency.Wrap([&box, &clock, allow_private_addresses](
-                               const HttpRequest& request, const PathParams&,
-                               const Principal& principal, store::Connection& tx) -> HttpResponse {
-            auto reader = JsonObjectReader::Parse(request.body);
-            if (!reader.ok()) return ToProblem(reader.error());
-            auto url = reader.value().RequiredString("url", kUrlCharsMax);
-            if (!url.ok()) return ToProblem(url.error());
-            // Deliveries check the addresses a host name resolves to as well.
-            if (auto refusal = net::UrlRefusal(url.value(), !allow_private_addresses)) {
-              return ToProblem(InputError{
-                  "invalid_request", "url",
-                  "\"url\" must be an http:// or https:// URL of a public host: " + *refusal +
-                      "."});
-            }
-            auto types = reader.value().RequiredStringArray("event_types", 16, 64);
-            if (!types.ok()) return ToProblem(types.error());
-            std::string joined;
-            for (const std::string& type : types.value()) {
-              if (!events::ChannelOf(type)) {
-                std::string allowed;
-                for (const events::EventType& known : events::EventTypes()) {
-                  allowed += (allowed.empty() ? "" : ", ") + std::string(known.name);
-                }
-                return ToProblem(
-                    InputError{"invalid_request", "event_types",
-                               "Unknown event type \"" + type + "\"; known: " + allowed + "."});
-              }
-              joined += (joined.empty() ? "" : ",") + type;
-            }
-            if (auto unknown = reader.value().RejectUnknownFields()) {
-              return ToProblem(*unknown);
-            }
-            const std::string id = "we_" + HexEncode(RandomBytes(12));
-            const std::string secret = "whsec_" + Base64Encode(RandomBytes(24));
-            const std::string sealed = box.Seal(secret, events::EndpointSecretContext(id));
-            const int64_t now_ms = clock.NowMs();
-            tx.Execute(
-                "INSERT INTO webhook_endpoints (id, tenant, url, event_types, "
-                "secret_sealed, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-                {std::string_view(id), std::string_view(principal.tenant),
-                 std::string_view(url.value()), std::string_view(joined), store::Blob{sealed},
-                 now_ms});
-            return Json(201, EndpointJson(id, url.value(), joined, now_ms, false) +
-                                 ",\"secret\":" + JsonString(secret) + "}");
-          })));
+  router.Add("POST", "/v1/webhook-endpoints",
+             RouteDoc{"Register an endpoint for signed webhooks (Standard Webhooks). Needs "
+                      "Idempotency-Key. The secret is in this response only.",
+                      "webhooks:write",
+                      endpoint_schema,
+                      "application/json",
+                      {},
+                      {{400, {"invalid_request"}},
+                       {409, {"idempotency_in_flight"}},
+                       {422, {"idempotency_key_reused", "url_not_public", "url_unresolvable"}}}},
+             RequireKey(gate, Scope::kWebhooksWrite,
+                        [&idempotency, &box, &clock, allow_private_addresses](
+                            const HttpRequest& request, const PathParams& params,
+                            const Principal& principal) {
+                          // Resolved before the idempotent transaction opens: a slow name server
+                          // must not hold the database's write lock. A replay answers what was
+                          // stored.
+                          std::optional<HttpResponse> address_refusal;
+                          if (!allow_private_addresses)
+                            address_refusal = ResolveEndpointHost(request.body);
+                          return idempotency.Wrap(CreateEndpoint(
+                              box, clock, allow_private_addresses, std::move(address_refusal)))(
+                              request, params, principal);
+                        }));
   auto pool = std::make_shared<store::ConnectionPool>(database);
   router.Add("GET", "/v1/webhook-endpoints",
              RouteDoc{"The tenant's webhook endpoints (never their secrets).", "webhooks:write",

@@ -15,6 +15,7 @@
 #include "app/master_key_rotate.hpp"
 #include "app/serve.hpp"
 #include "ledger/auditor.hpp"
+#include "obs/json_log.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -103,6 +104,7 @@ struct KeysFlags {
   std::optional<std::string> master_key_file;
   std::string tenant;
   std::string scopes;
+  std::optional<std::string> expires_in;  // "90d", "12h", "30m" (security/api_key.hpp)
   std::string prefix;
 };
 
@@ -124,35 +126,67 @@ std::unique_ptr<cambista::api::ApiKeyStore> OpenKeys(const KeysFlags& flags,
                                                       keys.api_key_pepper);
 }
 
+std::string Rfc3339(int64_t unix_ms) {
+  std::string out;
+  cambista::obs::AppendRfc3339Millis(out, unix_ms * 1'000'000);
+  return out;
+}
+
+int RunKeysCreate(cambista::api::ApiKeyStore& keys, const KeysFlags& flags,
+                  const cambista::Clock& clock) {
+  auto scopes = cambista::ParseScopes(flags.scopes);
+  if (!scopes.ok() || scopes.value().empty()) {
+    std::fprintf(stderr, "cambista keys create: --scopes: unknown or empty scope \"%s\"\n",
+                 scopes.ok() ? "" : scopes.error().scope.c_str());
+    return 2;
+  }
+  std::optional<int64_t> lifetime_ms;
+  if (flags.expires_in) {
+    auto lifetime = cambista::ParseKeyLifetimeMs(*flags.expires_in);
+    if (!lifetime.ok()) {
+      std::fprintf(stderr, "cambista keys create: --expires-in \"%s\": %s\n",
+                   flags.expires_in->c_str(),
+                   std::string(cambista::KeyLifetimeErrorMessage(lifetime.error())).c_str());
+      return 2;
+    }
+    lifetime_ms = lifetime.value();
+  }
+  const std::string key = keys.Create(flags.tenant, scopes.value(), lifetime_ms);
+  // About when it expires, for the person reading; keys list gives the stored time exactly.
+  std::optional<int64_t> expires_at_ms;
+  if (lifetime_ms) expires_at_ms = clock.NowMs() + *lifetime_ms;
+  std::fprintf(stderr, "API key for tenant %s with scopes %s, %s%s (shown once, store it now):\n",
+               flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str(),
+               expires_at_ms ? "expiring at " : "never expiring",
+               expires_at_ms ? Rfc3339(*expires_at_ms).c_str() : "");
+  std::printf("%s\n", key.c_str());
+  return 0;
+}
+
+// One JSON object a line; expires_at is null for a key that never expires.
+int RunKeysList(cambista::api::ApiKeyStore& keys, const cambista::Clock& clock) {
+  const int64_t now_ms = clock.NowMs();
+  for (const auto& record : keys.List()) {
+    const auto& expiry = record.expires_at_ms;
+    std::printf(
+        "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
+        "\"revoked\":%s,\"expires_at_ms\":%s,\"expires_at\":%s,\"expired\":%s}\n",
+        record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
+        cambista::FormatScopes(record.scopes).c_str(), static_cast<long long>(record.created_at_ms),
+        record.revoked_at_ms ? "true" : "false", expiry ? std::to_string(*expiry).c_str() : "null",
+        expiry ? ("\"" + Rfc3339(*expiry) + "\"").c_str() : "null",
+        expiry && now_ms >= *expiry ? "true" : "false");
+  }
+  return 0;
+}
+
 int RunKeys(const std::string& action, const KeysFlags& flags) {
   cambista::SystemClock clock;
   std::unique_ptr<cambista::store::Database> db;
   auto keys = OpenKeys(flags, db, clock);
   if (!keys) return 2;
-  if (action == "create") {
-    auto scopes = cambista::ParseScopes(flags.scopes);
-    if (!scopes.ok() || scopes.value().empty()) {
-      std::fprintf(stderr, "cambista keys create: --scopes: unknown or empty scope \"%s\"\n",
-                   scopes.ok() ? "" : scopes.error().scope.c_str());
-      return 2;
-    }
-    const std::string key = keys->Create(flags.tenant, scopes.value());
-    std::fprintf(stderr, "API key for tenant %s with scopes %s (shown once, store it now):\n",
-                 flags.tenant.c_str(), cambista::FormatScopes(scopes.value()).c_str());
-    std::printf("%s\n", key.c_str());
-    return 0;
-  }
-  if (action == "list") {
-    for (const auto& record : keys->List()) {
-      std::printf(
-          "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
-          "\"revoked\":%s}\n",
-          record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
-          cambista::FormatScopes(record.scopes).c_str(),
-          static_cast<long long>(record.created_at_ms), record.revoked_at_ms ? "true" : "false");
-    }
-    return 0;
-  }
+  if (action == "create") return RunKeysCreate(*keys, flags, clock);
+  if (action == "list") return RunKeysList(*keys, clock);
   if (action == "totp-enroll") {
     auto uri = keys->EnrollTotp(flags.prefix);
     if (!uri) {
@@ -215,6 +249,44 @@ CLI::App* AddMasterKeyCommands(CLI::App& app, DatabaseFlags& flags,
   return rotate;
 }
 
+struct KeysCommands {
+  CLI::App* create;
+  CLI::App* list;
+  CLI::App* revoke;
+  CLI::App* totp;
+};
+
+// `cambista keys create|list|revoke|totp-enroll`, their options written into `flags`.
+KeysCommands AddKeysCommands(CLI::App& app, KeysFlags& flags) {
+  auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
+  keys->require_subcommand(1);
+  auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
+  auto* keys_list =
+      keys->add_subcommand("list", "List keys (prefix, tenant, scopes, expiry; no secrets)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
+  auto* keys_totp = keys->add_subcommand(
+      "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
+  for (auto* sub : {keys_create, keys_list, keys_revoke, keys_totp}) {
+    sub->add_option("--db", flags.database_url, "Database URL")->required();
+    sub->add_option("--master-key-file", flags.master_key_file,
+                    "Master key file (default: config, or the SQLite path + .key)");
+  }
+  keys_create->add_option("--tenant", flags.tenant, "Tenant the key acts for")->required();
+  keys_create
+      ->add_option("--scopes", flags.scopes,
+                   "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
+                   "charges:write, charges:read, payouts:write, payouts:approve, "
+                   "ledger:read, webhooks:write, metrics:read, charges:review")
+      ->required();
+  keys_create->add_option("--expires-in", flags.expires_in,
+                          "Lifetime: a number and s, m (minutes), h, d or w, e.g. 90d, 12h, 30m "
+                          "(default: never expires)");
+  for (auto* sub : {keys_revoke, keys_totp}) {
+    sub->add_option("--prefix", flags.prefix, "The key's prefix (from keys list)")->required();
+  }
+  return {keys_create, keys_list, keys_revoke, keys_totp};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -237,28 +309,7 @@ int main(int argc, char** argv) {
   serve->add_flag("--sandbox", serve_flags.sandbox, "Use the sandbox provider simulators");
 
   KeysFlags keys_flags;
-  auto* keys = app.add_subcommand("keys", "API keys (stored hashed; a new key is shown once)");
-  keys->require_subcommand(1);
-  auto* keys_create = keys->add_subcommand("create", "Issue a key; prints it as the last line");
-  auto* keys_list = keys->add_subcommand("list", "List keys (prefix, tenant, scopes; no secrets)");
-  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
-  auto* keys_totp = keys->add_subcommand(
-      "totp-enroll", "Give a key a TOTP second factor; prints the otpauth:// URI as the last line");
-  for (auto* sub : {keys_create, keys_list, keys_revoke, keys_totp}) {
-    sub->add_option("--db", keys_flags.database_url, "Database URL")->required();
-    sub->add_option("--master-key-file", keys_flags.master_key_file,
-                    "Master key file (default: config, or the SQLite path + .key)");
-  }
-  keys_create->add_option("--tenant", keys_flags.tenant, "Tenant the key acts for")->required();
-  keys_create
-      ->add_option("--scopes", keys_flags.scopes,
-                   "Comma-separated scopes: admin, quotes:write, trades:write, trades:read, "
-                   "charges:write, charges:read, payouts:write, payouts:approve, "
-                   "ledger:read, webhooks:write")
-      ->required();
-  for (auto* sub : {keys_revoke, keys_totp}) {
-    sub->add_option("--prefix", keys_flags.prefix, "The key's prefix (from keys list)")->required();
-  }
+  const KeysCommands keys = AddKeysCommands(app, keys_flags);
 
   DatabaseFlags rotate_flags;
   cambista::app::MasterKeyRotateOptions rotate_options;
@@ -297,10 +348,10 @@ int main(int argc, char** argv) {
     if (*migrate) return RunMigrate(migrate_flags);
     if (*rotate) return RunRotate(rotate_flags, rotate_options);
     if (*serve) return cambista::app::RunServe(serve_flags);
-    if (*keys_create) return RunKeys("create", keys_flags);
-    if (*keys_list) return RunKeys("list", keys_flags);
-    if (*keys_revoke) return RunKeys("revoke", keys_flags);
-    if (*keys_totp) return RunKeys("totp-enroll", keys_flags);
+    if (*keys.create) return RunKeys("create", keys_flags);
+    if (*keys.list) return RunKeys("list", keys_flags);
+    if (*keys.revoke) return RunKeys("revoke", keys_flags);
+    if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
   } catch (const std::exception& error) {

@@ -59,9 +59,9 @@ std::string AssetsJson(const AssetRegistry& assets) {
 void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledger,
                             store::Database& database) {
   const ledger::LedgerStats& stats = ledger.stats();
-  auto ok = metrics.RegisterGaugeCollector(
-      "cambista_ledger_events", "Ledger counters since start (batches, transfers, retries).",
-      {"event"}, [&stats](obs::GaugeCollectorSink& sink) {
+  auto ok = metrics.RegisterCounterCollector(
+      "cambista_ledger_events_total", "Ledger counters since start (batches, transfers, retries).",
+      {"event"}, [&stats](obs::CollectorSink& sink) {
         sink.Report({"batches"}, static_cast<int64_t>(stats.batches.load()));
         sink.Report({"transfers_submitted"},
                     static_cast<int64_t>(stats.transfers_submitted.load()));
@@ -122,14 +122,16 @@ void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
         return Readiness(services.database, services.job_queue);
       });
   router.Add("GET", "/metrics",
-             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "public",
+             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "metrics:read",
                            R"({"type":"string"})", "text/plain"},
-             [services](const api::HttpRequest&, const api::PathParams&) {
-               api::HttpResponse response;
-               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-               response.body = services.metrics.RenderPrometheusText();
-               return response;
-             });
+             api::RequireKey(services.gate, Scope::kMetricsRead,
+                             [services](const api::HttpRequest&, const api::PathParams&,
+                                        const api::Principal&) {
+                               api::HttpResponse response;
+                               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                               response.body = services.metrics.RenderPrometheusText();
+                               return response;
+                             }));
   router.Add(
       "GET", "/v1/assets",
       api::RouteDoc{

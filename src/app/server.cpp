@@ -278,14 +278,16 @@ void Server::Parts::AddRoutes() {
   accounting::AddAccountingRoutes(router, gate, ledger, chart, assets);
   AddPlatformRoutes(router, PlatformServices{*database, gate, metrics, assets, job_queue});
   auto stream_metrics = metrics.RegisterGaugeCollector(
-      "cambista_stream", "WebSocket stream: open connections, events sent, slow clients dropped.",
-      {"figure"}, [this](obs::GaugeCollectorSink& sink) {
-        const api::StreamStats stats = stream.stats();
-        sink.Report({"connections"}, stats.connections);
-        sink.Report({"events_sent"}, stats.events_sent);
-        sink.Report({"dropped_slow"}, stats.dropped_slow);
-      });
-  CAMBISTA_CHECK(stream_metrics.ok());
+      "cambista_stream_connections", "WebSocket stream: open connections.", {},
+      [this](obs::CollectorSink& sink) { sink.Report({}, stream.stats().connections); });
+  auto stream_sent = metrics.RegisterCounterCollector(
+      "cambista_stream_events_sent_total", "WebSocket stream: events sent since start.", {},
+      [this](obs::CollectorSink& sink) { sink.Report({}, stream.stats().events_sent); });
+  auto stream_dropped = metrics.RegisterCounterCollector(
+      "cambista_stream_slow_clients_dropped_total",
+      "WebSocket stream: clients closed since start for not reading.", {},
+      [this](obs::CollectorSink& sink) { sink.Report({}, stream.stats().dropped_slow); });
+  CAMBISTA_CHECK(stream_metrics.ok() && stream_sent.ok() && stream_dropped.ok());
 }
 
 api::HttpServerOptions Server::Parts::ServerOptions() const {

@@ -513,6 +513,25 @@ std::optional<std::string> UrlRefusal(std::string_view url, bool public_addresse
   return std::nullopt;
 }
 
+Result<ResolvedHost, HttpClientError> ResolveUrlHost(std::string_view url, int64_t timeout_ms) {
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
+  std::string why;
+  const std::optional<Url> parsed = ParseUrl(url, why);
+  if (!parsed) return Fail(Kind::kInvalidUrl, why);
+  auto endpoints = Resolve(*parsed, deadline);
+  if (!endpoints) return Failure{endpoints.error()};
+  ResolvedHost resolved{parsed->host, {}};
+  for (const tcp::endpoint& endpoint : endpoints.value()) {
+    std::string address = endpoint.address().to_string();
+    if (std::find(resolved.addresses.begin(), resolved.addresses.end(), address) ==
+        resolved.addresses.end()) {
+      resolved.addresses.push_back(std::move(address));
+    }
+  }
+  return resolved;
+}
+
 Result<ClientResponse, HttpClientError> HttpClient::Send(const ClientRequest& request) const {
   const Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(std::max<int64_t>(request.timeout_ms, 0));

@@ -74,6 +74,17 @@ bool IsPublicAddress(std::string_view address);
 // checked once resolved, when sending). nullopt when Send would go ahead.
 std::optional<std::string> UrlRefusal(std::string_view url, bool public_addresses_only);
 
+// The host of an http(s) URL and the addresses it resolves to now (text form, each once, in the
+// resolver's order); an IP literal resolves to itself. For checking a URL that others choose
+// before accepting it (a webhook endpoint): Send checks again on every request, since a name may
+// resolve differently later.
+struct ResolvedHost {
+  std::string host;  // as written in the URL, without the brackets of an IPv6 literal
+  std::vector<std::string> addresses;
+};
+// Fails with kInvalidUrl, kResolve (no such name, or no addresses) or kTimeout.
+Result<ResolvedHost, HttpClientError> ResolveUrlHost(std::string_view url, int64_t timeout_ms);
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});

@@ -247,17 +247,18 @@ template class MetricFamily<Histogram>;
 
 namespace {
 
-class GaugeCollectorFamily final : public detail::MetricFamilyBase {
+class CollectorFamily final : public detail::MetricFamilyBase {
  public:
-  GaugeCollectorFamily(std::string name, std::string help, std::vector<std::string> label_names,
-                       GaugeCollector collect)
+  CollectorFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                  std::function<void(CollectorSink&)> collect, bool counter)
       : MetricFamilyBase(std::move(name), std::move(help), std::move(label_names)),
-        collect_(std::move(collect)) {}
+        collect_(std::move(collect)),
+        counter_(counter) {}
 
   void Render(std::string& out) const override {
-    RenderHeader(out, "gauge");
+    RenderHeader(out, counter_ ? "counter" : "gauge");
     std::string samples;
-    GaugeCollectorSink sink(samples, *this);
+    CollectorSink sink(samples, *this, counter_);
     try {
       collect_(sink);
     } catch (const std::exception&) {
@@ -268,13 +269,15 @@ class GaugeCollectorFamily final : public detail::MetricFamilyBase {
   }
 
  private:
-  GaugeCollector collect_;
+  std::function<void(CollectorSink&)> collect_;
+  bool counter_;
 };
 
 }  // namespace
 
-void GaugeCollectorSink::Report(LabelValues label_values, int64_t value) {
+void CollectorSink::Report(LabelValues label_values, int64_t value) {
   CAMBISTA_CHECK(label_values.size() == family_.label_names().size());
+  CAMBISTA_ASSERT(!counter_ || value >= 0);
   out_ += family_.name();
   detail::AppendLabels(out_, family_.label_names(), label_values);
   CloseLabels(out_, !family_.label_names().empty());
@@ -285,8 +288,13 @@ void GaugeCollectorSink::Report(LabelValues label_values, int64_t value) {
 
 MetricsStatus MetricsRegistry::CheckNewFamily(std::string_view name,
                                               const std::vector<std::string>& label_names,
-                                              bool is_histogram) const {
+                                              Kind kind) const {
   if (!IsValidMetricName(name)) return Failure{MetricsError::kInvalidMetricName};
+  // The 0.0.4 text format names a counter's samples `..._total`, as scrapers and rules expect.
+  if (kind == Kind::kCounter && !name.ends_with("_total")) {
+    return Failure{MetricsError::kCounterNameWithoutTotal};
+  }
+  const bool is_histogram = kind == Kind::kHistogram;
   for (size_t i = 0; i < label_names.size(); ++i) {
     if (!IsValidLabelName(label_names[i])) return Failure{MetricsError::kInvalidLabelName};
     if (is_histogram && label_names[i] == "le") return Failure{MetricsError::kInvalidLabelName};
@@ -303,7 +311,7 @@ MetricsStatus MetricsRegistry::CheckNewFamily(std::string_view name,
 Result<CounterFamily*, MetricsError> MetricsRegistry::RegisterCounter(
     std::string_view name, std::string_view help, std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
-  if (auto status = CheckNewFamily(name, label_names, false); !status) {
+  if (auto status = CheckNewFamily(name, label_names, Kind::kCounter); !status) {
     return Failure{status.error()};
   }
   auto family =
@@ -316,7 +324,7 @@ Result<CounterFamily*, MetricsError> MetricsRegistry::RegisterCounter(
 Result<GaugeFamily*, MetricsError> MetricsRegistry::RegisterGauge(
     std::string_view name, std::string_view help, std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
-  if (auto status = CheckNewFamily(name, label_names, false); !status) {
+  if (auto status = CheckNewFamily(name, label_names, Kind::kGauge); !status) {
     return Failure{status.error()};
   }
   auto family =
@@ -330,7 +338,7 @@ Result<HistogramFamily*, MetricsError> MetricsRegistry::RegisterHistogram(
     std::string_view name, std::string_view help, std::vector<std::string> label_names,
     std::vector<int64_t> bucket_bounds, int64_t units_per_rendered_unit) {
   std::lock_guard lock(mutex_);
-  if (auto status = CheckNewFamily(name, label_names, true); !status) {
+  if (auto status = CheckNewFamily(name, label_names, Kind::kHistogram); !status) {
     return Failure{status.error()};
   }
   if (DecimalPlaces(units_per_rendered_unit) < 0) return Failure{MetricsError::kInvalidUnitScale};
@@ -350,9 +358,22 @@ MetricsStatus MetricsRegistry::RegisterGaugeCollector(std::string_view name, std
                                                       std::vector<std::string> label_names,
                                                       GaugeCollector collect) {
   std::lock_guard lock(mutex_);
-  if (auto status = CheckNewFamily(name, label_names, false); !status) return status;
-  families_.push_back(std::make_unique<GaugeCollectorFamily>(
-      std::string(name), std::string(help), std::move(label_names), std::move(collect)));
+  if (auto status = CheckNewFamily(name, label_names, Kind::kGauge); !status) return status;
+  families_.push_back(std::make_unique<CollectorFamily>(std::string(name), std::string(help),
+                                                        std::move(label_names), std::move(collect),
+                                                        /*counter=*/false));
+  return std::monostate{};
+}
+
+MetricsStatus MetricsRegistry::RegisterCounterCollector(std::string_view name,
+                                                        std::string_view help,
+                                                        std::vector<std::string> label_names,
+                                                        CounterCollector collect) {
+  std::lock_guard lock(mutex_);
+  if (auto status = CheckNewFamily(name, label_names, Kind::kCounter); !status) return status;
+  families_.push_back(std::make_unique<CollectorFamily>(std::string(name), std::string(help),
+                                                        std::move(label_names), std::move(collect),
+                                                        /*counter=*/true));
   return std::monostate{};
 }
 

@@ -1,5 +1,7 @@
-// Prometheus metrics registry: counters, gauges and histograms with labels, plus gauge collectors
-// called at scrape time, rendered as text exposition format 0.0.4.
+// Prometheus metrics registry: counters, gauges and histograms with labels, plus collectors called
+// at scrape time (gauges, and counters kept elsewhere), rendered as text exposition format 0.0.4.
+// A counter family's name ends in `_total` (the registry refuses one that does not) and is typed
+// `counter`, so rate() and increase() treat it as one; a figure that can go down is a gauge.
 //
 // We write our own instead of pulling in prometheus-cpp because what the API needs is small and
 // must be cheap on the request path: a handle is looked up once (`family.WithLabels({"GET
@@ -37,6 +39,7 @@ enum class MetricsError {
   kDuplicateMetricName = 3,
   kInvalidBucketBounds = 4,
   kInvalidUnitScale = 5,
+  kCounterNameWithoutTotal = 6,  // a counter (or counter collector) not named `..._total`
 };
 
 using MetricsStatus = Result<std::monostate, MetricsError>;
@@ -171,11 +174,12 @@ using CounterFamily = MetricFamily<Counter>;
 using GaugeFamily = MetricFamily<Gauge>;
 using HistogramFamily = MetricFamily<Histogram>;
 
-// Handed to a gauge collector at render time; every Report becomes one sample line.
-class GaugeCollectorSink {
+// Handed to a collector at render time; every Report becomes one sample line.
+class CollectorSink {
  public:
-  GaugeCollectorSink(std::string& out, const detail::MetricFamilyBase& family)
-      : out_(out), family_(family) {}
+  CollectorSink(std::string& out, const detail::MetricFamilyBase& family, bool counter)
+      : out_(out), family_(family), counter_(counter) {}
+  // A counter collector reports totals since start: never negative.
   void Report(std::initializer_list<std::string_view> label_values, int64_t value) {
     Report(LabelValues(label_values.begin(), label_values.size()), value);
   }
@@ -184,9 +188,14 @@ class GaugeCollectorSink {
  private:
   std::string& out_;
   const detail::MetricFamilyBase& family_;
+  bool counter_;
 };
+using GaugeCollectorSink = CollectorSink;  // the name gauge collectors were written against
 
-using GaugeCollector = std::function<void(GaugeCollectorSink& sink)>;
+// Reads current values (queue depth, open connections); typed `gauge`.
+using GaugeCollector = std::function<void(CollectorSink& sink)>;
+// Reads totals a service keeps itself (an atomic it increments); typed `counter`.
+using CounterCollector = std::function<void(CollectorSink& sink)>;
 
 class MetricsRegistry {
  public:
@@ -194,6 +203,7 @@ class MetricsRegistry {
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
 
+  // `name` must end in `_total`.
   Result<CounterFamily*, MetricsError> RegisterCounter(std::string_view name, std::string_view help,
                                                        std::vector<std::string> label_names = {});
   Result<GaugeFamily*, MetricsError> RegisterGauge(std::string_view name, std::string_view help,
@@ -210,13 +220,20 @@ class MetricsRegistry {
   MetricsStatus RegisterGaugeCollector(std::string_view name, std::string_view help,
                                        std::vector<std::string> label_names,
                                        GaugeCollector collect);
+  // A counter whose samples come from `collect`, for totals a service already counts (the
+  // ledger's batches, events sent on the stream). `name` must end in `_total`. If `collect`
+  // throws, the family is rendered without samples.
+  MetricsStatus RegisterCounterCollector(std::string_view name, std::string_view help,
+                                         std::vector<std::string> label_names,
+                                         CounterCollector collect);
 
   // Families in registration order, label sets sorted by value.
   std::string RenderPrometheusText() const;
 
  private:
+  enum class Kind { kCounter, kGauge, kHistogram };
   MetricsStatus CheckNewFamily(std::string_view name, const std::vector<std::string>& label_names,
-                               bool is_histogram) const;
+                               Kind kind) const;
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<detail::MetricFamilyBase>> families_;

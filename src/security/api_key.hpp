@@ -48,6 +48,27 @@ enum class ApiKeyError : uint16_t {
 // Stable snake_case code, e.g. "wrong_shape".
 std::string_view ApiKeyErrorCode(ApiKeyError error);
 
+// A key may be issued with a lifetime (`cambista keys create --expires-in 90d`): a whole number and
+// one unit, s (seconds), m (minutes), h (hours), d (days) or w (weeks), such as "90d", "12h" or
+// "30m" ("m" is minutes: months have no fixed length). At least one second, at most ten years.
+inline constexpr int64_t kApiKeyLifetimeMsMax = 3'660LL * 24 * 3'600'000;
+inline constexpr size_t kApiKeyLifetimeDigitsMax = 12;
+
+// Stable error codes: the numbers are persisted and shown to clients; never change or reuse one.
+enum class KeyLifetimeError : uint16_t {
+  kEmpty = 1,
+  kNoNumber = 2,     // "d", "-5d", "1.5d", " 5d": not a whole number of digits first
+  kUnknownUnit = 3,  // "90", "90y", "90D", "9d0": no unit, or not one of s m h d w
+  kZero = 4,         // "0d"
+  kTooLong = 5,      // over kApiKeyLifetimeMsMax
+};
+
+// What is wrong, for a person: "the unit must be one of s, m, h, d, w".
+std::string_view KeyLifetimeErrorMessage(KeyLifetimeError error);
+
+// "90d" -> 7'776'000'000 (milliseconds).
+Result<int64_t, KeyLifetimeError> ParseKeyLifetimeMs(std::string_view text);
+
 struct GeneratedApiKey {
   std::string full_key;     // show to the client once; never store or log
   std::string prefix;       // store in clear, unique index

@@ -6,9 +6,9 @@ namespace cambista {
 namespace {
 
 constexpr std::array<std::string_view, kScopeCount> kScopeNames = {
-    "admin",         "quotes:write",   "trades:write",   "trades:read",
-    "charges:write", "charges:read",   "payouts:write",  "payouts:approve",
-    "ledger:read",   "webhooks:write", "charges:review",
+    "admin",         "quotes:write",   "trades:write",  "trades:read",
+    "charges:write", "charges:read",   "payouts:write", "payouts:approve",
+    "ledger:read",   "webhooks:write", "metrics:read",  "charges:review",
 };
 
 }  // namespace

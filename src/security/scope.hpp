@@ -29,9 +29,10 @@ enum class Scope : uint8_t {
   kPayoutsApprove = 7,
   kLedgerRead = 8,
   kWebhooksWrite = 9,
-  kChargesReview = 10,  // resolve charges under manual review
+  kMetricsRead = 10,    // GET /metrics, for a Prometheus scraper's bearer token
+  kChargesReview = 11,  // resolve charges under manual review
 };
-inline constexpr int kScopeCount = 11;
+inline constexpr int kScopeCount = 12;
 
 // "admin", "quotes:write", ...
 std::string_view ScopeName(Scope scope);

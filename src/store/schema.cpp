@@ -645,6 +645,16 @@ ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX events_xid ON events (xid);
 )sql";
 
+// ---- 11: API key expiry -----------------------------------------------------------------------
+// When a key stops working (Unix ms); NULL for a key that never expires, as every older key.
+constexpr std::string_view kApiKeyExpirySqlite = R"sql(
+ALTER TABLE api_keys ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
+constexpr std::string_view kApiKeyExpiryPostgres = R"sql(
+ALTER TABLE api_keys ADD COLUMN expires_at_ms bigint;
+)sql";
+
 // ---- 12: retention and periodic jobs that yield ------------------------------------------------
 // A schedule remembers the job of its last occurrence so that, unless it allows overlap, it never
 // enqueues a second while the first is still ready or running (a job working through a backlog in
@@ -677,6 +687,7 @@ constexpr std::array kMigrations = {
     Migration{8, "payin_integrity_and_chart", kIntegritySqlite, kIntegrityPostgres},
     Migration{9, "database_seal", kDatabaseSealSqlite, kDatabaseSealPostgres},
     Migration{10, "event_xid", kEventXidSqlite, kEventXidPostgres},
+    Migration{11, "api_key_expiry", kApiKeyExpirySqlite, kApiKeyExpiryPostgres},
     Migration{12, "retention", kRetentionSqlite, kRetentionPostgres},
 };
 

@@ -18,18 +18,19 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
   ApiKeyStore keys(db(), clock, std::string(32, 'm'), pepper);
   const std::string key = keys.Create("acme", ScopeSet{Scope::kLedgerRead});
   auto principal = keys.Authenticate(key);
-  ASSERT_TRUE(principal.has_value());
+  ASSERT_TRUE(principal.ok());
   EXPECT_EQ(principal->tenant, "acme");
   EXPECT_TRUE(HasScope(principal->scopes, Scope::kLedgerRead));
   EXPECT_FALSE(HasScope(principal->scopes, Scope::kPayoutsApprove));
 
   std::string wrong = key;
   wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
-  EXPECT_FALSE(keys.Authenticate(wrong).has_value());  // cached prefix, wrong secret
-  EXPECT_FALSE(keys.Authenticate("cmb_aaaaaaaa_" + std::string(52, 'a')).has_value());
-  EXPECT_FALSE(keys.Authenticate("Bearer nonsense").has_value());
+  EXPECT_EQ(keys.Authenticate(wrong).error(), KeyRefusal::kInvalid);  // cached prefix, wrong secret
+  EXPECT_EQ(keys.Authenticate("cmb_aaaaaaaa_" + std::string(52, 'a')).error(),
+            KeyRefusal::kInvalid);
+  EXPECT_EQ(keys.Authenticate("Bearer nonsense").error(), KeyRefusal::kInvalid);
   ApiKeyStore other_pepper(db(), clock, std::string(32, 'm'), std::string(32, 'q'));
-  EXPECT_FALSE(other_pepper.Authenticate(key).has_value());
+  EXPECT_EQ(other_pepper.Authenticate(key).error(), KeyRefusal::kInvalid);
 
   // Nothing but the hash is stored.
   auto connection = db().Connect();
@@ -42,17 +43,75 @@ TEST_P(ApiKeyStoreTest, IssueAuthenticateRevoke) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_FALSE(records[0].revoked_at_ms.has_value());
   EXPECT_TRUE(keys.Revoke(records[0].prefix));
-  EXPECT_FALSE(keys.Revoke(records[0].prefix));      // already revoked
-  EXPECT_FALSE(keys.Authenticate(key).has_value());  // at once in this process
+  EXPECT_FALSE(keys.Revoke(records[0].prefix));                     // already revoked
+  EXPECT_EQ(keys.Authenticate(key).error(), KeyRefusal::kInvalid);  // at once in this process
 
   // Another store (another process) sees the revocation once its cache entry is older than the TTL.
   const std::string second = keys.Create("acme", ScopeSet{Scope::kAdmin});
   ApiKeyStore elsewhere(db(), clock, std::string(32, 'm'), pepper);
-  ASSERT_TRUE(elsewhere.Authenticate(second).has_value());
-  ASSERT_TRUE(keys.Revoke(second.substr(4, 8)));            // cmb_<prefix>_...
-  EXPECT_TRUE(elsewhere.Authenticate(second).has_value());  // still cached
+  ASSERT_TRUE(elsewhere.Authenticate(second).ok());
+  ASSERT_TRUE(keys.Revoke(second.substr(4, 8)));     // cmb_<prefix>_...
+  EXPECT_TRUE(elsewhere.Authenticate(second).ok());  // still cached
   clock.AdvanceMs(1'001);
-  EXPECT_FALSE(elsewhere.Authenticate(second).has_value());
+  EXPECT_EQ(elsewhere.Authenticate(second).error(), KeyRefusal::kInvalid);
+}
+
+TEST_P(ApiKeyStoreTest, AKeyStopsAtItsExpiry) {
+  ManualClock clock;
+  const std::string pepper(32, 'p');
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), pepper);
+  const int64_t expires_at_ms = clock.NowMs() + 90LL * 24 * 3'600'000;
+  const std::string key = keys.Create("acme", ScopeSet{Scope::kLedgerRead}, 90LL * 24 * 3'600'000);
+  const std::string forever = keys.Create("acme", ScopeSet{Scope::kLedgerRead});
+  ASSERT_TRUE(keys.Authenticate(key).ok());  // cached from here on
+  const auto records = keys.List();
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& record : records) {
+    EXPECT_EQ(record.expires_at_ms, key.substr(4, 8) == record.prefix
+                                        ? std::optional<int64_t>(expires_at_ms)
+                                        : std::nullopt);
+  }
+
+  clock.AdvanceMs(expires_at_ms - clock.NowMs() - 1);
+  EXPECT_TRUE(keys.Authenticate(key).ok());  // the last millisecond
+  clock.AdvanceMs(1);
+  // The cache entry may still be fresh (it was read within the TTL): expiry applies all the same.
+  EXPECT_EQ(keys.Authenticate(key).error(), KeyRefusal::kExpired);
+  EXPECT_TRUE(keys.Authenticate(forever).ok());
+  // Read fresh from the database by another process's store.
+  ApiKeyStore elsewhere(db(), clock, std::string(32, 'm'), pepper);
+  EXPECT_EQ(elsewhere.Authenticate(key).error(), KeyRefusal::kExpired);
+  // Only the holder of the secret learns the key expired: a wrong secret is just invalid.
+  std::string wrong = key;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(keys.Authenticate(wrong).error(), KeyRefusal::kInvalid);
+  EXPECT_EQ(elsewhere.Authenticate(wrong).error(), KeyRefusal::kInvalid);
+  // Revoked beats expired: nothing more is told about a revoked key.
+  ASSERT_TRUE(keys.Revoke(key.substr(4, 8)));
+  EXPECT_EQ(keys.Authenticate(key).error(), KeyRefusal::kInvalid);
+}
+
+// The cache keeps what it read for its TTL; the expiry it read applies at the exact millisecond.
+TEST_P(ApiKeyStoreTest, ACachedKeyExpiresOnTime) {
+  ManualClock clock;
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), std::string(32, 'p'),
+                   /*cache_ttl_ms=*/60'000);
+  const std::string key = keys.Create("acme", ScopeSet{}, /*lifetime_ms=*/10);
+  ASSERT_TRUE(keys.Authenticate(key).ok());
+  auto connection = db().Connect();
+  connection->Execute("DELETE FROM api_keys", {});  // only the cache knows the key now
+  ASSERT_TRUE(keys.Authenticate(key).ok());
+  clock.AdvanceMs(10);
+  EXPECT_EQ(keys.Authenticate(key).error(), KeyRefusal::kExpired);
+}
+
+TEST_P(ApiKeyStoreTest, AnExpiredKeyCannotEnrollTotp) {
+  ManualClock clock;
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), std::string(32, 'p'));
+  const std::string key = keys.Create("ops", ScopeSet{Scope::kAdmin}, /*lifetime_ms=*/60'000);
+  EXPECT_TRUE(keys.EnrollTotp(key.substr(4, 8)).has_value());
+  clock.AdvanceMs(60'000);
+  EXPECT_FALSE(keys.EnrollTotp(key.substr(4, 8)).has_value());
 }
 
 TEST_P(ApiKeyStoreTest, TotpEnrollmentAndChecks) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "security/totp.hpp"
 #include "test_database.hpp"
@@ -97,6 +100,71 @@ TEST_P(AuthTest, ADeferredResponsePassesThroughMarkedWithTheTenant) {
   EXPECT_EQ(answer.body, "created for shop");
   EXPECT_EQ(answer.log_tenant, "shop");
   answering.join();
+}
+
+// An expired key is 401 `key_expired` once its secret verifies; an unknown key stays
+// `unauthorized`. Both count against the client's address, not the key.
+TEST_P(AuthTest, ExpiredKeyIs401KeyExpired) {
+  ManualClock clock(1'800'000'000'000'000'000);
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), DeriveApiKeyPepper(std::string(32, 'm')));
+  TokenBucketLimiter per_key(clock, {100, 100});
+  TokenBucketLimiter per_ip(clock, {2, 1});
+  AuthGate gate{keys, per_key, per_ip};
+  Router router;
+  router.Add("GET", "/metrics", RouteDoc{"m", "metrics:read"},
+             RequireKey(gate, Scope::kMetricsRead,
+                        [](const HttpRequest&, const PathParams&, const Principal&) {
+                          return HttpResponse{};
+                        }));
+  const std::string key = keys.Create("ops", ScopeSet{Scope::kMetricsRead}, /*lifetime_ms=*/1'000);
+  auto get = [&](const std::string& bearer) {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = "/metrics";
+    r.remote_address = "127.0.0.9";
+    r.headers.emplace_back("Authorization", "Bearer " + bearer);
+    return router.Handle(r);
+  };
+  EXPECT_EQ(get(key).status, 200);
+  clock.AdvanceMs(1'000);
+  const HttpResponse expired = get(key);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(expired.content_type, "application/problem+json");
+  EXPECT_NE(expired.body.find("\"code\":\"key_expired\""), std::string::npos) << expired.body;
+  EXPECT_NE(std::find(expired.headers.begin(), expired.headers.end(),
+                      std::pair<std::string, std::string>("WWW-Authenticate", "Bearer")),
+            expired.headers.end());
+  std::string wrong = key;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  const HttpResponse unknown = get(wrong);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_NE(unknown.body.find("\"code\":\"unauthorized\""), std::string::npos) << unknown.body;
+  EXPECT_EQ(get(key).status, 429);  // the per-IP bucket of 2 is spent
+}
+
+// /metrics takes metrics:read (or admin); a key for anything else is 403.
+TEST_P(AuthTest, MetricsReadScope) {
+  ManualClock clock(1'800'000'000'000'000'000);
+  ApiKeyStore keys(db(), clock, std::string(32, 'm'), DeriveApiKeyPepper(std::string(32, 'm')));
+  TokenBucketLimiter limiter(clock, {100, 100});
+  AuthGate gate{keys, limiter, limiter};
+  Router router;
+  router.Add("GET", "/metrics", RouteDoc{"m", "metrics:read"},
+             RequireKey(gate, Scope::kMetricsRead,
+                        [](const HttpRequest&, const PathParams&, const Principal&) {
+                          return HttpResponse{};
+                        }));
+  auto status = [&](ScopeSet scopes) {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = "/metrics";
+    r.remote_address = "127.0.0.9";
+    r.headers.emplace_back("Authorization", "Bearer " + keys.Create("ops", scopes));
+    return router.Handle(r).status;
+  };
+  EXPECT_EQ(status(ScopeSet{Scope::kMetricsRead}), 200);
+  EXPECT_EQ(status(ScopeSet{Scope::kAdmin}), 200);
+  EXPECT_EQ(status(ScopeSet{Scope::kLedgerRead, Scope::kWebhooksWrite}), 403);
 }
 
 INSTANTIATE_BACKENDS(AuthTest);

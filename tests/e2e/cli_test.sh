@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Black-box test of the cambista binary: every subcommand's --help, migrate, bench ledger, and
+# Black-box test of the cambista binary: every subcommand's --help, migrate, bench ledger,
 # ledger verify's exit codes, the master key's seal (another key refused by migrate and serve, the
-# environment's key too) and its rotation, on SQLite and (when CAMBISTA_TEST_PG_URL is set) on
-# PostgreSQL.
+# environment's key too) and its rotation, and `keys create --expires-in` / `keys list`, on SQLite
+# and (when CAMBISTA_TEST_PG_URL is set) on PostgreSQL.
 set -euo pipefail
 bin=$1
 work=$(mktemp -d)
@@ -19,7 +19,8 @@ checks=0
 check() { checks=$((checks + 1)); }
 
 grep -q "migrate" <<<"$("$bin" --help)" || fail "--help lists no subcommands"; check
-for sub in "migrate" "ledger" "ledger verify" "bench" "bench ledger" "master-key" "master-key rotate"; do
+for sub in "migrate" "ledger" "ledger verify" "bench" "bench ledger" "master-key" "master-key rotate" \
+  "keys create" "keys list"; do
   # shellcheck disable=SC2086
   "$bin" $sub --help >/dev/null || fail "$sub --help"; check
 done
@@ -29,6 +30,8 @@ for word in "--replace-current-file" "--new" "Stop every" "one transaction"; do
   grep -q -- "$word" <<<"$rotate_help" || fail "master-key rotate --help lacks $word"
 done
 check
+grep -q -- "--expires-in" <<<"$("$bin" keys create --help)" || fail "keys create --help"; check
+grep -q -- "metrics:read" <<<"$("$bin" keys create --help)" || fail "keys create --help scopes"; check
 
 if "$bin" migrate --db "mysql://nope" 2>"$work/err"; then fail "bad URL accepted"; fi
 grep -qi "url" "$work/err" || fail "bad URL error does not say why: $(cat "$work/err")"; check
@@ -52,6 +55,48 @@ run_backend() {  # run_backend DB_URL BACKEND KEY_FILE
   verify=$("$bin" ledger verify --db "$db") || fail "ledger verify on a clean $backend ledger"
   [[ $verify == *'"consistent":true'* && $verify == *'"transfers":3000'* ]] ||
     fail "verify summary: $verify"; check
+  keys_expiry "$db" "$backend" "$key"
+}
+
+# `keys create --expires-in`: each unit, refusals that say why, and `keys list` showing the expiry.
+keys_expiry() {  # keys_expiry DB_URL BACKEND KEY_FILE
+  local db=$1 backend=$2 keyfile=$3
+  local lifetime seconds
+  for lifetime in 90d:7776000 12h:43200 30m:1800 45s:45 2w:1209600; do
+    seconds=${lifetime#*:}
+    "$bin" keys create --db "$db" --master-key-file "$keyfile" --tenant "t-${lifetime%%:*}" \
+      --scopes metrics:read --expires-in "${lifetime%%:*}" >/dev/null 2>"$work/create.err" ||
+      fail "keys create --expires-in ${lifetime%%:*} on $backend: $(cat "$work/create.err")"
+    local line created expires
+    line=$("$bin" keys list --db "$db" --master-key-file "$keyfile" | grep "\"tenant\":\"t-${lifetime%%:*}\"")
+    created=$(grep -oE '"created_at_ms":[0-9]+' <<<"$line" | cut -d: -f2)
+    expires=$(grep -oE '"expires_at_ms":[0-9]+' <<<"$line" | cut -d: -f2)
+    [[ -n $created && -n $expires && $((expires - created)) -eq $((seconds * 1000)) ]] ||
+      fail "--expires-in ${lifetime%%:*} on $backend listed as $line"
+    [[ $line =~ \"expires_at\":\"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\",\"expired\":false\} ]] ||
+      fail "keys list expiry on $backend: $line"
+    check
+  done
+  "$bin" keys create --db "$db" --master-key-file "$keyfile" --tenant forever --scopes admin \
+    >/dev/null 2>"$work/create.err"
+  grep -q 'never expiring' "$work/create.err" || fail "a key without expiry: $(cat "$work/create.err")"
+  "$bin" keys list --db "$db" --master-key-file "$keyfile" |
+    grep -q '"tenant":"forever",.*"expires_at_ms":null,"expires_at":null,"expired":false}' ||
+    fail "keys list of a key that never expires on $backend"
+  check
+  local bad code
+  for bad in 90 90y 0d -5d 1.5h 3661d d 90D; do
+    code=0
+    "$bin" keys create --db "$db" --master-key-file "$keyfile" --tenant bad --scopes admin \
+      --expires-in="$bad" >"$work/out" 2>"$work/create.err" || code=$?
+    [[ $code -eq 2 && ! -s $work/out ]] || fail "--expires-in $bad exited $code, printed $(cat "$work/out")"
+    grep -q -- "--expires-in \"$bad\": the lifetime" "$work/create.err" ||
+      fail "--expires-in $bad does not say why: $(cat "$work/create.err")"
+    check
+  done
+  ! "$bin" keys list --db "$db" --master-key-file "$keyfile" | grep -q '"tenant":"bad"' ||
+    fail "a refused --expires-in still created a key"
+  check
 }
 
 # The database's content, to show that a refused command wrote nothing.
@@ -83,8 +128,10 @@ refused() {
 
 start() {  # start DB_URL KEY_FILE: serve in the background; sets base
   rm -f "$work/serve.out" "$work/serve.err"
-  # A gateway URL, so that credentials for it can be stored (nothing is sent to it here).
+  # A gateway URL, so that credentials for it can be stored (nothing is sent to it here); endpoint
+  # hosts are not resolved (this machine resolves no public name).
   CAMBISTA_GATEWAYS_PUSHINPAY_URL=http://127.0.0.1:9 CAMBISTA_SECURITY_MASTER_KEY_FILE="$2" \
+    CAMBISTA_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true \
     "$bin" serve --db "$1" --listen 127.0.0.1:0 \
     >"$work/serve.out" 2>"$work/serve.err" &
   pid=$!

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Black-box test of `cambista serve`: port 0 and the first line, health, problem+json for unknown
 # routes, wrong methods, oversized bodies and malformed requests, readiness 503 when the schema is
-# gone, graceful exit 0 on SIGTERM and SIGINT, signed webhook deliveries and the WebSocket stream.
+# gone, graceful exit 0 on SIGTERM and SIGINT, signed webhook deliveries and the WebSocket stream,
+# /metrics behind the metrics:read scope, API key expiry, endpoint URLs that must resolve to public
+# addresses, and text limits counted in characters.
 # On SQLite, and on PostgreSQL when CAMBISTA_TEST_PG_URL is set.
 set -euo pipefail
 bin=$1
@@ -78,18 +80,22 @@ expect() {  # expect STATUS CONTENT_TYPE BODY_FRAGMENT curl-args...
 # Outbound webhooks and the stream, with reference clients: a receiver that verifies every delivery
 # with the npm `standardwebhooks` library (500 first, then 200; and one answering 410), and a
 # WebSocket client (npm `ws`) subscribed to a channel. One test event reaches all three.
-deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL
-  local admin=$1 db=$2 hooks=$work/hooks
+deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL SCRAPER_KEY
+  local admin=$1 db=$2 scraper=$3 hooks=$work/hooks
   rm -rf "$hooks" && mkdir -p "$hooks"
   node "$root/tests/e2e/webhook_receiver.mjs" "$hooks" &
   local receiver=$!
   for _ in $(seq 1 100); do [[ -s $hooks/receiver.port ]] && break; sleep 0.05; done
   local rport
   rport=$(cat "$hooks/receiver.port") || fail "webhook receiver did not start"
-  local path endpoint_flaky endpoint_gone
-  for path in flaky gone; do
+  local path endpoint_flaky endpoint_gone endpoint_closed
+  # A port nothing listens on (the receiver's own, once it has gone, is not known to be free;
+  # port 9, discard, is not served here): the attempt fails to connect and says so.
+  for path in flaky gone closed; do
+    local target="http://127.0.0.1:$rport/$path"
+    [[ $path == closed ]] && target="http://127.0.0.1:9/closed"
     curl -s -o "$work/b1" -X POST -H "Authorization: Bearer $admin" -H "Idempotency-Key: hook-$path" \
-      -d "{\"url\":\"http://127.0.0.1:$rport/$path\",\"event_types\":[\"test.ping\"]}" \
+      -d "{\"url\":\"$target\",\"event_types\":[\"test.ping\"]}" \
       "$base/v1/webhook-endpoints"
     grep -oE 'whsec_[A-Za-z0-9+/=]+' "$work/b1" >"$hooks/secret-$path" || fail "endpoint: $(cat "$work/b1")"
     printf -v "endpoint_$path" '%s' "$(grep -oE '"id":"we_[0-9a-f]+"' "$work/b1" | cut -d'"' -f4)"
@@ -105,7 +111,7 @@ deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL
   grep -q subscribed "$work/stream" || fail "stream client: $(cat "$work/stream")"
   expect 400 application/problem+json '"channel' -X POST -H "Authorization: Bearer $admin" \
     -H "Idempotency-Key: ping-bad" -d '{"channel":"nope"}' "$base/v1/events/test"
-  expect 201 application/json '"deliveries":2' -X POST -H "Authorization: Bearer $admin" \
+  expect 201 application/json '"deliveries":3' -X POST -H "Authorization: Bearer $admin" \
     -H "Idempotency-Key: ping-1" -d '{"channel":"charges"}' "$base/v1/events/test"
   local event
   event=$(grep -oE '"id":"evt_[0-9a-f]+"' "$work/body" | cut -d'"' -f4)
@@ -136,15 +142,28 @@ deliveries_and_stream() {  # deliveries_and_stream ADMIN_KEY DB_URL
     fail "deliveries lack the failed attempt: $(cat "$work/body")"
   expect 200 application/json '"outcome":"disabled","response_status":410' \
     -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints/$endpoint_gone/deliveries"
+  # Each attempt with its error: the refused connection is recorded with no status, the error
+  # text, its duration and when the next attempt is due.
+  for _ in $(seq 1 100); do
+    curl -s -o "$work/closed" -H "Authorization: Bearer $admin" \
+      "$base/v1/webhook-endpoints/$endpoint_closed/deliveries"
+    grep -q '"attempt":1' "$work/closed" && break
+    sleep 0.05
+  done
+  grep -qE "\"event_id\":\"$event\",\"event_type\":\"test.ping\",\"attempt\":1,\"outcome\":\"retrying\",\"response_status\":null,\"error\":\"http://127.0.0.1:9[^\"]*\",\"duration_ms\":[0-9]+,\"attempted_at_ms\":[0-9]+,\"next_attempt_at_ms\":[0-9]+\}" \
+    "$work/closed" || fail "the refused attempt is not shown with its error: $(cat "$work/closed")"
+  check
   expect 200 application/json "\"id\":\"$endpoint_gone\",\"url\":\"http://127.0.0.1:$rport/gone\",\"event_types\":[\"test.ping\"],\"status\":\"disabled\"" \
     -H "Authorization: Bearer $admin" "$base/v1/webhook-endpoints"
-  curl -s -o "$work/hook_metrics" "$base/metrics"
+  curl -s -o "$work/hook_metrics" -H "Authorization: Bearer $scraper" "$base/metrics"
   for outcome in retrying succeeded disabled; do
     grep -q "^cambista_webhook_attempts_total{outcome=\"$outcome\"} [1-9]" "$work/hook_metrics" ||
       fail "/metrics lacks webhook attempts $outcome: $(grep webhook "$work/hook_metrics")"
   done
-  grep -q '^cambista_stream{figure="events_sent"} [1-9]' "$work/hook_metrics" ||
+  grep -q '^cambista_stream_events_sent_total [1-9]' "$work/hook_metrics" ||
     fail "/metrics lacks stream figures: $(grep stream "$work/hook_metrics")"
+  grep -q '^# TYPE cambista_stream_events_sent_total counter$' "$work/hook_metrics" ||
+    fail "stream events are not typed counter: $(grep stream "$work/hook_metrics")"
   check
   # Another tenant sees none of it.
   local other
@@ -163,8 +182,36 @@ run_backend() {
   [[ $admin =~ ^cmb_[a-z2-7]{8}_[a-z2-7]{52}$ ]] || fail "keys create printed '$admin'"
   reader=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant acme \
     --scopes quotes:write,trades:read 2>/dev/null | tail -n 1)
+  # A Prometheus scraper's key: metrics:read only, for 90 days.
+  local scraper expiring
+  scraper=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant ops \
+    --scopes metrics:read --expires-in 90d 2>"$work/scraper.err" | tail -n 1)
+  [[ $scraper =~ ^cmb_ ]] || fail "keys create --expires-in 90d: $(cat "$work/scraper.err")"
+  grep -qE 'expiring at 20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$work/scraper.err" ||
+    fail "keys create does not say when the key expires: $(cat "$work/scraper.err")"
+  expiring=$("$bin" keys create --db "$db" --master-key-file "$work/master.key" --tenant acme \
+    --scopes trades:read --expires-in 12h 2>/dev/null | tail -n 1)
   "$bin" keys list --db "$db" --master-key-file "$work/master.key" >"$work/keys"
-  grep -q '"tenant":"acme","scopes":"quotes:write,trades:read"' "$work/keys" || fail "keys list: $(cat "$work/keys")"
+  grep -q '"tenant":"acme","scopes":"quotes:write,trades:read","created_at_ms":[0-9]*,"revoked":false,"expires_at_ms":null,"expires_at":null,"expired":false' \
+    "$work/keys" || fail "keys list: $(cat "$work/keys")"
+  local created expires
+  created=$(grep '"tenant":"ops"' "$work/keys" | grep -oE '"created_at_ms":[0-9]+' | cut -d: -f2)
+  expires=$(grep '"tenant":"ops"' "$work/keys" | grep -oE '"expires_at_ms":[0-9]+' | cut -d: -f2)
+  [[ -n $created && -n $expires && $((expires - created)) -eq 7776000000 ]] ||
+    fail "90d key: $(grep '"tenant":"ops"' "$work/keys")"
+  grep '"tenant":"ops"' "$work/keys" | grep -qE '"expires_at":"20[0-9-]{8}T[0-9:.]{12}Z","expired":false' ||
+    fail "keys list lacks the expiry: $(cat "$work/keys")"
+  # The key lapses: its expiry moved into the past (as time would), before the server reads it.
+  local expiring_prefix
+  expiring_prefix=$(cut -d_ -f2 <<<"$expiring")
+  if [[ $db == sqlite:* ]]; then
+    sqlite3 "${db#sqlite:}" "UPDATE api_keys SET expires_at_ms = 1000 WHERE prefix = '$expiring_prefix'"
+  else
+    psql -q -X "$db" -c "UPDATE api_keys SET expires_at_ms = 1000 WHERE prefix = '$expiring_prefix'"
+  fi
+  "$bin" keys list --db "$db" --master-key-file "$work/master.key" |
+    grep -q "\"prefix\":\"$expiring_prefix\".*\"expires_at\":\"1970-01-01T00:00:01.000Z\",\"expired\":true" ||
+    fail "keys list does not show the lapsed key as expired"
   grep -q "${admin#cmb_*_}" "$work/keys" && fail "keys list shows a secret"
   [[ $(stat -c %a "$work/master.key") == 600 ]] || fail "master key file is not mode 600"
   "$bin" keys totp-enroll --db "$db" --master-key-file "$work/master.key" \
@@ -195,6 +242,18 @@ run_backend() {
   expect 401 application/problem+json '"code":"unauthorized"' -H "Authorization: Bearer cmb_nope" "$base/v1/assets"
   expect 401 application/problem+json '"code":"unauthorized"' \
     -H "Authorization: Bearer ${admin%?}x" "$base/v1/assets"
+  expect 401 application/problem+json '"code":"key_expired"' -H "Authorization: Bearer $expiring" \
+    "$base/v1/assets"
+  # Its secret must verify before it is told expired: a wrong one is just unauthorized.
+  expect 401 application/problem+json '"code":"unauthorized"' \
+    -H "Authorization: Bearer ${expiring%?}x" "$base/v1/assets"
+  # /metrics: a key with metrics:read (or admin); none is 401, another scope 403.
+  expect 401 application/problem+json '"code":"unauthorized"' "$base/metrics"
+  expect 403 application/problem+json 'metrics:read' -H "Authorization: Bearer $reader" "$base/metrics"
+  expect 200 'text/plain; version=0.0.4; charset=utf-8' '# TYPE cambista_ledger_events_total counter' \
+    -H "Authorization: Bearer $scraper" "$base/metrics"
+  expect 200 'text/plain; version=0.0.4; charset=utf-8' '# TYPE cambista_http_requests_total counter' \
+    -H "Authorization: Bearer $admin" "$base/metrics"
   expect 200 application/json '{"code":"BRL","scale":2}' -H "Authorization: Bearer $reader" "$base/v1/assets"
   expect 403 application/problem+json '"code":"forbidden"' -H "Authorization: Bearer $reader" \
     "$base/v1/ledger/accounts/0000000000000000000000000000abcd"
@@ -223,17 +282,25 @@ run_backend() {
   grep -q "${admin#cmb_*_}" "$work/err" && fail "a key secret reached the log"
   check
   # /metrics: Prometheus text, every sample line well-formed, request counts by route pattern.
-  curl -s -o "$work/metrics" "$base/metrics"
+  curl -s -o "$work/metrics" -H "Authorization: Bearer $scraper" "$base/metrics"
   grep -q '^cambista_http_requests_total{route="/v1/assets",method="GET",status="200"} [0-9]' \
     "$work/metrics" || fail "/metrics lacks request counts"
   grep -v '^#' "$work/metrics" |
     grep -vE '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$' \
       >"$work/malformed" || true
   [[ -s $work/malformed ]] && fail "/metrics has malformed lines: $(head -3 "$work/malformed")"
+  # Every family typed counter is named ..._total; gauges and histograms are declared as such.
+  grep -E '^# TYPE [^ ]+ counter$' "$work/metrics" | grep -vE '_total counter$' >"$work/untotal" || true
+  [[ -s $work/untotal ]] && fail "counters not named _total: $(cat "$work/untotal")"
+  grep -q '^# TYPE cambista_jobs gauge$' "$work/metrics" || fail "cambista_jobs is not a gauge"
+  grep -q '^# TYPE cambista_http_request_duration_seconds histogram$' "$work/metrics" ||
+    fail "request durations are not a histogram: $(grep '^# TYPE' "$work/metrics")"
+  grep -q '^cambista_ledger_events_total{event="batches"} [0-9]' "$work/metrics" ||
+    fail "ledger events: $(grep ledger "$work/metrics")"
   check
   # The server runs durable jobs: the hourly idempotency purge runs once at start.
   for _ in $(seq 1 100); do
-    curl -s -o "$work/jobs_metrics" "$base/metrics"
+    curl -s -o "$work/jobs_metrics" -H "Authorization: Bearer $scraper" "$base/metrics"
     grep -q '^cambista_jobs{state="done"} [1-9]' "$work/jobs_metrics" && break
     sleep 0.05
   done
@@ -308,7 +375,7 @@ run_backend() {
   check
 
   if [[ -d $root/node_modules/standardwebhooks && -d $root/node_modules/ws ]]; then
-    deliveries_and_stream "$admin" "$db"
+    deliveries_and_stream "$admin" "$db" "$scraper"
   else
     echo "node_modules lacks standardwebhooks/ws (./dev installs them): webhooks and stream skipped" >&2
   fi
@@ -343,7 +410,8 @@ expect 200 application/json '"status":"live"' "$base/health/live"
 stop INT
 
 # By default an endpoint URL may not point at this machine or a private network (SSRF): an IP
-# literal is refused at once; a host name is checked on its addresses when delivering.
+# literal is refused at once (400); a host name is resolved at registration and refused (422) when
+# an address is not public or it does not resolve; deliveries check the addresses again.
 hooks_key=$("$bin" keys create --db "sqlite:$work/ssrf.db" --master-key-file "$work/master.key" \
   --tenant default --scopes webhooks:write 2>/dev/null | tail -n 1)
 CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/ssrf.db"
@@ -355,8 +423,18 @@ for inside in "http://127.0.0.1:$port/v1/assets" "http://[::1]/x" "http://169.25
     -H "Idempotency-Key: inside-$n" -d "{\"url\":\"$inside\",\"event_types\":[\"test.ping\"]}" \
     "$base/v1/webhook-endpoints"
 done
+expect 422 application/problem+json '"code":"url_not_public"' -X POST \
+  -H "Authorization: Bearer $hooks_key" -H "Idempotency-Key: named" \
+  -d '{"url":"http://localhost:9/x","event_types":["test.ping"]}' "$base/v1/webhook-endpoints"
+grep -qE 'the host localhost resolves to (127\.0\.0\.1|::1)' "$work/body" ||
+  fail "url_not_public does not name the host and address: $(cat "$work/body")"
+expect 422 application/problem+json '"code":"url_unresolvable"' -X POST \
+  -H "Authorization: Bearer $hooks_key" -H "Idempotency-Key: unresolvable" \
+  -d '{"url":"https://no-such-host.invalid/x","event_types":["test.ping"]}' "$base/v1/webhook-endpoints"
+grep -q 'no-such-host.invalid' "$work/body" || fail "url_unresolvable does not name the host: $(cat "$work/body")"
+# A public address is accepted (nothing is sent to it until an event is).
 expect 201 application/json 'whsec_' -X POST -H "Authorization: Bearer $hooks_key" \
-  -H "Idempotency-Key: named" -d '{"url":"http://localhost:9/x","event_types":["test.ping"]}' \
+  -H "Idempotency-Key: public" -d '{"url":"https://1.1.1.1/x","event_types":["charge.paid"]}' \
   "$base/v1/webhook-endpoints"
 stop TERM
 
@@ -398,6 +476,8 @@ stop TERM
 CAMBISTA_SECURITY_MASTER_KEY_FILE="$work/master.key" start "sqlite:$work/sandbox.db" --sandbox
 merchant=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
   --tenant default --scopes charges:write,charges:read,ledger:read 2>/dev/null | tail -n 1)
+sandbox_scraper=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
+  --tenant ops --scopes metrics:read 2>/dev/null | tail -n 1)
 expect 201 application/json '"status":"PENDING"' -X POST -H "Authorization: Bearer $merchant" \
   -H 'Idempotency-Key: e2e-charge-1' "$base/v1/charges" \
   -d '{"amount":"10.50","currency":"BRL","description":"Pedido 1","customer":{"name":"Joao"}}'
@@ -418,6 +498,24 @@ NODE_PATH="$root/node_modules" node -e '
 expect 201 application/json "\"id\":\"$charge_id\"" -X POST -H "Authorization: Bearer $merchant" \
   -H 'Idempotency-Key: e2e-charge-1' "$base/v1/charges" \
   -d '{"amount":"10.50","currency":"BRL","description":"Pedido 1","customer":{"name":"Joao"}}'
+# Text limits count characters: "Ñ" is two bytes in UTF-8 and one character, and a description
+# may have 200 characters. Text that is not UTF-8 is refused naming the field.
+ene=$(printf '\xc3\x91')
+printf '{"amount":"10.50","currency":"BRL","description":"%s"}' "$(printf "$ene%.0s" $(seq 1 200))" \
+  >"$work/ene200"
+printf '{"amount":"10.50","currency":"BRL","description":"%s"}' "$(printf "$ene%.0s" $(seq 1 201))" \
+  >"$work/ene201"
+[[ $(wc -c <"$work/ene200") -eq $((400 + 52)) ]] || fail "the 200-Ñ body is not 452 bytes"
+expect 201 application/json "\"description\":\"$(printf "$ene%.0s" $(seq 1 200))\"" -X POST \
+  -H "Authorization: Bearer $merchant" -H 'Idempotency-Key: e2e-ene-200' --data-binary "@$work/ene200" \
+  "$base/v1/charges"
+expect 400 application/problem+json '\"description\" is longer than 200 characters' -X POST \
+  -H "Authorization: Bearer $merchant" -H 'Idempotency-Key: e2e-ene-201' --data-binary "@$work/ene201" \
+  "$base/v1/charges"
+printf '{"amount":"10.50","currency":"BRL","description":"Ol\xe1"}' >"$work/latin1"
+expect 400 application/problem+json '\"description\" is not valid UTF-8' -X POST \
+  -H "Authorization: Bearer $merchant" -H 'Idempotency-Key: e2e-latin1' --data-binary "@$work/latin1" \
+  "$base/v1/charges"
 curl -sf -H "Authorization: Bearer $merchant" "$base/v1/charges/$charge_id/qr.png" -o "$work/qr.png" ||
   fail "qr.png"
 [[ $(zbarimg --quiet --raw "$work/qr.png") == "$pix_code" ]] || fail "the QR code does not decode to the BR Code"
@@ -447,9 +545,11 @@ expect 200 application/json '"posted":"10.50"' -H "Authorization: Bearer $mercha
 expect 200 application/json '"amount":"10.50"' -H "Authorization: Bearer $merchant" \
   "$base/v1/ledger/accounts/$merchant_account/transfers?limit=1"
 # Read whole before matching: with pipefail, grep -q leaving early would fail curl (SIGPIPE).
-curl -s "$base/metrics" >"$work/metrics"
-grep -q "cambista_charges{tenant=\"default\",gateway=\"$gateway\",figure=\"paid\"} 1" "$work/metrics" ||
+curl -s -H "Authorization: Bearer $sandbox_scraper" "$base/metrics" >"$work/metrics"
+grep -q "^cambista_charges_total{tenant=\"default\",gateway=\"$gateway\",currency=\"BRL\",figure=\"paid\"} 1" "$work/metrics" ||
   fail "metrics lack the paid charge"
+grep -q '^# TYPE cambista_gateway_webhooks_total counter$' "$work/metrics" ||
+  fail "gateway webhooks are not typed counter: $(grep gateway_webhooks "$work/metrics")"
 check
 # Gateway credentials: stored sealed, listed by name only, refused when incomplete or unknown.
 owner=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \

@@ -46,9 +46,15 @@ void ParseLines(std::string& buffer, ChildRun& run) {
   }
 }
 
-// Runs the child; kills it after kill_after_ms (if given and it is still running).
+// When a kill's delay starts: at the child's start (a kill during start-up and recovery), or at
+// its first acknowledged transfer (a kill while work is under way, however long start-up takes on
+// a loaded machine).
+enum class KillFrom { kStart, kFirstTransfer };
+constexpr int kStartUpMsMax = 30'000;
+
+// Runs the child; kills it kill_after_ms after `from` (if given and it is still running).
 ChildRun RunChild(const std::string& url, uint64_t first, uint64_t last, bool drain,
-                  int kill_after_ms, int timeout_ms) {
+                  int kill_after_ms, int timeout_ms, KillFrom from = KillFrom::kStart) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = fork();
@@ -64,10 +70,16 @@ ChildRun RunChild(const std::string& url, uint64_t first, uint64_t last, bool dr
   close(pipe_fds[1]);
   ChildRun run;
   std::string buffer;
-  const auto started = std::chrono::steady_clock::now();
-  const int deadline_ms = kill_after_ms > 0 ? kill_after_ms : timeout_ms;
+  auto started = std::chrono::steady_clock::now();
+  const bool wait_for_work = kill_after_ms > 0 && from == KillFrom::kFirstTransfer;
+  int deadline_ms = kill_after_ms > 0 ? kill_after_ms : timeout_ms;
+  if (wait_for_work) deadline_ms = kStartUpMsMax;
   bool eof = false;
   while (!eof) {
+    if (wait_for_work && deadline_ms == kStartUpMsMax && !run.transfers.empty()) {
+      started = std::chrono::steady_clock::now();  // the delay runs from the first transfer
+      deadline_ms = kill_after_ms;
+    }
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();
@@ -113,8 +125,12 @@ TEST_P(LedgerCrashTest, KillsLoseNothingAndDuplicateNothing) {
   uint64_t first = 0;
   int kills = 0, kills_after_progress = 0;
   for (int attempt = 0; kills < kKillsMin && attempt < 60; ++attempt) {
-    const int kill_after_ms = std::uniform_int_distribution<int>(20, 250)(random);
-    ChildRun run = RunChild(url(), first, kTotal, false, kill_after_ms, 0);
+    // Every other run is killed during start-up or soon after, the others while they work.
+    const KillFrom from = attempt % 2 == 0 ? KillFrom::kStart : KillFrom::kFirstTransfer;
+    const int kill_after_ms = from == KillFrom::kStart
+                                  ? std::uniform_int_distribution<int>(20, 250)(random)
+                                  : std::uniform_int_distribution<int>(1, 150)(random);
+    ChildRun run = RunChild(url(), first, kTotal, false, kill_after_ms, 0, from);
     acknowledged_transfers.insert(run.transfers.begin(), run.transfers.end());
     acknowledged_jobs.insert(run.jobs.begin(), run.jobs.end());
     if (run.killed) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -552,6 +553,40 @@ TEST(UrlRefusalTest, SaysWhySendWouldRefuse) {
   EXPECT_TRUE(UrlRefusal("ftp://example.com/", true).has_value());
   EXPECT_TRUE(UrlRefusal("http://user@example.com/", false).has_value());
   EXPECT_TRUE(UrlRefusal("http://example.com:99999/", false).has_value());
+}
+
+// What registration checks before accepting an endpoint: the host and every address it has now.
+TEST(ResolveUrlHostTest, GivesTheHostAndItsAddresses) {
+  auto literal = ResolveUrlHost("https://8.8.8.8:8443/in?token=x", 3'000);
+  ASSERT_TRUE(literal.ok()) << literal.error().message;
+  EXPECT_EQ(literal->host, "8.8.8.8");
+  EXPECT_EQ(literal->addresses, std::vector<std::string>{"8.8.8.8"});
+  auto v6 = ResolveUrlHost("http://[2001:4860:4860::8888]/", 3'000);
+  ASSERT_TRUE(v6.ok()) << v6.error().message;
+  EXPECT_EQ(v6->host, "2001:4860:4860::8888");
+  EXPECT_EQ(v6->addresses, std::vector<std::string>{"2001:4860:4860::8888"});
+  // localhost is 127.0.0.1 (and ::1 where the resolver gives it), each address once.
+  auto local = ResolveUrlHost("http://localhost:9/x", 3'000);
+  ASSERT_TRUE(local.ok()) << local.error().message;
+  EXPECT_EQ(local->host, "localhost");
+  ASSERT_FALSE(local->addresses.empty());
+  for (const std::string& address : local->addresses) {
+    EXPECT_TRUE(address == "127.0.0.1" || address == "::1") << address;
+    EXPECT_FALSE(IsPublicAddress(address)) << address;
+    EXPECT_EQ(std::count(local->addresses.begin(), local->addresses.end(), address), 1);
+  }
+}
+
+TEST(ResolveUrlHostTest, FailsForBadUrlsAndUnknownNames) {
+  auto bad = ResolveUrlHost("ftp://example.com/", 3'000);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, Kind::kInvalidUrl);
+  auto unknown = ResolveUrlHost("https://no-such-host.invalid/secret-path", 3'000);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_TRUE(unknown.error().kind == Kind::kResolve || unknown.error().kind == Kind::kTimeout)
+      << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("no-such-host.invalid"), std::string::npos);
+  EXPECT_EQ(unknown.error().message.find("secret-path"), std::string::npos);
 }
 
 TEST(HttpClientTest, PublicAddressesOnlyReachesNeitherLoopbackNorALocalName) {

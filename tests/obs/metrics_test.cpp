@@ -143,6 +143,66 @@ TEST(MetricsTest, ValidatesNames) {
       MetricsError::kInvalidMetricName);
 }
 
+// A counter's samples are named `..._total`: the registry refuses a counter named otherwise, so
+// one cannot be exposed as `foo` typed counter; gauges and histograms are not held to it.
+TEST(MetricsTest, CounterNamesEndInTotal) {
+  MetricsRegistry registry;
+  EXPECT_EQ(registry.RegisterCounter("requests", "x").error(),
+            MetricsError::kCounterNameWithoutTotal);
+  EXPECT_EQ(registry.RegisterCounter("requests_totals", "x").error(),
+            MetricsError::kCounterNameWithoutTotal);
+  EXPECT_EQ(registry.RegisterCounterCollector("events", "x", {}, [](CollectorSink&) {}).error(),
+            MetricsError::kCounterNameWithoutTotal);
+  EXPECT_EQ(
+      registry.RegisterCounterCollector("bad-name_total", "x", {}, [](CollectorSink&) {}).error(),
+      MetricsError::kInvalidMetricName);
+  EXPECT_TRUE(registry.RegisterGauge("connections", "x").ok());
+  EXPECT_TRUE(registry.RegisterGaugeCollector("jobs", "x", {}, [](CollectorSink&) {}).ok());
+  EXPECT_TRUE(
+      registry.RegisterCounterCollector("events_total", "x", {}, [](CollectorSink&) {}).ok());
+  EXPECT_EQ(registry.RegisterCounter("events_total", "x").error(),
+            MetricsError::kDuplicateMetricName);
+}
+
+// Totals a service counts itself are typed `counter`, read at render time; a gauge collector
+// beside it stays `gauge`.
+TEST(MetricsTest, CounterCollectorIsTypedCounter) {
+  MetricsRegistry registry;
+  int64_t sent = 41;
+  ASSERT_TRUE(registry
+                  .RegisterCounterCollector("stream_events_sent_total", "Events sent.", {"channel"},
+                                            [&sent](CollectorSink& sink) {
+                                              sink.Report({"charges"}, sent);
+                                              sink.Report({"rates"}, 0);
+                                            })
+                  .ok());
+  ASSERT_TRUE(registry
+                  .RegisterGaugeCollector("stream_connections", "Open connections.", {},
+                                          [](CollectorSink& sink) { sink.Report({}, 3); })
+                  .ok());
+  ++sent;
+  EXPECT_EQ(registry.RenderPrometheusText(),
+            "# HELP stream_events_sent_total Events sent.\n"
+            "# TYPE stream_events_sent_total counter\n"
+            "stream_events_sent_total{channel=\"charges\"} 42\n"
+            "stream_events_sent_total{channel=\"rates\"} 0\n"
+            "# HELP stream_connections Open connections.\n"
+            "# TYPE stream_connections gauge\n"
+            "stream_connections 3\n");
+}
+
+TEST(MetricsTest, FailingCounterCollectorKeepsItsType) {
+  MetricsRegistry registry;
+  ASSERT_TRUE(
+      registry
+          .RegisterCounterCollector("batches_total", "Batches.", {},
+                                    [](CollectorSink&) { throw std::runtime_error("not ready"); })
+          .ok());
+  EXPECT_EQ(registry.RenderPrometheusText(),
+            "# HELP batches_total Batches.\n"
+            "# TYPE batches_total counter\n");
+}
+
 TEST(MetricsTest, CollectorRunsAtRenderTime) {
   MetricsRegistry registry;
   int64_t depth = 7;
@@ -307,6 +367,10 @@ TEST(MetricsTest, EveryLineParses) {
                   .RegisterGaugeCollector("q", "Q.", {"kind"},
                                           [](GaugeCollectorSink& sink) { sink.Report({"k"}, 2); })
                   .ok());
+  ASSERT_TRUE(registry
+                  .RegisterCounterCollector("k_total", "K.", {},
+                                            [](CollectorSink& sink) { sink.Report({}, 9); })
+                  .ok());
 
   const std::string text = registry.RenderPrometheusText();
   ASSERT_FALSE(text.empty());
@@ -317,12 +381,15 @@ TEST(MetricsTest, EveryLineParses) {
   while (std::getline(lines, line)) {
     if (line.starts_with("#")) {
       EXPECT_TRUE(IsCommentLine(line)) << line;
+      if (line.starts_with("# TYPE ") && line.ends_with(" counter")) {
+        EXPECT_TRUE(line.ends_with("_total counter")) << line;
+      }
     } else {
       EXPECT_TRUE(IsSampleLine(line)) << line;
       ++sample_count;
     }
   }
-  EXPECT_EQ(sample_count, 2 + 1 + 5 + 1);
+  EXPECT_EQ(sample_count, 2 + 1 + 5 + 1 + 1);
 }
 
 }  // namespace

@@ -99,6 +99,41 @@ TEST(ParseApiKey, InvalidCharacters) {
   EXPECT_EQ(ParseApiKey("cmb_abcdefgh_" + bad_secret).error(), ApiKeyError::kInvalidCharacter);
 }
 
+TEST(ParseKeyLifetimeMs, UnitsAndNumbers) {
+  EXPECT_EQ(ParseKeyLifetimeMs("90d").value(), 90LL * 24 * 3'600'000);
+  EXPECT_EQ(ParseKeyLifetimeMs("12h").value(), 12LL * 3'600'000);
+  EXPECT_EQ(ParseKeyLifetimeMs("30m").value(), 30LL * 60'000);  // minutes, not months
+  EXPECT_EQ(ParseKeyLifetimeMs("45s").value(), 45'000);
+  EXPECT_EQ(ParseKeyLifetimeMs("2w").value(), 14LL * 24 * 3'600'000);
+  EXPECT_EQ(ParseKeyLifetimeMs("007d").value(), 7LL * 24 * 3'600'000);
+  EXPECT_EQ(ParseKeyLifetimeMs("1s").value(), 1'000);
+}
+
+TEST(ParseKeyLifetimeMs, Bounds) {
+  EXPECT_EQ(ParseKeyLifetimeMs("3660d").value(), kApiKeyLifetimeMsMax);
+  EXPECT_EQ(ParseKeyLifetimeMs("3661d").error(), KeyLifetimeError::kTooLong);
+  EXPECT_EQ(ParseKeyLifetimeMs("522w").value(), 522LL * 7 * 24 * 3'600'000);  // 3654 days
+  EXPECT_EQ(ParseKeyLifetimeMs("523w").error(), KeyLifetimeError::kTooLong);  // 3661 days
+  // Many digits must not overflow on the way to being refused.
+  EXPECT_EQ(ParseKeyLifetimeMs("99999999999999999999999s").error(), KeyLifetimeError::kTooLong);
+  EXPECT_EQ(ParseKeyLifetimeMs("9223372036854775807s").error(), KeyLifetimeError::kTooLong);
+  EXPECT_EQ(ParseKeyLifetimeMs("0d").error(), KeyLifetimeError::kZero);
+  EXPECT_EQ(ParseKeyLifetimeMs("000s").error(), KeyLifetimeError::kZero);
+}
+
+TEST(ParseKeyLifetimeMs, Malformed) {
+  using E = KeyLifetimeError;
+  EXPECT_EQ(ParseKeyLifetimeMs("").error(), E::kEmpty);
+  for (const char* text : {"d", "-5d", "+5d", " 5d", ".5d", "h12"}) {
+    EXPECT_EQ(ParseKeyLifetimeMs(text).error(), E::kNoNumber) << text;
+  }
+  for (const char* text : {"90", "90y", "90D", "90M", "1.5d", "9d0", "90 d", "90dd", "5d "}) {
+    EXPECT_EQ(ParseKeyLifetimeMs(text).error(), E::kUnknownUnit) << text;
+  }
+  EXPECT_NE(KeyLifetimeErrorMessage(E::kUnknownUnit).find("s, m (minutes), h, d or w"),
+            std::string_view::npos);
+}
+
 TEST(ApiKeyError, Codes) {
   EXPECT_EQ(ApiKeyErrorCode(ApiKeyError::kWrongShape), "wrong_shape");
   EXPECT_EQ(ApiKeyErrorCode(ApiKeyError::kTooLong), "too_long");

@@ -29,7 +29,7 @@ TEST(ParseScopes, EmptyTextIsEmptySet) {
 TEST(ParseScopes, AllNames) {
   const std::string all =
       "admin,quotes:write,trades:write,trades:read,charges:write,charges:read,payouts:write,"
-      "payouts:approve,ledger:read,webhooks:write,charges:review";
+      "payouts:approve,ledger:read,webhooks:write,metrics:read,charges:review";
   const ScopeSet scopes = ParseScopes(all).value();
   for (int i = 0; i < kScopeCount; ++i) EXPECT_TRUE(scopes.Contains(static_cast<Scope>(i)));
   EXPECT_EQ(FormatScopes(scopes), all);
@@ -84,6 +84,25 @@ TEST(HasScope, OnlyWhatWasGranted) {
   EXPECT_FALSE(HasScope(granted, Scope::kAdmin));
   EXPECT_FALSE(HasScope(ScopeSet{Scope::kPayoutsWrite}, Scope::kPayoutsApprove));
   EXPECT_FALSE(HasScope(ScopeSet{}, Scope::kLedgerRead));
+}
+
+// A scraper's key reads metrics and nothing else; no other scope reads metrics, admin does.
+TEST(HasScope, MetricsReadStandsAlone) {
+  EXPECT_EQ(ScopeFromName("metrics:read"), Scope::kMetricsRead);
+  EXPECT_EQ(static_cast<int>(Scope::kMetricsRead), 10);  // persisted order: never renumbered
+  const ScopeSet scraper{Scope::kMetricsRead};
+  for (int i = 0; i < kScopeCount; ++i) {
+    const auto scope = static_cast<Scope>(i);
+    EXPECT_EQ(HasScope(scraper, scope), scope == Scope::kMetricsRead) << ScopeName(scope);
+    if (scope != Scope::kAdmin && scope != Scope::kMetricsRead) {
+      EXPECT_FALSE(HasScope(ScopeSet{scope}, Scope::kMetricsRead)) << ScopeName(scope);
+    }
+  }
+  EXPECT_TRUE(HasScope(ScopeSet{Scope::kAdmin}, Scope::kMetricsRead));
+  // Keys stored before metrics:read existed read back with what they had.
+  EXPECT_EQ(ParseScopes("admin").value(), ScopeSet{Scope::kAdmin});
+  EXPECT_EQ(FormatScopes(ParseScopes("ledger:read,webhooks:write").value()),
+            "ledger:read,webhooks:write");
 }
 
 }  // namespace
