@@ -92,6 +92,17 @@ Key GatewayUrlKey(const char* path, const char* gateway) {
           }};
 }
 
+// A gateway's fee schedule where the gateway does not report its fee (payins/fees.hpp).
+Key GatewayFeeKey(const char* path, const char* gateway) {
+  return {path, Key::Type::kString,
+          [gateway](Config& c, std::string_view v) -> std::optional<std::string> {
+            auto schedule = payins::ParseFeeSchedule(v, 2);  // BRL and VES: two decimals
+            if (!schedule.ok()) return "expected " + schedule.error();
+            c.gateway_fees[gateway] = schedule.value();
+            return std::nullopt;
+          }};
+}
+
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
       {"database.url", Key::Type::kString,
@@ -134,6 +145,12 @@ const std::vector<Key>& Keys() {
       GatewayUrlKey("gateways.pushinpay_url", "pushinpay"),
       GatewayUrlKey("gateways.syncpay_url", "syncpay"),
       GatewayUrlKey("gateways.wiinpay_url", "wiinpay"),
+      GatewayFeeKey("gateway_fees.atomopay", "atomopay"),
+      GatewayFeeKey("gateway_fees.buhopago", "buhopago"),
+      GatewayFeeKey("gateway_fees.paradise", "paradise"),
+      GatewayFeeKey("gateway_fees.pushinpay", "pushinpay"),
+      GatewayFeeKey("gateway_fees.syncpay", "syncpay"),
+      GatewayFeeKey("gateway_fees.wiinpay", "wiinpay"),
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
       {"security.master_key", Key::Type::kString,

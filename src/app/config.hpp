@@ -21,6 +21,11 @@
 //   [gateways]  syncpay_url, pushinpay_url, paradise_url, wiinpay_url, atomopay_url,
 //               buhopago_url = "https://api.buhopago.com": each gateway's API root
 //                                                 CAMBISTA_GATEWAYS_SYNCPAY_URL, ...
+//   [gateway_fees] syncpay, pushinpay, paradise, wiinpay, atomopay, buhopago = "5% + 16% tax":
+//               what a gateway keeps of a payment where its answers do not say (a rate, then
+//               optionally a fixed part and a tax on the fee; booked with each payment, so the
+//               merchant's account holds the net). Default: buhopago "5% + 16% tax", others "0%"
+//                                                 CAMBISTA_GATEWAY_FEES_BUHOPAGO, ...
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
 //               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)
@@ -48,6 +53,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "payins/fees.hpp"
 
 namespace cambista::app {
 
@@ -69,6 +75,8 @@ struct Config {
       {"atomopay", ""}, {"buhopago", "https://api.buhopago.com"},
       {"paradise", ""}, {"pushinpay", ""},
       {"syncpay", ""},  {"wiinpay", ""}};
+  // Fee schedules configured per gateway; the others take payins::DefaultFeeSchedule.
+  std::map<std::string, payins::FeeSchedule, std::less<>> gateway_fees;
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
   std::string master_key_hex;      // non-empty: the master key itself (64 hex digits)

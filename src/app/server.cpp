@@ -194,6 +194,7 @@ payins::ChargeServiceOptions Server::Parts::ChargeOptions() {
   };
   options.event_delivery_attempts_max = static_cast<int>(config.webhook_attempts_max);
   options.wake_jobs = [this] { job_queue.Wake(); };
+  options.fees = config.gateway_fees;
   return options;
 }
 

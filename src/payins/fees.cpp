@@ -35,6 +35,50 @@ Result<i128, std::string> ParsePercentPpm(std::string_view text) {
   return ppm;
 }
 
+namespace {
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+Result<FeeSchedule, std::string> ParseFeeSchedule(std::string_view text, int scale) {
+  const std::string expected =
+      "a fee such as \"5% + 16% tax\", \"0.99% + 0.50\" or \"1.5%\" (rate, then optionally a "
+      "fixed part and a tax on the fee)";
+  FeeSchedule schedule;
+  int part = 0;
+  while (true) {
+    const size_t plus = text.find('+');
+    const std::string_view piece = Trim(text.substr(0, plus));
+    if (part == 0) {  // the rate comes first
+      if (!piece.ends_with('%')) return Failure(expected);
+      auto rate = ParsePercentPpm(Trim(piece.substr(0, piece.size() - 1)));
+      if (!rate.ok()) return Failure(expected + ": the rate must be " + rate.error());
+      schedule.rate_ppm = rate.value();
+    } else if (piece.ends_with("% tax")) {
+      auto tax = ParsePercentPpm(Trim(piece.substr(0, piece.size() - 5)));
+      if (!tax.ok() || schedule.tax_ppm != 0) return Failure(expected);
+      schedule.tax_ppm = tax.value();
+    } else {
+      auto asset = Asset::Make("XX", scale);
+      auto fixed = Amount::Parse(piece, asset.value());
+      if (!fixed.ok() || fixed.value().minor() < 0 || schedule.fixed_minor != 0 ||
+          schedule.tax_ppm != 0) {
+        return Failure(expected);
+      }
+      schedule.fixed_minor = fixed.value().minor();
+    }
+    if (plus == std::string_view::npos) break;
+    text.remove_prefix(plus + 1);
+    if (++part > 2) return Failure(expected);
+  }
+  return schedule;
+}
+
 FeeSchedule DefaultFeeSchedule(std::string_view gateway) {
   if (gateway == "buhopago") return FeeSchedule{50'000, 0, 160'000};
   return FeeSchedule{};

@@ -4,6 +4,7 @@
 // there (reconciliation with the gateway's statement corrects any cent of difference).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/int128.hpp"
@@ -24,8 +25,14 @@ i128 FeeFor(const FeeSchedule& schedule, i128 amount_minor);
 // A percentage as text ("5", "2.99", "0.5") in parts per million; at most 4 decimals, 0..100.
 Result<i128, std::string> ParsePercentPpm(std::string_view text);
 
+// A schedule as an operator writes it: a rate, then optionally a fixed part and a tax on the fee,
+// each after a "+": "5% + 16% tax" (BuhoPago), "0.99% + 0.50", "1.5%", "0% + 0.40", "0%". The
+// fixed part is in the payment's currency, with at most `scale` decimals. Spaces around parts are
+// free. The error says what was expected.
+Result<FeeSchedule, std::string> ParseFeeSchedule(std::string_view text, int scale);
+
 // The schedules Cambista knows by default: BuhoPago's 5% + 16% IVA. Others are 0 until configured
-// (`[gateway_fees.<gateway>]` in the configuration).
+// (`[gateway_fees] <gateway> = "..."` in the configuration).
 FeeSchedule DefaultFeeSchedule(std::string_view gateway);
 
 }  // namespace cambista::payins

@@ -118,5 +118,27 @@ TEST(ConfigTest, RetentionDaysDefaultsToThirtyAndIsBounded) {
   EXPECT_NE(bad_environment.error().message.find("from 1 to 3650"), std::string::npos);
 }
 
+TEST(ConfigTest, GatewayFeesAreSchedulesAndTheEnvironmentWins) {
+  auto defaults = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->gateway_fees.empty());  // payins::DefaultFeeSchedule applies
+
+  auto config = LoadConfigText("[gateway_fees]\nsyncpay = \"0.99% + 0.50\"\nbuhopago = \"4%\"\n",
+                               "c.toml", {{"CAMBISTA_GATEWAY_FEES_BUHOPAGO", "5% + 16% tax"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  const payins::FeeSchedule& syncpay = config->gateway_fees.at("syncpay");
+  EXPECT_EQ(syncpay.rate_ppm, 9'900);
+  EXPECT_EQ(syncpay.fixed_minor, 50);
+  EXPECT_EQ(config->gateway_fees.at("buhopago").tax_ppm, 160'000);
+
+  auto refused = LoadConfigText("[gateway_fees]\nparadise = \"2 percent\"\n", "c.toml", {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().ToString().find("c.toml:2: gateway_fees.paradise: expected a fee"),
+            std::string::npos)
+      << refused.error().ToString();
+  auto unknown = LoadConfigText("[gateway_fees]\nnosuchpay = \"1%\"\n", "c.toml", {});
+  EXPECT_FALSE(unknown.ok());
+}
+
 }  // namespace
 }  // namespace cambista::app
