@@ -494,6 +494,10 @@ HttpResponse IngestWebhook(ChargeService& charges, TokenBucketLimiter& limiter,
     return Problem(413, "payload_too_large", "Payload too large",
                    "A webhook body may hold at most 64 KiB.");
   }
+  // Buckets only for real gateways: a made-up name in the URL must not buy a fresh bucket.
+  if (!charges.KnowsGateway(gateway)) {
+    return Problem(404, "not_found", "Not found", "No gateway is called that.");
+  }
   const RateDecision decision = limiter.TryAcquire(gateway + "\n" + request.remote_address);
   if (!decision.allowed) return RateLimited(decision.retry_after_ms);
   const auto param = [&params](std::string_view name) {
@@ -533,6 +537,7 @@ void AddWebhookRoutes(Router& router, ChargeService& charges, const Clock& clock
       {},
       {{400, {"invalid_payload"}},
        {401, {"invalid_token", "invalid_signature"}},
+       {404, {"not_found"}},
        {413, {"payload_too_large"}},
        {422, {"charge_mismatch"}},
        {429, {"rate_limited"}},

@@ -161,7 +161,11 @@ class ChargeService {
                            std::optional<std::string_view> gateway,
                            std::optional<std::string_view> before_id, int limit);
 
-  // POST /webhooks/<gateway>/<tenant>/<token>. Never throws for bad input.
+  // Whether `gateway` names a gateway Cambista has an adapter for (whatever the tenant).
+  bool KnowsGateway(std::string_view gateway) const;
+  // POST /webhooks/<gateway>/<tenant>/<token>. Never throws for bad input. A delivery for a
+  // gateway Cambista does not know is 404 and not recorded (the route's name is the caller's to
+  // choose: recording it would let anyone fill the disk past the rate limit).
   IngestResult Ingest(const IncomingWebhook& webhook);
   // The `charges.confirm` job (its payload names the charge): asks the charge's gateway and
   // applies what it says.
