@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/int128.hpp"
 #include "payins/model.hpp"
@@ -31,5 +32,10 @@ struct ChargeChange {
   Proof proof = Proof::kNone;         // kNone: the charge's stays
   ReviewKind review = ReviewKind::kNone;
 };
+
+// The amounts a gateway takes for a tenant, in minor units: its documented bounds, the tenant's
+// own, and what a BR Code can carry (every BRL gateway is PIX). No upper bound: nullopt.
+std::pair<i128, std::optional<i128>> GatewayBounds(const GatewayDescription& description,
+                                                   const AmountBounds& tenant_bounds);
 
 }  // namespace cambista::payins
