@@ -20,6 +20,9 @@ enum class Booking : uint8_t {
   kRefundFromMerchant,  // merchant -> clearing: refunded at the gateway
   kRefundFromSuspense,  // suspense -> clearing: refunded from review
   kAcceptFromSuspense,  // suspense -> merchant, then the fee merchant -> clearing
+  // merchant -> clearing: a refund at the gateway the merchant could not cover, booked when an
+  // operator accepts it (its own transfer ids: the refused attempt's ids keep their failure)
+  kRefundAccepted,
 };
 
 struct ChargeChange {
