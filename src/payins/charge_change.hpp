@@ -1,5 +1,6 @@
 // Inside the charge service: a change of a charge decided from a proven status or an operator's
-// resolution, with the ledger booking that goes with it. Not for use outside payins/.
+// resolution, with the ledger booking that goes with it, and the amounts a gateway takes (for
+// creation and for the tenant's bounds). Not for use outside payins/.
 #pragma once
 
 #include <cstdint>

@@ -82,6 +82,31 @@ i128 RefundedNet(const Charge& charge) {
   return charge.paid_amount.value_or(charge.amount) - charge.fee_amount.value_or(0);
 }
 
+// What a refund at the gateway does to the charge: reverses a payment booked to the merchant or
+// held in suspense; nothing to book when the payment never was.
+std::optional<ChargeChange> RefundedAtGateway(const Charge& charge) {
+  if (charge.status == ChargeStatus::kPaid) {
+    const i128 net = RefundedNet(charge);
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = net > 0 ? Booking::kRefundFromMerchant : Booking::kNone,
+                        .amount = net};
+  }
+  if (HoldsSuspense(charge)) {
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = Booking::kRefundFromSuspense,
+                        .amount = charge.paid_amount.value_or(charge.amount)};
+  }
+  if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
+      charge.status == ChargeStatus::kFailed) {
+    // Paid and refunded before the payment was booked here: nothing stays to book.
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "paid and refunded at the gateway before it was booked"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 using Change = ChargeChange;
@@ -144,26 +169,7 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
                       .reason = expired ? "expired at the gateway" : "failed at the gateway"};
       }
       case GatewayStatus::kRefunded:
-        if (charge.status == ChargeStatus::kPaid) {
-          const i128 net = RefundedNet(charge);
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = net > 0 ? Booking::kRefundFromMerchant : Booking::kNone,
-                        .amount = net};
-        }
-        if (HoldsSuspense(charge)) {
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = Booking::kRefundFromSuspense,
-                        .amount = charge.paid_amount.value_or(charge.amount)};
-        }
-        if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
-            charge.status == ChargeStatus::kFailed) {
-          // Paid and refunded before the payment was booked here: nothing stays to book.
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "paid and refunded at the gateway before it was booked"};
-        }
-        return std::nullopt;
+        return RefundedAtGateway(charge);
     }
     return std::nullopt;
   };
