@@ -40,6 +40,9 @@ HttpResponse ToProblem(const ChargeError& error) {
     }
     response.body.insert(response.body.size() - 1, members);
   }
+  // The creation under this key ends within seconds, or is recovered as FAILED: the answer is worth
+  // asking again, and so is not kept as the key's answer (idempotency.hpp).
+  if (error.code == "charge_creating") response.headers.emplace_back("Retry-After", "5");
   return response;
 }
 

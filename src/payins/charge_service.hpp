@@ -32,7 +32,9 @@
 // schedule). Any other payment (another amount, after expiry or failure) is booked into the
 // tenant's suspense account and the charge waits in MANUAL_REVIEW until an operator accepts it
 // (suspense -> merchant, PAID with paid_amount) or refunds it (REFUND_PENDING, then REFUNDED when
-// the manual refund is done: suspense -> clearing). A refund at the gateway reverses the payment.
+// the manual refund is done: suspense -> clearing). A refund at the gateway reverses the payment,
+// its fee with it (the merchant gives back the net it got); one the merchant's balance cannot
+// cover waits in MANUAL_REVIEW until an operator accepts it once the merchant has the money.
 #pragma once
 
 #include <atomic>

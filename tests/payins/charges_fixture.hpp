@@ -83,6 +83,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     sandbox_->AddRoutes(router_);
     api::AddChargeRoutes(router_, *gate_, *idempotency_, *service_, assets_, metrics_, clock_,
                          RouteOptions());
+    BeforeStart();
     StartServer();
     jobs_->Start();
     int64_t priority = 10;
@@ -116,13 +117,20 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     return options;
   }
   virtual api::ChargeRoutesOptions RouteOptions() { return {}; }
+  // More routes and job handlers, for suites that need them: called once the services are built,
+  // before the server and the job workers start.
+  virtual void BeforeStart() {}
+  // Where the adapter of `gateway` sends its calls (a suite may put something in between).
+  virtual std::string GatewayBaseUrl(std::string_view gateway) {
+    return base_url_ + "/sandbox/" + std::string(gateway);
+  }
 
   Result<std::unique_ptr<PayinGateway>, ChargeError> BuildAdapter(std::string_view name,
                                                                   const Credentials& credentials) {
     if (!registry_.Describe(name)) {
       return Failure(ChargeError{404, "unknown_gateway", "no such gateway", "gateway"});
     }
-    GatewayContext context{&http_, &clock_, base_url_ + "/sandbox/" + std::string(name), 5'000};
+    GatewayContext context{&http_, &clock_, GatewayBaseUrl(name), 5'000};
     auto built = registry_.Build(name, credentials, context);
     if (!built.ok()) {
       return Failure(
