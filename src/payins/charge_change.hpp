@@ -16,7 +16,8 @@ enum class Booking : uint8_t {
   kNone,
   kPaymentToMerchant,   // clearing -> merchant (gross), then the fee merchant -> clearing
   kPaymentToSuspense,   // clearing -> suspense: money received, under review
-  kRefundFromMerchant,  // merchant -> clearing: refunded at the gateway
+  kRefundFromMerchant,  // the fee clearing -> merchant, then merchant -> clearing (gross):
+                        // refunded at the gateway, its fee with it
   kRefundFromSuspense,  // suspense -> clearing: refunded from review
   kAcceptFromSuspense,  // suspense -> merchant, then the fee merchant -> clearing
 };
@@ -27,7 +28,7 @@ struct ChargeChange {
   Booking booking = Booking::kNone;
   i128 amount = 0;                    // what the booking moves
   std::optional<i128> paid_amount{};  // to record on the charge
-  i128 fee = 0;                       // kPaymentToMerchant, kAcceptFromSuspense
+  i128 fee = 0;                       // the gateway's: kept (payment, accept), returned (refund)
   Proof proof = Proof::kNone;         // kNone: the charge's stays
   ReviewKind review = ReviewKind::kNone;
 };

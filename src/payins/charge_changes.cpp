@@ -20,6 +20,7 @@ constexpr uint32_t kTransferGatewayFee = 1103;      // merchant -> clearing: wha
 constexpr uint32_t kTransferToSuspense = 1104;      // clearing -> suspense: payment under review
 constexpr uint32_t kTransferSuspenseRefund = 1105;  // suspense -> clearing: refunded from review
 constexpr uint32_t kTransferSuspenseAccept = 1106;  // suspense -> merchant: accepted on review
+constexpr uint32_t kTransferGatewayFeeReturned = 1107;  // clearing -> merchant: fee of a refund
 
 // A ledger booking the rules refused (a balance that cannot cover it).
 class BookingRefused : public std::runtime_error {
@@ -141,7 +142,8 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
           return Change{.to = ChargeStatus::kRefunded,
                         .reason = "refunded at the gateway",
                         .booking = Booking::kRefundFromMerchant,
-                        .amount = charge.paid_amount.value_or(charge.amount)};
+                        .amount = charge.paid_amount.value_or(charge.amount),
+                        .fee = charge.fee_amount.value_or(0)};
         }
         if (HoldsSuspense(charge)) {
           return Change{.to = ChargeStatus::kRefunded,
@@ -151,9 +153,11 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
         }
         if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
             charge.status == ChargeStatus::kFailed) {
-          // Paid and refunded before the payment was booked here: nothing stays to book.
+          // Paid and refunded before the payment was booked here: nothing stays to book, and the
+          // charge still says what was paid.
           return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "paid and refunded at the gateway before it was booked"};
+                        .reason = "paid and refunded at the gateway before it was booked",
+                        .paid_amount = paid};
         }
         return std::nullopt;
     }
@@ -184,6 +188,11 @@ bool ChargeService::Book(store::Connection& tx, const Charge& charge, const Chan
   };
   if (change.booking == Booking::kNone) return true;
   CAMBISTA_CHECK(change.amount > 0 && change.fee >= 0 && change.fee <= change.amount);
+  // A refund returns the whole payment, the gateway's fee with it (the gateway holds nothing of
+  // it any more): the fee comes back first, so that the merchant, who holds the payment net of
+  // the fee, can cover the gross amount.
+  const bool refund = change.booking == Booking::kRefundFromMerchant;
+  if (refund && change.fee > 0) add(clearing, merchant, change.fee, kTransferGatewayFeeReturned);
   switch (change.booking) {
     case Booking::kNone:
       break;
@@ -203,7 +212,7 @@ bool ChargeService::Book(store::Connection& tx, const Charge& charge, const Chan
       add(suspense, merchant, change.amount, kTransferSuspenseAccept);
       break;
   }
-  if (change.fee > 0) add(merchant, clearing, change.fee, kTransferGatewayFee);
+  if (!refund && change.fee > 0) add(merchant, clearing, change.fee, kTransferGatewayFee);
   const auto results = ledger_.SubmitInTransaction(tx, transfers);
   return std::all_of(results.begin(), results.end(),
                      [](ledger::CreateTransferResult result) { return ledger::IsSuccess(result); });
@@ -313,7 +322,8 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
     change = charge->review_kind == ReviewKind::kRefundUncovered
                  ? Change{.to = ChargeStatus::kRefunded,
                           .booking = Booking::kRefundFromMerchant,
-                          .amount = received}
+                          .amount = received,
+                          .fee = charge->fee_amount.value_or(0)}
                  : Change{.to = ChargeStatus::kPaid,
                           .booking = Booking::kAcceptFromSuspense,
                           .amount = received,
