@@ -1,7 +1,9 @@
 // Charge ids are time-ordered and never wrap (criterion 11 of the integrity issue): "ch_" and the
 // 32 hex digits of a ledger::TimeOrderedId (48 bits of milliseconds, then 80 random bits), so the
 // cursor of GET /v1/charges (ids below the last one seen, newest first) walks every charge once,
-// in order, however many were made in one millisecond and however the clock moved.
+// in order, however many were made in one millisecond and however the clock moved. The charges
+// are made at SyncPay through its sandbox simulator: real HTTP both ways, and no QR image to
+// compress per charge (the other PIX simulators draw one at zlib's best compression, ~6 ms each).
 #include <random>
 
 #include "charges_fixture.hpp"
