@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <map>
 #include <random>
-#include <set>
 #include <tuple>
 
 #include "charges_fixture.hpp"
@@ -330,12 +329,13 @@ void ChargesPropertyTest::ForgeWithAnothersToken(const Tracked& target) {
   }
   if (others.empty()) return;
   const Tracked& other = *others[static_cast<size_t>(Uniform(0, int64_t(others.size()) - 1))];
-  // This charge's body at the other's URL; at BuhoPago a body the gateway really signed (a
-  // replay), so that only the mismatch can refuse it.
+  // This charge's body at the other's URL; at BuhoPago signed as the gateway signs this charge's
+  // state (a replay), so that only the mismatch can refuse it.
   std::string body = PaidWebhook(target.charge, target.charge.amount);
   std::vector<std::pair<std::string, std::string>> headers;
   if (target.charge.gateway == "buhopago") {
-    body = BuhoPagoBody(target, ViewOf(target.charge), "completed");
+    const std::string word = target.at_gateway == "paid" ? "completed" : target.at_gateway;
+    body = BuhoPagoBody(target, ViewOf(target.charge), word);
     headers.emplace_back("X-Signature",
                          HexEncode(HmacSha256(sandbox::kSandboxBuhoPagoWebhookSecret, body)));
   }
