@@ -77,6 +77,32 @@ bool HoldsSuspense(const Charge& charge) {
          charge.status == ChargeStatus::kRefundPending;
 }
 
+// What a refund at the gateway does to the charge (its payment, `paid`, is the gateway's word).
+std::optional<ChargeChange> RefundedChange(const Charge& charge, i128 paid) {
+  if (charge.status == ChargeStatus::kPaid) {
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = Booking::kRefundFromMerchant,
+                        .amount = charge.paid_amount.value_or(charge.amount),
+                        .fee = charge.fee_amount.value_or(0)};
+  }
+  if (HoldsSuspense(charge)) {
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = Booking::kRefundFromSuspense,
+                        .amount = charge.paid_amount.value_or(charge.amount)};
+  }
+  if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
+      charge.status == ChargeStatus::kFailed) {
+    // Paid and refunded before the payment was booked here: nothing stays to book, and the
+    // charge still says what was paid.
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "paid and refunded at the gateway before it was booked",
+                        .paid_amount = paid};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 using Change = ChargeChange;
@@ -138,28 +164,7 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
                       .reason = expired ? "expired at the gateway" : "failed at the gateway"};
       }
       case GatewayStatus::kRefunded:
-        if (charge.status == ChargeStatus::kPaid) {
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = Booking::kRefundFromMerchant,
-                        .amount = charge.paid_amount.value_or(charge.amount),
-                        .fee = charge.fee_amount.value_or(0)};
-        }
-        if (HoldsSuspense(charge)) {
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = Booking::kRefundFromSuspense,
-                        .amount = charge.paid_amount.value_or(charge.amount)};
-        }
-        if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
-            charge.status == ChargeStatus::kFailed) {
-          // Paid and refunded before the payment was booked here: nothing stays to book, and the
-          // charge still says what was paid.
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "paid and refunded at the gateway before it was booked",
-                        .paid_amount = paid};
-        }
-        return std::nullopt;
+        return RefundedChange(charge, paid);
     }
     return std::nullopt;
   };
