@@ -18,7 +18,8 @@ enum class Booking : uint8_t {
   kNone,
   kPaymentToMerchant,   // clearing -> merchant (gross), then the fee merchant -> clearing
   kPaymentToSuspense,   // clearing -> suspense: money received, under review
-  kRefundFromMerchant,  // merchant -> clearing: refunded at the gateway
+  kRefundFromMerchant,  // merchant -> clearing, the net the payment left it: refunded at the
+                        // gateway (the gateway returns its fee with the payment)
   kRefundFromSuspense,  // suspense -> clearing: refunded from review
   kAcceptFromSuspense,  // suspense -> merchant, then the fee merchant -> clearing
   // merchant -> clearing: a refund at the gateway the merchant could not cover, booked when an
@@ -32,7 +33,7 @@ struct ChargeChange {
   Booking booking = Booking::kNone;
   i128 amount = 0;                    // what the booking moves
   std::optional<i128> paid_amount{};  // to record on the charge
-  i128 fee = 0;                       // kPaymentToMerchant, kAcceptFromSuspense
+  i128 fee = 0;                       // the gateway's, kept: kPaymentToMerchant, kAcceptFromSuspense
   Proof proof = Proof::kNone;         // kNone: the charge's stays
   ReviewKind review = ReviewKind::kNone;
 };

@@ -82,9 +82,10 @@ i128 RefundedNet(const Charge& charge) {
   return charge.paid_amount.value_or(charge.amount) - charge.fee_amount.value_or(0);
 }
 
-// What a refund at the gateway does to the charge: reverses a payment booked to the merchant or
-// held in suspense; nothing to book when the payment never was.
-std::optional<ChargeChange> RefundedAtGateway(const Charge& charge) {
+// What a refund at the gateway does to the charge (`paid`: the payment, as the gateway says):
+// reverses a payment booked to the merchant or held in suspense; nothing to book when the payment
+// never was.
+std::optional<ChargeChange> RefundedAtGateway(const Charge& charge, i128 paid) {
   if (charge.status == ChargeStatus::kPaid) {
     const i128 net = RefundedNet(charge);
     return ChargeChange{.to = ChargeStatus::kRefunded,
@@ -100,9 +101,11 @@ std::optional<ChargeChange> RefundedAtGateway(const Charge& charge) {
   }
   if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
       charge.status == ChargeStatus::kFailed) {
-    // Paid and refunded before the payment was booked here: nothing stays to book.
+    // Paid and refunded before the payment was booked here: nothing stays to book, and the
+    // charge still says what was paid.
     return ChargeChange{.to = ChargeStatus::kRefunded,
-                        .reason = "paid and refunded at the gateway before it was booked"};
+                        .reason = "paid and refunded at the gateway before it was booked",
+                        .paid_amount = paid};
   }
   return std::nullopt;
 }
@@ -169,7 +172,7 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
                       .reason = expired ? "expired at the gateway" : "failed at the gateway"};
       }
       case GatewayStatus::kRefunded:
-        return RefundedAtGateway(charge);
+        return RefundedAtGateway(charge, paid);
     }
     return std::nullopt;
   };
