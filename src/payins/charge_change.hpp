@@ -33,8 +33,8 @@ struct ChargeChange {
   Booking booking = Booking::kNone;
   i128 amount = 0;                    // what the booking moves
   std::optional<i128> paid_amount{};  // to record on the charge
-  i128 fee = 0;                       // the gateway's, kept: kPaymentToMerchant, kAcceptFromSuspense
-  Proof proof = Proof::kNone;         // kNone: the charge's stays
+  i128 fee = 0;                // the gateway's, kept: kPaymentToMerchant, kAcceptFromSuspense
+  Proof proof = Proof::kNone;  // kNone: the charge's stays
   ReviewKind review = ReviewKind::kNone;
 };
 
