@@ -30,6 +30,7 @@
 #include "core/int128.hpp"
 #include "net/http_client.hpp"
 #include "pix/br_code.hpp"
+#include "response_recording.hpp"
 #include "sandbox_fixture.hpp"
 #include "security/hmac.hpp"
 
@@ -112,6 +113,7 @@ class SandboxTest : public ::testing::Test {
     options.webhook_retry_delay_ms = 20;
     sandbox_ = std::make_unique<Sandbox>(std::move(options));
     router_ = std::make_unique<api::Router>();
+    recorder_ = cambista::testing::RecordResponsesIfAsked(*router_);
     sandbox_->AddRoutes(*router_);
     // A route on the simulators' own server, to show webhooks may target that same server.
     router_->Add("POST", "/self-hook", api::RouteDoc{"test receiver", "public"},
@@ -222,6 +224,7 @@ class SandboxTest : public ::testing::Test {
   net::HttpClient client_;
   Receiver receiver_;
   std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> server_;
   std::mutex self_mutex_;
