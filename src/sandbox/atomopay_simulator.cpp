@@ -183,7 +183,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
         return ValidationResponse(field, "The " + *wrong + ".");
       }
       const size_t limit = field == "postback_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ValidationResponse(field, "The " + std::string(field) + " is too long.");
       }
     }

@@ -274,7 +274,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
         return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
       }
       const size_t limit = field == "webhook_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ErrorResponse(422, "invalid_" + std::string(field),
                              "The " + std::string(field) + " is too long.");
       }
@@ -283,7 +283,8 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       return ErrorResponse(422, "invalid_currency", "Only VES payment links are supported.");
     }
     const std::string description = StringMember(body, "description").value_or("");
-    if (description.size() < kDescriptionCharsMin || description.size() > kDescriptionCharsMax) {
+    if (CharCount(description) < kDescriptionCharsMin ||
+        CharCount(description) > kDescriptionCharsMax) {
       return ErrorResponse(422, "invalid_description",
                            "The description must have 3 to 200 characters.");
     }
@@ -379,7 +380,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
     const JsonNode& body = parsed.value().root();
     const auto bank_account = StringMember(body, "bank_account_id");
-    if (!bank_account || bank_account->empty() || bank_account->size() > kTextCharsMax) {
+    if (!bank_account || bank_account->empty() || CharCount(*bank_account) > kTextCharsMax) {
       return ErrorResponse(422, "invalid_bank_account_id", "The bank_account_id is required.");
     }
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMajor, Ves());
@@ -391,7 +392,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       return ErrorResponse(422, "invalid_concept", "The " + *wrong + ".");
     }
     const std::string concept_text = StringMember(body, "concept").value_or("");
-    if (concept_text.size() > kTextCharsMax) {
+    if (CharCount(concept_text) > kTextCharsMax) {
       return ErrorResponse(422, "invalid_concept", "The concept is too long.");
     }
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <exception>
 
+#include "api/json_input.hpp"
 #include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "core/assert.hpp"
@@ -87,6 +88,10 @@ Result<Amount, std::string> ReadMoney(const JsonNode* node, std::string_view fie
 const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state) {
   const bool settled = state == ChargeState::kPaid || state == ChargeState::kRefunded;
   return settled && charge.paid_amount ? *charge.paid_amount : charge.amount;
+}
+
+size_t CharCount(std::string_view text) {
+  return api::Utf8CodePoints(text).value_or(text.size());
 }
 
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key) {

@@ -75,6 +75,10 @@ Result<Amount, std::string> ReadMoney(const JsonNode* node, std::string_view fie
 // The amount a webhook or status reports for `state`: what was paid once paid, else the charge's.
 const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state);
 
+// The length of `text` in characters (code points), as the gateways' limits count it (Laravel's
+// `max` counts characters, and so does the documented maxLength): "Ñ" is one. Bytes for text that
+// is not UTF-8.
+size_t CharCount(std::string_view text);
 // A member's string value; nullopt when absent, null or not a string.
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key);
 // Checks an optional member's type: absent or null pass; a present value of another kind fails

@@ -136,7 +136,7 @@ class ParadiseSimulator final : public GatewaySimulator {
         return ErrorResponse(422, "The " + *wrong + ".");
       }
       const auto text = StringMember(body, field);
-      if (text && text->size() > kUrlCharsMax) {
+      if (text && CharCount(*text) > kUrlCharsMax) {
         return ErrorResponse(422, "The " + std::string(field) + " is too long.");
       }
     }
@@ -146,7 +146,7 @@ class ParadiseSimulator final : public GatewaySimulator {
       return ErrorResponse(404, "Product not found for this account.");
     }
     for (std::string_view field : {"description", "reference"}) {
-      if (StringMember(body, field).value_or("").size() > kTextCharsMax) {
+      if (CharCount(StringMember(body, field).value_or("")) > kTextCharsMax) {
         return ErrorResponse(422, "The " + std::string(field) + " is too long.");
       }
     }

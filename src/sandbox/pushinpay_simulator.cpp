@@ -136,7 +136,7 @@ class PushinPaySimulator final : public GatewaySimulator {
       return ValidationResponse("webhook_url", "The " + *wrong + ".");
     }
     const std::string webhook_url = StringMember(body, "webhook_url").value_or("");
-    if (webhook_url.size() > kUrlCharsMax ||
+    if (CharCount(webhook_url) > kUrlCharsMax ||
         (!webhook_url.empty() && !webhook_url.starts_with("http://") &&
          !webhook_url.starts_with("https://"))) {
       return ValidationResponse("webhook_url", "The webhook_url field must be a valid URL.");

@@ -190,7 +190,7 @@ class SyncPaySimulator final : public GatewaySimulator {
         return ValidationResponse(field, "The " + *wrong + ".");
       }
       const auto text = StringMember(body, field);
-      if (text && text->size() > kTextCharsMax) {
+      if (text && CharCount(*text) > kTextCharsMax) {
         return ValidationResponse(field, "The " + std::string(field) + " is too long.");
       }
     }

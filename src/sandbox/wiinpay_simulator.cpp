@@ -113,7 +113,7 @@ class WiinPaySimulator final : public GatewaySimulator {
         return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
       }
       const size_t limit = field == "webhook_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ErrorResponse(422, "invalid_" + std::string(field),
                              "The " + std::string(field) + " is too long.");
       }

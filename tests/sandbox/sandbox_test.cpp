@@ -829,6 +829,30 @@ TEST_F(SandboxTest, SyncPayTokensExpireAfterAnHour) {
             422);
 }
 
+// Text limits count characters, as the gateways' own (Laravel's max) do and as /openapi.json's
+// maxLength says: 255 "Ñ" (510 bytes) are a description SyncPay takes; 256 are one too many.
+TEST_F(SandboxTest, TextLimitsCountCharactersNotBytes) {
+  std::string ene255;
+  for (int i = 0; i < 255; ++i) ene255 += "\xc3\x91";
+  const auto cash_in = [this](std::string_view description) {
+    return Post("/sandbox/syncpay/api/partner/v1/cash-in",
+                R"({"amount":10.5,"description":")" + std::string(description) + R"("})",
+                Bearer(SyncPayToken()))
+        .status;
+  };
+  EXPECT_EQ(cash_in(ene255), 200);
+  EXPECT_EQ(cash_in(ene255 + "\xc3\x91"), 422);
+  // BuhoPago's description: 3 to 200 characters.
+  const auto link = [this](std::string_view description) {
+    return Post("/sandbox/buhopago/payment-links",
+                R"({"amount":150,"description":")" + std::string(description) + R"("})",
+                Bearer(SandboxCredentials("buhopago").at("api_key")))
+        .status;
+  };
+  EXPECT_EQ(link("\xc3\x91\xc3\x91\xc3\x91"), 201);  // 3 characters, 6 bytes
+  EXPECT_EQ(link("\xc3\x91\xc3\x91"), 422);          // 2 characters, 4 bytes
+}
+
 TEST_F(SandboxTest, PushinPayAnswersOneStatusQueryAMinute) {
   const GatewayDriver pushinpay = DriverFor("pushinpay");
   const std::string id = CreateCharge(pushinpay, Money("1.00"), HookUrl(pushinpay));
