@@ -288,14 +288,15 @@ void AddGatewayRoutes(Router& router, AuthGate& gate, ChargeService& charges,
 std::string NewChargeSchema() {
   using namespace schema;
   const std::string text = Text(kTextCharsMax);
-  return Object({Optional("gateway", Described(Text(32), "A gateway of the tenant's (any case).")),
-                 {"amount", Decimal()},
-                 {"currency", Described(Enum({"BRL", "VES"}), "Any case.")},
-                 Optional("description", text),
-                 Optional("reference", Text(64)),
-                 Optional("customer", Object({Optional("name", text), Optional("document", text),
-                                              Optional("email", text), Optional("phone", text)})),
-                 Optional("expires_in_seconds", Integer(60, 7 * 24 * 3600))});
+  return Object(
+      {Optional("gateway", Described(Text(32), "A gateway of the tenant's (any case).")),
+       {"amount", Described(Decimal(), "Positive, with at most the currency's decimals.")},
+       {"currency", Described(Enum({"BRL", "VES"}), "Any case.")},
+       Optional("description", text),
+       Optional("reference", Text(64)),
+       Optional("customer", Object({Optional("name", text), Optional("document", text),
+                                    Optional("email", text), Optional("phone", text)})),
+       Optional("expires_in_seconds", Integer(60, 7 * 24 * 3600))});
 }
 
 void AddCreateRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
