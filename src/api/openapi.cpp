@@ -1,7 +1,9 @@
 #include "api/openapi.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <vector>
 
 #include "api/json_schema.hpp"
 #include "api/problem.hpp"
