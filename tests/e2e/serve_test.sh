@@ -550,6 +550,41 @@ grep -q "^cambista_charges_total{tenant=\"default\",gateway=\"$gateway\",currenc
 grep -q '^# TYPE cambista_gateway_webhooks_total counter$' "$work/metrics" ||
   fail "gateway webhooks are not typed counter: $(grep gateway_webhooks "$work/metrics")"
 check
+# Paid with another amount, a charge waits for review; its history shows each state, and a key
+# with charges:review resolves it, booking what was received. Over plain HTTP the stream is 426.
+reviewer=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
+  --tenant default --scopes charges:review 2>/dev/null | tail -n 1)
+expect 201 application/json '"status":"PENDING"' -X POST -H "Authorization: Bearer $merchant" \
+  -H 'Idempotency-Key: e2e-charge-2' "$base/v1/charges" \
+  -d "{\"gateway\":\"$gateway\",\"amount\":\"20.00\",\"currency\":\"BRL\"}"
+review_id=$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "$(cat "$work/body")")
+review_gateway_id=$(node -e 'console.log(JSON.parse(process.argv[1]).gateway_charge_id)' "$(cat "$work/body")")
+expect 200 application/json '"paid_amount":"19.00"' -X POST -d '{"amount":"19.00"}' \
+  "$base/sandbox/$gateway/charges/$review_gateway_id/pay"
+for _ in $(seq 1 100); do
+  [[ $(curl -s -H "Authorization: Bearer $merchant" "$base/v1/charges/$review_id") == *'"status":"MANUAL_REVIEW"'* ]] && break
+  sleep 0.05
+done
+expect 200 application/json '"review_reason":"amount_mismatch"' -H "Authorization: Bearer $merchant" \
+  "$base/v1/charges/$review_id"
+expect 200 application/json '"to":"MANUAL_REVIEW"' -H "Authorization: Bearer $merchant" \
+  "$base/v1/charges/$review_id/history"
+expect 404 application/problem+json '"code":"not_found"' -H "Authorization: Bearer $merchant" \
+  "$base/v1/charges/ch_0123456789abcdef0123456789abcdef/history"
+expect 403 application/problem+json '"code":"forbidden"' -X POST -H "Authorization: Bearer $merchant" \
+  -H 'Idempotency-Key: e2e-resolve-0' -d '{"action":"accept","reason":"paid 19.00"}' \
+  "$base/v1/charges/$review_id/resolve"
+expect 200 application/json '"status":"PAID"' -X POST -H "Authorization: Bearer $reviewer" \
+  -H 'Idempotency-Key: e2e-resolve-1' -d '{"action":"accept","reason":"the payer sent 19.00"}' \
+  "$base/v1/charges/$review_id/resolve"
+expect 409 application/problem+json '"code":"invalid_transition"' -X POST \
+  -H "Authorization: Bearer $reviewer" -H 'Idempotency-Key: e2e-resolve-2' \
+  -d '{"action":"refund","reason":"again"}' "$base/v1/charges/$review_id/resolve"
+expect 400 application/problem+json '"code":"invalid_request"' -X POST \
+  -H "Authorization: Bearer $reviewer" -H 'Idempotency-Key: e2e-resolve-3' \
+  -d '{"action":"accept","reason":"x","extra":1}' "$base/v1/charges/$review_id/resolve"
+expect 426 application/problem+json '"code":"upgrade_required"' "$base/v1/stream"
+check
 # Gateway credentials: stored sealed, listed by name only, refused when incomplete or unknown.
 owner=$("$bin" keys create --db "sqlite:$work/sandbox.db" --master-key-file "$work/master.key" \
   --tenant acme --scopes admin 2>/dev/null | tail -n 1)
