@@ -52,7 +52,8 @@ struct RouteDoc {
   std::vector<HeaderDoc> headers = {};
   std::vector<std::pair<std::string, std::string>> query = {};  // name, description
   // Problem responses: status -> the stable problem codes it can carry. Those every route may
-  // give (413, 431, 500, and 401/403/429 on keyed routes) are added by the document itself.
+  // give (413, 431, 500; 401, 403 and 429 on keyed routes; 400, 409 and 422 with
+  // idempotency_key) are added by the document itself.
   std::vector<std::pair<int, std::vector<std::string>>> errors = {};
   std::vector<ResponseDoc> responses = {};  // other responses, not problem+json
 };
@@ -79,8 +80,8 @@ class Router {
   // in-memory subsystem, such as the sandbox simulators, added by code that takes a Router).
   void MarkInMemory(std::string_view prefix);
   // Names a JSON Schema that route docs reference as schema::Ref(name); it goes into the document's
-  // components. Registering a name again with the same schema is a no-op (two servers in one test
-  // process); with another schema, a bug.
+  // components. Registering a name again with the same schema is a no-op (modules may share a
+  // shape); with another schema, a bug.
   void AddSchema(std::string name, std::string schema);
   // Every response Handle gives from now on (deferred ones when they come) is written to
   // `recorder`, which must outlive the router; nullptr stops it. For tests: see
