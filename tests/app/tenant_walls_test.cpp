@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -59,6 +60,10 @@ class TenantWallsTest : public MasterKeyTest {
     config.sandbox = true;
     config.listen_port = 0;
     config.webhook_allow_private_addresses = true;  // an endpoint on loopback, for the test
+    // Every answer to the other tenant is held to /openapi.json too (tests/CMakeLists.txt).
+    if (const char* path = std::getenv("CAMBISTA_TESTING_RECORD_RESPONSES")) {
+      config.record_responses = path;
+    }
     auto unsealed = MigrateAndUnseal(config, db(), clock_);
     ASSERT_TRUE(unsealed.ok()) << unsealed.error();
     server_ = std::make_unique<Server>(config, unsealed.value().keys);

@@ -51,7 +51,7 @@ class ChargeRecoveryTest : public test_support::ChargesApiTest {
     charge.currency = "BRL";
     charge.amount = 1250;
     charge.description = "Pedido 9";
-    charge.customer_json = "{}";
+    charge.customer_json = R"({"name":"","document":"","email":"","phone":""})";
     charge.created_at_ms = charge.updated_at_ms = clock_.NowMs();
     charge.expires_at_ms = charge.created_at_ms + 3'600'000;
     auto connection = db().Connect();

@@ -30,6 +30,7 @@
 #include "payins/charge_service.hpp"
 #include "payins/provider_json.hpp"
 #include "payins/registry.hpp"
+#include "response_recording.hpp"
 #include "sandbox/sandbox.hpp"
 #include "security/hmac.hpp"
 #include "security/token_bucket.hpp"
@@ -80,6 +81,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
                                                api::DeriveApiKeyPepper(kMasterKey));
     gate_ = std::make_unique<api::AuthGate>(api::AuthGate{*keys_, per_key_, per_ip_});
     idempotency_ = std::make_unique<api::Idempotency>(db(), clock_, box_);
+    recorder_ = cambista::testing::RecordResponsesIfAsked(router_);
     sandbox_->AddRoutes(router_);
     api::AddChargeRoutes(router_, *gate_, *idempotency_, *service_, assets_, metrics_, clock_,
                          RouteOptions());
@@ -295,6 +297,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
   std::unique_ptr<api::AuthGate> gate_;
   std::unique_ptr<api::Idempotency> idempotency_;
   obs::MetricsRegistry metrics_;
+  std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
   api::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   std::string base_url_;

@@ -30,6 +30,7 @@ class ManualReviewTest : public test_support::ChargesApiTest {
   void TearDown() override {
     ChargesApiTest::TearDown();  // the job workers stop before the deliverer goes
     deliverer_.reset();
+    if (receiver_) receiver_->Stop(1'000);
   }
   // WiinPay keeps 1% + 0.10 of every payment.
   ChargeServiceOptions Options() override {
@@ -46,12 +47,15 @@ class ManualReviewTest : public test_support::ChargesApiTest {
     jobs_->Register(std::string(events::kDeliverJobKind), [this](const jobs::JobContext& context) {
       return deliverer_->Deliver(context);
     });
-    router_.Add("POST", "/receiver", api::RouteDoc{"A test's webhook receiver.", "public"},
-                [this](const api::HttpRequest& request, const api::PathParams&) {
-                  std::lock_guard lock(received_mutex_);
-                  received_.push_back(request);
-                  return api::HttpResponse{};
-                });
+    // The integrator's receiver is a server of its own: not a route of Cambista's contract.
+    api::HttpServerOptions options;
+    options.port = 0;
+    receiver_ = std::make_unique<api::HttpServer>(options, [this](const api::HttpRequest& request) {
+      std::lock_guard lock(received_mutex_);
+      received_.push_back(request);
+      return api::HttpResponse{};
+    });
+    receiver_->Start();
   }
 
   Charge CreateAtWiinPay(std::string_view amount) {
@@ -136,6 +140,7 @@ class ManualReviewTest : public test_support::ChargesApiTest {
   std::string writer_;
   std::string reviewer_;
   std::unique_ptr<events::WebhookDeliverer> deliverer_;
+  std::unique_ptr<api::HttpServer> receiver_;
   std::mutex received_mutex_;
   std::vector<api::HttpRequest> received_;
   int withdrawals_ = 0;
@@ -145,7 +150,7 @@ TEST_P(ManualReviewTest, AnotherAmountWaitsInSuspenseUntilAnOperatorAcceptsIt) {
   const std::string hooks = Key("default", {Scope::kWebhooksWrite});
   const auto endpoint =
       Call("POST", "/v1/webhook-endpoints", hooks,
-           R"({"url":")" + base_url_ +
+           R"({"url":"http://127.0.0.1:)" + std::to_string(receiver_->port()) +
                R"(/receiver","event_types":["charge.manual_review","charge.paid"]})");
   ASSERT_EQ(endpoint.status, 201) << endpoint.body;
   const Charge charge = CreateAtWiinPay("10.00");
