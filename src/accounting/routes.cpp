@@ -2,6 +2,7 @@
 
 #include <climits>
 
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "core/amount.hpp"
@@ -81,23 +82,37 @@ std::string TransferJson(const ledger::Transfer& t, const AssetRegistry& assets)
          ",\"timestamp\":" + std::to_string(t.timestamp) + "}";
 }
 
-const std::string kAccountProperties =
-    R"("account_id":{"type":"string"},"kind":{"type":"string"},)"
-    R"("qualifier":{"type":["string","null"]},"currency":{"type":"string"},)"
-    R"("code":{"type":"integer"},"posted":{"type":"string"},"pending":{"type":"string"},)"
-    R"("available":{"type":"string"},"debits_pending":{"type":"string"},)"
-    R"("debits_posted":{"type":"string"},"credits_pending":{"type":"string"},)"
-    R"("credits_posted":{"type":"string"},"timestamp":{"type":"integer"})";
-const std::string kAccountSchema =
-    R"({"type":"object","required":["account_id","kind","currency","posted","pending","available"],)"
-    R"("properties":{)" +
-    kAccountProperties + "}}";
-const std::string kTransferSchema =
-    R"({"type":"object","required":["id","debit_account_id","credit_account_id","amount","asset"],)"
-    R"("properties":{"id":{"type":"string"},"debit_account_id":{"type":"string"},)"
-    R"("credit_account_id":{"type":"string"},"amount":{"type":"string"},"asset":{"type":"string"},)"
-    R"("pending_id":{"type":"string"},"code":{"type":"integer"},"flags":{"type":"integer"},)"
-    R"("timeout_s":{"type":"integer"},"timestamp":{"type":"integer"}}})";
+// The JSON of AccountJson and TransferJson, as /openapi.json names them.
+void AddLedgerSchemas(api::Router& router) {
+  using namespace api::schema;
+  const std::string id = Hex(32);
+  router.AddSchema("LedgerAccount",
+                   Object({{"account_id", id},
+                           {"kind", Described(String(), "merchant, gateway_clearing, suspense...")},
+                           {"qualifier", Nullable(String())},
+                           {"currency", String()},
+                           {"code", Integer()},
+                           {"posted", Described(Decimal(), "As the account's side reads it.")},
+                           {"pending", Decimal()},
+                           {"available", Described(Decimal(),
+                                                   "Posted less what pending "
+                                                   "transfers may take out.")},
+                           {"debits_pending", Decimal()},
+                           {"debits_posted", Decimal()},
+                           {"credits_pending", Decimal()},
+                           {"credits_posted", Decimal()},
+                           {"timestamp", Integer()}}));
+  router.AddSchema("LedgerTransfer", Object({{"id", id},
+                                             {"debit_account_id", id},
+                                             {"credit_account_id", id},
+                                             {"amount", Decimal()},
+                                             {"asset", String()},
+                                             {"pending_id", id},
+                                             {"code", Integer()},
+                                             {"flags", Integer()},
+                                             {"timeout_s", Integer()},
+                                             {"timestamp", Integer()}}));
+}
 
 // Cursor of account history pages: "<timestamp>.<id as 32 hex digits>" of the last item returned.
 std::optional<std::pair<int64_t, u128>> ParseCursor(std::string_view text) {
@@ -174,41 +189,35 @@ HttpResponse Transfers(ledger::Ledger& ledger, Chart& chart, const AssetRegistry
 
 void AddAccountingRoutes(api::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
                          Chart& chart, const AssetRegistry& assets) {
+  AddLedgerSchemas(router);
   router.Add(
       "GET", "/v1/balances",
-      api::RouteDoc{
-          "The key's tenant's ledger accounts (merchant, gateway clearing, "
-          "suspense, ...) with posted, pending and available balances.",
-          "ledger:read",
-          R"({"type":"object","required":["data"],"properties":{"data":{"type":"array","items":)" +
-              kAccountSchema + "}}}"},
+      api::RouteDoc{.summary = "The tenant's ledger accounts and their balances.",
+                    .access = "ledger:read",
+                    .description = "Merchant, gateway clearing, suspense, ... with posted, "
+                                   "pending and available balances.",
+                    .response_schema = api::schema::List(api::schema::Ref("LedgerAccount"))},
       api::RequireKey(gate, Scope::kLedgerRead,
                       [&](const HttpRequest&, const PathParams&, const Principal& principal) {
                         return Balances(ledger, chart, assets, principal);
                       }));
-  router.Add(
-      "GET", "/v1/ledger/accounts/{id}/transfers",
-      api::RouteDoc{
-          "An account's transfers, oldest first, a page at a time.",
-          "ledger:read",
-          R"({"type":"object","required":["data","next_cursor"],"properties":{"data":{"type":"array","items":)" +
-              kTransferSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
-          "application/json",
-          {{"limit", "Page size, 1 to 200 (default 50)."},
-           {"cursor", "next_cursor of the previous page."}},
-          {{400, {"invalid_request"}}, {404, {"not_found"}}}},
-      api::RequireKey(
-          gate, Scope::kLedgerRead,
-          [&](const HttpRequest& request, const PathParams& params, const Principal& principal) {
-            return Transfers(ledger, chart, assets, request, params, principal);
-          }));
+  router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
+             api::RouteDoc{.summary = "An account's transfers, oldest first, a page at a time.",
+                           .access = "ledger:read",
+                           .response_schema = api::schema::Page(api::schema::Ref("LedgerTransfer")),
+                           .query = {{"limit", "Page size, 1 to 200 (default 50)."},
+                                     {"cursor", "next_cursor of the previous page."}},
+                           .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+             api::RequireKey(gate, Scope::kLedgerRead,
+                             [&](const HttpRequest& request, const PathParams& params,
+                                 const Principal& principal) {
+                               return Transfers(ledger, chart, assets, request, params, principal);
+                             }));
   router.Add("GET", "/v1/ledger/accounts/{id}",
-             api::RouteDoc{"One of the tenant's ledger accounts and its balances.",
-                           "ledger:read",
-                           kAccountSchema,
-                           "application/json",
-                           {},
-                           {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+             api::RouteDoc{.summary = "One of the tenant's ledger accounts and its balances.",
+                           .access = "ledger:read",
+                           .response_schema = api::schema::Ref("LedgerAccount"),
+                           .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
              api::RequireKey(
                  gate, Scope::kLedgerRead,
                  [&](const HttpRequest&, const PathParams& params, const Principal& principal) {

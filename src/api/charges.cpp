@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/json_input.hpp"
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "core/int128.hpp"
@@ -40,6 +41,9 @@ HttpResponse ToProblem(const ChargeError& error) {
     }
     response.body.insert(response.body.size() - 1, members);
   }
+  // The creation under this key ends within seconds, or is recovered as FAILED: the answer is worth
+  // asking again, and so is not kept as the key's answer (idempotency.hpp).
+  if (error.code == "charge_creating") response.headers.emplace_back("Retry-After", "5");
   return response;
 }
 
@@ -86,26 +90,72 @@ std::string ChargeJson(const Charge& charge, const AssetRegistry& assets) {
   return payins::ChargeJson(charge, ScaleOf(assets, charge.currency));
 }
 
-const std::string kGatewaySchema =
-    R"({"type":"object","required":["gateway","currency","priority","credentials"],)"
-    R"("properties":{"gateway":{"type":"string"},"currency":{"type":"string"},)"
-    R"("priority":{"type":"integer"},"tenant_hint":{"type":["string","null"]},)"
-    R"("minimum":{"type":["string","null"]},"maximum":{"type":["string","null"]},)"
-    R"("credentials":{"type":"array","items":{"type":"string"}},"updated_at_ms":{"type":"integer"}}})";
+std::string ChargeStatusSchema() {
+  std::vector<std::string_view> names;
+  for (int i = 0; i < payins::kChargeStatusCount; ++i) {
+    names.push_back(payins::ChargeStatusName(static_cast<payins::ChargeStatus>(i)));
+  }
+  return schema::Enum(names);
+}
 
-const std::string kChargeSchema =
-    R"({"type":"object","required":["id","status","gateway","amount","currency","expires_at"],)"
-    R"("properties":{"id":{"type":"string"},"status":{"type":"string","enum":)"
-    R"(["CREATING","PENDING","PAID","EXPIRED","FAILED","REFUNDED","MANUAL_REVIEW",)"
-    R"("REFUND_PENDING"]},"gateway":{"type":"string"},"gateway_charge_id":{"type":"string"},)"
-    R"("reference":{"type":"string"},"amount":{"type":"string"},)"
-    R"("paid_amount":{"type":["string","null"]},"fee_amount":{"type":["string","null"]},)"
-    R"("net_amount":{"type":["string","null"]},"currency":{"type":"string"},)"
-    R"("proof":{"type":["string","null"],"enum":["signature","gateway_api","token","operator",null]},)"
-    R"("review_reason":{"type":["string","null"]},)"
-    R"("pix_code":{"type":"string"},"qr_png_url":{"type":"string"},)"
-    R"("payment_instructions":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
-    R"("expires_at_ms":{"type":"integer"}}})";
+// The pay-ins' shapes, as /openapi.json names them: the JSON of payins::ChargeJson, GatewayJson,
+// HistoryJson and StatsJson.
+void AddChargeSchemas(Router& router) {
+  using namespace schema;
+  const std::string money = Nullable(Decimal());
+  router.AddSchema(
+      "Charge",
+      Object({{"id", Id("ch_")},
+              {"status", ChargeStatusSchema()},
+              {"gateway", Described(String(), "Empty while CREATING.")},
+              {"gateway_charge_id", String()},
+              {"reference", Described(String(), "The caller's reference, else the charge id.")},
+              {"amount", Decimal()},
+              {"paid_amount", Described(money, "What the gateway proved was paid.")},
+              {"fee_amount", Described(money, "The gateway's fee, booked with the payment.")},
+              {"net_amount", Described(money, "PAID: paid_amount less fee_amount.")},
+              {"currency", Enum({"BRL", "VES"})},
+              {"proof", Nullable(Enum({"signature", "gateway_api", "token", "operator"}))},
+              {"review_reason",
+               Nullable(Enum({"amount_mismatch", "paid_after_close", "refund_uncovered"}))},
+              {"description", String()},
+              {"customer", Object({{"name", String()},
+                                   {"document", String()},
+                                   {"email", String()},
+                                   {"phone", String()}})},
+              Optional("pix_code", Described(String(), "The PIX BR Code (copia e cola).")),
+              Optional("qr_png_url", String()),
+              Optional("qr_svg_url", String()),
+              Optional("payment_instructions", Described(String(), "VES: how to pay.")),
+              {"expires_at", DateTime()},
+              {"expires_at_ms", Integer()},
+              {"created_at_ms", Integer()},
+              {"updated_at_ms", Integer()},
+              {"paid_at_ms", Nullable(Integer())},
+              {"last_error", Nullable(String())}}));
+  router.AddSchema("Gateway", Object({{"gateway", String()},
+                                      {"currency", String()},
+                                      {"priority", Integer()},
+                                      {"tenant_hint", Nullable(String())},
+                                      {"minimum", money},
+                                      {"maximum", money},
+                                      {"credentials", ArrayOf(String())},
+                                      {"updated_at_ms", Integer()}}));
+  router.AddSchema("ChargeHistoryEntry", Object({{"from", Nullable(ChargeStatusSchema())},
+                                                 {"to", ChargeStatusSchema()},
+                                                 {"actor", String()},
+                                                 {"reason", String()},
+                                                 {"at_ms", Integer()}}));
+  router.AddSchema("ChargeStats", Object({{"gateway", String()},
+                                          {"currency", String()},
+                                          {"created", Integer()},
+                                          {"paid", Integer()},
+                                          {"volume_paid", Decimal()},
+                                          {"conversion_bp", Integer(0, 10'000)},
+                                          {"failures", Integer()},
+                                          {"last_error", Nullable(String())},
+                                          {"last_error_at_ms", Nullable(Integer())}}));
+}
 
 Result<payins::Customer, HttpResponse> ReadCustomer(JsonObjectReader& body) {
   payins::Customer customer;
@@ -179,18 +229,25 @@ void AddGatewayRoutes(Router& router, AuthGate& gate, ChargeService& charges,
   router.Add(
       "PUT", "/v1/gateways/{gateway}",
       RouteDoc{
-          "Set the tenant's credentials for a gateway (sealed at rest, never shown again), "
-          "its priority among the tenant's gateways of that currency (lower first) and, "
-          "optionally, the tenant's own bounds on its charges' amounts. Body: "
-          "{\"credentials\":{name:value}, \"priority\"?, \"minimum\"?, \"maximum\"?}. The "
-          "gateway's name is taken in any case.",
-          "admin",
-          kGatewaySchema,
-          "application/json",
-          {},
-          {{400, {"invalid_request", "invalid_amount", "missing_credential", "invalid_credential"}},
-           {404, {"unknown_gateway"}},
-           {422, {"gateway_not_configured"}}}},
+          .summary = "Set the tenant's credentials, priority and bounds for a gateway.",
+          .access = "admin",
+          .description =
+              "The credentials are sealed at rest and never shown again. Priority orders the "
+              "tenant's gateways of a currency (lower first); minimum and maximum are the "
+              "tenant's own bounds on its charges' amounts there. The gateway's name is taken in "
+              "any case.",
+          .response_schema = schema::Ref("Gateway"),
+          .request_schema = schema::Object(
+              {{"credentials", schema::Described(schema::MapOf(schema::Text(kCredentialCharsMax)),
+                                                 "name -> value, as the gateway names them")},
+               schema::Optional("priority", schema::Integer(0, 1000)),
+               schema::Optional("minimum", schema::Decimal()),
+               schema::Optional("maximum", schema::Decimal())}),
+          .errors = {{400,
+                      {"invalid_request", "invalid_amount", "missing_credential",
+                       "invalid_credential"}},
+                     {404, {"unknown_gateway"}},
+                     {422, {"gateway_not_configured"}}}},
       RequireKey(gate, Scope::kAdmin,
                  [&charges, &assets](const HttpRequest& request, const PathParams& params,
                                      const Principal& principal) -> HttpResponse {
@@ -213,50 +270,62 @@ void AddGatewayRoutes(Router& router, AuthGate& gate, ChargeService& charges,
                    if (!setting.ok()) return ToProblem(setting.error());
                    return Json(200, GatewayJson(setting.value(), assets));
                  }));
-  router.Add(
-      "GET", "/v1/gateways",
-      RouteDoc{
-          "The tenant's gateways, in priority order per currency (credential names "
-          "only, never values).",
-          "admin",
-          R"({"type":"object","required":["data"],"properties":{"data":{"type":"array","items":)" +
-              kGatewaySchema + "}}}"},
-      RequireKey(gate, Scope::kAdmin,
-                 [&charges, &assets](const HttpRequest&, const PathParams&,
-                                     const Principal& principal) -> HttpResponse {
-                   std::string body = "{\"data\":[";
-                   bool first = true;
-                   for (const auto& setting : charges.Gateways(principal.tenant)) {
-                     body += (first ? "" : ",") + GatewayJson(setting, assets);
-                     first = false;
-                   }
-                   return Json(200, body + "]}");
-                 }));
+  router.Add("GET", "/v1/gateways",
+             RouteDoc{.summary = "The tenant's gateways, in priority order per currency.",
+                      .access = "admin",
+                      .description = "Credential names only, never their values.",
+                      .response_schema = schema::List(schema::Ref("Gateway"))},
+             RequireKey(gate, Scope::kAdmin,
+                        [&charges, &assets](const HttpRequest&, const PathParams&,
+                                            const Principal& principal) -> HttpResponse {
+                          std::string body = "{\"data\":[";
+                          bool first = true;
+                          for (const auto& setting : charges.Gateways(principal.tenant)) {
+                            body += (first ? "" : ",") + GatewayJson(setting, assets);
+                            first = false;
+                          }
+                          return Json(200, body + "]}");
+                        }));
+}
+
+std::string NewChargeSchema() {
+  using namespace schema;
+  const std::string text = Text(kTextCharsMax);
+  return Object(
+      {Optional("gateway", Described(Text(32), "A gateway of the tenant's (any case).")),
+       {"amount", Described(Decimal(), "Positive, with at most the currency's decimals.")},
+       {"currency", Described(Enum({"BRL", "VES"}), "Any case.")},
+       Optional("description", text),
+       Optional("reference", Text(64)),
+       Optional("customer", Object({Optional("name", text), Optional("document", text),
+                                    Optional("email", text), Optional("phone", text)})),
+       Optional("expires_in_seconds", Integer(60, 7 * 24 * 3600))});
 }
 
 void AddCreateRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
                     ChargeService& charges, const AssetRegistry& assets) {
   router.Add(
       "POST", "/v1/charges",
-      RouteDoc{"Create a charge at the given gateway, or at the tenant's gateways for the "
-               "currency in priority order (the next is tried when one fails). Needs "
-               "Idempotency-Key. Body: {gateway?, amount (decimal string), currency (BRL|VES), "
-               "description?, reference?, customer?{name,document,email,phone}, "
-               "expires_in_seconds?}. 201 when created (PENDING). 422 `amount_out_of_range` "
-               "(with `minimum` and `maximum`) when no gateway takes the amount: no gateway is "
-               "called. When no gateway created it (the charge is kept as FAILED): 422 "
-               "`gateway_refused` if every gateway refused the request itself, else 502 "
-               "`gateway_failed`.",
-               "charges:write",
-               kChargeSchema,
-               "application/json",
-               {},
-               {{400, {"invalid_request", "invalid_amount"}},
-                {409, {"idempotency_in_flight", "charge_creating"}},
-                {422,
-                 {"idempotency_key_reused", "gateway_not_configured", "gateway_refused",
-                  "amount_out_of_range"}},
-                {502, {"gateway_failed"}}}},
+      RouteDoc{
+          .summary = "Create a charge.",
+          .access = "charges:write",
+          .description =
+              "At the given gateway, or at the tenant's gateways for the currency in priority "
+              "order (the next is tried when one fails). 201 when created (PENDING). 422 "
+              "`amount_out_of_range` (with `minimum` and `maximum`) when no gateway takes the "
+              "amount: no gateway is called. When no gateway created it (the charge is kept as "
+              "FAILED): 422 `gateway_refused` if every gateway refused the request itself, else "
+              "502 `gateway_failed`. 504 `upstream_timeout` when the gateways take longer than "
+              "the request timeout (retry with the same Idempotency-Key).",
+          .status = 201,
+          .response_schema = schema::Ref("Charge"),
+          .request_schema = NewChargeSchema(),
+          .idempotency_key = true,
+          .errors = {{400, {"invalid_request", "invalid_amount"}},
+                     {409, {"charge_creating"}},
+                     {422, {"gateway_not_configured", "gateway_refused", "amount_out_of_range"}},
+                     {502, {"gateway_failed"}},
+                     {504, {"upstream_timeout"}}}},
       RequireKey(gate, Scope::kChargesWrite,
                  idempotency.WrapCallingOut([&charges, &assets](const HttpRequest& request,
                                                                 const PathParams&,
@@ -327,78 +396,71 @@ HttpResponse ListCharges(ChargeService& charges, const AssetRegistry& assets,
 void AddReadRoutes(Router& router, AuthGate& gate, ChargeService& charges,
                    const AssetRegistry& assets) {
   router.Add("GET", "/v1/charges/{id}",
-             RouteDoc{"One charge.",
-                      "charges:read",
-                      kChargeSchema,
-                      "application/json",
-                      {},
-                      {{404, {"not_found"}}}},
+             RouteDoc{.summary = "One charge.",
+                      .access = "charges:read",
+                      .response_schema = schema::Ref("Charge"),
+                      .errors = {{404, {"not_found"}}}},
              RequireKey(gate, Scope::kChargesRead,
                         [&charges, &assets](const HttpRequest&, const PathParams& params,
                                             const Principal& principal) -> HttpResponse {
                           auto charge = charges.Get(principal.tenant, params.at("id"));
                           return charge ? Json(200, ChargeJson(*charge, assets)) : NotFound();
                         }));
-  router.Add(
-      "GET", "/v1/charges/{id}/history",
-      RouteDoc{"Every state a charge went through: from, to, actor (api, webhook:<gateway>, "
-               "confirm:<gateway>, expiry, operator:<key>), reason and time.",
-               "charges:read",
-               R"({"type":"object","required":["data"],"properties":{"data":{"type":"array"}}})",
-               "application/json",
-               {},
-               {{404, {"not_found"}}}},
-      RequireKey(gate, Scope::kChargesRead,
-                 [&charges](const HttpRequest&, const PathParams& params,
-                            const Principal& principal) -> HttpResponse {
-                   auto history = charges.History(principal.tenant, params.at("id"));
-                   return history ? Json(200, HistoryJson(*history)) : NotFound();
-                 }));
-  router.Add(
-      "GET", "/v1/charges",
-      RouteDoc{
-          "The tenant's charges, newest first.",
-          "charges:read",
-          R"({"type":"object","required":["data","next_cursor"],"properties":{"data":{"type":"array","items":)" +
-              kChargeSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
-          "application/json",
-          {{"status", "only charges in this status (any case: manual_review)"},
-           {"gateway", "only charges at this gateway"},
-           {"cursor", "next_cursor of the previous page"},
-           {"limit", "1 to 200, default 50"}},
-          {{400, {"invalid_request"}}}},
-      RequireKey(gate, Scope::kChargesRead,
-                 [&charges, &assets](const HttpRequest& request, const PathParams&,
-                                     const Principal& principal) {
-                   return ListCharges(charges, assets, request, principal);
-                 }));
+  router.Add("GET", "/v1/charges/{id}/history",
+             RouteDoc{.summary = "Every state a charge went through, oldest first.",
+                      .access = "charges:read",
+                      .description = "From, to, actor (api, webhook:<gateway>, confirm:<gateway>, "
+                                     "expiry, operator:<key>), reason and time.",
+                      .response_schema = schema::List(schema::Ref("ChargeHistoryEntry")),
+                      .errors = {{404, {"not_found"}}}},
+             RequireKey(gate, Scope::kChargesRead,
+                        [&charges](const HttpRequest&, const PathParams& params,
+                                   const Principal& principal) -> HttpResponse {
+                          auto history = charges.History(principal.tenant, params.at("id"));
+                          return history ? Json(200, HistoryJson(*history)) : NotFound();
+                        }));
+  router.Add("GET", "/v1/charges",
+             RouteDoc{.summary = "The tenant's charges, newest first, a page at a time.",
+                      .access = "charges:read",
+                      .response_schema = schema::Page(schema::Ref("Charge")),
+                      .query = {{"status", "only charges in this status (any case: manual_review)"},
+                                {"gateway", "only charges at this gateway"},
+                                {"cursor", "next_cursor of the previous page"},
+                                {"limit", "1 to 200, default 50"}},
+                      .errors = {{400, {"invalid_request"}}}},
+             RequireKey(gate, Scope::kChargesRead,
+                        [&charges, &assets](const HttpRequest& request, const PathParams&,
+                                            const Principal& principal) {
+                          return ListCharges(charges, assets, request, principal);
+                        }));
 }
 
 void AddQrRoutes(Router& router, AuthGate& gate, ChargeService& charges) {
   for (const bool png : {true, false}) {
-    router.Add("GET", png ? "/v1/charges/{id}/qr.png" : "/v1/charges/{id}/qr.svg",
-               RouteDoc{png ? "The charge's BR Code as a QR image (PNG)."
-                            : "The charge's BR Code as a QR image (SVG).",
-                        "charges:read",
-                        R"({"type":"string"})",
-                        png ? "image/png" : "image/svg+xml",
-                        {},
-                        {{404, {"not_found"}}}},
-               RequireKey(gate, Scope::kChargesRead,
-                          [&charges, png](const HttpRequest&, const PathParams& params,
-                                          const Principal& principal) -> HttpResponse {
-                            auto charge = charges.Get(principal.tenant, params.at("id"));
-                            if (!charge || charge->pix_code.empty()) {
-                              return Problem(404, "not_found", "Not found",
-                                             "No such charge, or it has no BR Code.");
-                            }
-                            HttpResponse response;
-                            response.content_type = png ? "image/png" : "image/svg+xml";
-                            response.body =
-                                png ? pix::QrPng(charge->pix_code) : pix::QrSvg(charge->pix_code);
-                            response.headers.emplace_back("Cache-Control", "private, max-age=3600");
-                            return response;
-                          }));
+    router.Add(
+        "GET", png ? "/v1/charges/{id}/qr.png" : "/v1/charges/{id}/qr.svg",
+        RouteDoc{.summary = png ? "The charge's BR Code as a QR image (PNG)."
+                                : "The charge's BR Code as a QR image (SVG).",
+                 .access = "charges:read",
+                 .response_schema = png ? R"({"type":"string","contentMediaType":"image/png"})"
+                                        : R"({"type":"string"})",
+                 .response_type = png ? "image/png" : "image/svg+xml",
+                 .errors = {{404, {"not_found"}}}},
+        RequireKey(gate, Scope::kChargesRead,
+                   [&charges, png](const HttpRequest&, const PathParams& params,
+                                   const Principal& principal) -> HttpResponse {
+                     auto charge = charges.Get(principal.tenant, params.at("id"));
+                     if (!charge || charge->pix_code.empty()) {
+                       return Problem(404, "not_found", "Not found",
+                                      "No such charge, or it has no BR Code.");
+                     }
+                     HttpResponse response;
+                     response.content_type = png ? "image/png" : "image/svg+xml";
+                     response.body =
+                         png ? pix::QrPng(charge->pix_code) : pix::QrSvg(charge->pix_code);
+                     response.headers.emplace_back("Cache-Control", "private, max-age=3600");
+                     return response;
+                   }));
   }
 }
 
@@ -425,20 +487,24 @@ void AddResolveRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
                      ChargeService& charges, const AssetRegistry& assets) {
   router.Add(
       "POST", "/v1/charges/{id}/resolve",
-      RouteDoc{"Resolve a charge under review. Body: {action, reason}. `accept` books the amount "
-               "received (PAID with paid_amount; for a refund the merchant's balance could not "
-               "cover, it books the refund now); `refund` returns the money (no gateway of ours "
-               "has a refund API: the charge waits in REFUND_PENDING for a manual refund); "
-               "`refunded` records that the manual refund was made (REFUNDED). The actor (the "
-               "key) and the reason go into the charge's history. Needs Idempotency-Key.",
-               "charges:review",
-               kChargeSchema,
-               "application/json",
-               {},
-               {{400, {"invalid_request"}},
-                {404, {"not_found"}},
-                {409, {"invalid_transition", "insufficient_funds", "idempotency_in_flight"}},
-                {422, {"idempotency_key_reused"}}}},
+      RouteDoc{
+          .summary = "Resolve a charge under review.",
+          .access = "charges:review",
+          .description =
+              "`accept` books the amount received (PAID with paid_amount; for a refund the "
+              "merchant's balance could not cover, it books the refund now); `refund` returns the "
+              "money (no gateway of ours has a refund API: the charge waits in REFUND_PENDING for "
+              "a manual refund); `refunded` records that the manual refund was made (REFUNDED). "
+              "The actor (the key) and the reason go into the charge's history.",
+          .response_schema = schema::Ref("Charge"),
+          .request_schema = schema::Object(
+              {{"action",
+                schema::Described(schema::Enum({"accept", "refund", "refunded"}), "Any case.")},
+               {"reason", R"({"type":"string","minLength":1,"maxLength":500})"}}),
+          .idempotency_key = true,
+          .errors = {{400, {"invalid_request"}},
+                     {404, {"not_found"}},
+                     {409, {"invalid_transition", "insufficient_funds"}}}},
       RequireKey(gate, Scope::kChargesReview,
                  idempotency.WrapCallingOut([&charges, &assets](const HttpRequest& request,
                                                                 const PathParams& params,
@@ -476,10 +542,11 @@ void AddStatsRoute(Router& router, AuthGate& gate, ChargeService& charges,
                    const AssetRegistry& assets) {
   router.Add(
       "GET", "/v1/stats/charges",
-      RouteDoc{"Charges per gateway and currency: created, paid, paid volume, conversion "
-               "(paid / created), failures and the last error.",
-               "charges:read",
-               R"({"type":"object","required":["data"],"properties":{"data":{"type":"array"}}})"},
+      RouteDoc{.summary = "Charges per gateway and currency.",
+               .access = "charges:read",
+               .description = "Created, paid, paid volume, conversion in basis points (paid / "
+                              "created, rounded down), failures and the last error.",
+               .response_schema = schema::List(schema::Ref("ChargeStats"))},
       RequireKey(
           gate, Scope::kChargesRead,
           [&charges, &assets](const HttpRequest&, const PathParams&, const Principal& principal) {
@@ -493,6 +560,10 @@ HttpResponse IngestWebhook(ChargeService& charges, TokenBucketLimiter& limiter,
   if (request.body.size() > kWebhookBodyBytesMax) {
     return Problem(413, "payload_too_large", "Payload too large",
                    "A webhook body may hold at most 64 KiB.");
+  }
+  // Buckets only for real gateways: a made-up name in the URL must not buy a fresh bucket.
+  if (!charges.KnowsGateway(gateway)) {
+    return Problem(404, "not_found", "Not found", "No gateway is called that.");
   }
   const RateDecision decision = limiter.TryAcquire(gateway + "\n" + request.remote_address);
   if (!decision.allowed) return RateLimited(decision.retry_after_ms);
@@ -520,27 +591,39 @@ void AddWebhookRoutes(Router& router, ChargeService& charges, const Clock& clock
   const auto ingest = [&charges, limiter](const HttpRequest& request, const PathParams& params) {
     return IngestWebhook(charges, *limiter, request, params);
   };
+  const std::string payload = schema::Described(
+      R"({"type":"object"})", "The gateway's webhook, in the gateway's own shape.");
   const RouteDoc doc{
-      "A gateway's webhook, at the callback URL Cambista gave the gateway for one charge. It "
-      "counts only with the charge's token, and changes the charge only on proof: the "
-      "gateway's signature (BuhoPago), the gateway's own status API asked by Cambista "
-      "(outcome `confirming`: a job asks it), or the token alone where the gateway has neither "
-      "(WiinPay). Every delivery is kept for the audit; at most 64 KiB, rate limited per "
-      "gateway and source address.",
-      "public",
-      R"({"type":"object","required":["outcome","charge_id"],"properties":{"outcome":{"type":"string"},"charge_id":{"type":["string","null"]}}})",
-      "application/json",
-      {},
-      {{400, {"invalid_payload"}},
-       {401, {"invalid_token", "invalid_signature"}},
-       {413, {"payload_too_large"}},
-       {422, {"charge_mismatch"}},
-       {429, {"rate_limited"}},
-       {503, {"charge_not_ready", "gateway_unavailable"}}}};
+      .summary = "A gateway's webhook about one charge.",
+      .access = "public",
+      .description =
+          "At the callback URL Cambista gave the gateway for one charge. It counts only with the "
+          "charge's token, and changes the charge only on proof: the gateway's signature "
+          "(BuhoPago), the gateway's own status API asked by Cambista (outcome `confirming`: a "
+          "job asks it), or the token alone where the gateway has neither (WiinPay). Every "
+          "delivery is kept for the audit; at most 64 KiB, rate limited per gateway and source "
+          "address.",
+      .response_schema =
+          schema::Object({{"outcome", schema::Enum({"applied", "manual_review", "stale",
+                                                    "duplicate", "confirming", "ignored"})},
+                          {"charge_id", schema::Nullable(schema::Id("ch_"))}}),
+      .request_schema = payload,
+      .headers = {{"X-Signature", "BuhoPago: hex HMAC-SHA256 of the body.", false}},
+      .errors = {{400, {"invalid_payload"}},
+                 {401, {"invalid_token", "invalid_signature"}},
+                 {404, {"not_found"}},
+                 {422, {"charge_mismatch"}},
+                 {429, {"rate_limited"}},
+                 {503, {"charge_not_ready", "gateway_unavailable"}}}};
   router.Add("POST", "/webhooks/{gateway}/{tenant}/{token}", doc, ingest);
   // URLs without a token (handed out before tokens existed) are answered 401, and recorded.
-  RouteDoc legacy = doc;
-  legacy.summary = "Refused (401 `invalid_token`): a webhook URL without a charge token.";
+  const RouteDoc legacy{
+      .summary = "A webhook URL without a charge token: refused, and recorded.",
+      .access = "public",
+      .description = "Callback URLs handed out before tokens existed. Always 401 `invalid_token`.",
+      .status = 0,
+      .request_schema = payload,
+      .errors = {{401, {"invalid_token"}}, {429, {"rate_limited"}}}};
   router.Add("POST", "/webhooks/{gateway}", legacy, ingest);
   router.Add("POST", "/webhooks/{gateway}/{tenant}", legacy, ingest);
 }
@@ -584,6 +667,7 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                      ChargeService& charges, const AssetRegistry& assets,
                      obs::MetricsRegistry& metrics, const Clock& clock,
                      ChargeRoutesOptions options) {
+  AddChargeSchemas(router);
   AddGatewayRoutes(router, gate, charges, assets);
   AddCreateRoute(router, gate, idempotency, charges, assets);
   AddReadRoutes(router, gate, charges, assets);

@@ -1,5 +1,7 @@
 #include "api/idempotency.hpp"
 
+#include <strings.h>
+
 #include <optional>
 
 #include "api/problem.hpp"
@@ -152,8 +154,17 @@ std::optional<HttpResponse> KeyHold::Claim(const std::string& request_hash, int6
   return std::nullopt;
 }
 
+// A response with Retry-After says its condition passes (a charge still being created): kept, it
+// would answer every retry of the key with that condition long after it passed.
+bool IsTemporary(const HttpResponse& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name.size() == 11 && strncasecmp(name.c_str(), "Retry-After", 11) == 0) return true;
+  }
+  return false;
+}
+
 void KeyHold::Finish(const HttpResponse& response) {
-  if (response.status < 500) {
+  if (response.status < 500 && !IsTemporary(response)) {
     if (!effect_) BeginEffect();
     connection().Execute(
         "UPDATE idempotency_keys SET state = 1, response_status = $3, "

@@ -3,7 +3,8 @@
 // response in the effect's own transaction. Afterwards the same key and the same request (method,
 // path, body) from the same tenant replays the stored status and body byte for byte with
 // `Idempotent-Replayed: true`; the same key with another request is 422 `idempotency_key_reused`;
-// a key still in flight is 409 `idempotency_in_flight`. A request that fails (5xx, exception)
+// a key still in flight is 409 `idempotency_in_flight`. A request that fails (5xx, exception), or
+// whose answer carries Retry-After (a condition that passes, such as 409 `charge_creating`),
 // releases its key so it can be retried; a key left in flight by a crash can be taken again after
 // kInFlightLeaseMs. Keys are kept at least 24 hours. Stored responses are sealed (SecretBox): a
 // response may carry a secret shown once, such as a webhook signing secret.

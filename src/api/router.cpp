@@ -3,6 +3,7 @@
 #include <array>
 
 #include "api/problem.hpp"
+#include "api/response_recorder.hpp"
 #include "core/assert.hpp"
 
 namespace cambista::api {
@@ -92,6 +93,11 @@ bool Router::AnswersFromMemory(const HttpRequest& request) const {
   return route == nullptr || route->cost == RouteCost::kInMemory;
 }
 
+void Router::AddSchema(std::string name, std::string schema) {
+  const auto [it, added] = schemas_.emplace(std::move(name), schema);
+  CAMBISTA_CHECK((added || it->second == schema) && "a schema name given two different schemas");
+}
+
 void Router::MarkInMemory(std::string_view prefix) {
   for (Route& route : routes_) {
     if (route.pattern.starts_with(prefix)) route.cost = RouteCost::kInMemory;
@@ -99,10 +105,28 @@ void Router::MarkInMemory(std::string_view prefix) {
 }
 
 HttpResponse Router::Handle(const HttpRequest& request, std::string_view* matched_pattern) const {
+  std::string_view pattern;
+  HttpResponse response = Answer(request, pattern);
+  if (matched_pattern != nullptr && !pattern.empty()) *matched_pattern = pattern;
+  if (recorder_ != nullptr) {  // tests only: one branch on the hot path otherwise
+    if (IsDeferred(response)) {
+      response = WhenFinal(std::move(response), [recorder = recorder_, method = request.method,
+                                                 pattern](HttpResponse answer) {
+        recorder->Record(method, pattern, answer);
+        return answer;
+      });
+    } else {
+      recorder_->Record(request.method, pattern, response);
+    }
+  }
+  return response;
+}
+
+HttpResponse Router::Answer(const HttpRequest& request, std::string_view& pattern) const {
   const PathSegments segments = SplitPath(request.path);
   std::string allowed;
   if (const Route* route = FindRoute(routes_, request.method, segments, &allowed)) {
-    if (matched_pattern != nullptr) *matched_pattern = route->pattern;
+    pattern = route->pattern;
     return route->handler(request, ParamsOf(route->segments, segments));
   }
   if (!allowed.empty()) {

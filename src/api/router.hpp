@@ -16,15 +16,46 @@ namespace cambista::api {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 
-// What /openapi.json says of a route. Every route has one: Router::Add requires it.
+class ResponseRecorder;
+
+// A response a route may give besides its success and its problem+json errors (the simulators
+// answer errors in their gateway's own shape).
+struct ResponseDoc {
+  int status = 200;
+  std::string description;
+  std::string schema;  // JSON Schema (api/json_schema.hpp)
+  std::string content_type = "application/json";
+};
+
+// A request header a route reads (Idempotency-Key has its own flag below).
+struct HeaderDoc {
+  std::string name;
+  std::string description;
+  bool required = true;
+};
+
+// What /openapi.json says of a route. Every route has one: Router::Add requires it. Written with
+// designated initializers, in this order:
+//   RouteDoc{.summary = "One charge.", .access = "charges:read", .response_schema = Ref("Charge"),
+//            .errors = {{404, {"not_found"}}}}
 struct RouteDoc {
-  std::string summary;
-  std::string access;  // "public", "key" (any valid API key) or a scope name ("ledger:read")
-  std::string response_schema = R"({"type":"object"})";  // JSON Schema of the 200 body
+  std::string summary;  // one line
+  std::string access;   // "public", "key" (any valid API key) or a scope name ("ledger:read")
+  std::string description = {};  // more for people, when one line is not enough
+  // Of success: 201 when the route creates, 101 for an upgrade; 0 for a route that only refuses.
+  int status = 200;
+  std::string response_schema = R"({"type":"object"})";  // JSON Schema of the success body
   std::string response_type = "application/json";
+  std::string request_schema = {};  // JSON Schema of the JSON body; empty: the route reads none
+  bool request_optional = false;    // the body may be left out
+  bool idempotency_key = false;     // an Idempotency-Key header is required
+  std::vector<HeaderDoc> headers = {};
   std::vector<std::pair<std::string, std::string>> query = {};  // name, description
-  // Error responses: status -> the stable problem codes it can carry.
+  // Problem responses: status -> the stable problem codes it can carry. Those every route may
+  // give (413, 431, 500; 401, 403 and 429 on keyed routes; 400, 409 and 422 with
+  // idempotency_key) are added by the document itself.
   std::vector<std::pair<int, std::vector<std::string>>> errors = {};
+  std::vector<ResponseDoc> responses = {};  // other responses, not problem+json
 };
 using RouteHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
 
@@ -48,6 +79,14 @@ class Router {
   // Marks every route added so far whose pattern starts with `prefix` as kInMemory (a whole
   // in-memory subsystem, such as the sandbox simulators, added by code that takes a Router).
   void MarkInMemory(std::string_view prefix);
+  // Names a JSON Schema that route docs reference as schema::Ref(name); it goes into the document's
+  // components. Registering a name again with the same schema is a no-op (modules may share a
+  // shape); with another schema, a bug.
+  void AddSchema(std::string name, std::string schema);
+  // Every response Handle gives from now on (deferred ones when they come) is written to
+  // `recorder`, which must outlive the router; nullptr stops it. For tests: see
+  // response_recorder.hpp. Call before serving. Costs one branch per request when unset.
+  void RecordResponses(ResponseRecorder* recorder) { recorder_ = recorder; }
 
   struct Route {
     std::string method;
@@ -58,9 +97,15 @@ class Router {
     RouteCost cost;
   };
   const std::vector<Route>& routes() const { return routes_; }
+  const std::map<std::string, std::string, std::less<>>& schemas() const { return schemas_; }
 
  private:
+  // The route's answer; `pattern` is set to the route's pattern when one matched.
+  HttpResponse Answer(const HttpRequest& request, std::string_view& pattern) const;
+
   std::vector<Route> routes_;
+  std::map<std::string, std::string, std::less<>> schemas_;
+  ResponseRecorder* recorder_ = nullptr;
 };
 
 }  // namespace cambista::api

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/json_input.hpp"
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "core/int128.hpp"
@@ -33,14 +34,6 @@ std::string EndpointJson(std::string_view id, std::string_view url, std::string_
          "\",\"created_at_ms\":" + std::to_string(created_at_ms);
 }
 
-constexpr const char* kAttemptSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},)"
-    R"("event_type":{"type":"string"},"attempt":{"type":"integer"},)"
-    R"("outcome":{"type":"string","enum":["succeeded","retrying","failed","disabled"]},)"
-    R"("response_status":{"type":["integer","null"]},"error":{"type":["string","null"]},)"
-    R"("duration_ms":{"type":"integer"},"attempted_at_ms":{"type":"integer"},)"
-    R"("next_attempt_at_ms":{"type":["integer","null"]}}})";
-
 // A webhook_attempts row: id, event_id, event_type, attempt, outcome, response_status, error,
 // duration_ms, attempted_at_ms, next_attempt_at_ms.
 std::string AttemptJson(const store::Row& row) {
@@ -56,6 +49,37 @@ std::string AttemptJson(const store::Row& row) {
          ",\"duration_ms\":" + std::to_string(row.Int64(7)) +
          ",\"attempted_at_ms\":" + std::to_string(row.Int64(8)) +
          ",\"next_attempt_at_ms\":" + optional_int(9) + "}";
+}
+
+std::vector<std::string_view> EventTypeNames() {
+  std::vector<std::string_view> names;
+  for (const events::EventType& type : events::EventTypes()) names.push_back(type.name);
+  return names;
+}
+
+// The JSON of EndpointJson and AttemptJson, as /openapi.json names them.
+void AddEndpointSchemas(Router& router) {
+  using namespace schema;
+  std::vector<Field> endpoint = {{"id", Id("we_")},
+                                 {"url", String()},
+                                 {"event_types", ArrayOf(Enum(EventTypeNames()))},
+                                 {"status", Enum({"enabled", "disabled"})},
+                                 {"created_at_ms", Integer()}};
+  router.AddSchema("WebhookEndpoint", Object(endpoint));
+  endpoint.push_back({"secret", Described(Id("whsec_"), "The signing secret, shown this once.")});
+  router.AddSchema("NewWebhookEndpoint", Object(endpoint));
+  router.AddSchema(
+      "WebhookAttempt",
+      Object({{"id", Described(R"({"type":"string","pattern":"^[0-9]+$"})", "Also the cursor.")},
+              {"event_id", Id("evt_")},
+              {"event_type", String()},
+              {"attempt", Integer()},
+              {"outcome", Enum({"succeeded", "retrying", "failed", "disabled"})},
+              {"response_status", Nullable(Integer())},
+              {"error", Nullable(String())},
+              {"duration_ms", Integer()},
+              {"attempted_at_ms", Integer()},
+              {"next_attempt_at_ms", Nullable(Integer())}}));
 }
 
 HttpResponse Json(int status, std::string body) {
@@ -147,166 +171,182 @@ std::optional<HttpResponse> EndpointAddressRefusal(
   return std::nullopt;
 }
 
+namespace {
+
+HttpResponse ListEndpoints(store::ConnectionPool& pool, const Principal& principal) {
+  auto connection = pool.Acquire();
+  std::string body = "{\"data\":[";
+  bool first = true;
+  connection->Query(
+      "SELECT id, url, event_types, created_at_ms, disabled_at_ms FROM webhook_endpoints "
+      "WHERE tenant = $1 AND deleted_at_ms IS NULL ORDER BY created_at_ms, id",
+      {std::string_view(principal.tenant)}, [&](const store::Row& row) {
+        body += (first ? "" : ",") +
+                EndpointJson(row.Text(0), row.Text(1), row.Text(2), row.Int64(3), !row.IsNull(4)) +
+                "}";
+        first = false;
+      });
+  return Json(200, body + "]}");
+}
+
+HttpResponse DeleteEndpoint(store::ConnectionPool& pool, const Clock& clock,
+                            const PathParams& params, const Principal& principal) {
+  auto connection = pool.Acquire();
+  const int64_t changed = connection->Execute(
+      "UPDATE webhook_endpoints SET deleted_at_ms = $3 WHERE id = $1 AND tenant = $2 AND "
+      "deleted_at_ms IS NULL",
+      {std::string_view(params.at("id")), std::string_view(principal.tenant), clock.NowMs()});
+  if (changed == 0) {
+    return Problem(404, "not_found", "Not found", "No webhook endpoint " + params.at("id") + ".");
+  }
+  return Json(200, "{\"deleted\":" + JsonString(params.at("id")) + "}");
+}
+
+HttpResponse ListDeliveries(store::ConnectionPool& pool, const HttpRequest& request,
+                            const PathParams& params, const Principal& principal) {
+  const auto limit = PageLimit(request);
+  if (!limit.ok()) return limit.error();
+  int64_t before = INT64_MAX;
+  if (auto text = QueryValue(request.query, "cursor")) {
+    const auto cursor = ParseI128Decimal(*text);
+    if (!cursor || *cursor < 1 || *cursor > INT64_MAX) {
+      return InvalidField("cursor", "a next_cursor from a previous page");
+    }
+    before = static_cast<int64_t>(*cursor);
+  }
+  auto connection = pool.Acquire();
+  bool found = false;
+  connection->Query(
+      "SELECT 1 FROM webhook_endpoints WHERE id = $1 AND tenant = $2 AND deleted_at_ms IS NULL",
+      {std::string_view(params.at("id")), std::string_view(principal.tenant)},
+      [&](const store::Row&) { found = true; });
+  if (!found) {
+    return Problem(404, "not_found", "Not found", "No webhook endpoint " + params.at("id") + ".");
+  }
+  std::string body = "{\"data\":[";
+  int64_t count = 0;
+  int64_t last_id = 0;
+  connection->Query(
+      "SELECT id, event_id, event_type, attempt, outcome, response_status, error, duration_ms, "
+      "attempted_at_ms, next_attempt_at_ms FROM webhook_attempts WHERE endpoint_id = $1 AND id < "
+      "$2 ORDER BY id DESC LIMIT $3",
+      {std::string_view(params.at("id")), before, limit.value() + 1}, [&](const store::Row& row) {
+        if (++count > limit.value()) return;
+        last_id = row.Int64(0);
+        body += (count > 1 ? "," : "") + AttemptJson(row);
+      });
+  body += "],\"next_cursor\":";
+  body += count > limit.value() ? "\"" + std::to_string(last_id) + "\"" : "null";
+  return Json(200, body + "}");
+}
+
+// POST /v1/events/test, in the idempotency transaction.
+HttpResponse EmitTestEvent(const Clock& clock, int delivery_attempts_max,
+                           const HttpRequest& request, const Principal& principal,
+                           store::Connection& tx) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return ToProblem(reader.error());
+  auto channel = reader.value().RequiredEnum("channel", events::Channels());
+  if (!channel.ok()) return ToProblem(channel.error());
+  if (auto unknown = reader.value().RejectUnknownFields()) return ToProblem(*unknown);
+  const events::NewEvent event{principal.tenant, "test.ping", channel.value(),
+                               "{\"message\":\"This is a test event from Cambista.\"}"};
+  const auto emitted = events::EmitEvent(tx, clock, event, delivery_attempts_max);
+  return Json(201, "{\"id\":" + JsonString(emitted.id) +
+                       ",\"type\":\"test.ping\",\"channel\":" + JsonString(channel.value()) +
+                       ",\"deliveries\":" + std::to_string(emitted.deliveries) + "}");
+}
+
+void AddCreateRoute(Router& router, AuthGate& gate, Idempotency& idempotency, const SecretBox& box,
+                    const Clock& clock, bool allow_private_addresses) {
+  router.Add(
+      "POST", "/v1/webhook-endpoints",
+      RouteDoc{
+          .summary = "Register an endpoint for signed webhooks (Standard Webhooks).",
+          .access = "webhooks:write",
+          .description = "The signing secret is in this response only. The URL must be http(s) "
+                         "and its host resolve to public addresses.",
+          .status = 201,
+          .response_schema = schema::Ref("NewWebhookEndpoint"),
+          .request_schema = schema::Object(
+              {{"url", schema::Text(kUrlCharsMax)},
+               {"event_types", R"({"type":"array","minItems":1,"maxItems":16,"items":)" +
+                                   schema::Enum(EventTypeNames()) + "}"}}),
+          .idempotency_key = true,
+          .errors = {{400, {"invalid_request"}}, {422, {"url_not_public", "url_unresolvable"}}}},
+      RequireKey(
+          gate, Scope::kWebhooksWrite,
+          [&idempotency, &box, &clock, allow_private_addresses](
+              const HttpRequest& request, const PathParams& params, const Principal& principal) {
+            // Resolved before the idempotent transaction opens: a slow name server must
+            // not hold the database's write lock. A replay answers what was stored.
+            std::optional<HttpResponse> address_refusal;
+            if (!allow_private_addresses) address_refusal = ResolveEndpointHost(request.body);
+            return idempotency.Wrap(
+                CreateEndpoint(box, clock, allow_private_addresses, std::move(address_refusal)))(
+                request, params, principal);
+          }));
+}
+
+}  // namespace
+
 void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                               const SecretBox& box, store::Database& database, const Clock& clock,
                               int delivery_attempts_max, bool allow_private_addresses) {
-  const std::string endpoint_schema =
-      R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},)"
-      R"("event_types":{"type":"array","items":{"type":"string"}},)"
-      R"("status":{"type":"string","enum":["enabled","disabled"]},"created_at_ms":{"type":"integer"}}})";
-  router.Add("POST", "/v1/webhook-endpoints",
-             RouteDoc{"Register an endpoint for signed webhooks (Standard Webhooks). Needs "
-                      "Idempotency-Key. The secret is in this response only.",
-                      "webhooks:write",
-                      endpoint_schema,
-                      "application/json",
-                      {},
-                      {{400, {"invalid_request"}},
-                       {409, {"idempotency_in_flight"}},
-                       {422, {"idempotency_key_reused", "url_not_public", "url_unresolvable"}}}},
-             RequireKey(gate, Scope::kWebhooksWrite,
-                        [&idempotency, &box, &clock, allow_private_addresses](
-                            const HttpRequest& request, const PathParams& params,
-                            const Principal& principal) {
-                          // Resolved before the idempotent transaction opens: a slow name server
-                          // must not hold the database's write lock. A replay answers what was
-                          // stored.
-                          std::optional<HttpResponse> address_refusal;
-                          if (!allow_private_addresses)
-                            address_refusal = ResolveEndpointHost(request.body);
-                          return idempotency.Wrap(CreateEndpoint(
-                              box, clock, allow_private_addresses, std::move(address_refusal)))(
-                              request, params, principal);
-                        }));
+  AddEndpointSchemas(router);
+  AddCreateRoute(router, gate, idempotency, box, clock, allow_private_addresses);
   auto pool = std::make_shared<store::ConnectionPool>(database);
   router.Add("GET", "/v1/webhook-endpoints",
-             RouteDoc{"The tenant's webhook endpoints (never their secrets).", "webhooks:write",
-                      R"({"type":"object","properties":{"data":{"type":"array","items":)" +
-                          endpoint_schema + "}}}"},
+             RouteDoc{.summary = "The tenant's webhook endpoints (never their secrets).",
+                      .access = "webhooks:write",
+                      .response_schema = schema::List(schema::Ref("WebhookEndpoint"))},
              RequireKey(gate, Scope::kWebhooksWrite,
                         [pool](const HttpRequest&, const PathParams&, const Principal& principal) {
-                          auto connection = pool->Acquire();
-                          std::string body = "{\"data\":[";
-                          bool first = true;
-                          connection->Query(
-                              "SELECT id, url, event_types, created_at_ms, disabled_at_ms "
-                              "FROM webhook_endpoints "
-                              "WHERE tenant = $1 AND deleted_at_ms IS NULL ORDER BY created_at_ms, "
-                              "id",
-                              {std::string_view(principal.tenant)}, [&](const store::Row& row) {
-                                body += (first ? "" : ",") +
-                                        EndpointJson(row.Text(0), row.Text(1), row.Text(2),
-                                                     row.Int64(3), !row.IsNull(4)) +
-                                        "}";
-                                first = false;
-                              });
-                          return Json(200, body + "]}");
+                          return ListEndpoints(*pool, principal);
                         }));
   router.Add("DELETE", "/v1/webhook-endpoints/{id}",
-             RouteDoc{"Stop sending webhooks to an endpoint.",
-                      "webhooks:write",
-                      R"({"type":"object","properties":{"deleted":{"type":"string"}}})",
-                      "application/json",
-                      {},
-                      {{404, {"not_found"}}}},
+             RouteDoc{.summary = "Stop sending webhooks to an endpoint.",
+                      .access = "webhooks:write",
+                      .response_schema = schema::Object({{"deleted", schema::Id("we_")}}),
+                      .errors = {{404, {"not_found"}}}},
              RequireKey(gate, Scope::kWebhooksWrite,
                         [pool, &clock](const HttpRequest&, const PathParams& params,
                                        const Principal& principal) {
-                          auto connection = pool->Acquire();
-                          const int64_t changed = connection->Execute(
-                              "UPDATE webhook_endpoints SET deleted_at_ms = $3 WHERE id = $1 AND "
-                              "tenant = $2 AND deleted_at_ms IS NULL",
-                              {std::string_view(params.at("id")),
-                               std::string_view(principal.tenant), clock.NowMs()});
-                          if (changed == 0) {
-                            return Problem(404, "not_found", "Not found",
-                                           "No webhook endpoint " + params.at("id") + ".");
-                          }
-                          return Json(200, "{\"deleted\":" + JsonString(params.at("id")) + "}");
+                          return DeleteEndpoint(*pool, clock, params, principal);
                         }));
   router.Add(
       "GET", "/v1/webhook-endpoints/{id}/deliveries",
-      RouteDoc{"Delivery attempts to an endpoint, newest first, a page at a time.",
-               "webhooks:write",
-               std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") +
-                   kAttemptSchema + R"(},"next_cursor":{"type":["string","null"]}}})",
-               "application/json",
-               {{"limit", "Page size, 1 to 200 (default 50)."},
-                {"cursor", "next_cursor of the previous page."}},
-               {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+      RouteDoc{.summary = "Delivery attempts to an endpoint, newest first, a page at a time.",
+               .access = "webhooks:write",
+               .response_schema = schema::Page(schema::Ref("WebhookAttempt")),
+               .query = {{"limit", "Page size, 1 to 200 (default 50)."},
+                         {"cursor", "next_cursor of the previous page."}},
+               .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
       RequireKey(
           gate, Scope::kWebhooksWrite,
           [pool](const HttpRequest& request, const PathParams& params, const Principal& principal) {
-            const auto limit = PageLimit(request);
-            if (!limit.ok()) return limit.error();
-            int64_t before = INT64_MAX;
-            if (auto text = QueryValue(request.query, "cursor")) {
-              const auto cursor = ParseI128Decimal(*text);
-              if (!cursor || *cursor < 1 || *cursor > INT64_MAX) {
-                return InvalidField("cursor", "a next_cursor from a previous page");
-              }
-              before = static_cast<int64_t>(*cursor);
-            }
-            auto connection = pool->Acquire();
-            bool found = false;
-            connection->Query(
-                "SELECT 1 FROM webhook_endpoints WHERE id = $1 AND tenant = $2 AND "
-                "deleted_at_ms IS NULL",
-                {std::string_view(params.at("id")), std::string_view(principal.tenant)},
-                [&](const store::Row&) { found = true; });
-            if (!found) {
-              return Problem(404, "not_found", "Not found",
-                             "No webhook endpoint " + params.at("id") + ".");
-            }
-            std::string body = "{\"data\":[";
-            int64_t count = 0;
-            int64_t last_id = 0;
-            connection->Query(
-                "SELECT id, event_id, event_type, attempt, outcome, response_status, error, "
-                "duration_ms, attempted_at_ms, next_attempt_at_ms FROM webhook_attempts "
-                "WHERE endpoint_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                {std::string_view(params.at("id")), before, limit.value() + 1},
-                [&](const store::Row& row) {
-                  if (++count > limit.value()) return;
-                  last_id = row.Int64(0);
-                  body += (count > 1 ? "," : "") + AttemptJson(row);
-                });
-            body += "],\"next_cursor\":";
-            body += count > limit.value() ? "\"" + std::to_string(last_id) + "\"" : "null";
-            return Json(200, body + "}");
+            return ListDeliveries(*pool, request, params, principal);
           }));
   router.Add(
       "POST", "/v1/events/test",
-      RouteDoc{"Emit a test.ping event on a channel: to the tenant's endpoints subscribed to "
-               "test.ping and to stream subscribers of the channel. Needs Idempotency-Key.",
-               "webhooks:write",
-               R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},)"
-               R"("channel":{"type":"string"},"deliveries":{"type":"integer"}}})",
-               "application/json",
-               {},
-               {{400, {"invalid_request"}},
-                {409, {"idempotency_in_flight"}},
-                {422, {"idempotency_key_reused"}}}},
-      RequireKey(
-          gate, Scope::kWebhooksWrite,
-          idempotency.Wrap([&clock, delivery_attempts_max](
-                               const HttpRequest& request, const PathParams&,
-                               const Principal& principal, store::Connection& tx) -> HttpResponse {
-            auto reader = JsonObjectReader::Parse(request.body);
-            if (!reader.ok()) return ToProblem(reader.error());
-            auto channel = reader.value().RequiredEnum("channel", events::Channels());
-            if (!channel.ok()) return ToProblem(channel.error());
-            if (auto unknown = reader.value().RejectUnknownFields()) {
-              return ToProblem(*unknown);
-            }
-            const events::NewEvent event{principal.tenant, "test.ping", channel.value(),
-                                         "{\"message\":\"This is a test event from Cambista.\"}"};
-            const auto emitted = events::EmitEvent(tx, clock, event, delivery_attempts_max);
-            return Json(201,
-                        "{\"id\":" + JsonString(emitted.id) +
-                            ",\"type\":\"test.ping\",\"channel\":" + JsonString(channel.value()) +
-                            ",\"deliveries\":" + std::to_string(emitted.deliveries) + "}");
-          })));
+      RouteDoc{.summary = "Emit a test.ping event on a channel.",
+               .access = "webhooks:write",
+               .description = "To the tenant's endpoints subscribed to test.ping (`deliveries` "
+                              "counts them) and to stream subscribers of the channel.",
+               .status = 201,
+               .response_schema = schema::Object({{"id", schema::Id("evt_")},
+                                                  {"type", schema::Const("test.ping")},
+                                                  {"channel", schema::Enum(events::Channels())},
+                                                  {"deliveries", schema::Integer()}}),
+               .request_schema = schema::Object({{"channel", schema::Enum(events::Channels())}}),
+               .idempotency_key = true,
+               .errors = {{400, {"invalid_request"}}}},
+      RequireKey(gate, Scope::kWebhooksWrite,
+                 idempotency.Wrap([&clock, delivery_attempts_max](
+                                      const HttpRequest& request, const PathParams&,
+                                      const Principal& principal, store::Connection& tx) {
+                   return EmitTestEvent(clock, delivery_attempts_max, request, principal, tx);
+                 })));
 }
 
 }  // namespace cambista::api

@@ -194,6 +194,11 @@ const std::vector<Key>& Keys() {
        [](Config& c, std::string_view v) { return SetBool(c.webhook_allow_private_addresses, v); }},
       {"retention.days", Key::Type::kInteger,
        [](Config& c, std::string_view v) { return SetInteger(c.retention_days, v, 1, 3'650); }},
+      {"testing.record_responses", Key::Type::kString,
+       [](Config& c, std::string_view v) -> std::optional<std::string> {
+         c.record_responses = std::string(v);
+         return std::nullopt;
+       }},
       {"log.level", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

@@ -39,6 +39,10 @@
 //   [retention] days = 30 (1..3650: finished jobs, delivered events, delivery attempts and raw
 //                 webhook bodies older than this are purged, hourly)
 //                                                 CAMBISTA_RETENTION_DAYS
+//   [testing]   record_responses = "" (a file: every HTTP response is appended to it as a JSON
+//                 line, for the test suite's check against /openapi.json; response bodies may hold
+//                 secrets shown once, so never in production)
+//                                                 CAMBISTA_TESTING_RECORD_RESPONSES
 //   [security]  master_key_file = "" (SQLite: the database path + ".key")
 //                                                 CAMBISTA_SECURITY_MASTER_KEY_FILE
 //               master_key = "" (64 hex digits: the master key itself, for a deployment that
@@ -90,6 +94,7 @@ struct Config {
   // Webhook endpoints are tenants' URLs: by default they may reach public addresses only.
   bool webhook_allow_private_addresses = false;
   int64_t retention_days = 30;
+  std::string record_responses;  // empty: not recorded (api/response_recorder.hpp)
   // CAMBISTA_* variables that name no setting (a typo, or another tool's), for a start-up warning.
   std::vector<std::string> ignored_environment;
 };

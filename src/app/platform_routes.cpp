@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "api/json_schema.hpp"
 #include "api/openapi.hpp"
 #include "api/problem.hpp"
 #include "core/assert.hpp"
@@ -13,6 +14,7 @@ namespace cambista::app {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 api::HttpResponse Json(int status, std::string body) {
   api::HttpResponse response;
@@ -84,17 +86,29 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
   CAMBISTA_CHECK(ok.ok());  // fixed names, registered once
 }
 
-void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
+namespace {
+
+// /openapi.json and /docs: the router describes itself.
+void AddDocumentRoutes(api::Router& router) {
   router.Add(
       "GET", "/openapi.json",
-      api::RouteDoc{"This document (OpenAPI 3.1).", "public", R"({"type":"object"})"},
+      api::RouteDoc{
+          .summary = "This document (OpenAPI 3.1).",
+          .access = "public",
+          .response_schema = api::schema::OpenObject({{"openapi", api::schema::Const("3.1.0")},
+                                                      {"info", R"({"type":"object"})"},
+                                                      {"paths", R"({"type":"object"})"},
+                                                      {"components", R"({"type":"object"})"}})},
       [&router](const api::HttpRequest&, const api::PathParams&) {
         return Json(200, api::OpenApiDocument(router, kVersion));
       },
       api::RouteCost::kInMemory);
   router.Add(
       "GET", "/docs",
-      api::RouteDoc{"The API for people.", "public", R"({"type":"string"})", "text/html"},
+      api::RouteDoc{.summary = "The API for people (HTML).",
+                    .access = "public",
+                    .response_schema = api::schema::String(),
+                    .response_type = "text/html; charset=utf-8"},
       [&router](const api::HttpRequest&, const api::PathParams&) {
         api::HttpResponse response;
         response.content_type = "text/html; charset=utf-8";
@@ -102,55 +116,67 @@ void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
         return response;
       },
       api::RouteCost::kInMemory);
+}
+
+}  // namespace
+
+void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
+  AddDocumentRoutes(router);
   router.Add(
       "GET", "/health/live",
-      api::RouteDoc{"The process is up.", "public",
-                    R"({"type":"object","properties":{"status":{"type":"string"}}})"},
+      api::RouteDoc{
+          .summary = "The process is up.",
+          .access = "public",
+          .response_schema = api::schema::Object({{"status", api::schema::Const("live")}})},
       [](const api::HttpRequest&, const api::PathParams&) {
         return Json(200, R"({"status":"live"})");
       },
       api::RouteCost::kInMemory);
   router.Add(
       "GET", "/health/ready",
-      api::RouteDoc{"Ready to serve: database reachable, migrations current, job workers running.",
-                    "public",
-                    R"({"type":"object","properties":{"status":{"type":"string"}}})",
-                    "application/json",
-                    {},
-                    {{503, {"not_ready"}}}},
+      api::RouteDoc{
+          .summary = "Ready to serve: database reachable, migrations current, job workers running.",
+          .access = "public",
+          .response_schema = api::schema::Object({{"status", api::schema::Const("ready")},
+                                                  {"database", api::schema::Const("ok")},
+                                                  {"migrations", api::schema::Const("current")},
+                                                  {"workers", api::schema::Const("running")}}),
+          .errors = {{503, {"not_ready"}}}},
       [services](const api::HttpRequest&, const api::PathParams&) {
         return Readiness(services.database, services.job_queue);
       });
   router.Add("GET", "/metrics",
-             api::RouteDoc{"Prometheus metrics (text format 0.0.4).", "metrics:read",
-                           R"({"type":"string"})", "text/plain"},
+             api::RouteDoc{.summary = "Prometheus metrics (text format 0.0.4).",
+                           .access = "metrics:read",
+                           .response_schema = api::schema::String(),
+                           .response_type = std::string(kMetricsContentType)},
              api::RequireKey(services.gate, Scope::kMetricsRead,
                              [services](const api::HttpRequest&, const api::PathParams&,
                                         const api::Principal&) {
                                api::HttpResponse response;
-                               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                               response.content_type = kMetricsContentType;
                                response.body = services.metrics.RenderPrometheusText();
                                return response;
                              }));
   router.Add(
       "GET", "/v1/assets",
-      api::RouteDoc{
-          "Assets and their scales (minor-unit decimals).", "key",
-          R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"code":{"type":"string"},"scale":{"type":"integer"}}}}}})"},
+      api::RouteDoc{.summary = "Assets and their scales (minor-unit decimals).",
+                    .access = "key",
+                    .response_schema = api::schema::List(api::schema::Object(
+                        {{"code", api::schema::String()}, {"scale", api::schema::Integer()}}))},
       api::RequireKey(
           services.gate, std::nullopt,
           [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
                                                const api::Principal&) { return Json(200, body); }),
       api::RouteCost::kInMemory);  // the key check reads the database once a second at most
   router.Add("GET", "/v1/stream",
-             api::RouteDoc{"Events over a WebSocket (send Upgrade: websocket): subscribe to "
-                           "channels charges, trades, payouts, rates. See the stream guide in the "
-                           "README.",
-                           "key",
-                           R"({"type":"object"})",
-                           "application/json",
-                           {},
-                           {{426, {"upgrade_required"}}}},
+             api::RouteDoc{.summary = "Events over a WebSocket (send Upgrade: websocket).",
+                           .access = "key",
+                           .description = "Subscribe to channels charges, trades, payouts, rates. "
+                                          "See the stream guide in the README. Without an "
+                                          "upgrade: 426.",
+                           .status = 101,
+                           .errors = {{426, {"upgrade_required"}}}},
              [](const api::HttpRequest&, const api::PathParams&) {
                api::HttpResponse response =
                    api::Problem(426, "upgrade_required", "Upgrade required",

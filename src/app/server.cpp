@@ -14,6 +14,7 @@
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
 #include "api/platform.hpp"
+#include "api/response_recorder.hpp"
 #include "api/router.hpp"
 #include "api/stream.hpp"
 #include "api/webhook_endpoints.hpp"
@@ -129,6 +130,7 @@ struct Server::Parts {
   std::string listen_url;  // known once the server listens
   payins::ChargeService charges;
   api::Router router;
+  std::unique_ptr<api::ResponseRecorder> recorder;  // testing.record_responses
   std::optional<sandbox::Sandbox> simulators;
   api::StreamHub stream{gate};
   events::EventFeed feed;
@@ -271,6 +273,11 @@ void Server::Parts::RegisterJobs() {
 }
 
 void Server::Parts::AddRoutes() {
+  if (!config.record_responses.empty()) {
+    recorder = std::make_unique<api::ResponseRecorder>(config.record_responses);
+    router.RecordResponses(recorder.get());
+    logger.Warn("recording responses", {{"file", config.record_responses}});
+  }
   if (config.sandbox) {
     simulators.emplace(sandbox::SandboxOptions{&http_client, &clock});
     simulators->AddRoutes(router);

@@ -76,6 +76,40 @@ bool HoldsSuspense(const Charge& charge) {
          charge.status == ChargeStatus::kRefundPending;
 }
 
+// What a refund at the gateway takes back from the merchant: what the payment left it (the amount
+// paid less the fee booked with it), so that the refund reverses the payment, its fee included.
+i128 RefundedNet(const Charge& charge) {
+  return charge.paid_amount.value_or(charge.amount) - charge.fee_amount.value_or(0);
+}
+
+// What a refund at the gateway does to the charge (`paid`: the payment, as the gateway says):
+// reverses a payment booked to the merchant or held in suspense; nothing to book when the payment
+// never was.
+std::optional<ChargeChange> RefundedAtGateway(const Charge& charge, i128 paid) {
+  if (charge.status == ChargeStatus::kPaid) {
+    const i128 net = RefundedNet(charge);
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = net > 0 ? Booking::kRefundFromMerchant : Booking::kNone,
+                        .amount = net};
+  }
+  if (HoldsSuspense(charge)) {
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "refunded at the gateway",
+                        .booking = Booking::kRefundFromSuspense,
+                        .amount = charge.paid_amount.value_or(charge.amount)};
+  }
+  if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
+      charge.status == ChargeStatus::kFailed) {
+    // Paid and refunded before the payment was booked here: nothing stays to book, and the
+    // charge still says what was paid.
+    return ChargeChange{.to = ChargeStatus::kRefunded,
+                        .reason = "paid and refunded at the gateway before it was booked",
+                        .paid_amount = paid};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 using Change = ChargeChange;
@@ -101,6 +135,7 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
       case GatewayStatus::kPending:
         return std::nullopt;
       case GatewayStatus::kPaid:
+        if (paid <= 0) return std::nullopt;  // a payment of nothing is no payment
         if (IsOpen(charge.status) && paid != charge.amount) {
           return Change{.to = ChargeStatus::kManualReview,
                         .reason = "paid another amount than the charge's",
@@ -137,25 +172,7 @@ std::optional<ChargeChange> ChargeService::Decide(const Charge& charge, GatewayS
                       .reason = expired ? "expired at the gateway" : "failed at the gateway"};
       }
       case GatewayStatus::kRefunded:
-        if (charge.status == ChargeStatus::kPaid) {
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = Booking::kRefundFromMerchant,
-                        .amount = charge.paid_amount.value_or(charge.amount)};
-        }
-        if (HoldsSuspense(charge)) {
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "refunded at the gateway",
-                        .booking = Booking::kRefundFromSuspense,
-                        .amount = charge.paid_amount.value_or(charge.amount)};
-        }
-        if (charge.status == ChargeStatus::kPending || charge.status == ChargeStatus::kExpired ||
-            charge.status == ChargeStatus::kFailed) {
-          // Paid and refunded before the payment was booked here: nothing stays to book.
-          return Change{.to = ChargeStatus::kRefunded,
-                        .reason = "paid and refunded at the gateway before it was booked"};
-        }
-        return std::nullopt;
+        return RefundedAtGateway(charge, paid);
     }
     return std::nullopt;
   };
@@ -202,6 +219,9 @@ bool ChargeService::Book(store::Connection& tx, const Charge& charge, const Chan
     case Booking::kAcceptFromSuspense:
       add(suspense, merchant, change.amount, kTransferSuspenseAccept);
       break;
+    case Booking::kRefundAccepted:
+      add(merchant, clearing, change.amount, kTransferChargeRefunded);
+      break;
   }
   if (change.fee > 0) add(merchant, clearing, change.fee, kTransferGatewayFee);
   const auto results = ledger_.SubmitInTransaction(tx, transfers);
@@ -243,9 +263,12 @@ Charge ChargeService::Apply(store::Connection& tx, const Charge& charge, Change 
   if (change.to == ChargeStatus::kPaid) {
     ChargeStore::BumpStats(tx, charge.tenant, charge.gateway, charge.currency, 0, 1,
                            after.paid_amount.value_or(charge.amount), std::nullopt, now_ms);
-  } else if (change.booking == Booking::kRefundFromMerchant) {
-    ChargeStore::BumpStats(tx, charge.tenant, charge.gateway, charge.currency, 0, 0, -change.amount,
-                           std::nullopt, now_ms);
+  } else if (change.to == ChargeStatus::kRefunded &&
+             (charge.status == ChargeStatus::kPaid ||
+              charge.review_kind == ReviewKind::kRefundUncovered)) {
+    // The volume paid counted the payment when it went to the merchant; the refund takes it out.
+    ChargeStore::BumpStats(tx, charge.tenant, charge.gateway, charge.currency, 0, 0,
+                           -charge.paid_amount.value_or(charge.amount), std::nullopt, now_ms);
   }
   if (const std::string_view type = EventTypeFor(change.to); !type.empty()) {
     auto asset = assets_.Find(charge.currency);
@@ -312,8 +335,9 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
   if (action == Resolution::kAccept && charge->status == ChargeStatus::kManualReview) {
     change = charge->review_kind == ReviewKind::kRefundUncovered
                  ? Change{.to = ChargeStatus::kRefunded,
-                          .booking = Booking::kRefundFromMerchant,
-                          .amount = received}
+                          .booking =
+                              RefundedNet(*charge) > 0 ? Booking::kRefundAccepted : Booking::kNone,
+                          .amount = RefundedNet(*charge)}
                  : Change{.to = ChargeStatus::kPaid,
                           .booking = Booking::kAcceptFromSuspense,
                           .amount = received,
@@ -338,6 +362,7 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
                     "action"});
   }
   change->reason = std::string(reason);
+  change->proof = Proof::kOperator;
   try {
     Charge after =
         Apply(*connection, *charge, std::move(*change), "operator:" + std::string(actor), "");

@@ -36,10 +36,10 @@ std::string MoneyText(i128 minor, const Asset& asset) {
   return Amount(minor, asset).ToString();
 }
 
-// The amounts a gateway takes for this tenant: its documented bounds, the tenant's own, and what a
-// BR Code can carry.
-std::pair<i128, std::optional<i128>> BoundsOf(const GatewayDescription& description,
-                                              const AmountBounds& tenant_bounds) {
+}  // namespace
+
+std::pair<i128, std::optional<i128>> GatewayBounds(const GatewayDescription& description,
+                                                   const AmountBounds& tenant_bounds) {
   i128 lower = std::max(description.minimum.minor(), tenant_bounds.minimum.value_or(1));
   std::optional<i128> upper;
   const auto tighten = [&upper](std::optional<i128> bound) {
@@ -47,11 +47,9 @@ std::pair<i128, std::optional<i128>> BoundsOf(const GatewayDescription& descript
   };
   if (description.maximum) tighten(description.maximum->minor());
   tighten(tenant_bounds.maximum);
-  if (description.currency == "BRL") tighten(kBrCodeAmountMaxMinor);  // every BRL gateway is PIX
+  if (description.currency == "BRL") tighten(kBrCodeAmountMaxMinor);
   return {std::max<i128>(lower, 1), upper};
 }
-
-}  // namespace
 
 struct ChargeService::Attempt {
   explicit Attempt(NewCharge new_charge) : request(std::move(new_charge)) {}
@@ -193,7 +191,7 @@ Result<std::vector<std::string>, ChargeError> ChargeService::EligibleGateways(
       unusable = gateway + ": " + (adapter.ok() ? "not configured" : adapter.error().detail);
       continue;
     }
-    const auto [lower, upper] = BoundsOf(adapter.value()->Describe(), row->bounds);
+    const auto [lower, upper] = GatewayBounds(adapter.value()->Describe(), row->bounds);
     if (amount >= lower && (!upper || amount <= *upper)) eligible.push_back(gateway);
     hull_lower = hull_lower ? std::min(*hull_lower, lower) : lower;
     if (!upper) unbounded_above = true;

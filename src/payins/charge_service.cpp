@@ -33,9 +33,12 @@ std::optional<Credentials> DecodeCredentials(std::string_view text) {
   return credentials;
 }
 
-// The tenant's bounds in minor units of `asset`: positive, at most the asset's scale in decimals,
-// the minimum not above the maximum.
-Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text, const Asset& asset) {
+// The tenant's bounds for the gateway in minor units of its currency: positive, at most the
+// currency's scale in decimals, the minimum not above the maximum, and leaving some amount that the
+// gateway itself takes (a bound past the gateway's own would refuse every charge there).
+Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text,
+                                             const GatewayDescription& description) {
+  const Asset& asset = description.minimum.asset();
   AmountBounds bounds;
   for (const bool minimum : {true, false}) {
     const std::optional<std::string>& value = minimum ? text.minimum : text.maximum;
@@ -52,6 +55,22 @@ Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text, const Asset
   }
   if (bounds.minimum && bounds.maximum && *bounds.minimum > *bounds.maximum) {
     return Failure(ChargeError{400, "invalid_request", "\"minimum\" must not be above \"maximum\".",
+                               "minimum"});
+  }
+  const auto [lower, upper] = GatewayBounds(description, bounds);
+  if (upper && lower > *upper) {
+    const auto text_of = [&asset](i128 minor) {
+      return Amount(minor, asset).ToString() + " " + std::string(asset.code());
+    };
+    if (bounds.maximum && *bounds.maximum < lower) {
+      return Failure(ChargeError{400, "invalid_request",
+                                 "\"maximum\" is below the least " + description.name + " takes (" +
+                                     text_of(lower) + "): no charge would fit.",
+                                 "maximum"});
+    }
+    return Failure(ChargeError{400, "invalid_request",
+                               "\"minimum\" is above the most " + description.name + " takes (" +
+                                   text_of(*upper) + "): no charge would fit.",
                                "minimum"});
   }
   return bounds;
@@ -81,7 +100,7 @@ Result<GatewaySetting, ChargeError> ChargeService::SetGateway(std::string_view t
   auto built = factory_(gateway, credentials);
   if (!built.ok()) return Failure(built.error());
   const GatewayDescription& description = built.value()->Describe();
-  auto bounds = ReadBounds(bounds_text, description.minimum.asset());
+  auto bounds = ReadBounds(bounds_text, description);
   if (!bounds.ok()) return Failure(bounds.error());
   GatewaySetting setting;
   setting.gateway = std::string(gateway);

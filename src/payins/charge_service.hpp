@@ -32,7 +32,9 @@
 // schedule). Any other payment (another amount, after expiry or failure) is booked into the
 // tenant's suspense account and the charge waits in MANUAL_REVIEW until an operator accepts it
 // (suspense -> merchant, PAID with paid_amount) or refunds it (REFUND_PENDING, then REFUNDED when
-// the manual refund is done: suspense -> clearing). A refund at the gateway reverses the payment.
+// the manual refund is done: suspense -> clearing). A refund at the gateway reverses the payment,
+// its fee with it (the merchant gives back the net it got); one the merchant's balance cannot
+// cover waits in MANUAL_REVIEW until an operator accepts it once the merchant has the money.
 #pragma once
 
 #include <atomic>
@@ -161,7 +163,11 @@ class ChargeService {
                            std::optional<std::string_view> gateway,
                            std::optional<std::string_view> before_id, int limit);
 
-  // POST /webhooks/<gateway>/<tenant>/<token>. Never throws for bad input.
+  // Whether `gateway` names a gateway Cambista has an adapter for (whatever the tenant).
+  bool KnowsGateway(std::string_view gateway) const;
+  // POST /webhooks/<gateway>/<tenant>/<token>. Never throws for bad input. A delivery for a
+  // gateway Cambista does not know is 404 and not recorded (the route's name is the caller's to
+  // choose: recording it would let anyone fill the disk past the rate limit).
   IngestResult Ingest(const IncomingWebhook& webhook);
   // The `charges.confirm` job (its payload names the charge): asks the charge's gateway and
   // applies what it says.

@@ -62,7 +62,15 @@ IngestResult ChargeService::Refuse(const IncomingWebhook& webhook,
                       charge ? charge->id : std::string()};
 }
 
+bool ChargeService::KnowsGateway(std::string_view gateway) const {
+  auto built = factory_(gateway, {});
+  return built.ok() || built.error().code != "unknown_gateway";
+}
+
 IngestResult ChargeService::Ingest(const IncomingWebhook& webhook) {
+  if (!KnowsGateway(webhook.gateway)) {
+    return IngestResult{404, "", "not_found", "No gateway is called that.", ""};
+  }
   std::optional<Charge> charge;
   if (!webhook.token.empty()) {
     // Looked up by the token's hash: how long the lookup takes says nothing of the token.

@@ -132,11 +132,22 @@ void GatewayLanes::Record(std::string_view tenant, std::string_view gateway,
   }
 }
 
+void GatewayLanes::RecordThrown(std::string_view tenant, std::string_view gateway) {
+  const GatewayError thrown{GatewayError::Kind::kBadResponse, "the call threw"};
+  Record(tenant, gateway, &thrown);
+}
+
 std::optional<GatewayError> GatewayLanes::CallChecking(
     std::string_view tenant, std::string_view gateway,
     const std::function<std::optional<GatewayError>()>& call) {
   if (auto refused = Admit(tenant, gateway)) return refused;
-  std::optional<GatewayError> error = call();
+  std::optional<GatewayError> error;
+  try {
+    error = call();
+  } catch (...) {
+    RecordThrown(tenant, gateway);
+    throw;
+  }
   Record(tenant, gateway, error ? &*error : nullptr);
   return error;
 }

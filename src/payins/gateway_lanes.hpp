@@ -52,14 +52,22 @@ class GatewayLanes {
   bool Post(std::string_view gateway, std::function<void()> task);
 
   // A call to a gateway for a tenant, through its breaker: refused at once (kUnavailable) while the
-  // breaker is open; otherwise runs `call` on this thread and counts its outcome.
+  // breaker is open; otherwise runs `call` on this thread and counts its outcome. A call that
+  // throws counts as an outage (so a trial that throws never leaves the breaker shut for good),
+  // and the exception goes on to the caller.
   template <class T>
   Result<T, GatewayError> Call(std::string_view tenant, std::string_view gateway,
                                const std::function<Result<T, GatewayError>()>& call) {
     if (auto refused = Admit(tenant, gateway)) return Failure(*refused);
-    Result<T, GatewayError> result = call();
-    Record(tenant, gateway, result.ok() ? nullptr : &result.error());
-    return result;
+    std::optional<Result<T, GatewayError>> result;
+    try {
+      result.emplace(call());
+    } catch (...) {
+      RecordThrown(tenant, gateway);
+      throw;
+    }
+    Record(tenant, gateway, result->ok() ? nullptr : &result->error());
+    return std::move(*result);
   }
   // The same for calls that answer only an optional error (ValidateCredentials).
   std::optional<GatewayError> CallChecking(
@@ -89,6 +97,7 @@ class GatewayLanes {
 
   std::optional<GatewayError> Admit(std::string_view tenant, std::string_view gateway);
   void Record(std::string_view tenant, std::string_view gateway, const GatewayError* error);
+  void RecordThrown(std::string_view tenant, std::string_view gateway);
   Lane& LaneFor(std::string_view gateway);
   static void Run(Lane& lane);
 

@@ -12,6 +12,7 @@
 //   webhook {id, hash, payment_status, amount, producer{hash}, reference}
 // Statuses: waiting_payment, paid, refused (failed), expired, refunded. The producer hash of the
 // sandbox account is kSandboxAtomoPayProducerHash.
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "sandbox/gateway_simulator.hpp"
@@ -69,24 +70,54 @@ class AtomoPaySimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
+    using namespace api::schema;
     const std::vector<std::pair<std::string, std::string>> token = {
         {"api_token", "The account's API token."}};
+    AddTransactionSchema(router);
     router.Add("POST", std::string(kPrefix) + "/api/public/v1/transactions",
-               api::RouteDoc{"Sandbox ÁtomoPay: create a PIX transaction (amount in centavos, at "
-                             "least 50).",
-                             "public", R"({"type":"object"})", "application/json", token},
+               api::RouteDoc{
+                   .summary = "Sandbox ÁtomoPay: create a PIX transaction (amount in centavos, at "
+                              "least 50).",
+                   .access = "public",
+                   .status = 201,
+                   .response_schema = Ref("AtomoPayTransaction"),
+                   .request_schema = OpenObject(
+                       {{"amount", Described(Integer(), "centavos, at least 50")},
+                        {"payment_method", Const("pix")},
+                        Optional("offer_hash", Text(kTextCharsMax)),
+                        Optional("postback_url", Text(kUrlCharsMax)),
+                        Optional("reference", Text(kTextCharsMax)),
+                        Optional("customer", R"({"type":"object"})"),
+                        Optional("cart", ArrayOf(OpenObject({Optional("product_hash", String()),
+                                                             Optional("price", Integer())})))}),
+                   .query = token,
+                   .responses = LaravelErrors({400, 401, 500})},
                [this](const api::HttpRequest& request, const api::PathParams&) {
                  return Create(request);
                });
     router.Add("GET", std::string(kPrefix) + "/api/public/v1/transactions/{hash}",
-               api::RouteDoc{"Sandbox ÁtomoPay: a transaction by its hash (or id).", "public",
-                             R"({"type":"object"})", "application/json", token},
+               api::RouteDoc{.summary = "Sandbox ÁtomoPay: a transaction by its hash (or id).",
+                             .access = "public",
+                             .response_schema = Ref("AtomoPayTransaction"),
+                             .query = token,
+                             .responses = LaravelErrors({401, 404}, false)},
                [this](const api::HttpRequest& request, const api::PathParams& params) {
                  return Get(request, params.at("hash"));
                });
     router.Add("GET", std::string(kPrefix) + "/api/public/v1/products",
-               api::RouteDoc{"Sandbox ÁtomoPay: the account's products (one sandbox product).",
-                             "public", R"({"type":"object"})", "application/json", token},
+               api::RouteDoc{
+                   .summary = "Sandbox ÁtomoPay: the account's products (one sandbox product).",
+                   .access = "public",
+                   .response_schema = Object({{"data", ArrayOf(Object({{"hash", String()},
+                                                                       {"title", String()},
+                                                                       {"price", Integer()},
+                                                                       {"tangible", Boolean()}}))},
+                                              {"current_page", Integer()},
+                                              {"per_page", Integer()},
+                                              {"total", Integer()},
+                                              {"last_page", Integer()}}),
+                   .query = token,
+                   .responses = LaravelErrors({401}, false)},
                [this](const api::HttpRequest& request, const api::PathParams&) {
                  if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
                  return JsonResponse(
@@ -97,6 +128,24 @@ class AtomoPaySimulator final : public GatewaySimulator {
   }
 
  private:
+  static void AddTransactionSchema(api::Router& router) {
+    using namespace api::schema;
+    router.AddSchema(
+        "AtomoPayTransaction",
+        Object(
+            {{"id", String()},
+             {"hash", String()},
+             {"payment_status",
+              Enum({"waiting_payment", "paid", "refused", "expired", "refunded"})},
+             {"payment_method", Const("pix")},
+             {"amount", Described(Integer(), "centavos")},
+             {"reference", Nullable(String())},
+             {"producer", Object({{"hash", String()}})},
+             {"pix", Object({{"pix_qr_code", String()},
+                             {"qr_code_base64", Described(Nullable(String()), "At creation only.")},
+                             {"expiration_date", DateTime()}})}}));
+  }
+
   std::string TransactionJson(const SimulatedCharge& charge, std::string_view qr_base64) const {
     return "{\"id\":" + api::JsonString(charge.id) + ",\"hash\":" + api::JsonString(charge.hash) +
            ",\"payment_status\":" + api::JsonString(StatusWord(charge.state)) +
@@ -134,7 +183,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
         return ValidationResponse(field, "The " + *wrong + ".");
       }
       const size_t limit = field == "postback_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ValidationResponse(field, "The " + std::string(field) + " is too long.");
       }
     }

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <vector>
 
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "core/int128.hpp"
 #include "sandbox/gateway_simulator.hpp"
@@ -104,35 +105,117 @@ class BuhoPagoSimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
+    AddSchemas(router);
+    using api::schema::Ref;
+    const std::string bearer = "Authorization: Bearer <api_key>.";
     for (std::string_view base : {"/payment-links", "/api/v1/payment-links"}) {
-      router.Add(
-          "POST", std::string(kPrefix) + std::string(base),
-          api::RouteDoc{"Sandbox BuhoPago: create a payment link (amount in bolívares).", "public"},
-          [this](const api::HttpRequest& request, const api::PathParams&) {
-            return CreateLink(request);
-          });
+      router.Add("POST", std::string(kPrefix) + std::string(base),
+                 api::RouteDoc{.summary = "Sandbox BuhoPago: create a payment link (bolívares).",
+                               .access = "public",
+                               .description = bearer,
+                               .status = 201,
+                               .response_schema = Ref("BuhoPagoPaymentLink"),
+                               .request_schema = NewLinkSchema(),
+                               .responses = Errors({400, 401, 422, 500})},
+                 [this](const api::HttpRequest& request, const api::PathParams&) {
+                   return CreateLink(request);
+                 });
       router.Add("GET", std::string(kPrefix) + std::string(base) + "/{id}",
-                 api::RouteDoc{"Sandbox BuhoPago: a payment link and what it collected.", "public"},
+                 api::RouteDoc{.summary = "Sandbox BuhoPago: a payment link and what it collected.",
+                               .access = "public",
+                               .description = bearer,
+                               .response_schema = Ref("BuhoPagoPaymentLink"),
+                               .responses = Errors({401, 404})},
                  [this](const api::HttpRequest& request, const api::PathParams& params) {
                    return GetLink(request, params.at("id"));
                  });
     }
-    router.Add(
-        "GET", std::string(kPrefix) + "/api/v1/credits/capacity",
-        api::RouteDoc{"Sandbox BuhoPago: the volume available for an immediate credit.", "public"},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
-          return Capacity(request);
-        });
+    router.Add("GET", std::string(kPrefix) + "/api/v1/credits/capacity",
+               api::RouteDoc{.summary = "Sandbox BuhoPago: the volume available for a credit.",
+                             .access = "public",
+                             .description = bearer,
+                             .response_schema = Ref("BuhoPagoCapacity"),
+                             .responses = Errors({401, 500})},
+               [this](const api::HttpRequest& request, const api::PathParams&) {
+                 return Capacity(request);
+               });
     router.Add("POST", std::string(kPrefix) + "/api/v1/credits/execute",
-               api::RouteDoc{"Sandbox BuhoPago: credit the available volume to a bank account "
-                             "(idempotent by Idempotency-Key).",
-                             "public"},
+               api::RouteDoc{.summary = "Sandbox BuhoPago: credit the available volume to a bank "
+                                        "account.",
+                             .access = "public",
+                             .description = bearer + " The same Idempotency-Key and body answer "
+                                                     "the first credit again.",
+                             .response_schema = Ref("BuhoPagoCredit"),
+                             .request_schema = CreditSchema(),
+                             .headers = {{"Idempotency-Key", "Up to 255 characters.", false}},
+                             .responses = Errors({400, 401, 409, 422, 429, 500})},
                [this](const api::HttpRequest& request, const api::PathParams&) {
                  return Execute(request);
                });
   }
 
  private:
+  static void AddSchemas(api::Router& router) {
+    using namespace api::schema;
+    router.AddSchema(
+        "BuhoPagoError",
+        Object({{"success", R"({"const":false})"}, {"error", String()}, {"message", String()}}));
+    router.AddSchema("BuhoPagoPaymentLink", Object({{"id", String()},
+                                                    {"slug", String()},
+                                                    {"url", String()},
+                                                    {"qr_url", String()},
+                                                    {"amount", Described(Number(), "bolívares")},
+                                                    {"currency", Const("VES")},
+                                                    {"status", Enum({"active", "used", "expired"})},
+                                                    {"payment_count", Integer()},
+                                                    {"total_collected", Number()},
+                                                    {"reference_id", Nullable(String())},
+                                                    {"description", Nullable(String())},
+                                                    {"created_at", DateTime()},
+                                                    {"expires_at", DateTime()}}));
+    router.AddSchema("BuhoPagoCapacity",
+                     Object({{"success", R"({"const":true})"},
+                             {"capacity", Object({{"volume_available", Number()},
+                                                  {"volume_processed_total", Number()},
+                                                  {"volume_credited_total", Number()},
+                                                  {"currency", Const("VES")}})}}));
+    router.AddSchema("BuhoPagoCredit", Object({{"success", R"({"const":true})"},
+                                               {"status", Const("APROBADA")},
+                                               {"transaction_id", String()},
+                                               {"amount", Number()},
+                                               {"bank_account_id", String()},
+                                               {"concept", String()},
+                                               {"created_at", DateTime()}}));
+  }
+
+  static std::string NewLinkSchema() {
+    using namespace api::schema;
+    return OpenObject({{"amount", Described(Number(), "bolívares")},
+                       {"description", R"({"type":"string","minLength":3,"maxLength":200})"},
+                       Optional("currency", Const("VES")),
+                       Optional("webhook_url", Text(kUrlCharsMax)),
+                       Optional("reference_id", Text(kTextCharsMax)),
+                       Optional("expires_in_hours", Integer(1, kExpiresInHoursMax))});
+  }
+
+  static std::string CreditSchema() {
+    using namespace api::schema;
+    return OpenObject({{"bank_account_id", Text(kTextCharsMax)},
+                       {"amount", Described(Number(), "bolívares")},
+                       Optional("concept", Text(kTextCharsMax))});
+  }
+
+  static std::vector<api::ResponseDoc> Errors(std::initializer_list<int> statuses) {
+    std::vector<api::ResponseDoc> responses;
+    for (int status : statuses) {
+      responses.push_back(GatewayError(status,
+                                       "The gateway's error: {success: false, error, "
+                                       "message}.",
+                                       api::schema::Ref("BuhoPagoError")));
+    }
+    return responses;
+  }
+
   // The payment link: active until paid (used) or expired; a failed payment leaves it active.
   static std::string_view LinkStatus(ChargeState state) {
     switch (state) {
@@ -191,7 +274,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
         return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
       }
       const size_t limit = field == "webhook_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ErrorResponse(422, "invalid_" + std::string(field),
                              "The " + std::string(field) + " is too long.");
       }
@@ -200,7 +283,8 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       return ErrorResponse(422, "invalid_currency", "Only VES payment links are supported.");
     }
     const std::string description = StringMember(body, "description").value_or("");
-    if (description.size() < kDescriptionCharsMin || description.size() > kDescriptionCharsMax) {
+    if (CharCount(description) < kDescriptionCharsMin ||
+        CharCount(description) > kDescriptionCharsMax) {
       return ErrorResponse(422, "invalid_description",
                            "The description must have 3 to 200 characters.");
     }
@@ -296,7 +380,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
     const JsonNode& body = parsed.value().root();
     const auto bank_account = StringMember(body, "bank_account_id");
-    if (!bank_account || bank_account->empty() || bank_account->size() > kTextCharsMax) {
+    if (!bank_account || bank_account->empty() || CharCount(*bank_account) > kTextCharsMax) {
       return ErrorResponse(422, "invalid_bank_account_id", "The bank_account_id is required.");
     }
     auto amount = ReadMoney(body.Find("amount"), "amount", MoneyUnits::kMajor, Ves());
@@ -308,7 +392,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       return ErrorResponse(422, "invalid_concept", "The " + *wrong + ".");
     }
     const std::string concept_text = StringMember(body, "concept").value_or("");
-    if (concept_text.size() > kTextCharsMax) {
+    if (CharCount(concept_text) > kTextCharsMax) {
       return ErrorResponse(422, "invalid_concept", "The concept is too long.");
     }
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <exception>
 
+#include "api/json_input.hpp"
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "core/assert.hpp"
 #include "core/int128.hpp"
@@ -86,6 +88,10 @@ Result<Amount, std::string> ReadMoney(const JsonNode* node, std::string_view fie
 const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state) {
   const bool settled = state == ChargeState::kPaid || state == ChargeState::kRefunded;
   return settled && charge.paid_amount ? *charge.paid_amount : charge.amount;
+}
+
+size_t CharCount(std::string_view text) {
+  return api::Utf8CodePoints(text).value_or(text.size());
 }
 
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key) {
@@ -200,6 +206,32 @@ api::HttpResponse MessageResponse(int status, std::string_view message) {
 api::HttpResponse ValidationResponse(std::string_view field, std::string_view message) {
   return JsonResponse(422, "{\"message\":" + api::JsonString(message) + ",\"errors\":{" +
                                api::JsonString(field) + ":[" + api::JsonString(message) + "]}}");
+}
+
+void AddLaravelSchemas(api::Router& router) {
+  using namespace api::schema;
+  router.AddSchema("GatewayMessage", Object({{"message", String()}}));
+  router.AddSchema("GatewayValidationError",
+                   Object({{"message", String()},
+                           {"errors", Described(MapOf(ArrayOf(String())), "field -> messages")}}));
+}
+
+std::vector<api::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
+                                            bool validates) {
+  std::vector<api::ResponseDoc> responses;
+  for (int status : message_statuses) {
+    responses.push_back(GatewayError(status, "The gateway's error: {message}.",
+                                     api::schema::Ref("GatewayMessage")));
+  }
+  if (validates) {
+    responses.push_back(GatewayError(422, "A validation failure, naming the field.",
+                                     api::schema::Ref("GatewayValidationError")));
+  }
+  return responses;
+}
+
+api::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema) {
+  return api::ResponseDoc{status, std::string(description), std::string(schema)};
 }
 
 Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body) {

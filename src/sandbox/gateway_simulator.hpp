@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http_types.hpp"
 #include "api/router.hpp"
@@ -73,6 +75,10 @@ Result<Amount, std::string> ReadMoney(const JsonNode* node, std::string_view fie
 // The amount a webhook or status reports for `state`: what was paid once paid, else the charge's.
 const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state);
 
+// The length of `text` in characters (code points), as the gateways' limits count it (Laravel's
+// `max` counts characters, and so does the documented maxLength): "Ñ" is one. Bytes for text that
+// is not UTF-8.
+size_t CharCount(std::string_view text);
 // A member's string value; nullopt when absent, null or not a string.
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key);
 // Checks an optional member's type: absent or null pass; a present value of another kind fails
@@ -110,6 +116,15 @@ api::HttpResponse JsonResponse(int status, std::string body);
 api::HttpResponse MessageResponse(int status, std::string_view message);
 // 422 {"message": message, "errors": {field: [message]}}: a Laravel validation failure.
 api::HttpResponse ValidationResponse(std::string_view field, std::string_view message);
+// For route docs: the schemas of MessageResponse and ValidationResponse, registered as the
+// components "GatewayMessage" and "GatewayValidationError" (Sandbox::AddRoutes calls this before
+// the simulators add their routes), and the error responses of a Laravel-style route: {"message"}
+// at each of `message_statuses`, and the 422 validation failure when `validates`.
+void AddLaravelSchemas(api::Router& router);
+std::vector<api::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
+                                            bool validates = true);
+// The doc of an error answered in a gateway's own JSON shape (`schema`) at `status`.
+api::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema);
 // The request body as a JSON object; on failure, the reason.
 Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body);
 // JSON string literal, or null when `text` is empty.

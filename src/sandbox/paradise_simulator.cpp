@@ -7,6 +7,7 @@
 //   GET  /api/v1/check_status.php?hash={id} -> {id, payment_status, amount, reference}
 //   webhook {id, payment_status, amount, reference}
 // Errors: {status: "error", message}. Statuses: pending, paid, failed, expired, refunded.
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "sandbox/gateway_simulator.hpp"
@@ -54,18 +55,54 @@ class ParadiseSimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
-    router.Add(
-        "POST", std::string(kPrefix) + "/api/v1/transaction.php",
-        api::RouteDoc{"Sandbox Paradise: create a PIX charge (amount in centavos).", "public"},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
-          return CreateTransaction(request);
-        });
+    using namespace api::schema;
+    const std::vector<api::HeaderDoc> key = {{"X-API-Key", "The account's API key."}};
+    const std::string status = Enum({"pending", "paid", "failed", "expired", "refunded"});
+    const std::string error = Object({{"status", Const("error")}, {"message", String()}});
+    const auto errors = [&error](std::initializer_list<int> statuses) {
+      std::vector<api::ResponseDoc> responses;
+      for (int code : statuses) {
+        responses.push_back(GatewayError(code, "The gateway's error: {status, message}.", error));
+      }
+      return responses;
+    };
+    router.Add("POST", std::string(kPrefix) + "/api/v1/transaction.php",
+               api::RouteDoc{
+                   .summary = "Sandbox Paradise: create a PIX charge (amount in centavos).",
+                   .access = "public",
+                   .response_schema =
+                       Object({{"status", Const("success")},
+                               {"transaction", Object({{"id", String()},
+                                                       {"qr_code", String()},
+                                                       {"qr_code_base64", String()},
+                                                       {"amount", Described(Integer(), "centavos")},
+                                                       {"status", status},
+                                                       {"reference", Nullable(String())},
+                                                       {"expires_at", DateTime()}})}}),
+                   .request_schema = OpenObject({{"amount", Described(Integer(), "centavos")},
+                                                 {"productHash", String()},
+                                                 Optional("description", Text(kTextCharsMax)),
+                                                 Optional("reference", Text(kTextCharsMax)),
+                                                 Optional("offerHash", String()),
+                                                 Optional("postback_url", Text(kUrlCharsMax)),
+                                                 Optional("webhook_url", Text(kUrlCharsMax)),
+                                                 Optional("customer", R"({"type":"object"})"),
+                                                 Optional("split", R"({"type":"object"})")}),
+                   .headers = key,
+                   .responses = errors({400, 401, 404, 422, 500})},
+               [this](const api::HttpRequest& request, const api::PathParams&) {
+                 return CreateTransaction(request);
+               });
     router.Add("GET", std::string(kPrefix) + "/api/v1/check_status.php",
-               api::RouteDoc{"Sandbox Paradise: a transaction's status.",
-                             "public",
-                             R"({"type":"object"})",
-                             "application/json",
-                             {{"hash", "The transaction id."}}},
+               api::RouteDoc{.summary = "Sandbox Paradise: a transaction's status.",
+                             .access = "public",
+                             .response_schema = Object({{"id", String()},
+                                                        {"payment_status", status},
+                                                        {"amount", Integer()},
+                                                        {"reference", Nullable(String())}}),
+                             .headers = key,
+                             .query = {{"hash", "The transaction id."}},
+                             .responses = errors({400, 401, 404})},
                [this](const api::HttpRequest& request, const api::PathParams&) {
                  return CheckStatus(request);
                });
@@ -99,7 +136,7 @@ class ParadiseSimulator final : public GatewaySimulator {
         return ErrorResponse(422, "The " + *wrong + ".");
       }
       const auto text = StringMember(body, field);
-      if (text && text->size() > kUrlCharsMax) {
+      if (text && CharCount(*text) > kUrlCharsMax) {
         return ErrorResponse(422, "The " + std::string(field) + " is too long.");
       }
     }
@@ -109,7 +146,7 @@ class ParadiseSimulator final : public GatewaySimulator {
       return ErrorResponse(404, "Product not found for this account.");
     }
     for (std::string_view field : {"description", "reference"}) {
-      if (StringMember(body, field).value_or("").size() > kTextCharsMax) {
+      if (CharCount(StringMember(body, field).value_or("")) > kTextCharsMax) {
         return ErrorResponse(422, "The " + std::string(field) + " is too long.");
       }
     }

@@ -8,6 +8,7 @@
 // Statuses: created, paid, canceled (failed or expired), refunded.
 #include <algorithm>
 
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
@@ -56,20 +57,48 @@ class PushinPaySimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
-    router.Add("POST", std::string(kPrefix) + "/api/pix/cashIn",
-               api::RouteDoc{"Sandbox PushinPay: create a PIX charge (value in centavos, at "
-                             "least 50).",
-                             "public"},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
-                 return CashIn(request);
-               });
-    router.Add("GET", std::string(kPrefix) + "/api/transactions/{id}",
-               api::RouteDoc{"Sandbox PushinPay: a transaction's status (once a minute per "
-                             "transaction).",
-                             "public"},
-               [this](const api::HttpRequest& request, const api::PathParams& params) {
-                 return GetTransaction(request, params.at("id"));
-               });
+    using namespace api::schema;
+    const std::string bearer = "Authorization: Bearer <api_key>.";
+    const std::string nullable_text = Nullable(String());
+    router.AddSchema("PushinPayTransaction",
+                     Object({{"id", String()},
+                             {"qr_code", String()},
+                             {"status", Enum({"created", "paid", "canceled", "refunded"})},
+                             {"value", Described(Integer(), "centavos")},
+                             {"webhook_url", nullable_text},
+                             {"qr_code_base64", Described(nullable_text, "At creation only.")},
+                             {"webhook", Null()},
+                             {"split_rules", R"({"type":"array","maxItems":0})"},
+                             {"end_to_end_id", nullable_text},
+                             {"payer_name", nullable_text},
+                             {"payer_national_registration", nullable_text}}));
+    router.Add(
+        "POST", std::string(kPrefix) + "/api/pix/cashIn",
+        api::RouteDoc{
+            .summary = "Sandbox PushinPay: create a PIX charge (value in centavos, at least 50).",
+            .access = "public",
+            .description = bearer,
+            .response_schema = Ref("PushinPayTransaction"),
+            .request_schema = OpenObject(
+                {{"value", Described(Integer(), "centavos, at least 50")},
+                 Optional("webhook_url", Text(kUrlCharsMax)),
+                 Optional("split_rules",
+                          ArrayOf(OpenObject({{"value", Integer()}, {"account_id", String()}})))}),
+            .responses = LaravelErrors({400, 401, 500})},
+        [this](const api::HttpRequest& request, const api::PathParams&) {
+          return CashIn(request);
+        });
+    router.Add(
+        "GET", std::string(kPrefix) + "/api/transactions/{id}",
+        api::RouteDoc{
+            .summary = "Sandbox PushinPay: a transaction's status (once a minute per transaction).",
+            .access = "public",
+            .description = bearer + " Asked again too soon: 429 with Retry-After.",
+            .response_schema = Ref("PushinPayTransaction"),
+            .responses = LaravelErrors({401, 404, 429}, false)},
+        [this](const api::HttpRequest& request, const api::PathParams& params) {
+          return GetTransaction(request, params.at("id"));
+        });
   }
 
  private:
@@ -107,7 +136,7 @@ class PushinPaySimulator final : public GatewaySimulator {
       return ValidationResponse("webhook_url", "The " + *wrong + ".");
     }
     const std::string webhook_url = StringMember(body, "webhook_url").value_or("");
-    if (webhook_url.size() > kUrlCharsMax ||
+    if (CharCount(webhook_url) > kUrlCharsMax ||
         (!webhook_url.empty() && !webhook_url.starts_with("http://") &&
          !webhook_url.starts_with("https://"))) {
       return ValidationResponse("webhook_url", "The webhook_url field must be a valid URL.");

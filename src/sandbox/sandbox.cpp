@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "api/json_input.hpp"
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "core/assert.hpp"
 #include "sandbox/charge_book.hpp"
@@ -101,18 +102,53 @@ std::string ChargeJson(const SimulatedCharge& charge, const GatewaySimulator& si
   return body + "]}";
 }
 
-constexpr const char* kChargeSchema =
-    R"({"type":"object","properties":{"gateway":{"type":"string"},"id":{"type":"string"},)"
-    R"("hash":{"type":["string","null"]},)"
-    R"("status":{"type":"string","enum":["pending","paid","expired","failed","refunded"]},)"
-    R"("gateway_status":{"type":"string"},"currency":{"type":"string"},)"
-    R"("amount":{"type":"string"},"paid_amount":{"type":["string","null"]},)"
-    R"("reference":{"type":["string","null"]},"webhook_url":{"type":["string","null"]},)"
-    R"("pix_code":{"type":["string","null"]},"payment_url":{"type":["string","null"]},)"
-    R"("webhooks":{"type":"array","items":{"type":"object","properties":{)"
-    R"("status":{"type":"string"},"outcome":{"type":"string","enum":["queued","delivered","failed"]},)"
-    R"("attempts":{"type":"integer"},"response_status":{"type":["integer","null"]},)"
-    R"("error":{"type":["string","null"]}}}}}})";
+// The JSON of ChargeJson, as /openapi.json names it.
+std::string SandboxChargeSchema() {
+  using namespace api::schema;
+  const std::string text = Nullable(String());
+  return Object({{"gateway", String()},
+                 {"id", String()},
+                 {"hash", Described(text, "ÁtomoPay's hash, BuhoPago's transaction id.")},
+                 {"status", Enum({"pending", "paid", "expired", "failed", "refunded"})},
+                 {"gateway_status", Described(String(), "The gateway's own word for the status.")},
+                 {"currency", Enum({"BRL", "VES"})},
+                 {"amount", Decimal()},
+                 {"paid_amount", Nullable(Decimal())},
+                 {"reference", text},
+                 {"description", text},
+                 {"webhook_url", text},
+                 {"pix_code", text},
+                 {"payment_url", text},
+                 {"tenant_hint", text},
+                 {"payer_name", text},
+                 {"payer_document", text},
+                 {"end_to_end_id", text},
+                 {"created_at_ms", Integer()},
+                 {"updated_at_ms", Integer()},
+                 {"expires_at_ms", Integer()},
+                 {"webhooks", ArrayOf(Object({{"status", String()},
+                                              {"outcome", Enum({"queued", "delivered", "failed"})},
+                                              {"attempts", Integer()},
+                                              {"response_status", Nullable(Integer())},
+                                              {"error", text}}))}});
+}
+
+// The optional body of a control action; only `pay` takes more than the webhooks' number and delay.
+std::string ControlSchema(bool pay) {
+  using namespace api::schema;
+  std::vector<Field> fields = {
+      Optional("deliveries", Described(Integer(0, kDeliveriesMax), "Webhooks to send (1).")),
+      Optional("delay_ms", Integer(0, kDelayMsMax))};
+  if (pay) {
+    fields.push_back(Optional("out_of_order", Described(Boolean(),
+                                                        "Send a stale pending webhook "
+                                                        "after the paid one.")));
+    fields.push_back(Optional("amount", Described(Decimal(), "Pay another amount.")));
+    fields.push_back(Optional("payer_name", Text(kPayerNameCharsMax)));
+    fields.push_back(Optional("payer_document", Text(kPayerDocumentCharsMax)));
+  }
+  return Object(std::move(fields));
+}
 
 struct Action {
   std::string_view path;  // "pay"
@@ -120,9 +156,7 @@ struct Action {
   std::string_view summary;
 };
 constexpr std::array<Action, 4> kActions = {{
-    {"pay", ChargeState::kPaid,
-     "the payer pays: body {\"amount\":\"9.99\"} to pay another amount, \"out_of_order\": true to "
-     "send a stale pending webhook after the paid one"},
+    {"pay", ChargeState::kPaid, "the payer pays"},
     {"fail", ChargeState::kFailed, "the gateway fails the charge"},
     {"expire", ChargeState::kExpired, "the charge expires unpaid"},
     {"refund", ChargeState::kRefunded, "the paid charge is refunded"},
@@ -187,6 +221,8 @@ SandboxCredentialMap Sandbox::Credentials(std::string_view gateway) const {
 }
 
 void Sandbox::AddRoutes(api::Router& router) {
+  router.AddSchema("SandboxCharge", SandboxChargeSchema());
+  AddLaravelSchemas(router);
   for (const auto& simulator : simulators_) {
     GatewaySimulator& gateway = *simulator;
     const std::string prefix = "/sandbox/" + std::string(gateway.name());
@@ -194,12 +230,10 @@ void Sandbox::AddRoutes(api::Router& router) {
 
     router.Add(
         "GET", prefix + "/charges",
-        api::RouteDoc{
-            "Sandbox control: every " + std::string(gateway.name()) +
-                " charge the simulator holds, oldest first.",
-            "public",
-            std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") +
-                kChargeSchema + "}}}"},
+        api::RouteDoc{.summary = "Sandbox control: every " + std::string(gateway.name()) +
+                                 " charge the simulator holds, oldest first.",
+                      .access = "public",
+                      .response_schema = api::schema::List(api::schema::Ref("SandboxCharge"))},
         [this, &gateway](const api::HttpRequest&, const api::PathParams&) {
           std::string body = "{\"data\":[";
           bool first = true;
@@ -211,13 +245,12 @@ void Sandbox::AddRoutes(api::Router& router) {
         });
     router.Add(
         "GET", prefix + "/charges/{id}",
-        api::RouteDoc{"Sandbox control: the simulator's state of a " + std::string(gateway.name()) +
-                          " charge (by its id or hash), with every webhook it sent.",
-                      "public",
-                      kChargeSchema,
-                      "application/json",
-                      {},
-                      {{404, {"not_found"}}}},
+        api::RouteDoc{.summary = "Sandbox control: the simulator's state of a " +
+                                 std::string(gateway.name()) + " charge, with every webhook sent.",
+                      .access = "public",
+                      .description = "By the charge's id or hash.",
+                      .response_schema = api::schema::Ref("SandboxCharge"),
+                      .errors = {{404, {"not_found"}}}},
         [this, &gateway](const api::HttpRequest&, const api::PathParams& params) {
           const auto charge = charges_->Find(gateway.name(), params.at("id"));
           if (!charge) {
@@ -230,16 +263,17 @@ void Sandbox::AddRoutes(api::Router& router) {
     for (const Action& action : kActions) {
       router.Add(
           "POST", prefix + "/charges/{id}/" + std::string(action.path),
-          api::RouteDoc{"Sandbox control (" + std::string(gateway.name()) +
-                            "): " + std::string(action.summary) +
-                            ". Body (optional): \"deliveries\" 0, 1 or 2 webhooks, \"delay_ms\".",
-                        "public",
-                        kChargeSchema,
-                        "application/json",
-                        {},
-                        {{400, {"invalid_request", "invalid_amount"}},
-                         {404, {"not_found"}},
-                         {409, {"invalid_transition"}}}},
+          api::RouteDoc{.summary = "Sandbox control (" + std::string(gateway.name()) +
+                                   "): " + std::string(action.summary) + ".",
+                        .access = "public",
+                        .description = "Sends the webhook(s) as the gateway would, unless told "
+                                       "otherwise.",
+                        .response_schema = api::schema::Ref("SandboxCharge"),
+                        .request_schema = ControlSchema(action.to == ChargeState::kPaid),
+                        .request_optional = true,
+                        .errors = {{400, {"invalid_request", "invalid_amount"}},
+                                   {404, {"not_found"}},
+                                   {409, {"invalid_transition"}}}},
           [this, &gateway, to = action.to](const api::HttpRequest& request,
                                            const api::PathParams& params) {
             return Control(gateway, params.at("id"), to, request);

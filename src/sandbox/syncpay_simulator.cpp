@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "core/int128.hpp"
 #include "sandbox/gateway_simulator.hpp"
@@ -53,23 +54,67 @@ class SyncPaySimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
-    router.Add("POST", std::string(kPrefix) + "/api/partner/v1/auth-token",
-               api::RouteDoc{"Sandbox SyncPay: exchange client_id and client_secret for a bearer "
-                             "token valid one hour.",
-                             "public"},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
-                 return AuthToken(request);
-               });
-    router.Add("POST", std::string(kPrefix) + "/api/partner/v1/cash-in",
-               api::RouteDoc{"Sandbox SyncPay: create a PIX charge (amount in reais).", "public"},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
-                 return CashIn(request);
-               });
-    router.Add("GET", std::string(kPrefix) + "/api/partner/v1/transaction/{identifier}",
-               api::RouteDoc{"Sandbox SyncPay: a transaction's status.", "public"},
-               [this](const api::HttpRequest& request, const api::PathParams& params) {
-                 return GetTransaction(request, params.at("identifier"));
-               });
+    using namespace api::schema;
+    const std::string bearer = "Authorization: Bearer <access_token from auth-token>.";
+    router.Add(
+        "POST", std::string(kPrefix) + "/api/partner/v1/auth-token",
+        api::RouteDoc{
+            .summary = "Sandbox SyncPay: exchange client credentials for a bearer token.",
+            .access = "public",
+            .description = "The token is valid one hour.",
+            .response_schema = Object({{"access_token", String()},
+                                       {"token_type", Const("Bearer")},
+                                       {"expires_in", Described(Integer(), "seconds")},
+                                       {"expires_at", DateTime()}}),
+            .request_schema = OpenObject({{"client_id", String()}, {"client_secret", String()}}),
+            .responses = LaravelErrors({400, 401})},
+        [this](const api::HttpRequest& request, const api::PathParams&) {
+          return AuthToken(request);
+        });
+    router.Add(
+        "POST", std::string(kPrefix) + "/api/partner/v1/cash-in",
+        api::RouteDoc{
+            .summary = "Sandbox SyncPay: create a PIX charge (amount in reais).",
+            .access = "public",
+            .description = bearer,
+            .response_schema =
+                Object({{"message", String()}, {"pix_code", String()}, {"identifier", String()}}),
+            .request_schema = OpenObject(
+                {{"amount", Described(Number(), "reais, e.g. 10.5")},
+                 Optional("description", Text(kTextCharsMax)),
+                 Optional("webhook_url", Text(kTextCharsMax)),
+                 Optional("external_reference", Text(kTextCharsMax)),
+                 Optional("client",
+                          OpenObject({Optional("name", String()), Optional("cpf", String()),
+                                      Optional("email", String()), Optional("phone", String())})),
+                 Optional("split", ArrayOf(OpenObject({{"percentage", Integer(1, 100)},
+                                                       {"user_id", String()}})))}),
+            .responses = LaravelErrors({400, 401, 500})},
+        [this](const api::HttpRequest& request, const api::PathParams&) {
+          return CashIn(request);
+        });
+    router.Add(
+        "GET", std::string(kPrefix) + "/api/partner/v1/transaction/{identifier}",
+        api::RouteDoc{
+            .summary = "Sandbox SyncPay: a transaction's status.",
+            .access = "public",
+            .description = bearer,
+            .response_schema = Object(
+                {{"data", Object({{"id", String()},
+                                  {"status", Enum({"pending", "completed", "failed", "refunded"})},
+                                  {"amount", Number()},
+                                  {"external_reference", Nullable(String())},
+                                  {"reference_id", String()},
+                                  {"currency", Const("BRL")},
+                                  {"transaction_date", DateTime()},
+                                  {"pix_code", String()},
+                                  {"description", Nullable(String())},
+                                  {"created_at", DateTime()},
+                                  {"updated_at", DateTime()}})}}),
+            .responses = LaravelErrors({401, 404}, false)},
+        [this](const api::HttpRequest& request, const api::PathParams& params) {
+          return GetTransaction(request, params.at("identifier"));
+        });
   }
 
  private:
@@ -145,7 +190,7 @@ class SyncPaySimulator final : public GatewaySimulator {
         return ValidationResponse(field, "The " + *wrong + ".");
       }
       const auto text = StringMember(body, field);
-      if (text && text->size() > kTextCharsMax) {
+      if (text && CharCount(*text) > kTextCharsMax) {
         return ValidationResponse(field, "The " + std::string(field) + " is too long.");
       }
     }

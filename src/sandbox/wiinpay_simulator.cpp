@@ -4,6 +4,7 @@
 //        -> 201 {id, qr_code, qr_code_base64, status: "pending", value}
 //   webhook {id, status, value, payer_name, payer_document, metadata}
 // Errors: {error, message}. Statuses: pending, paid, failed, expired, refunded.
+#include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
@@ -62,13 +63,36 @@ class WiinPaySimulator final : public GatewaySimulator {
   }
 
   void AddRoutes(api::Router& router) override {
-    router.Add("POST", std::string(kPrefix) + "/payment/create",
-               api::RouteDoc{"Sandbox WiinPay: create a PIX charge (value in reais, at least "
-                             "3.00; api_key in the body).",
-                             "public"},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
-                 return Create(request);
-               });
+    using namespace api::schema;
+    const std::string error = Object({{"error", String()}, {"message", String()}});
+    std::vector<api::ResponseDoc> errors;
+    for (int status : {400, 401, 422, 500}) {
+      errors.push_back(GatewayError(status, "The gateway's error: {error, message}.", error));
+    }
+    router.Add(
+        "POST", std::string(kPrefix) + "/payment/create",
+        api::RouteDoc{
+            .summary = "Sandbox WiinPay: create a PIX charge (value in reais, at least 3.00).",
+            .access = "public",
+            .description = "The api_key travels in the body.",
+            .status = 201,
+            .response_schema = Object({{"id", String()},
+                                       {"qr_code", String()},
+                                       {"qr_code_base64", String()},
+                                       {"status", Const("pending")},
+                                       {"value", Described(Number(), "reais")}}),
+            .request_schema = OpenObject({{"api_key", String()},
+                                          {"value", Described(Number(), "reais, at least 3")},
+                                          Optional("name", Text(kTextCharsMax)),
+                                          Optional("email", Text(kTextCharsMax)),
+                                          Optional("description", Text(kTextCharsMax)),
+                                          Optional("webhook_url", Text(kUrlCharsMax)),
+                                          Optional("metadata", R"({"type":"object"})"),
+                                          Optional("split", R"({"type":"object"})")}),
+            .responses = errors},
+        [this](const api::HttpRequest& request, const api::PathParams&) {
+          return Create(request);
+        });
   }
 
  private:
@@ -89,7 +113,7 @@ class WiinPaySimulator final : public GatewaySimulator {
         return ErrorResponse(422, "invalid_" + std::string(field), "The " + *wrong + ".");
       }
       const size_t limit = field == "webhook_url" ? kUrlCharsMax : kTextCharsMax;
-      if (StringMember(body, field).value_or("").size() > limit) {
+      if (CharCount(StringMember(body, field).value_or("")) > limit) {
         return ErrorResponse(422, "invalid_" + std::string(field),
                              "The " + std::string(field) + " is too long.");
       }

@@ -189,6 +189,22 @@ TEST_P(IdempotencyTest, WrapCallingOutReleasesTheKeyOnADeferred5xxOrALostRespond
   EXPECT_EQ(calls_, 3);
 }
 
+TEST_P(IdempotencyTest, AnAnswerWithRetryAfterIsNotKeptAndItsEffectIsRolledBack) {
+  // 409 charge_creating says "ask again shortly": replayed, it would outlive its condition.
+  HttpResponse busy = Text(409, "still being created");
+  busy.headers.emplace_back("retry-after", "5");
+  const AuthorizedHandler calling_out = CallingOut();
+  EXPECT_EQ(AnswerWith(Call(calling_out, "k5", "charge"), busy).status, 409);
+  EXPECT_EQ(AnswerWith(Call(calling_out, "k5", "charge"), Text(502, "failed")).status, 502);
+  EXPECT_EQ(calls_, 2);
+  const AuthorizedHandler wrapped = Wrapped();
+  EXPECT_EQ(AnswerWith(Call(wrapped, "k6", "x"), busy).status, 409);
+  EXPECT_EQ(Effects(), 0);
+  EXPECT_EQ(AnswerWith(Call(wrapped, "k6", "x"), Text(201, "created")).status, 201);
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(calls_, 4);
+}
+
 INSTANTIATE_BACKENDS(IdempotencyTest);
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "response_recording.hpp"
 #include "test_database.hpp"
 
 namespace cambista::api {
@@ -23,6 +24,8 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
     keys_ = std::make_unique<ApiKeyStore>(db(), clock_, kMasterKey, DeriveApiKeyPepper(kMasterKey));
     gate_ = std::make_unique<AuthGate>(AuthGate{*keys_, limiter_, limiter_});
     idempotency_ = std::make_unique<Idempotency>(db(), clock_, box_);
+    recorder_ = cambista::testing::RecordResponsesIfAsked(strict_);
+    lenient_.RecordResponses(recorder_.get());
     AddWebhookEndpointRoutes(strict_, *gate_, *idempotency_, box_, db(), clock_, 3,
                              /*allow_private_addresses=*/false);
     AddWebhookEndpointRoutes(lenient_, *gate_, *idempotency_, box_, db(), clock_, 3,
@@ -71,6 +74,7 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
   std::unique_ptr<ApiKeyStore> keys_;
   std::unique_ptr<AuthGate> gate_;
   std::unique_ptr<Idempotency> idempotency_;
+  std::unique_ptr<ResponseRecorder> recorder_;
   Router strict_;
   Router lenient_;
   std::string key_;

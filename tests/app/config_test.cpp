@@ -140,5 +140,19 @@ TEST(ConfigTest, GatewayFeesAreSchedulesAndTheEnvironmentWins) {
   EXPECT_FALSE(unknown.ok());
 }
 
+TEST(ConfigTest, ResponseRecordingIsOffUnlessAFileIsNamed) {
+  auto defaults = LoadConfigText("", "c.toml", {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->record_responses.empty());
+  auto from_environment =
+      LoadConfigText("", "c.toml", {{"CAMBISTA_TESTING_RECORD_RESPONSES", "/tmp/responses.jsonl"}});
+  ASSERT_TRUE(from_environment.ok());
+  EXPECT_EQ(from_environment->record_responses, "/tmp/responses.jsonl");
+  EXPECT_TRUE(from_environment->ignored_environment.empty());
+  auto from_file = LoadConfigText("[testing]\nrecord_responses = \"r.jsonl\"\n", "c.toml", {});
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(from_file->record_responses, "r.jsonl");
+}
+
 }  // namespace
 }  // namespace cambista::app

@@ -2,9 +2,11 @@
 # Black-box test of the cambista binary: every subcommand's --help, migrate, bench ledger,
 # ledger verify's exit codes, the master key's seal (another key refused by migrate and serve, the
 # environment's key too) and its rotation, and `keys create --expires-in` / `keys list`, on SQLite
-# and (when CAMBISTA_TEST_PG_URL is set) on PostgreSQL.
+# and (when CAMBISTA_TEST_PG_URL is set) on PostgreSQL. The responses its servers give are recorded
+# and checked against /openapi.json at the end (check_responses.mjs).
 set -euo pipefail
 bin=$1
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 pg_db=""
 pid=""
@@ -14,6 +16,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Every server below appends its responses here (bodies included: a webhook endpoint's creation
+# answer shows its secret once; the file stays in this test's temporary directory).
+export CAMBISTA_TESTING_RECORD_RESPONSES=$work/responses.jsonl
 fail() { echo "FAIL: $*" >&2; exit 1; }
 checks=0
 check() { checks=$((checks + 1)); }
@@ -180,6 +185,7 @@ seal_and_rotate() {  # seal_and_rotate DB_URL KEY_FILE
   "$bin" keys totp-enroll --db "$db" --master-key-file "$key" --prefix "$(cut -d_ -f2 <<<"$admin")" \
     >/dev/null 2>&1 || fail "keys totp-enroll"
   start "$db" "$key"
+  curl -sf -o "$work/openapi.json" "$base/openapi.json" || fail "GET /openapi.json"
   curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $admin" \
     -d '{"credentials":{"api_key":"acme-pushinpay-key"}}' "$base/v1/gateways/pushinpay" ||
     fail "PUT /v1/gateways/pushinpay"
@@ -265,5 +271,14 @@ if [[ -n ${CAMBISTA_TEST_PG_URL:-} ]]; then
   seal_and_rotate "${CAMBISTA_TEST_PG_URL%/*}/$pg_db" "$work/pg.key"
 else
   echo "CAMBISTA_TEST_PG_URL not set: PostgreSQL leg skipped" >&2
+fi
+if [[ -d $root/node_modules/ajv ]]; then
+  node "$root/tests/e2e/check_responses.mjs" "$work/openapi.json" "$work/responses.jsonl" \
+    >"$work/responses.check" || fail "responses differ from /openapi.json:
+$(cat "$work/responses.check")"
+  tail -n 1 "$work/responses.check"
+  check
+else
+  echo "node_modules lacks ajv (./dev installs it): response check skipped" >&2
 fi
 echo "cli_test: $checks checks passed"

@@ -30,6 +30,7 @@
 #include "payins/charge_service.hpp"
 #include "payins/provider_json.hpp"
 #include "payins/registry.hpp"
+#include "response_recording.hpp"
 #include "sandbox/sandbox.hpp"
 #include "security/hmac.hpp"
 #include "security/token_bucket.hpp"
@@ -80,9 +81,11 @@ class ChargesTest : public cambista::testing::DatabaseTest {
                                                api::DeriveApiKeyPepper(kMasterKey));
     gate_ = std::make_unique<api::AuthGate>(api::AuthGate{*keys_, per_key_, per_ip_});
     idempotency_ = std::make_unique<api::Idempotency>(db(), clock_, box_);
+    recorder_ = cambista::testing::RecordResponsesIfAsked(router_);
     sandbox_->AddRoutes(router_);
     api::AddChargeRoutes(router_, *gate_, *idempotency_, *service_, assets_, metrics_, clock_,
                          RouteOptions());
+    BeforeStart();
     StartServer();
     jobs_->Start();
     int64_t priority = 10;
@@ -116,13 +119,20 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     return options;
   }
   virtual api::ChargeRoutesOptions RouteOptions() { return {}; }
+  // More routes and job handlers, for suites that need them: called once the services are built,
+  // before the server and the job workers start.
+  virtual void BeforeStart() {}
+  // Where the adapter of `gateway` sends its calls (a suite may put something in between).
+  virtual std::string GatewayBaseUrl(std::string_view gateway) {
+    return base_url_ + "/sandbox/" + std::string(gateway);
+  }
 
   Result<std::unique_ptr<PayinGateway>, ChargeError> BuildAdapter(std::string_view name,
                                                                   const Credentials& credentials) {
     if (!registry_.Describe(name)) {
       return Failure(ChargeError{404, "unknown_gateway", "no such gateway", "gateway"});
     }
-    GatewayContext context{&http_, &clock_, base_url_ + "/sandbox/" + std::string(name), 5'000};
+    GatewayContext context{&http_, &clock_, GatewayBaseUrl(name), 5'000};
     auto built = registry_.Build(name, credentials, context);
     if (!built.ok()) {
       return Failure(
@@ -287,6 +297,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
   std::unique_ptr<api::AuthGate> gate_;
   std::unique_ptr<api::Idempotency> idempotency_;
   obs::MetricsRegistry metrics_;
+  std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
   api::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   std::string base_url_;

@@ -161,6 +161,11 @@ TEST_P(WebhookRateTest, WebhooksAreRateLimitedPerGatewayAndSource) {
   EXPECT_EQ(Post("/webhooks/syncpay/default/x", "{}").status, 401);
   // Only what passed the limit was recorded.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM gateway_deliveries"), 5);
+  // A made-up gateway in the URL buys no bucket of its own and is not recorded at all.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Post("/webhooks/nosuchpay" + std::to_string(i) + "/default/x", "{}").status, 404);
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM gateway_deliveries"), 5);
 }
 
 INSTANTIATE_BACKENDS(WebhookIntegrityTest);

@@ -53,9 +53,9 @@ std::vector<Expectation> Expectations() {
       {"paradise", "BRL", S::kFailed, S::kExpired, S::kRefunded, S::kPending, S::kFailed, true},
       {"wiinpay", "BRL", S::kFailed, S::kExpired, S::kRefunded, S::kPending, S::kFailed, true},
       {"atomopay", "BRL", S::kFailed, S::kExpired, S::kRefunded, S::kPending, S::kFailed, true},
-      // BuhoPago's adapter acts on payment.completed and payment.failed only; a failed payment
-      // leaves the link active (pending) for another try.
-      {"buhopago", "VES", S::kFailed, std::nullopt, std::nullopt, std::nullopt, S::kPending, true},
+      // BuhoPago's adapter acts on payment.completed, .failed, .expired and .refunded (not
+      // .pending); a failed payment leaves the link active (pending) for another try.
+      {"buhopago", "VES", S::kFailed, S::kExpired, S::kRefunded, std::nullopt, S::kPending, true},
   };
 }
 

@@ -30,6 +30,7 @@
 #include "core/int128.hpp"
 #include "net/http_client.hpp"
 #include "pix/br_code.hpp"
+#include "response_recording.hpp"
 #include "sandbox_fixture.hpp"
 #include "security/hmac.hpp"
 
@@ -112,6 +113,7 @@ class SandboxTest : public ::testing::Test {
     options.webhook_retry_delay_ms = 20;
     sandbox_ = std::make_unique<Sandbox>(std::move(options));
     router_ = std::make_unique<api::Router>();
+    recorder_ = cambista::testing::RecordResponsesIfAsked(*router_);
     sandbox_->AddRoutes(*router_);
     // A route on the simulators' own server, to show webhooks may target that same server.
     router_->Add("POST", "/self-hook", api::RouteDoc{"test receiver", "public"},
@@ -222,6 +224,7 @@ class SandboxTest : public ::testing::Test {
   net::HttpClient client_;
   Receiver receiver_;
   std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> server_;
   std::mutex self_mutex_;
@@ -824,6 +827,30 @@ TEST_F(SandboxTest, SyncPayTokensExpireAfterAnHour) {
                  Bearer(SyncPayToken()))
                 .status,
             422);
+}
+
+// Text limits count characters, as the gateways' own (Laravel's max) do and as /openapi.json's
+// maxLength says: 255 "Ñ" (510 bytes) are a description SyncPay takes; 256 are one too many.
+TEST_F(SandboxTest, TextLimitsCountCharactersNotBytes) {
+  std::string ene255;
+  for (int i = 0; i < 255; ++i) ene255 += "\xc3\x91";
+  const auto cash_in = [this](std::string_view description) {
+    return Post("/sandbox/syncpay/api/partner/v1/cash-in",
+                R"({"amount":10.5,"description":")" + std::string(description) + R"("})",
+                Bearer(SyncPayToken()))
+        .status;
+  };
+  EXPECT_EQ(cash_in(ene255), 200);
+  EXPECT_EQ(cash_in(ene255 + "\xc3\x91"), 422);
+  // BuhoPago's description: 3 to 200 characters.
+  const auto link = [this](std::string_view description) {
+    return Post("/sandbox/buhopago/payment-links",
+                R"({"amount":150,"description":")" + std::string(description) + R"("})",
+                Bearer(SandboxCredentials("buhopago").at("api_key")))
+        .status;
+  };
+  EXPECT_EQ(link("\xc3\x91\xc3\x91\xc3\x91"), 201);  // 3 characters, 6 bytes
+  EXPECT_EQ(link("\xc3\x91\xc3\x91"), 422);          // 2 characters, 4 bytes
 }
 
 TEST_F(SandboxTest, PushinPayAnswersOneStatusQueryAMinute) {

@@ -51,7 +51,10 @@ constexpr std::string_view kApprovedStatus = "aprobada";
 //    data{payment_link_id, transaction_id, amount (bolívares), currency, status, reference_id,
 //         bank_reference, payer_email, completed_at}}
 // Seed 000 reads transaction.completed's payload under `transaction` instead of `data`: both are
-// read. Other events are acknowledged and ignored.
+// read. A payment's expiry and refund come signed as payment.expired and payment.refunded (as the
+// sandbox sends them): they are read too, since the link's status cannot tell a refund from a
+// payment ("used"), so an ignored refund would never be learned. Other events (payment.pending,
+// link events) are acknowledged and ignored.
 constexpr std::string_view kSignatureHeader = "X-Signature";
 constexpr std::string_view kEventField = "event";
 constexpr std::string_view kDataField = "data";
@@ -63,10 +66,9 @@ struct EventKind {
   GatewayStatus status;  // when the payload has no status of its own
 };
 constexpr EventKind kEvents[] = {
-    {"payment.completed", GatewayStatus::kPaid},
-    {"transaction.completed", GatewayStatus::kPaid},
-    {"payment.failed", GatewayStatus::kFailed},
-    {"transaction.failed", GatewayStatus::kFailed},
+    {"payment.completed", GatewayStatus::kPaid},  {"transaction.completed", GatewayStatus::kPaid},
+    {"payment.failed", GatewayStatus::kFailed},   {"transaction.failed", GatewayStatus::kFailed},
+    {"payment.expired", GatewayStatus::kExpired}, {"payment.refunded", GatewayStatus::kRefunded},
 };
 // Transaction statuses (documented: pending, completed, failed).
 constexpr StatusWord kTransactionStatuses[] = {

@@ -330,7 +330,8 @@ class PostgresConnection final : public Connection {
         cursor = std::to_chars(cursor, cursor + kInt64TextBytes - 1, *integer).ptr;
         *cursor++ = '\0';
       } else if (const auto* text = std::get_if<std::string_view>(&param)) {
-        if (std::memchr(text->data(), '\0', text->size()) != nullptr) {
+        // An empty view may have no data at all (std::string_view()): memchr must not see it.
+        if (!text->empty() && std::memchr(text->data(), '\0', text->size()) != nullptr) {
           throw Error(Error::Kind::kOther, "postgresql: text parameter $" + std::to_string(i + 1) +
                                                " contains a NUL byte (use Blob): " + Shorten(sql));
         }
