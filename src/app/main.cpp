@@ -9,6 +9,7 @@
 
 #include "api/api_key_store.hpp"
 #include "api/problem.hpp"
+#include "app/bench_charges.hpp"
 #include "app/bench_ledger.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
@@ -287,6 +288,59 @@ KeysCommands AddKeysCommands(CLI::App& app, KeysFlags& flags) {
   return {keys_create, keys_list, keys_revoke, keys_totp};
 }
 
+struct BenchCommands {
+  CLI::App* ledger;
+  CLI::App* charges;
+};
+
+// `cambista bench ledger|charges`, their options written into `ledger` and `charges`.
+BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions& ledger,
+                               cambista::app::ChargeBenchOptions& charges) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks");
+  bench->require_subcommand(1);
+  auto* bench_ledger = bench->add_subcommand(
+      "ledger", "Submit transfers through group commit, verify, print one JSON line");
+  bench_ledger->add_option("--db", ledger.database_url, "Database URL")->required();
+  bench_ledger->add_option("--transfers", ledger.transfers, "Transfers to submit")
+      ->capture_default_str();
+  bench_ledger
+      ->add_option("--concurrency", ledger.concurrency,
+                   "Concurrent submitters (each keeps one submission in flight)")
+      ->capture_default_str();
+  bench_ledger->add_option("--accounts", ledger.accounts, "Accounts to create")
+      ->capture_default_str();
+  bench_ledger
+      ->add_option("--per-submission", ledger.transfers_per_submission,
+                   "Transfers in each submission")
+      ->capture_default_str();
+  bench_ledger->add_flag("--random-ids", ledger.random_ids,
+                         "Random 128-bit transfer ids (default: time-ordered, see ledger/ids.hpp)");
+  bench_ledger->add_option("--seed", ledger.seed, "Random seed (0: random)");
+
+  auto* bench_charges = bench->add_subcommand(
+      "charges",
+      "Create charges over HTTP against the sandbox gateways (by default on an embedded "
+      "`serve --sandbox` with a temporary SQLite database), print one JSON line");
+  bench_charges
+      ->add_option("--concurrency", charges.concurrency,
+                   "Client connections, each with one request in flight")
+      ->capture_default_str();
+  bench_charges->add_option("--n", charges.n, "Charges to create")->capture_default_str();
+  bench_charges->add_option("--db", charges.database_url,
+                            "Database URL of the embedded server (default: a temporary SQLite "
+                            "file)");
+  bench_charges->add_option("--gateway", charges.gateway,
+                            "Gateway of every charge (default: the tenant's first, syncpay)");
+  bench_charges->add_option("--amount", charges.amount, "Amount of every charge, in BRL")
+      ->capture_default_str();
+  bench_charges
+      ->add_option("--url", charges.url,
+                   "A running server (http://HOST:PORT) instead of an embedded one; the API key "
+                   "(charges:write) in CAMBISTA_BENCH_KEY")
+      ->excludes("--db");
+  return {bench_ledger, bench_charges};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -321,27 +375,9 @@ int main(int argc, char** argv) {
       "verify", "Re-derive every balance from the transfers and check debits equal credits");
   verify->add_option("--db", database_url, "Database URL")->required();
 
-  auto* bench = app.add_subcommand("bench", "Benchmarks");
-  bench->require_subcommand(1);
-  cambista::app::LedgerBenchOptions bench_options;
-  auto* bench_ledger = bench->add_subcommand(
-      "ledger", "Submit transfers through group commit, verify, print one JSON line");
-  bench_ledger->add_option("--db", bench_options.database_url, "Database URL")->required();
-  bench_ledger->add_option("--transfers", bench_options.transfers, "Transfers to submit")
-      ->capture_default_str();
-  bench_ledger
-      ->add_option("--concurrency", bench_options.concurrency,
-                   "Concurrent submitters (each keeps one submission in flight)")
-      ->capture_default_str();
-  bench_ledger->add_option("--accounts", bench_options.accounts, "Accounts to create")
-      ->capture_default_str();
-  bench_ledger
-      ->add_option("--per-submission", bench_options.transfers_per_submission,
-                   "Transfers in each submission")
-      ->capture_default_str();
-  bench_ledger->add_flag("--random-ids", bench_options.random_ids,
-                         "Random 128-bit transfer ids (default: time-ordered, see ledger/ids.hpp)");
-  bench_ledger->add_option("--seed", bench_options.seed, "Random seed (0: random)");
+  cambista::app::LedgerBenchOptions ledger_bench_options;
+  cambista::app::ChargeBenchOptions charge_bench_options;
+  const BenchCommands bench = AddBenchCommands(app, ledger_bench_options, charge_bench_options);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -353,7 +389,8 @@ int main(int argc, char** argv) {
     if (*keys.revoke) return RunKeys("revoke", keys_flags);
     if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
-    if (*bench_ledger) return cambista::app::RunLedgerBench(bench_options);
+    if (*bench.ledger) return cambista::app::RunLedgerBench(ledger_bench_options);
+    if (*bench.charges) return cambista::app::RunChargeBench(charge_bench_options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cambista: %s\n", error.what());
     return 1;

@@ -44,7 +44,10 @@ namespace cambista::app {
 namespace {
 
 std::unique_ptr<store::Database> OpenMigrated(const std::string& url) {
-  auto database = store::Open(url);
+  // Many requests write at once: on SQLite they commit in groups (store::Options::group_commit).
+  store::Options options;
+  options.group_commit = true;
+  auto database = store::Open(url, options);
   auto connection = database->Connect();
   store::Migrate(*connection);
   return database;

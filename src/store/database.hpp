@@ -153,7 +153,16 @@ class Transaction {
 };
 
 struct Options {
-  int busy_timeout_ms = 10'000;       // SQLite: wait this long for the write lock
+  int busy_timeout_ms = 10'000;  // SQLite: wait this long for the write lock
+  // SQLite: group commit, for a server with many concurrent writers. The process's write
+  // transactions on the database's connections run one at a time (waiting in the process, not
+  // polling SQLite's lock), each as a savepoint on one shared writer connection, and those that
+  // follow each other closely commit as one SQLite transaction; Commit() returns once one shared
+  // fdatasync of the WAL has made that transaction durable (and throws if it failed: then none of
+  // it committed). Still one transaction's rollback undoes only its own changes. A transaction
+  // holds up those batched with it until it ends, so none may wait on the outside. Off: each
+  // commit is its own transaction, synced under the lock (synchronous=FULL).
+  bool group_commit = false;
   int statement_timeout_ms = 30'000;  // PostgreSQL statement_timeout
   int connect_timeout_s = 10;         // PostgreSQL connect_timeout
 };
@@ -162,7 +171,8 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual Backend backend() const = 0;
-  // A new connection, configured (SQLite: WAL, synchronous=FULL, busy timeout, foreign keys).
+  // A new connection, configured (SQLite: WAL, synchronous=FULL or, with Options::group_commit,
+  // NORMAL; busy timeout, foreign keys).
   virtual std::unique_ptr<Connection> Connect() = 0;
   // The URL with any password replaced by "***", safe to log.
   virtual const std::string& redacted_url() const = 0;

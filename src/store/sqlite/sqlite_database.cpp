@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <optional>
 
 #include <charconv>
 #include <cstring>
@@ -292,9 +296,124 @@ class WalSync final : public DeferredDurability {
   ino_t inode_ = 0;
 };
 
+// Makes the commits of a WriteGroup durable together: a caller whose commit returned asks for a
+// sync; if none is running, it runs one fdatasync of the
+// WAL, which covers every commit made before it started, and wakes every caller that asked before
+// that; otherwise it waits for the next one, which one of them runs. So concurrent commits share
+// syncs, and no sync happens while the write lock is held. A failed sync leaves it unknown what is
+// on disk (a later fdatasync may succeed after the kernel dropped the pages): from then on every
+// sync fails, and the process must be restarted (as PostgreSQL does on a failed fsync).
+class GroupSync {
+ public:
+  explicit GroupSync(std::string wal_path) : wal_(std::move(wal_path)) {}
+
+  // Returns once everything committed by this process before the call is durable.
+  void SyncCommitted() {
+    std::unique_lock lock(mutex_);
+    const uint64_t ticket = ++requested_;
+    for (;;) {
+      if (!failure_.empty()) throw Error(Error::Kind::kOther, failure_);
+      if (completed_ >= ticket) return;
+      if (syncing_) {
+        synced_.wait(lock);
+        continue;
+      }
+      syncing_ = true;
+      const uint64_t covers = requested_;
+      lock.unlock();
+      std::string failure;
+      try {
+        wal_.SyncCommitted();
+      } catch (const std::exception& error) {
+        failure =
+            std::string(error.what()) + " (what reached the disk is unknown: restart the process)";
+      }
+      lock.lock();
+      syncing_ = false;
+      if (failure.empty()) {
+        completed_ = covers;
+      } else {
+        failure_ = failure;
+      }
+      synced_.notify_all();
+    }
+  }
+
+ private:
+  WalSync wal_;
+  std::mutex mutex_;
+  std::condition_variable synced_;
+  uint64_t requested_ = 0;  // sync requests so far, each numbered
+  uint64_t completed_ = 0;  // every request up to this number is durable
+  bool syncing_ = false;
+  std::string failure_;  // set once a sync failed; sticky
+};
+
+class SqliteConnection;
+
+// Options::group_commit: the write transactions of a database's connections in this process run
+// one at a time, each as a savepoint, on one writer connection, and several of them commit
+// together (group commit). A transaction takes the writer's turn (waiting for it in this process,
+// not polling SQLite's lock), opens the batch's transaction if none is open, runs inside a
+// savepoint and releases it (or rolls back to it: its changes alone are undone). The last
+// transaction out, when no other waits for the turn (or the batch is full or old), commits the
+// batch without waiting for the disk; every transaction of the batch then returns from Commit()
+// once one shared fdatasync (GroupSync) has made the batch durable, or throws if the batch failed
+// (then none of it was committed). Pages that several transactions of a batch change are written
+// once, the writer's page cache stays warm, and SQLite's lock is taken once per batch.
+// Connections that make their own commits durable (DeferDurability: the ledger's committer), and
+// statements outside a transaction, write on their own connection while holding the turn, after
+// the open batch is committed.
+class WriteGroup {
+ public:
+  WriteGroup(std::unique_ptr<SqliteConnection> writer, int wait_ms);
+  ~WriteGroup();
+  WriteGroup(const WriteGroup&) = delete;
+  WriteGroup& operator=(const WriteGroup&) = delete;
+
+  // Takes the turn for a transaction and opens its savepoint (and the batch's transaction if none
+  // is open): its statements run on the returned connection until Leave.
+  SqliteConnection& Enter();
+  // Releases the savepoint (commit) or rolls back to it, gives up the turn, and commits the batch
+  // if no one waits for the turn or the batch is full. Returns the batch to await after a commit
+  // (AwaitDurable), 0 after a rollback. Throws, with the transaction rolled back, if it could not
+  // be released.
+  uint64_t Leave(bool commit);
+  // Returns once `batch` is committed and on disk; throws if it failed (nothing of it committed).
+  void AwaitDurable(uint64_t batch);
+  // The turn for writing on a connection of its own (see above), with the open batch committed.
+  void EnterAlone();
+  void LeaveAlone() { GiveTurn(); }
+  // Makes what this process committed durable (statements outside a transaction).
+  void SyncCommitted() { sync_.SyncCommitted(); }
+
+ private:
+  void TakeTurn();
+  // Gives up the turn; commits the open batch first unless another transaction waits to join it.
+  void GiveTurn();
+  void CloseBatch();  // with the turn held
+
+  std::unique_ptr<SqliteConnection> writer_;
+  GroupSync sync_;
+  const int wait_ms_;
+  std::mutex mutex_;
+  std::condition_variable turn_free_;
+  std::condition_variable batch_closed_;
+  bool turn_taken_ = false;
+  int waiting_ = 0;                     // threads waiting for the turn
+  bool batch_open_ = false;             // the writer is inside the batch's transaction
+  int64_t batch_opened_ns_ = 0;         // steady clock
+  int members_ = 0;                     // transactions released into the open batch
+  uint64_t batch_ = 1;                  // number of the open (or next) batch
+  uint64_t closed_ = 0;                 // every batch up to this number is closed
+  std::map<uint64_t, Error> failures_;  // closed batches that failed (recent ones)
+};
+
 class SqliteConnection final : public Connection {
  public:
-  SqliteConnection(const std::string& path, const Options& options) {
+  // `grouped`: commits do not wait for the disk (synchronous=NORMAL): Options::group_commit, whose
+  // WriteGroup (JoinGroup) makes them durable; else each commit syncs (synchronous=FULL).
+  SqliteConnection(const std::string& path, const Options& options, bool grouped) {
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (code != SQLITE_OK) {
@@ -313,8 +432,9 @@ class SqliteConnection final : public Connection {
                                                   "' cannot use the WAL journal (journal_mode is " +
                                                   journal_mode + ")");
       }
+      // WAL with synchronous=NORMAL stays consistent after a crash (and syncs around checkpoints).
+      ExecuteScript(grouped ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;");
       ExecuteScript(
-          "PRAGMA synchronous=FULL;"
           "PRAGMA foreign_keys=ON;"
           "PRAGMA cache_size=-65536;"  // KiB: 64 MiB of page cache per connection
           "PRAGMA temp_store=MEMORY;");
@@ -331,7 +451,19 @@ class SqliteConnection final : public Connection {
     }
   }
 
-  ~SqliteConnection() override { Close(); }
+  ~SqliteConnection() override {
+    try {
+      if (delegate_ != nullptr || alone_) Rollback();
+    } catch (...) {  // closing anyway
+    }
+    Close();
+  }
+
+  void JoinGroup(std::shared_ptr<WriteGroup> group) { group_ = std::move(group); }
+  std::string WalPath() const { return sqlite3_filename_wal(sqlite3_db_filename(db_, "main")); }
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  // A transaction-control statement (BEGIN, SAVEPOINT, COMMIT, ...), outside any group logic.
+  void Control(std::string_view sql) { Run(sql, {}, nullptr, false); }
 
   Backend backend() const override { return Backend::kSqlite; }
 
@@ -339,42 +471,37 @@ class SqliteConnection final : public Connection {
   using Connection::Query;
 
   int64_t Execute(std::string_view sql, std::span<const Param> params) override {
-    ParamSlots slots(params);
-    StatementLease lease = Acquire(sql);
-    Bind(lease.get(), params, slots, sql);
-    int code;
-    while ((code = sqlite3_step(lease.get())) == SQLITE_ROW) {
-    }
-    if (code != SQLITE_DONE) ThrowFrom(db_, code, sql);
-    return sqlite3_stmt_readonly(lease.get()) ? 0 : sqlite3_changes64(db_);
+    if (delegate_ != nullptr) return Delegate().Execute(sql, params);
+    return Run(sql, params, nullptr, true);
   }
 
   void Query(std::string_view sql, std::span<const Param> params,
              const RowCallback& on_row) override {
-    ParamSlots slots(params);
-    StatementLease lease = Acquire(sql);
-    Bind(lease.get(), params, slots, sql);
-    SqliteRow row(lease.get());
-    int code;
-    while ((code = sqlite3_step(lease.get())) == SQLITE_ROW) on_row(row);
-    if (code != SQLITE_DONE) ThrowFrom(db_, code, sql);
+    if (delegate_ != nullptr) return Delegate().Query(sql, params, on_row);
+    Run(sql, params, &on_row, true);
   }
 
   void ExecuteScript(std::string_view sql) override {
+    if (delegate_ != nullptr) return Delegate().ExecuteScript(sql);
+    const bool alone = group_ && !InTransaction();
+    if (alone) group_->EnterAlone();
     const std::string text(sql);
     char* message = nullptr;
     const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (alone) group_->LeaveAlone();
     if (code != SQLITE_OK) {
       const std::string reason = message != nullptr ? message : sqlite3_errstr(code);
       sqlite3_free(message);
       Throw(code, reason, sql);
     }
+    if (alone && !durability_deferred_ && !InTransaction()) group_->SyncCommitted();
   }
 
   std::unique_ptr<DeferredDurability> DeferDurability() override {
     // Commits stop syncing (WAL with synchronous=NORMAL is still consistent after a crash, and
     // syncs around checkpoints) and this connection stops running checkpoints inside its commits;
     // WalSync makes each commit durable before the caller reports it.
+    durability_deferred_ = true;  // its caller syncs; in a WriteGroup it writes alone
     ExecuteScript("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;");
     const char* database_file = sqlite3_db_filename(db_, "main");
     return std::make_unique<WalSync>(sqlite3_filename_wal(database_file));
@@ -382,7 +509,8 @@ class SqliteConnection final : public Connection {
 
   std::optional<int64_t> DataVersion() override {
     int64_t version = 0;
-    Query("PRAGMA data_version", {}, [&](const Row& row) { version = row.Int64(0); });
+    const RowCallback read = [&](const Row& row) { version = row.Int64(0); };
+    Run("PRAGMA data_version", {}, &read, false);  // this connection's, even inside a transaction
     return version;
   }
 
@@ -405,19 +533,95 @@ class SqliteConnection final : public Connection {
   }
 
   void Begin(TransactionMode mode) override {
-    Execute(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (group_ && mode == TransactionMode::kWrite) {
+      if (!durability_deferred_) {
+        delegate_ = &group_->Enter();
+        return;
+      }
+      group_->EnterAlone();
+      try {
+        Control("BEGIN IMMEDIATE");
+      } catch (...) {
+        group_->LeaveAlone();
+        throw;
+      }
+      alone_ = true;
+      return;
+    }
+    Control(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    changes_at_begin_ = sqlite3_total_changes64(db_);
   }
 
-  void Commit() override { Execute("COMMIT"); }
+  void Commit() override {
+    if (delegate_ != nullptr) {
+      delegate_ = nullptr;
+      group_->AwaitDurable(group_->Leave(true));
+      return;
+    }
+    Control("COMMIT");  // on failure the caller's Rollback ends the transaction (and the turn)
+    if (alone_) {
+      alone_ = false;
+      group_->LeaveAlone();
+      return;
+    }
+    // A read transaction that wrote (grouped: no sync of its own) is made durable here.
+    if (group_ && !durability_deferred_ && sqlite3_total_changes64(db_) != changes_at_begin_) {
+      group_->SyncCommitted();
+    }
+  }
 
   void Rollback() override {
+    if (delegate_ != nullptr) {
+      delegate_ = nullptr;
+      group_->Leave(false);
+      return;
+    }
     // SQLite may already have rolled back by itself (after an I/O error or SQLITE_FULL); then there
     // is nothing to undo and ROLLBACK would only fail.
-    if (sqlite3_get_autocommit(db_) != 0) return;
-    Execute("ROLLBACK");
+    if (InTransaction()) Control("ROLLBACK");
+    if (alone_) {
+      alone_ = false;
+      group_->LeaveAlone();
+    }
   }
 
  private:
+  // The group's writer, inside this connection's transaction; once SQLite has rolled that back by
+  // itself (I/O error, disk full), a statement would run outside the batch: refused.
+  SqliteConnection& Delegate() {
+    if (!delegate_->InTransaction()) {
+      throw Error(Error::Kind::kOther, "sqlite: the transaction was rolled back by SQLite");
+    }
+    return *delegate_;
+  }
+
+  // Runs one statement on this connection. With `grouped`, in a WriteGroup, a statement that
+  // writes outside a transaction is its own transaction: it runs alone (see WriteGroup) and
+  // returns once durable.
+  int64_t Run(std::string_view sql, std::span<const Param> params, const RowCallback* on_row,
+              bool grouped) {
+    ParamSlots slots(params);
+    StatementLease lease = Acquire(sql);
+    Bind(lease.get(), params, slots, sql);
+    const bool readonly = sqlite3_stmt_readonly(lease.get()) != 0;
+    const bool alone = grouped && group_ && !readonly && !InTransaction();
+    if (alone) group_->EnterAlone();
+    int code;
+    if (on_row != nullptr) {
+      SqliteRow row(lease.get());
+      while ((code = sqlite3_step(lease.get())) == SQLITE_ROW) (*on_row)(row);
+    } else {
+      while ((code = sqlite3_step(lease.get())) == SQLITE_ROW) {
+      }
+    }
+    if (alone) group_->LeaveAlone();
+    if (code != SQLITE_DONE) ThrowFrom(db_, code, sql);
+    if (readonly) return 0;
+    const int64_t changed = sqlite3_changes64(db_);
+    if (alone && !durability_deferred_ && !InTransaction()) group_->SyncCommitted();
+    return changed;
+  }
+
   void Close() {
     for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.statement);
     statements_.clear();
@@ -533,7 +737,153 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> statements_;
+  std::shared_ptr<WriteGroup> group_;     // Options::group_commit; null for the writer itself
+  SqliteConnection* delegate_ = nullptr;  // the group's writer, inside a write transaction
+  bool alone_ = false;                    // in a write transaction of its own, holding the turn
+  bool durability_deferred_ = false;      // DeferDurability() was called
+  int64_t changes_at_begin_ = 0;
 };
+
+constexpr int kBatchMembersMax = 256;
+constexpr int64_t kBatchAgeMaxNs = 5'000'000;  // a batch older than this closes at the next Leave
+constexpr size_t kBatchFailuresKept = 1024;
+constexpr std::string_view kMemberSavepoint = "SAVEPOINT cambista_member";
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+WriteGroup::WriteGroup(std::unique_ptr<SqliteConnection> writer, int wait_ms)
+    : writer_(std::move(writer)), sync_(writer_->WalPath()), wait_ms_(wait_ms) {}
+
+WriteGroup::~WriteGroup() {
+  // Every transaction has left (connections hold the group): the last one out closed the batch.
+  if (batch_open_) CloseBatch();
+}
+
+void WriteGroup::TakeTurn() {
+  std::unique_lock lock(mutex_);
+  ++waiting_;
+  const bool free = turn_free_.wait_for(lock, std::chrono::milliseconds(wait_ms_),
+                                        [this] { return !turn_taken_; });
+  --waiting_;
+  if (!free) {
+    throw Error(Error::Kind::kRetryable,
+                "sqlite: database is locked (another transaction of this process held the write "
+                "turn for " +
+                    std::to_string(wait_ms_) + " ms)");
+  }
+  turn_taken_ = true;
+}
+
+void WriteGroup::GiveTurn() {
+  bool close = false;
+  {
+    std::lock_guard lock(mutex_);
+    close = batch_open_ && (waiting_ == 0 || members_ >= kBatchMembersMax ||
+                            SteadyNs() - batch_opened_ns_ >= kBatchAgeMaxNs);
+  }
+  if (close) CloseBatch();
+  {
+    std::lock_guard lock(mutex_);
+    turn_taken_ = false;
+  }
+  turn_free_.notify_one();
+}
+
+void WriteGroup::CloseBatch() {
+  std::optional<Error> failure;
+  if (writer_->InTransaction()) {
+    try {
+      writer_->Control(members_ > 0 ? "COMMIT" : "ROLLBACK");
+    } catch (const Error& error) {
+      failure = error;
+      try {
+        if (writer_->InTransaction()) writer_->Control("ROLLBACK");
+      } catch (...) {  // the connection rolls back when SQLite can; the batch failed either way
+      }
+    }
+  } else if (members_ > 0) {  // SQLite rolled the transaction back by itself (I/O error, full)
+    failure = Error(Error::Kind::kOther, "sqlite: the transaction was rolled back by SQLite");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (failure && members_ > 0) {
+      failures_.insert_or_assign(batch_, *failure);
+      while (failures_.size() > kBatchFailuresKept) failures_.erase(failures_.begin());
+    }
+    closed_ = batch_++;
+    members_ = 0;
+    batch_open_ = false;
+  }
+  batch_closed_.notify_all();
+}
+
+SqliteConnection& WriteGroup::Enter() {
+  TakeTurn();
+  try {
+    if (batch_open_ && !writer_->InTransaction()) CloseBatch();  // lost: SQLite rolled it back
+    if (!batch_open_) {
+      writer_->Control("BEGIN IMMEDIATE");
+      std::lock_guard lock(mutex_);
+      batch_open_ = true;
+      batch_opened_ns_ = SteadyNs();
+    }
+    writer_->Control(kMemberSavepoint);
+  } catch (...) {
+    GiveTurn();
+    throw;
+  }
+  return *writer_;
+}
+
+uint64_t WriteGroup::Leave(bool commit) {
+  std::optional<Error> failure;
+  try {
+    if (commit) writer_->Control("RELEASE cambista_member");
+  } catch (const Error& error) {
+    failure = error;
+  }
+  if (!commit || failure) {
+    try {  // undoes this transaction alone; the batch goes on
+      if (writer_->InTransaction()) {
+        writer_->Control("ROLLBACK TO cambista_member");
+        writer_->Control("RELEASE cambista_member");
+      }
+    } catch (const Error& error) {
+      if (!failure) failure = error;
+    }
+  }
+  if (batch_open_ && !writer_->InTransaction()) CloseBatch();  // lost: SQLite rolled it back
+  uint64_t batch = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (commit && !failure) {
+      ++members_;
+      batch = batch_;
+    }
+  }
+  GiveTurn();
+  if (failure && commit) throw *failure;
+  return batch;
+}
+
+void WriteGroup::AwaitDurable(uint64_t batch) {
+  if (batch == 0) return;
+  {
+    std::unique_lock lock(mutex_);
+    batch_closed_.wait(lock, [&] { return closed_ >= batch; });
+    if (auto it = failures_.find(batch); it != failures_.end()) throw it->second;
+  }
+  sync_.SyncCommitted();
+}
+
+void WriteGroup::EnterAlone() {
+  TakeTurn();
+  if (batch_open_) CloseBatch();
+}
 
 class SqliteDatabase final : public Database {
  public:
@@ -542,7 +892,16 @@ class SqliteDatabase final : public Database {
 
   Backend backend() const override { return Backend::kSqlite; }
   std::unique_ptr<Connection> Connect() override {
-    return std::make_unique<SqliteConnection>(path_, options_);
+    auto connection = std::make_unique<SqliteConnection>(path_, options_, options_.group_commit);
+    if (options_.group_commit) {
+      std::lock_guard lock(mutex_);
+      if (!group_) {
+        group_ = std::make_shared<WriteGroup>(
+            std::make_unique<SqliteConnection>(path_, options_, true), options_.busy_timeout_ms);
+      }
+      connection->JoinGroup(group_);
+    }
+    return connection;
   }
   const std::string& redacted_url() const override { return redacted_url_; }
 
@@ -550,6 +909,8 @@ class SqliteDatabase final : public Database {
   std::string path_;
   Options options_;
   std::string redacted_url_;
+  std::mutex mutex_;
+  std::shared_ptr<WriteGroup> group_;  // with options_.group_commit, from the first Connect()
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The SQLite adapter of the store port: one file, WAL journal, synchronous=FULL, one connection per
-// thread (opened without SQLite's own mutex). Statements are prepared once per connection with
-// SQLITE_PREPARE_PERSISTENT and cached by their SQL text; `$N` placeholders become `?N`.
+// The SQLite adapter of the store port: one file, WAL journal, synchronous=FULL (or group commit:
+// Options::group_commit), one connection per thread (opened without SQLite's own mutex).
+// Statements are prepared once per connection with SQLITE_PREPARE_PERSISTENT and cached by their
+// SQL text; `$N` placeholders become `?N`.
 #pragma once
 
 #include <memory>
