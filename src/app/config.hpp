@@ -69,12 +69,12 @@ struct Config {
   int64_t header_bytes_max = 16 << 10;
   int64_t request_timeout_ms = 30'000;
   int64_t shutdown_grace_ms = 10'000;
-  int64_t io_threads = 1;      // HTTP threads; handlers that answer from memory run on them
+  int64_t io_threads = 1;  // HTTP threads; handlers that answer from memory run on them
   // The other handlers (queries, commits, calls to gateways). They mostly wait on the disk (a
   // commit waits for its group's fdatasync), so more of them than cores keep the CPUs busy: on 2
   // cores, 8 workers create charges ~30% faster than 4 (docs/BENCHMARKS.md).
   int64_t worker_threads = 8;
-  std::string public_url;      // empty: http://<listen>
+  std::string public_url;  // empty: http://<listen>
   bool sandbox = false;
   // API root per pay-in gateway (production); empty: not configured (creating a charge there
   // fails with a clear error). In sandbox mode the simulators' URLs are used instead.

@@ -118,10 +118,8 @@ void AddDocumentRoutes(api::Router& router) {
       api::RouteCost::kInMemory);
 }
 
-}  // namespace
-
-void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
-  AddDocumentRoutes(router);
+// /health/live and /health/ready.
+void AddHealthRoutes(api::Router& router, const PlatformServices& services) {
   router.Add(
       "GET", "/health/live",
       api::RouteDoc{
@@ -145,6 +143,10 @@ void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
       [services](const api::HttpRequest&, const api::PathParams&) {
         return Readiness(services.database, services.job_queue);
       });
+}
+
+// /metrics and /v1/assets: what a key may read of the process.
+void AddKeyedPlatformRoutes(api::Router& router, const PlatformServices& services) {
   router.Add("GET", "/metrics",
              api::RouteDoc{.summary = "Prometheus metrics (text format 0.0.4).",
                            .access = "metrics:read",
@@ -169,6 +171,10 @@ void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
           [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
                                                const api::Principal&) { return Json(200, body); }),
       api::RouteCost::kInMemory);  // the key check reads the database once a second at most
+}
+
+// /v1/stream without an upgrade (the HTTP server takes the upgrades before the router).
+void AddStreamRoute(api::Router& router) {
   router.Add("GET", "/v1/stream",
              api::RouteDoc{.summary = "Events over a WebSocket (send Upgrade: websocket).",
                            .access = "key",
@@ -184,6 +190,15 @@ void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
                response.headers.emplace_back("Upgrade", "websocket");
                return response;
              });
+}
+
+}  // namespace
+
+void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
+  AddDocumentRoutes(router);
+  AddHealthRoutes(router, services);
+  AddKeyedPlatformRoutes(router, services);
+  AddStreamRoute(router);
 }
 
 }  // namespace cambista::app
