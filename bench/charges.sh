@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Charge creation against the sandbox ([integrity], docs/BENCHMARKS.md), side by side with the
+# Charge creation against the sandbox (docs/BENCHMARKS.md), side by side with the
 # baseline the issue names: the landed code before it (BASELINE_REV), which answered 32 creations
 # at concurrency 16 with 4 × 201 and 28 × 502 because its request workers waited on gateway calls
 # that the same workers had to answer.

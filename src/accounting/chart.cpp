@@ -7,26 +7,27 @@
 namespace cambista::accounting {
 namespace {
 
-// Codes are stored with every account: never change or reuse one.
+// Codes are stored with every account: never change or reuse one. The prefixes of the pay-in kinds
+// were fixed before the registry existed ("clearing", not "gateway_clearing"): their ids derive
+// from them.
 constexpr KindInfo kKinds[] = {
-    {AccountKind::kMerchant, "merchant", 210, false},
-    {AccountKind::kGatewayClearing, "gateway_clearing", 110, true},
-    {AccountKind::kSuspense, "suspense", 250, false},
+    {AccountKind::kGatewayClearing, "gateway_clearing", "clearing", 110, NormalSide::kDebit,
+     "gateway", "what a pay-in gateway holds for the tenant"},
+    {AccountKind::kTreasury, "treasury", "treasury", 120, NormalSide::kDebit, "place",
+     "the desk's own money where it keeps it (a bank account, a hot wallet)"},
+    {AccountKind::kProviderFloat, "provider_float", "float", 130, NormalSide::kDebit, "provider",
+     "money prepaid at a payout provider"},
+    {AccountKind::kMerchant, "merchant", "merchant", 210, NormalSide::kCredit, "",
+     "what the desk owes the tenant: its charges' proceeds, net of gateway fees"},
+    {AccountKind::kCustomer, "customer", "customer", 220, NormalSide::kCredit, "customer",
+     "what the desk owes one of the tenant's customers between a pay-in and its payout"},
+    {AccountKind::kSuspense, "suspense", "suspense", 250, NormalSide::kCredit, "",
+     "money received that is not yet the tenant's (a payment under manual review)"},
+    {AccountKind::kFx, "fx", "fx", 310, NormalSide::kNone, "",
+     "the desk's side of currency conversions; its balance is the position"},
+    {AccountKind::kFees, "fees", "fees", 410, NormalSide::kCredit, "provider",
+     "fees the desk earns (spreads, service fees)"},
 };
-
-// The prefix of an account's name; "clearing" rather than the kind's name, so that names made
-// before the registry existed keep their ids ("merchant:<tenant>:<CUR>").
-std::string_view NamePrefix(AccountKind kind) {
-  switch (kind) {
-    case AccountKind::kMerchant:
-      return "merchant";
-    case AccountKind::kGatewayClearing:
-      return "clearing";
-    case AccountKind::kSuspense:
-      return "suspense";
-  }
-  return "";
-}
 
 ChartEntry ReadEntry(const store::Row& row) {
   return ChartEntry{row.Id(0),
@@ -60,7 +61,7 @@ std::span<const KindInfo> AllKinds() {
 }
 
 std::string AccountRef::Name() const {
-  std::string name(NamePrefix(kind));
+  std::string name(Describe(kind).prefix);
   name += ":" + tenant;
   if (!qualifier.empty()) name += ":" + qualifier;
   return name + ":" + currency;
@@ -80,8 +81,16 @@ ledger::Account AccountRef::ToLedgerAccount() const {
   account.id = Id();
   account.asset = currency;
   account.code = info.code;
-  account.flags = info.debit_normal ? ledger::AccountFlags::kCreditsMustNotExceedDebits
-                                    : ledger::AccountFlags::kDebitsMustNotExceedCredits;
+  switch (info.side) {
+    case NormalSide::kDebit:
+      account.flags = ledger::AccountFlags::kCreditsMustNotExceedDebits;
+      break;
+    case NormalSide::kCredit:
+      account.flags = ledger::AccountFlags::kDebitsMustNotExceedCredits;
+      break;
+    case NormalSide::kNone:
+      break;
+  }
   return account;
 }
 
@@ -97,6 +106,35 @@ AccountRef GatewayClearingAccount(std::string_view tenant, std::string_view gate
 
 AccountRef SuspenseAccount(std::string_view tenant, std::string_view currency) {
   return AccountRef{std::string(tenant), AccountKind::kSuspense, "", std::string(currency)};
+}
+
+Balances BalancesOf(const ledger::Account& a) {
+  const auto s = [](u128 v) { return static_cast<i128>(v); };
+  Balances b;
+  if ((a.flags & ledger::AccountFlags::kCreditsMustNotExceedDebits) != 0) {
+    b.posted = s(a.debits_posted) - s(a.credits_posted);
+    b.pending = s(a.debits_pending) - s(a.credits_pending);
+    b.available = b.posted - s(a.credits_pending);
+  } else {
+    b.posted = s(a.credits_posted) - s(a.debits_posted);
+    b.pending = s(a.credits_pending) - s(a.debits_pending);
+    b.available = b.posted - s(a.debits_pending);
+  }
+  return b;
+}
+
+std::vector<ChartEntry> ReadChart(store::Connection& connection,
+                                  std::optional<std::string_view> tenant) {
+  std::vector<ChartEntry> entries;
+  const auto read = [&entries](const store::Row& row) { entries.push_back(ReadEntry(row)); };
+  const std::string select = "SELECT " + std::string(kEntryColumns) + " FROM ledger_chart ";
+  constexpr std::string_view kOrder = " ORDER BY tenant, kind, currency, qualifier";
+  if (tenant) {
+    connection.Query(select + "WHERE tenant = $1" + std::string(kOrder), {*tenant}, read);
+  } else {
+    connection.Query(select + std::string(kOrder), {}, read);
+  }
+  return entries;
 }
 
 Chart::Chart(store::Database& database, ledger::Ledger& ledger)
@@ -146,13 +184,8 @@ std::optional<ChartEntry> Chart::FindOwned(std::string_view tenant, u128 account
 }
 
 std::vector<ChartEntry> Chart::ForTenant(std::string_view tenant) {
-  std::vector<ChartEntry> entries;
   auto connection = pool_.Acquire();
-  connection->Query("SELECT " + std::string(kEntryColumns) +
-                        " FROM ledger_chart WHERE tenant = $1 ORDER BY kind, currency, qualifier",
-                    {tenant},
-                    [&entries](const store::Row& row) { entries.push_back(ReadEntry(row)); });
-  return entries;
+  return ReadChart(*connection, tenant);
 }
 
 }  // namespace cambista::accounting

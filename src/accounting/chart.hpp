@@ -7,13 +7,32 @@
 // each account's tenant, kind and currency: the API shows a tenant its own accounts and answers 404
 // for anyone else's, exactly as for an id that does not exist.
 //
-// Kinds so far (more come with payouts and trading):
-//   merchant          credit-normal  what the desk owes the tenant (its charges' proceeds, net of
-//                                    gateway fees)
-//   gateway_clearing  debit-normal   what a gateway holds for the tenant (one per gateway)
-//   suspense          credit-normal  money received that is not yet the tenant's: a payment under
-//                                    manual review (wrong amount, paid after expiry) until an
-//                                    operator accepts or refunds it
+// The kinds, with the code every account of the kind carries in the ledger (never changed or
+// reused) and the side its balance reads on (debit-normal: what the desk holds; credit-normal: what
+// it owes). Names are "<prefix>:<tenant>[:<qualifier>]:<CUR>"; the qualifier tells several
+// accounts of a kind apart within a tenant and currency.
+//
+//   kind              code  side    qualifier  stands for
+//   gateway_clearing  110   debit   gateway    what a pay-in gateway holds for the tenant (payins)
+//   treasury          120   debit   place      the desk's own money where it keeps it: a bank
+//                                              account, a hot wallet (payouts, chain)
+//   provider_float    130   debit   provider   money prepaid at a payout provider, e.g. BuhoPago
+//                                              credit or a Binance balance (payouts)
+//   merchant          210   credit  -          what the desk owes the tenant: its charges'
+//                                              proceeds, net of gateway fees (payins)
+//   customer          220   credit  customer   what the desk owes one of the tenant's customers
+//                                              between a pay-in and its payout (trading)
+//   suspense          250   credit  -          money received that is not yet the tenant's: a
+//                                              payment under manual review (payins)
+//   fx                310   none    -          the desk's side of currency conversions: a trade
+//                                              credits it in one currency and debits it in the
+//                                              other; its balance is the position (trading)
+//   fees              410   credit  provider   fees the desk earns from its tenants' customers
+//                                              (spreads and service fees; trading, payouts)
+//
+// Gateway fees on pay-ins are not an account of their own: the gateway keeps them, so they are
+// booked from the merchant account back to the gateway's clearing account in the payment's
+// transaction, and the merchant account holds the net.
 #pragma once
 
 #include <cstdint>
@@ -32,13 +51,28 @@
 
 namespace cambista::accounting {
 
-enum class AccountKind : uint8_t { kMerchant, kGatewayClearing, kSuspense };
+enum class AccountKind : uint8_t {
+  kGatewayClearing,
+  kTreasury,
+  kProviderFloat,
+  kMerchant,
+  kCustomer,
+  kSuspense,
+  kFx,
+  kFees,
+};
+
+// The side an account's balance reads on; a bounded side may not go below zero.
+enum class NormalSide : uint8_t { kDebit, kCredit, kNone };
 
 struct KindInfo {
   AccountKind kind;
-  std::string_view name;  // "merchant": the name in the API and in account names
-  uint32_t code;          // the ledger code of accounts of this kind; never changes
-  bool debit_normal;      // true: its balance is debits - credits, and may not go below zero
+  std::string_view name;         // "merchant": the name in the API and in account names
+  std::string_view prefix;       // of its accounts' names ("clearing" for gateway_clearing)
+  uint32_t code;                 // the ledger code of accounts of this kind; never changes
+  NormalSide side;               // debit: debits - credits; credit: credits - debits; both bounded
+  std::string_view qualifier;    // what tells its accounts apart in a tenant and currency, or ""
+  std::string_view description;  // for people (`cambista ledger accounts`)
 };
 
 const KindInfo& Describe(AccountKind kind);
@@ -50,7 +84,7 @@ std::span<const KindInfo> AllKinds();
 struct AccountRef {
   std::string tenant;
   AccountKind kind = AccountKind::kMerchant;
-  std::string qualifier;  // gateway name for gateway_clearing; empty otherwise
+  std::string qualifier;  // KindInfo::qualifier's value (a gateway's name...); empty if none
   std::string currency;
 
   // "merchant:acme:BRL", "clearing:acme:syncpay:BRL", "suspense:acme:BRL".
@@ -66,6 +100,16 @@ AccountRef GatewayClearingAccount(std::string_view tenant, std::string_view gate
                                   std::string_view currency);
 AccountRef SuspenseAccount(std::string_view tenant, std::string_view currency);
 
+// An account's balances as its side reads them: what the desk holds for a debit-normal account,
+// what it owes for a credit-normal one (credits - debits for an unbounded one). Available is
+// posted less what pending transfers may take out.
+struct Balances {
+  i128 posted = 0;
+  i128 pending = 0;
+  i128 available = 0;
+};
+Balances BalancesOf(const ledger::Account& account);
+
 // An account as the registry knows it.
 struct ChartEntry {
   u128 account_id = 0;
@@ -75,6 +119,11 @@ struct ChartEntry {
   std::string currency;
   std::string name;
 };
+
+// The registry's entries of `tenant`, or of every tenant; ordered by tenant, kind, currency and
+// qualifier.
+std::vector<ChartEntry> ReadChart(store::Connection& connection,
+                                  std::optional<std::string_view> tenant);
 
 // Opens accounts on first use, in the ledger and in the registry, and answers who owns an account.
 // Thread-safe.

@@ -32,32 +32,9 @@ std::string Money(const AssetRegistry& assets, std::string_view asset_code, i128
   return JsonString(asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor));
 }
 
-// Balances as the account's side reads them: what the desk holds for a debit-normal account, what
-// it owes for a credit-normal one. Available is posted less what pending transfers may take out.
-struct BalanceFigures {
-  i128 posted = 0;
-  i128 pending = 0;
-  i128 available = 0;
-};
-BalanceFigures BalancesOf(const ledger::Account& a) {
-  const bool debit_normal = (a.flags & ledger::AccountFlags::kCreditsMustNotExceedDebits) != 0;
-  const auto s = [](u128 v) { return static_cast<i128>(v); };
-  BalanceFigures b;
-  if (debit_normal) {
-    b.posted = s(a.debits_posted) - s(a.credits_posted);
-    b.pending = s(a.debits_pending) - s(a.credits_pending);
-    b.available = b.posted - s(a.credits_pending);
-  } else {
-    b.posted = s(a.credits_posted) - s(a.debits_posted);
-    b.pending = s(a.credits_pending) - s(a.debits_pending);
-    b.available = b.posted - s(a.debits_pending);
-  }
-  return b;
-}
-
 std::string AccountJson(const ledger::Account& a, const ChartEntry& entry,
                         const AssetRegistry& assets) {
-  const BalanceFigures b = BalancesOf(a);
+  const Balances b = BalancesOf(a);
   const auto money = [&](u128 v) { return Money(assets, a.asset, static_cast<i128>(v)); };
   return "{\"account_id\":\"" + ToHex32(a.id) + "\",\"kind\":" + JsonString(entry.kind) +
          ",\"qualifier\":" + (entry.qualifier.empty() ? "null" : JsonString(entry.qualifier)) +
@@ -128,8 +105,8 @@ std::optional<u128> ParseAccountId(std::string_view text) {
   return text.size() == 32 ? ParseHex128(text) : std::nullopt;
 }
 
-HttpResponse Balances(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& assets,
-                      const Principal& principal) {
+HttpResponse BalancesResponse(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& assets,
+                              const Principal& principal) {
   std::string body = "{\"data\":[";
   bool first = true;
   for (const ChartEntry& entry : chart.ForTenant(principal.tenant)) {
@@ -199,7 +176,7 @@ void AddAccountingRoutes(api::Router& router, api::AuthGate& gate, ledger::Ledge
                     .response_schema = api::schema::List(api::schema::Ref("LedgerAccount"))},
       api::RequireKey(gate, Scope::kLedgerRead,
                       [&](const HttpRequest&, const PathParams&, const Principal& principal) {
-                        return Balances(ledger, chart, assets, principal);
+                        return BalancesResponse(ledger, chart, assets, principal);
                       }));
   router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
              api::RouteDoc{.summary = "An account's transfers, oldest first, a page at a time.",

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "accounting/report.hpp"
 #include "api/api_key_store.hpp"
 #include "api/problem.hpp"
 #include "app/bench_charges.hpp"
@@ -97,6 +98,19 @@ int RunLedgerVerify(const std::string& url) {
       std::fprintf(stderr, "discrepancy: %s\n", line.c_str());
     return 1;
   }
+  return 0;
+}
+
+// `cambista ledger accounts`: the chart of accounts with balances.
+int RunLedgerAccounts(const std::string& url, const std::optional<std::string>& tenant) {
+  auto database = cambista::store::Open(url);
+  auto connection = database->Connect();
+  if (!cambista::store::PendingMigrations(*connection).empty()) {
+    std::fprintf(stderr, "ledger accounts: the database is not migrated; run `cambista migrate`\n");
+    return 2;
+  }
+  const auto assets = cambista::AssetRegistry::WithBuiltins();
+  std::fputs(cambista::accounting::ChartReport(*connection, tenant, assets).c_str(), stdout);
   return 0;
 }
 
@@ -374,6 +388,11 @@ int main(int argc, char** argv) {
   auto* verify = ledger->add_subcommand(
       "verify", "Re-derive every balance from the transfers and check debits equal credits");
   verify->add_option("--db", database_url, "Database URL")->required();
+  std::optional<std::string> accounts_tenant;
+  auto* accounts = ledger->add_subcommand(
+      "accounts", "The chart of accounts: its kinds, then every account with its balances");
+  accounts->add_option("--db", database_url, "Database URL")->required();
+  accounts->add_option("--tenant", accounts_tenant, "Only this tenant's accounts");
 
   cambista::app::LedgerBenchOptions ledger_bench_options;
   cambista::app::ChargeBenchOptions charge_bench_options;
@@ -389,6 +408,7 @@ int main(int argc, char** argv) {
     if (*keys.revoke) return RunKeys("revoke", keys_flags);
     if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
+    if (*accounts) return RunLedgerAccounts(database_url, accounts_tenant);
     if (*bench.ledger) return cambista::app::RunLedgerBench(ledger_bench_options);
     if (*bench.charges) return cambista::app::RunChargeBench(charge_bench_options);
   } catch (const std::exception& error) {

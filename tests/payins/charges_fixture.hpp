@@ -244,7 +244,8 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     if (!account) return 0;
     const i128 credits = static_cast<i128>(account->credits_posted);
     const i128 debits = static_cast<i128>(account->debits_posted);
-    return accounting::Describe(ref.kind).debit_normal ? debits - credits : credits - debits;
+    return accounting::Describe(ref.kind).side == accounting::NormalSide::kDebit ? debits - credits
+                                                                                 : credits - debits;
   }
   i128 MerchantBalance(std::string_view tenant, std::string_view currency) {
     return Balance(accounting::MerchantAccount(tenant, currency));
