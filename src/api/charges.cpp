@@ -28,14 +28,47 @@ HttpResponse Json(int status, std::string body) {
   return response;
 }
 
+// Each error of the pay-ins with its HTTP status and stable problem code: the one place they meet.
+struct ErrorRow {
+  payins::ChargeErrorKind kind;
+  int status;
+  std::string_view code;
+};
+constexpr ErrorRow kErrorTable[] = {
+    {payins::ChargeErrorKind::kInvalidRequest, 400, "invalid_request"},
+    {payins::ChargeErrorKind::kInvalidAmount, 400, "invalid_amount"},
+    {payins::ChargeErrorKind::kAmountOutOfRange, 422, "amount_out_of_range"},
+    {payins::ChargeErrorKind::kNotFound, 404, "not_found"},
+    {payins::ChargeErrorKind::kUnknownGateway, 404, "unknown_gateway"},
+    {payins::ChargeErrorKind::kNoTenantGateway, 404, "gateway_not_configured"},
+    {payins::ChargeErrorKind::kMissingCredential, 400, "missing_credential"},
+    {payins::ChargeErrorKind::kInvalidCredential, 400, "invalid_credential"},
+    {payins::ChargeErrorKind::kGatewayNotConfigured, 422, "gateway_not_configured"},
+    {payins::ChargeErrorKind::kGatewayRefused, 422, "gateway_refused"},
+    {payins::ChargeErrorKind::kGatewayFailed, 502, "gateway_failed"},
+    {payins::ChargeErrorKind::kChargeCreating, 409, "charge_creating"},
+    {payins::ChargeErrorKind::kInvalidTransition, 409, "invalid_transition"},
+    {payins::ChargeErrorKind::kInsufficientFunds, 409, "insufficient_funds"},
+    {payins::ChargeErrorKind::kCredentialsUnreadable, 500, "credentials_unreadable"},
+    {payins::ChargeErrorKind::kInternal, 500, "internal_error"},
+};
+
+const ErrorRow& RowOf(payins::ChargeErrorKind kind) {
+  for (const ErrorRow& row : kErrorTable) {
+    if (row.kind == kind) return row;
+  }
+  return kErrorTable[std::size(kErrorTable) - 1];  // kInternal: every kind has a row
+}
+
 // The service's error as problem+json; amount_out_of_range carries the bounds as members.
 HttpResponse ToProblem(const ChargeError& error) {
-  HttpResponse response =
-      Problem(error.status, error.code, error.status >= 500 ? "Server error" : "Request refused",
-              error.detail);
-  if (!error.field.empty() || error.code == "amount_out_of_range") {
+  const ErrorRow& row = RowOf(error.kind);
+  HttpResponse response = Problem(
+      row.status, row.code, row.status >= 500 ? "Server error" : "Request refused", error.detail);
+  const bool out_of_range = error.kind == payins::ChargeErrorKind::kAmountOutOfRange;
+  if (!error.field.empty() || out_of_range) {
     std::string members = error.field.empty() ? "" : ",\"field\":" + JsonString(error.field);
-    if (error.code == "amount_out_of_range") {
+    if (out_of_range) {
       members += ",\"minimum\":" + (error.minimum.empty() ? "null" : JsonString(error.minimum));
       members += ",\"maximum\":" + (error.maximum.empty() ? "null" : JsonString(error.maximum));
     }
@@ -43,7 +76,9 @@ HttpResponse ToProblem(const ChargeError& error) {
   }
   // The creation under this key ends within seconds, or is recovered as FAILED: the answer is worth
   // asking again, and so is not kept as the key's answer (idempotency.hpp).
-  if (error.code == "charge_creating") response.headers.emplace_back("Retry-After", "5");
+  if (error.kind == payins::ChargeErrorKind::kChargeCreating) {
+    response.headers.emplace_back("Retry-After", "5");
+  }
   return response;
 }
 

@@ -208,8 +208,9 @@ payins::ChargeServiceOptions Server::Parts::ChargeOptions() {
 Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> Server::Parts::BuildAdapter(
     std::string_view name, const payins::Credentials& credentials) {
   if (!gateway_registry.Describe(name)) {
-    return Failure(payins::ChargeError{
-        404, "unknown_gateway", "No gateway is called \"" + std::string(name) + "\".", "gateway"});
+    return Failure(payins::ChargeError{payins::ChargeErrorKind::kUnknownGateway,
+                                       "No gateway is called \"" + std::string(name) + "\".",
+                                       "gateway"});
   }
   std::string base_url;
   if (config.sandbox) {
@@ -219,7 +220,7 @@ Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> Server::Parts
     base_url = it->second;
   }
   if (base_url.empty()) {
-    return Failure(payins::ChargeError{422, "gateway_not_configured",
+    return Failure(payins::ChargeError{payins::ChargeErrorKind::kGatewayNotConfigured,
                                        "No API URL is configured for gateway \"" +
                                            std::string(name) + "\" (gateways." + std::string(name) +
                                            "_url).",
@@ -228,8 +229,7 @@ Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> Server::Parts
   payins::GatewayContext context{&http_client, &clock, base_url, config.webhook_timeout_ms};
   auto built = gateway_registry.Build(name, credentials, context);
   if (!built.ok()) {
-    return Failure(
-        payins::ChargeError{400, built.error().code, built.error().message, built.error().field});
+    return Failure(payins::AsChargeError(built.error()));
   }
   return std::move(built).value();
 }

@@ -326,7 +326,7 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
                                                    std::string_view actor) {
   auto connection = pool_.Acquire();
   auto charge = ChargeStore::FindOwned(*connection, tenant, id);
-  if (!charge) return Failure(ChargeError{404, "not_found", "No such charge.", ""});
+  if (!charge) return Failure(ChargeError{ChargeErrorKind::kNotFound, "No such charge.", ""});
   EnsureAccounts(tenant, charge->gateway, charge->currency);
   store::Transaction tx(*connection, store::TransactionMode::kWrite);
   charge = ChargeStore::Find(*connection, id, true);
@@ -353,7 +353,7 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
   }
   if (!change) {
     return Failure(
-        ChargeError{409, "invalid_transition",
+        ChargeError{ChargeErrorKind::kInvalidTransition,
                     "A charge in " + std::string(ChargeStatusName(charge->status)) +
                         (charge->review_kind == ReviewKind::kNone
                              ? ""
@@ -369,7 +369,7 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
     tx.Commit();
     return after;
   } catch (const BookingRefused&) {
-    return Failure(ChargeError{409, "insufficient_funds",
+    return Failure(ChargeError{ChargeErrorKind::kInsufficientFunds,
                                "The merchant's balance cannot cover the refund; credit the "
                                "merchant's account first.",
                                ""});

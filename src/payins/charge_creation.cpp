@@ -29,7 +29,7 @@ std::string CustomerJson(const Customer& customer) {
 }
 
 ChargeError GatewayFailed(std::string detail) {
-  return ChargeError{502, "gateway_failed", std::move(detail)};
+  return ChargeError{ChargeErrorKind::kGatewayFailed, std::move(detail)};
 }
 
 std::string MoneyText(i128 minor, const Asset& asset) {
@@ -78,12 +78,13 @@ Result<Charge, ChargeError> ChargeService::Create(std::string_view tenant,
 void ChargeService::CreateAsync(std::string_view tenant, std::string_view idempotency_key,
                                 const NewCharge& request, CreateDone done) {
   if (!request.amount.IsPositive()) {
-    done(Failure(ChargeError{400, "invalid_amount", "\"amount\" must be positive.", "amount"}));
+    done(Failure(
+        ChargeError{ChargeErrorKind::kInvalidAmount, "\"amount\" must be positive.", "amount"}));
     return;
   }
   if (request.expires_in_seconds < 60 ||
       request.expires_in_seconds > options_.expires_in_seconds_max) {
-    done(Failure(ChargeError{400, "invalid_request",
+    done(Failure(ChargeError{ChargeErrorKind::kInvalidRequest,
                              "\"expires_in_seconds\" must be between 60 and " +
                                  std::to_string(options_.expires_in_seconds_max) + ".",
                              "expires_in_seconds"}));
@@ -127,7 +128,7 @@ void ChargeService::CreateAsync(std::string_view tenant, std::string_view idempo
     // The same key, concurrently: answer what the other request made.
     attempt->done(
         Existing(*connection, tenant, idempotency_key)
-            .value_or(Failure(ChargeError{409, "charge_creating",
+            .value_or(Failure(ChargeError{ChargeErrorKind::kChargeCreating,
                                           "A charge under this key is being created.", ""})));
     return;
   }
@@ -141,7 +142,7 @@ std::optional<Result<Charge, ChargeError>> ChargeService::Existing(
   if (existing->status == ChargeStatus::kCreating) {
     if (existing->created_at_ms >= clock_.NowMs() - options_.creating_stale_ms) {
       return Failure(ChargeError{
-          409, "charge_creating",
+          ChargeErrorKind::kChargeCreating,
           "The charge " + existing->id + " is still being created at the gateway; retry shortly.",
           ""});
     }
@@ -166,7 +167,7 @@ Result<std::vector<std::string>, ChargeError> ChargeService::EligibleGateways(
   std::vector<std::string> candidates = ChargeStore::Candidates(connection, tenant, currency);
   if (request.gateway) {
     if (std::find(candidates.begin(), candidates.end(), *request.gateway) == candidates.end()) {
-      return Failure(ChargeError{422, "gateway_not_configured",
+      return Failure(ChargeError{ChargeErrorKind::kGatewayNotConfigured,
                                  "The tenant has no " + currency + " credentials for gateway \"" +
                                      *request.gateway + "\".",
                                  "gateway"});
@@ -174,7 +175,7 @@ Result<std::vector<std::string>, ChargeError> ChargeService::EligibleGateways(
     candidates = {*request.gateway};
   }
   if (candidates.empty()) {
-    return Failure(ChargeError{422, "gateway_not_configured",
+    return Failure(ChargeError{ChargeErrorKind::kGatewayNotConfigured,
                                "The tenant has no gateway configured for " + currency + ".",
                                "currency"});
   }
@@ -200,7 +201,7 @@ Result<std::vector<std::string>, ChargeError> ChargeService::EligibleGateways(
   if (!eligible.empty()) return eligible;
   if (!hull_lower) return Failure(GatewayFailed("No gateway can be used: " + unusable));
   const Asset& asset = request.amount.asset();
-  ChargeError error{422, "amount_out_of_range", "", "amount"};
+  ChargeError error{ChargeErrorKind::kAmountOutOfRange, "", "amount"};
   error.minimum = MoneyText(*hull_lower, asset);
   if (!unbounded_above && hull_upper) error.maximum = MoneyText(*hull_upper, asset);
   error.detail = "\"amount\" must be at least " + error.minimum + " " + currency +
@@ -309,7 +310,7 @@ void ChargeService::Finish(const std::shared_ptr<Attempt>& attempt, const std::s
       FailCreating(*connection, charge, attempt->last_error);
       const bool refused = attempt->every_gateway_refused;
       answer = Failure(
-          ChargeError{refused ? 422 : 502, refused ? "gateway_refused" : "gateway_failed",
+          ChargeError{refused ? ChargeErrorKind::kGatewayRefused : ChargeErrorKind::kGatewayFailed,
                       "No gateway created the charge " + charge.id + ": " + attempt->last_error});
     }
     tx.Commit();
@@ -317,7 +318,7 @@ void ChargeService::Finish(const std::shared_ptr<Attempt>& attempt, const std::s
     // A gateway id the tenant had already (a unique violation) or the database failing: the
     // charge stays CREATING and the recovery job settles it.
     answer = Failure(ChargeError{
-        500, "internal_error",
+        ChargeErrorKind::kInternal,
         "The charge " + charge.id + " could not be recorded: " + std::string(error.what())});
   }
   attempt->done(std::move(*answer));

@@ -46,7 +46,7 @@ Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text,
     auto amount = Amount::Parse(*value, asset);
     const std::string field = minimum ? "minimum" : "maximum";
     if (!amount.ok() || !amount.value().IsPositive()) {
-      return Failure(ChargeError{400, "invalid_amount",
+      return Failure(ChargeError{ChargeErrorKind::kInvalidAmount,
                                  "\"" + field + "\" must be a positive amount of " +
                                      std::string(asset.code()) + " such as \"10.00\".",
                                  field});
@@ -54,8 +54,8 @@ Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text,
     (minimum ? bounds.minimum : bounds.maximum) = amount.value().minor();
   }
   if (bounds.minimum && bounds.maximum && *bounds.minimum > *bounds.maximum) {
-    return Failure(ChargeError{400, "invalid_request", "\"minimum\" must not be above \"maximum\".",
-                               "minimum"});
+    return Failure(ChargeError{ChargeErrorKind::kInvalidRequest,
+                               "\"minimum\" must not be above \"maximum\".", "minimum"});
   }
   const auto [lower, upper] = GatewayBounds(description, bounds);
   if (upper && lower > *upper) {
@@ -63,12 +63,12 @@ Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text,
       return Amount(minor, asset).ToString() + " " + std::string(asset.code());
     };
     if (bounds.maximum && *bounds.maximum < lower) {
-      return Failure(ChargeError{400, "invalid_request",
+      return Failure(ChargeError{ChargeErrorKind::kInvalidRequest,
                                  "\"maximum\" is below the least " + description.name + " takes (" +
                                      text_of(lower) + "): no charge would fit.",
                                  "maximum"});
     }
-    return Failure(ChargeError{400, "invalid_request",
+    return Failure(ChargeError{ChargeErrorKind::kInvalidRequest,
                                "\"minimum\" is above the most " + description.name + " takes (" +
                                    text_of(*upper) + "): no charge would fit.",
                                "minimum"});
@@ -139,7 +139,7 @@ Result<std::shared_ptr<PayinGateway>, ChargeError> ChargeService::Adapter(
   auto row = ChargeStore::LoadCredentials(connection, tenant, gateway);
   if (!row) {
     return Failure(ChargeError{
-        404, "gateway_not_configured",
+        ChargeErrorKind::kNoTenantGateway,
         "The tenant has no credentials for gateway \"" + std::string(gateway) + "\".", "gateway"});
   }
   const std::string key = std::string(tenant) + "\n" + std::string(gateway);
@@ -154,7 +154,7 @@ Result<std::shared_ptr<PayinGateway>, ChargeError> ChargeService::Adapter(
   std::optional<Credentials> credentials;
   if (opened.ok()) credentials = DecodeCredentials(opened.value());
   if (!credentials) {
-    return Failure(ChargeError{500, "credentials_unreadable",
+    return Failure(ChargeError{ChargeErrorKind::kCredentialsUnreadable,
                                "The stored credentials for gateway \"" + std::string(gateway) +
                                    "\" cannot be opened with this master key.",
                                ""});

@@ -64,7 +64,7 @@ IngestResult ChargeService::Refuse(const IncomingWebhook& webhook,
 
 bool ChargeService::KnowsGateway(std::string_view gateway) const {
   auto built = factory_(gateway, {});
-  return built.ok() || built.error().code != "unknown_gateway";
+  return built.ok() || built.error().kind != ChargeErrorKind::kUnknownGateway;
 }
 
 IngestResult ChargeService::Ingest(const IncomingWebhook& webhook) {

@@ -112,18 +112,35 @@ struct NewCharge {
   int64_t expires_in_seconds = 3600;
 };
 
-struct ChargeError {
-  ChargeError(int status_in, std::string code_in, std::string detail_in, std::string field_in = "")
-      : status(status_in),
-        code(std::move(code_in)),
-        detail(std::move(detail_in)),
-        field(std::move(field_in)) {}
+// What can go wrong with a charge, in the pay-ins' own terms. The HTTP side gives each its status
+// and stable problem code in one table (api/charges.cpp).
+enum class ChargeErrorKind : uint8_t {
+  kInvalidRequest,         // a field out of its rules
+  kInvalidAmount,          // not a positive amount of the currency
+  kAmountOutOfRange,       // outside what the gateways and the tenant take (minimum, maximum)
+  kNotFound,               // no such charge (or another tenant's)
+  kUnknownGateway,         // no gateway of that name
+  kNoTenantGateway,        // the tenant has not set up that gateway
+  kMissingCredential,      // a gateway's credentials lack one
+  kInvalidCredential,      // a credential is malformed
+  kGatewayNotConfigured,   // no gateway the tenant can use for this (currency, API URL)
+  kGatewayRefused,         // every gateway refused the request itself
+  kGatewayFailed,          // a gateway was unreachable or misbehaved
+  kChargeCreating,         // a creation under this key is still under way
+  kInvalidTransition,      // the charge's state does not allow it
+  kInsufficientFunds,      // the merchant's balance cannot cover it
+  kCredentialsUnreadable,  // stored credentials do not open with this master key
+  kInternal,               // a bug or the database failing
+};
 
-  int status = 400;    // HTTP status to answer with
-  std::string code;    // stable problem code
+struct ChargeError {
+  ChargeError(ChargeErrorKind kind_in, std::string detail_in, std::string field_in = "")
+      : kind(kind_in), detail(std::move(detail_in)), field(std::move(field_in)) {}
+
+  ChargeErrorKind kind;
   std::string detail;  // for people
   std::string field;   // the offending field, if any
-  // amount_out_of_range: the bounds that apply, as decimal strings ("3.00"); empty: unbounded.
+  // kAmountOutOfRange: the bounds that apply, as decimal strings ("3.00"); empty: unbounded.
   std::string minimum;
   std::string maximum;
 };

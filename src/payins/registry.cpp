@@ -91,4 +91,12 @@ RegistryError InvalidCredential(std::string_view name, std::string_view why) {
                        "the credential " + std::string(name) + " " + std::string(why)};
 }
 
+ChargeError AsChargeError(const RegistryError& error) {
+  const ChargeErrorKind kind = error.code == kUnknownGateway ? ChargeErrorKind::kUnknownGateway
+                               : error.code == kMissingCredential
+                                   ? ChargeErrorKind::kMissingCredential
+                                   : ChargeErrorKind::kInvalidCredential;
+  return ChargeError{kind, error.message, error.field};
+}
+
 }  // namespace cambista::payins

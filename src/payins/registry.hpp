@@ -19,6 +19,7 @@
 
 #include "core/result.hpp"
 #include "payins/gateway.hpp"
+#include "payins/model.hpp"
 
 namespace cambista::payins {
 
@@ -31,6 +32,9 @@ struct RegistryError {
 inline constexpr std::string_view kUnknownGateway = "unknown_gateway";
 inline constexpr std::string_view kMissingCredential = "missing_credential";
 inline constexpr std::string_view kInvalidCredential = "invalid_credential";
+
+// A registry's refusal as the pay-ins' error (unknown gateway, missing or invalid credential).
+ChargeError AsChargeError(const RegistryError& error);
 
 // Called by Build after the generic checks; reports format problems as invalid_credential.
 using GatewayFactory = std::function<Result<std::unique_ptr<PayinGateway>, RegistryError>(

@@ -68,8 +68,7 @@ struct SealingServices {
                   payins::GatewayContext context{&http, &clock, "http://127.0.0.1:9", 1'000};
                   auto built = registry.Build(name, credentials, context);
                   if (!built.ok()) {
-                    return Failure(payins::ChargeError{400, built.error().code,
-                                                       built.error().message, built.error().field});
+                    return Failure(payins::AsChargeError(built.error()));
                   }
                   return std::move(built).value();
                 },

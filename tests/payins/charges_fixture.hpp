@@ -130,13 +130,12 @@ class ChargesTest : public cambista::testing::DatabaseTest {
   Result<std::unique_ptr<PayinGateway>, ChargeError> BuildAdapter(std::string_view name,
                                                                   const Credentials& credentials) {
     if (!registry_.Describe(name)) {
-      return Failure(ChargeError{404, "unknown_gateway", "no such gateway", "gateway"});
+      return Failure(ChargeError{ChargeErrorKind::kUnknownGateway, "no such gateway", "gateway"});
     }
     GatewayContext context{&http_, &clock_, GatewayBaseUrl(name), 5'000};
     auto built = registry_.Build(name, credentials, context);
     if (!built.ok()) {
-      return Failure(
-          ChargeError{400, built.error().code, built.error().message, built.error().field});
+      return Failure(AsChargeError(built.error()));
     }
     return std::move(built).value();
   }
