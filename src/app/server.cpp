@@ -10,7 +10,6 @@
 #include "accounting/chart.hpp"
 #include "accounting/routes.hpp"
 #include "api/api_key_store.hpp"
-#include "api/charges.hpp"
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
 #include "api/platform.hpp"
@@ -34,6 +33,7 @@
 #include "obs/metrics.hpp"
 #include "payins/charge_service.hpp"
 #include "payins/registry.hpp"
+#include "payins/routes.hpp"
 #include "payins/store.hpp"
 #include "sandbox/sandbox.hpp"
 #include "security/token_bucket.hpp"
@@ -282,7 +282,7 @@ void Server::Parts::AddRoutes() {
     simulators.emplace(sandbox::SandboxOptions{&http_client, &clock});
     simulators->AddRoutes(router);
   }
-  api::AddChargeRoutes(router, gate, idempotency, charges, assets, metrics, clock);
+  payins::AddChargeRoutes(router, gate, idempotency, charges, assets, metrics, clock);
   api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock,
                                 webhook_policy.attempts_max,
                                 config.webhook_allow_private_addresses);

@@ -113,7 +113,7 @@ struct NewCharge {
 };
 
 // What can go wrong with a charge, in the pay-ins' own terms. The HTTP side gives each its status
-// and stable problem code in one table (api/charges.cpp).
+// and stable problem code in one table (payins/routes.cpp).
 enum class ChargeErrorKind : uint8_t {
   kInvalidRequest,         // a field out of its rules
   kInvalidAmount,          // not a positive amount of the currency

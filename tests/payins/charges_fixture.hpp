@@ -18,7 +18,6 @@
 
 #include "accounting/chart.hpp"
 #include "api/api_key_store.hpp"
-#include "api/charges.hpp"
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
 #include "api/router.hpp"
@@ -30,6 +29,7 @@
 #include "payins/charge_service.hpp"
 #include "payins/provider_json.hpp"
 #include "payins/registry.hpp"
+#include "payins/routes.hpp"
 #include "response_recording.hpp"
 #include "sandbox/sandbox.hpp"
 #include "security/hmac.hpp"
@@ -83,8 +83,8 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     idempotency_ = std::make_unique<api::Idempotency>(db(), clock_, box_);
     recorder_ = cambista::testing::RecordResponsesIfAsked(router_);
     sandbox_->AddRoutes(router_);
-    api::AddChargeRoutes(router_, *gate_, *idempotency_, *service_, assets_, metrics_, clock_,
-                         RouteOptions());
+    payins::AddChargeRoutes(router_, *gate_, *idempotency_, *service_, assets_, metrics_, clock_,
+                            RouteOptions());
     BeforeStart();
     StartServer();
     jobs_->Start();
@@ -118,7 +118,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     options.wake_jobs = [this] { jobs_->Wake(); };
     return options;
   }
-  virtual api::ChargeRoutesOptions RouteOptions() { return {}; }
+  virtual payins::ChargeRoutesOptions RouteOptions() { return {}; }
   // More routes and job handlers, for suites that need them: called once the services are built,
   // before the server and the job workers start.
   virtual void BeforeStart() {}

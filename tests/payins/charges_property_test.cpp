@@ -102,8 +102,8 @@ class ChargesPropertyTest : public test_support::ChargesTest {
     return options;
   }
   // Every delivery here comes from 127.0.0.1: the rate limit (tested elsewhere) stays out of it.
-  api::ChargeRoutesOptions RouteOptions() override {
-    api::ChargeRoutesOptions options;
+  payins::ChargeRoutesOptions RouteOptions() override {
+    payins::ChargeRoutesOptions options;
     options.webhook_rate = {1'000'000, 1'000'000, 1'000};
     return options;
   }

@@ -143,8 +143,8 @@ TEST_P(WebhookIntegrityTest, AWebhookBodyIsCappedAt64KiB) {
 // A small rate for the webhooks: a burst of 3, then one a second.
 class WebhookRateTest : public WebhookIntegrityTest {
  protected:
-  api::ChargeRoutesOptions RouteOptions() override {
-    api::ChargeRoutesOptions options;
+  payins::ChargeRoutesOptions RouteOptions() override {
+    payins::ChargeRoutesOptions options;
     options.webhook_rate = {3, 1, 1000};
     return options;
   }

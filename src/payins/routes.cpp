@@ -1,4 +1,4 @@
-#include "api/charges.hpp"
+#include "payins/routes.hpp"
 
 #include <memory>
 
@@ -9,12 +9,11 @@
 #include "core/int128.hpp"
 #include "pix/qr.hpp"
 
-namespace cambista::api {
+namespace cambista::payins {
 namespace {
 
-using payins::Charge;
-using payins::ChargeError;
-using payins::ChargeService;
+// The HTTP side of the pay-ins speaks the API module's language.
+using namespace cambista::api;
 
 constexpr size_t kTextCharsMax = 200;
 constexpr size_t kCredentialCharsMax = 512;
@@ -30,30 +29,30 @@ HttpResponse Json(int status, std::string body) {
 
 // Each error of the pay-ins with its HTTP status and stable problem code: the one place they meet.
 struct ErrorRow {
-  payins::ChargeErrorKind kind;
+  ChargeErrorKind kind;
   int status;
   std::string_view code;
 };
 constexpr ErrorRow kErrorTable[] = {
-    {payins::ChargeErrorKind::kInvalidRequest, 400, "invalid_request"},
-    {payins::ChargeErrorKind::kInvalidAmount, 400, "invalid_amount"},
-    {payins::ChargeErrorKind::kAmountOutOfRange, 422, "amount_out_of_range"},
-    {payins::ChargeErrorKind::kNotFound, 404, "not_found"},
-    {payins::ChargeErrorKind::kUnknownGateway, 404, "unknown_gateway"},
-    {payins::ChargeErrorKind::kNoTenantGateway, 404, "gateway_not_configured"},
-    {payins::ChargeErrorKind::kMissingCredential, 400, "missing_credential"},
-    {payins::ChargeErrorKind::kInvalidCredential, 400, "invalid_credential"},
-    {payins::ChargeErrorKind::kGatewayNotConfigured, 422, "gateway_not_configured"},
-    {payins::ChargeErrorKind::kGatewayRefused, 422, "gateway_refused"},
-    {payins::ChargeErrorKind::kGatewayFailed, 502, "gateway_failed"},
-    {payins::ChargeErrorKind::kChargeCreating, 409, "charge_creating"},
-    {payins::ChargeErrorKind::kInvalidTransition, 409, "invalid_transition"},
-    {payins::ChargeErrorKind::kInsufficientFunds, 409, "insufficient_funds"},
-    {payins::ChargeErrorKind::kCredentialsUnreadable, 500, "credentials_unreadable"},
-    {payins::ChargeErrorKind::kInternal, 500, "internal_error"},
+    {ChargeErrorKind::kInvalidRequest, 400, "invalid_request"},
+    {ChargeErrorKind::kInvalidAmount, 400, "invalid_amount"},
+    {ChargeErrorKind::kAmountOutOfRange, 422, "amount_out_of_range"},
+    {ChargeErrorKind::kNotFound, 404, "not_found"},
+    {ChargeErrorKind::kUnknownGateway, 404, "unknown_gateway"},
+    {ChargeErrorKind::kNoTenantGateway, 404, "gateway_not_configured"},
+    {ChargeErrorKind::kMissingCredential, 400, "missing_credential"},
+    {ChargeErrorKind::kInvalidCredential, 400, "invalid_credential"},
+    {ChargeErrorKind::kGatewayNotConfigured, 422, "gateway_not_configured"},
+    {ChargeErrorKind::kGatewayRefused, 422, "gateway_refused"},
+    {ChargeErrorKind::kGatewayFailed, 502, "gateway_failed"},
+    {ChargeErrorKind::kChargeCreating, 409, "charge_creating"},
+    {ChargeErrorKind::kInvalidTransition, 409, "invalid_transition"},
+    {ChargeErrorKind::kInsufficientFunds, 409, "insufficient_funds"},
+    {ChargeErrorKind::kCredentialsUnreadable, 500, "credentials_unreadable"},
+    {ChargeErrorKind::kInternal, 500, "internal_error"},
 };
 
-const ErrorRow& RowOf(payins::ChargeErrorKind kind) {
+const ErrorRow& RowOf(ChargeErrorKind kind) {
   for (const ErrorRow& row : kErrorTable) {
     if (row.kind == kind) return row;
   }
@@ -65,7 +64,7 @@ HttpResponse ToProblem(const ChargeError& error) {
   const ErrorRow& row = RowOf(error.kind);
   HttpResponse response = Problem(
       row.status, row.code, row.status >= 500 ? "Server error" : "Request refused", error.detail);
-  const bool out_of_range = error.kind == payins::ChargeErrorKind::kAmountOutOfRange;
+  const bool out_of_range = error.kind == ChargeErrorKind::kAmountOutOfRange;
   if (!error.field.empty() || out_of_range) {
     std::string members = error.field.empty() ? "" : ",\"field\":" + JsonString(error.field);
     if (out_of_range) {
@@ -76,7 +75,7 @@ HttpResponse ToProblem(const ChargeError& error) {
   }
   // The creation under this key ends within seconds, or is recovered as FAILED: the answer is worth
   // asking again, and so is not kept as the key's answer (idempotency.hpp).
-  if (error.kind == payins::ChargeErrorKind::kChargeCreating) {
+  if (error.kind == ChargeErrorKind::kChargeCreating) {
     response.headers.emplace_back("Retry-After", "5");
   }
   return response;
@@ -106,7 +105,7 @@ std::string MoneyOrNull(const std::optional<i128>& minor, const AssetRegistry& a
   return JsonString(asset.ok() ? Amount(*minor, asset.value()).ToString() : ToDecimal(*minor));
 }
 
-std::string GatewayJson(const payins::GatewaySetting& setting, const AssetRegistry& assets) {
+std::string GatewayJson(const GatewaySetting& setting, const AssetRegistry& assets) {
   std::string names;
   for (const std::string& name : setting.credential_names) {
     names += (names.empty() ? "" : ",") + JsonString(name);
@@ -122,18 +121,18 @@ std::string GatewayJson(const payins::GatewaySetting& setting, const AssetRegist
 }
 
 std::string ChargeJson(const Charge& charge, const AssetRegistry& assets) {
-  return payins::ChargeJson(charge, ScaleOf(assets, charge.currency));
+  return ChargeJson(charge, ScaleOf(assets, charge.currency));
 }
 
 std::string ChargeStatusSchema() {
   std::vector<std::string_view> names;
-  for (int i = 0; i < payins::kChargeStatusCount; ++i) {
-    names.push_back(payins::ChargeStatusName(static_cast<payins::ChargeStatus>(i)));
+  for (int i = 0; i < kChargeStatusCount; ++i) {
+    names.push_back(ChargeStatusName(static_cast<ChargeStatus>(i)));
   }
   return schema::Enum(names);
 }
 
-// The pay-ins' shapes, as /openapi.json names them: the JSON of payins::ChargeJson, GatewayJson,
+// The pay-ins' shapes, as /openapi.json names them: the JSON of ChargeJson, GatewayJson,
 // HistoryJson and StatsJson.
 void AddChargeSchemas(Router& router) {
   using namespace schema;
@@ -192,8 +191,8 @@ void AddChargeSchemas(Router& router) {
                                           {"last_error_at_ms", Nullable(Integer())}}));
 }
 
-Result<payins::Customer, HttpResponse> ReadCustomer(JsonObjectReader& body) {
-  payins::Customer customer;
+Result<Customer, HttpResponse> ReadCustomer(JsonObjectReader& body) {
+  Customer customer;
   auto object = body.OptionalObject("customer");
   if (!object.ok()) return Failure(ToProblem(object.error()));
   if (!object.value()) return customer;
@@ -218,8 +217,8 @@ Result<payins::Customer, HttpResponse> ReadCustomer(JsonObjectReader& body) {
 
 // Reads a POST /v1/charges body into a NewCharge, or the 400 problem naming the field. Gateway
 // names and currency codes are taken in any case.
-Result<payins::NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request,
-                                                      const AssetRegistry& assets) {
+Result<NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request,
+                                              const AssetRegistry& assets) {
   auto reader = JsonObjectReader::Parse(request.body);
   if (!reader.ok()) return Failure(ToProblem(reader.error()));
   JsonObjectReader& body = reader.value();
@@ -245,12 +244,12 @@ Result<payins::NewCharge, HttpResponse> ReadNewCharge(const HttpRequest& request
   if (auto unknown = body.RejectUnknownFields()) return Failure(ToProblem(*unknown));
   std::optional<std::string> gateway_name;
   if (gateway.value()) gateway_name = LowerAscii(*gateway.value());
-  return payins::NewCharge{gateway_name,
-                           amount.value(),
-                           description.value().value_or(""),
-                           reference.value().value_or(""),
-                           customer.value(),
-                           expires.value().value_or(3600)};
+  return NewCharge{gateway_name,
+                   amount.value(),
+                   description.value().value_or(""),
+                   reference.value().value_or(""),
+                   customer.value(),
+                   expires.value().value_or(3600)};
 }
 
 HttpResponse CreatedResponse(const Result<Charge, ChargeError>& result,
@@ -388,13 +387,13 @@ HttpResponse NotFound() {
   return Problem(404, "not_found", "Not found", "No such charge.");
 }
 
-std::string HistoryJson(const std::vector<payins::ChargeHistoryEntry>& entries) {
+std::string HistoryJson(const std::vector<ChargeHistoryEntry>& entries) {
   std::string body = "{\"data\":[";
   for (size_t i = 0; i < entries.size(); ++i) {
-    const payins::ChargeHistoryEntry& entry = entries[i];
-    body += std::string(i == 0 ? "" : ",") + "{\"from\":" +
-            (entry.from ? JsonString(payins::ChargeStatusName(*entry.from)) : "null") +
-            ",\"to\":" + JsonString(payins::ChargeStatusName(entry.to)) +
+    const ChargeHistoryEntry& entry = entries[i];
+    body += std::string(i == 0 ? "" : ",") +
+            "{\"from\":" + (entry.from ? JsonString(ChargeStatusName(*entry.from)) : "null") +
+            ",\"to\":" + JsonString(ChargeStatusName(entry.to)) +
             ",\"actor\":" + JsonString(entry.actor) + ",\"reason\":" + JsonString(entry.reason) +
             ",\"at_ms\":" + std::to_string(entry.at_ms) + "}";
   }
@@ -405,9 +404,9 @@ HttpResponse ListCharges(ChargeService& charges, const AssetRegistry& assets,
                          const HttpRequest& request, const Principal& principal) {
   auto limit = PageLimit(request);
   if (!limit.ok()) return limit.error();
-  std::optional<payins::ChargeStatus> status;
+  std::optional<ChargeStatus> status;
   if (const auto text = QueryValue(request.query, "status")) {
-    status = payins::ParseChargeStatus(*text);
+    status = ParseChargeStatus(*text);
     if (!status) return InvalidField("status", "a charge status such as PAID or manual_review");
   }
   std::optional<std::string> gateway;
@@ -506,7 +505,7 @@ HttpResponse ResolveCharge(ChargeService& charges, const AssetRegistry& assets,
   if (!reader.ok()) return ToProblem(reader.error());
   auto action = reader.value().RequiredString("action", 16);
   if (!action.ok()) return ToProblem(action.error());
-  const auto resolution = payins::ParseResolution(action.value());
+  const auto resolution = ParseResolution(action.value());
   if (!resolution) return InvalidField("action", "accept, refund or refunded");
   auto reason = reader.value().RequiredString("reason", kReasonCharsMax);
   if (!reason.ok()) return ToProblem(reason.error());
@@ -548,8 +547,7 @@ void AddResolveRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
                  })));
 }
 
-std::string StatsJson(const std::vector<payins::ChargeStatsRow>& rows,
-                      const AssetRegistry& assets) {
+std::string StatsJson(const std::vector<ChargeStatsRow>& rows, const AssetRegistry& assets) {
   std::string body = "{\"data\":[";
   bool first = true;
   for (const auto& row : rows) {
@@ -606,9 +604,9 @@ HttpResponse IngestWebhook(ChargeService& charges, TokenBucketLimiter& limiter,
     auto it = params.find(name);
     return it == params.end() ? std::string_view() : std::string_view(it->second);
   };
-  const payins::IngestResult result = charges.Ingest(payins::IncomingWebhook{
-      gateway, param("tenant"), param("token"),
-      payins::WebhookRequest{request.body, request.headers}, request.remote_address});
+  const IngestResult result = charges.Ingest(
+      IncomingWebhook{gateway, param("tenant"), param("token"),
+                      WebhookRequest{request.body, request.headers}, request.remote_address});
   if (result.status >= 400) {
     HttpResponse refused = Problem(result.status, result.code, "Webhook refused", result.detail);
     if (result.status == 503) refused.headers.emplace_back("Retry-After", "5");
@@ -677,7 +675,7 @@ void AddChargeMetrics(obs::MetricsRegistry& metrics, ChargeService& charges) {
   auto webhooks = metrics.RegisterCounterCollector(
       "cambista_gateway_webhooks_total", "Gateway webhooks received, by result.", {"result"},
       [&charges](obs::CollectorSink& sink) {
-        const payins::IngestCounters& counters = charges.counters();
+        const IngestCounters& counters = charges.counters();
         sink.Report({"applied"}, static_cast<int64_t>(counters.applied.load()));
         sink.Report({"confirming"}, static_cast<int64_t>(counters.confirming.load()));
         sink.Report({"duplicate"}, static_cast<int64_t>(counters.duplicates.load()));
@@ -690,7 +688,7 @@ void AddChargeMetrics(obs::MetricsRegistry& metrics, ChargeService& charges) {
       "Circuit breakers not closed, per tenant and gateway (1 open, 2 half-open).",
       {"tenant", "gateway"}, [&charges](obs::CollectorSink& sink) {
         for (const auto& [tenant, gateway, state] : charges.lanes().OpenBreakers()) {
-          sink.Report({tenant, gateway}, state == payins::BreakerState::kOpen ? 1 : 2);
+          sink.Report({tenant, gateway}, state == BreakerState::kOpen ? 1 : 2);
         }
       });
   CAMBISTA_CHECK(collected.ok() && webhooks.ok() && breakers.ok());
@@ -713,4 +711,4 @@ void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
   AddChargeMetrics(metrics, charges);
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::payins

@@ -14,7 +14,7 @@
 #include "payins/charge_service.hpp"
 #include "security/token_bucket.hpp"
 
-namespace cambista::api {
+namespace cambista::payins {
 
 // Webhook bodies larger than this are refused (413) before anything else is done with them.
 inline constexpr size_t kWebhookBodyBytesMax = 64 << 10;
@@ -24,9 +24,9 @@ struct ChargeRoutesOptions {
   TokenBucketOptions webhook_rate{120, 20, 100'000};
 };
 
-void AddChargeRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                     payins::ChargeService& charges, const AssetRegistry& assets,
+void AddChargeRoutes(api::Router& router, api::AuthGate& gate, api::Idempotency& idempotency,
+                     ChargeService& charges, const AssetRegistry& assets,
                      obs::MetricsRegistry& metrics, const Clock& clock,
                      ChargeRoutesOptions options = {});
 
-}  // namespace cambista::api
+}  // namespace cambista::payins
