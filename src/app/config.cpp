@@ -103,8 +103,9 @@ Key GatewayFeeKey(const char* path, const char* gateway) {
           }};
 }
 
-const std::vector<Key>& Keys() {
-  static const std::vector<Key> keys = {
+// The keys, a table per section; Keys() is all of them.
+std::vector<Key> DatabaseAndServerKeys() {
+  return {
       {"database.url", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          if (v.empty()) return "must not be empty";
@@ -139,6 +140,11 @@ const std::vector<Key>& Keys() {
          while (c.public_url.ends_with('/')) c.public_url.pop_back();
          return std::nullopt;
        }},
+  };
+}
+
+std::vector<Key> GatewayAndSandboxKeys() {
+  return {
       GatewayUrlKey("gateways.atomopay_url", "atomopay"),
       GatewayUrlKey("gateways.buhopago_url", "buhopago"),
       GatewayUrlKey("gateways.paradise_url", "paradise"),
@@ -153,6 +159,11 @@ const std::vector<Key>& Keys() {
       GatewayFeeKey("gateway_fees.wiinpay", "wiinpay"),
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
+  };
+}
+
+std::vector<Key> SecurityAndRateLimitKeys() {
+  return {
       {"security.master_key", Key::Type::kString,
        [](Config& c, std::string_view v) -> std::optional<std::string> {
          // The message never repeats the value: it is a secret.
@@ -180,6 +191,11 @@ const std::vector<Key>& Keys() {
        [](Config& c, std::string_view v) {
          return SetInteger(c.rate_ip_per_second, v, 1, 1'000'000);
        }},
+  };
+}
+
+std::vector<Key> WebhookAndOperationKeys() {
+  return {
       {"webhooks.attempts_max", Key::Type::kInteger,
        [](Config& c, std::string_view v) { return SetInteger(c.webhook_attempts_max, v, 1, 100); }},
       {"webhooks.retry_base_ms", Key::Type::kInteger,
@@ -208,6 +224,19 @@ const std::vector<Key>& Keys() {
          return std::nullopt;
        }},
   };
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = [] {
+    std::vector<Key> all;
+    for (std::vector<Key> (*table)() : {DatabaseAndServerKeys, GatewayAndSandboxKeys,
+                                        SecurityAndRateLimitKeys, WebhookAndOperationKeys}) {
+      std::vector<Key> keys_of_table = table();
+      all.insert(all.end(), std::make_move_iterator(keys_of_table.begin()),
+                 std::make_move_iterator(keys_of_table.end()));
+    }
+    return all;
+  }();
   return keys;
 }
 

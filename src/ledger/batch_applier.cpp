@@ -15,6 +15,117 @@ bool AddOverflows(u128 a, u128 b) {
   return a > kU128Max - b;
 }
 
+// The checks of a new transfer that need nothing but the transfer itself, in TigerBeetle's order;
+// kOk when it passes them all.
+R CheckCreateFields(const Transfer& t) {
+  if ((t.flags & ~TransferFlags::kKnown) != 0) return R::kReservedFlag;
+  if (t.id == 0) return R::kIdMustNotBeZero;
+  if (t.id == kU128Max) return R::kIdMustNotBeIntMax;
+  if (t.debit_account_id == 0) return R::kDebitAccountIdMustNotBeZero;
+  if (t.debit_account_id == kU128Max) return R::kDebitAccountIdMustNotBeIntMax;
+  if (t.credit_account_id == 0) return R::kCreditAccountIdMustNotBeZero;
+  if (t.credit_account_id == kU128Max) return R::kCreditAccountIdMustNotBeIntMax;
+  if (t.debit_account_id == t.credit_account_id) return R::kAccountsMustBeDifferent;
+  if (t.pending_id != 0) return R::kPendingIdMustBeZero;
+  const bool is_pending = (t.flags & TransferFlags::kPending) != 0;
+  if (!is_pending && t.timeout_s != 0) return R::kTimeoutReservedForPendingTransfer;
+  if (t.amount == 0) return R::kAmountMustNotBeZero;
+  if (!IsValidAssetCode(t.asset)) return R::kAssetInvalid;
+  if (t.code == 0) return R::kCodeMustNotBeZero;
+  if (t.code > kCodeMax) return R::kCodeOutOfRange;
+  return R::kOk;
+}
+
+// Whether the new transfer fits its two accounts: no balance or timeout overflows, and the
+// accounts' balance limits (counting pending amounts) hold; kOk when it does.
+R CheckCreateLimits(const Transfer& t, bool is_pending, const Account& dr, const Account& cr,
+                    int64_t timestamp) {
+  if (is_pending) {
+    if (AddOverflows(dr.debits_pending, t.amount)) return R::kOverflowsDebitsPending;
+    if (AddOverflows(cr.credits_pending, t.amount)) return R::kOverflowsCreditsPending;
+  } else {
+    if (AddOverflows(dr.debits_posted, t.amount)) return R::kOverflowsDebitsPosted;
+    if (AddOverflows(cr.credits_posted, t.amount)) return R::kOverflowsCreditsPosted;
+  }
+  if (AddOverflows(dr.debits_pending, dr.debits_posted) ||
+      AddOverflows(dr.debits_pending + dr.debits_posted, t.amount)) {
+    return R::kOverflowsDebits;
+  }
+  if (AddOverflows(cr.credits_pending, cr.credits_posted) ||
+      AddOverflows(cr.credits_pending + cr.credits_posted, t.amount)) {
+    return R::kOverflowsCredits;
+  }
+  if (t.timeout_s != 0 && static_cast<int64_t>(t.timeout_s) >
+                              (std::numeric_limits<int64_t>::max() - timestamp) / kNsPerSecond) {
+    return R::kOverflowsTimeout;
+  }
+  if ((dr.flags & AccountFlags::kDebitsMustNotExceedCredits) != 0 &&
+      dr.debits_pending + dr.debits_posted + t.amount > dr.credits_posted) {
+    return R::kExceedsCredits;
+  }
+  if ((cr.flags & AccountFlags::kCreditsMustNotExceedDebits) != 0 &&
+      cr.credits_pending + cr.credits_posted + t.amount > cr.debits_posted) {
+    return R::kExceedsDebits;
+  }
+  return R::kOk;
+}
+
+// The checks of a post or void that need nothing but the transfer itself; kOk when it passes.
+R CheckPostOrVoidFields(const Transfer& t) {
+  if ((t.flags & ~TransferFlags::kKnown) != 0) return R::kReservedFlag;
+  if (t.id == 0) return R::kIdMustNotBeZero;
+  if (t.id == kU128Max) return R::kIdMustNotBeIntMax;
+  const bool post = (t.flags & TransferFlags::kPostPendingTransfer) != 0;
+  const bool is_void = (t.flags & TransferFlags::kVoidPendingTransfer) != 0;
+  if ((post && is_void) || (t.flags & TransferFlags::kPending) != 0) {
+    return R::kFlagsAreMutuallyExclusive;
+  }
+  if (t.pending_id == 0) return R::kPendingIdMustNotBeZero;
+  if (t.pending_id == kU128Max) return R::kPendingIdMustNotBeIntMax;
+  if (t.pending_id == t.id) return R::kPendingIdMustBeDifferent;
+  if (t.timeout_s != 0) return R::kTimeoutReservedForPendingTransfer;
+  if (!t.asset.empty() && !IsValidAssetCode(t.asset)) return R::kAssetInvalid;
+  if (t.code > kCodeMax) return R::kCodeOutOfRange;
+  return R::kOk;
+}
+
+// Whether a post or void `t` agrees with the pending transfer `p` it resolves (fields left zero or
+// empty take the pending transfer's); kOk when it does.
+R CheckAgainstPending(const Transfer& t, const Transfer& p) {
+  const bool post = (t.flags & TransferFlags::kPostPendingTransfer) != 0;
+  const bool is_void = (t.flags & TransferFlags::kVoidPendingTransfer) != 0;
+  if ((p.flags & TransferFlags::kPending) == 0) return R::kPendingTransferNotPending;
+  if (t.debit_account_id != 0 && t.debit_account_id != p.debit_account_id) {
+    return R::kPendingTransferHasDifferentDebitAccountId;
+  }
+  if (t.credit_account_id != 0 && t.credit_account_id != p.credit_account_id) {
+    return R::kPendingTransferHasDifferentCreditAccountId;
+  }
+  if (!t.asset.empty() && t.asset != p.asset) return R::kPendingTransferHasDifferentAsset;
+  if (t.code != 0 && t.code != p.code) return R::kPendingTransferHasDifferentCode;
+  if (post && t.amount > p.amount) return R::kExceedsPendingTransferAmount;
+  if (is_void && t.amount != 0 && t.amount != p.amount) {
+    return R::kPendingTransferHasDifferentAmount;
+  }
+  return R::kOk;
+}
+
+// kOk while the pending transfer can still be posted or voided at `now_ns`.
+R CheckStillPending(const PendingInfo& state, int64_t now_ns) {
+  switch (state.state) {
+    case PendingState::kPosted:
+      return R::kPendingTransferAlreadyPosted;
+    case PendingState::kVoided:
+      return R::kPendingTransferAlreadyVoided;
+    case PendingState::kExpired:
+      return R::kPendingTransferExpired;
+    case PendingState::kPending:
+      break;
+  }
+  if (state.expires_at != 0 && state.expires_at <= now_ns) return R::kPendingTransferExpired;
+  return R::kOk;
+}
+
 }  // namespace
 
 std::vector<CreateTransferResult> BatchApplier::Apply(std::span<const Transfer> submission,
@@ -63,21 +174,8 @@ std::vector<CreateTransferResult> BatchApplier::Apply(std::span<const Transfer> 
 }
 
 CreateTransferResult BatchApplier::Create(const Transfer& t, int64_t now_ns) {
-  if ((t.flags & ~TransferFlags::kKnown) != 0) return R::kReservedFlag;
-  if (t.id == 0) return R::kIdMustNotBeZero;
-  if (t.id == kU128Max) return R::kIdMustNotBeIntMax;
-  if (t.debit_account_id == 0) return R::kDebitAccountIdMustNotBeZero;
-  if (t.debit_account_id == kU128Max) return R::kDebitAccountIdMustNotBeIntMax;
-  if (t.credit_account_id == 0) return R::kCreditAccountIdMustNotBeZero;
-  if (t.credit_account_id == kU128Max) return R::kCreditAccountIdMustNotBeIntMax;
-  if (t.debit_account_id == t.credit_account_id) return R::kAccountsMustBeDifferent;
-  if (t.pending_id != 0) return R::kPendingIdMustBeZero;
+  if (const R invalid = CheckCreateFields(t); invalid != R::kOk) return invalid;
   const bool is_pending = (t.flags & TransferFlags::kPending) != 0;
-  if (!is_pending && t.timeout_s != 0) return R::kTimeoutReservedForPendingTransfer;
-  if (t.amount == 0) return R::kAmountMustNotBeZero;
-  if (!IsValidAssetCode(t.asset)) return R::kAssetInvalid;
-  if (t.code == 0) return R::kCodeMustNotBeZero;
-  if (t.code > kCodeMax) return R::kCodeOutOfRange;
 
   if (auto failure = failures.find(t.id); failure != failures.end()) return failure->second;
   auto debit_it = accounts.find(t.debit_account_id);
@@ -93,33 +191,9 @@ CreateTransferResult BatchApplier::Create(const Transfer& t, int64_t now_ns) {
     return CompareExisting(t, existing->second);
   }
 
-  if (is_pending) {
-    if (AddOverflows(dr.debits_pending, t.amount)) return R::kOverflowsDebitsPending;
-    if (AddOverflows(cr.credits_pending, t.amount)) return R::kOverflowsCreditsPending;
-  } else {
-    if (AddOverflows(dr.debits_posted, t.amount)) return R::kOverflowsDebitsPosted;
-    if (AddOverflows(cr.credits_posted, t.amount)) return R::kOverflowsCreditsPosted;
-  }
-  if (AddOverflows(dr.debits_pending, dr.debits_posted) ||
-      AddOverflows(dr.debits_pending + dr.debits_posted, t.amount)) {
-    return R::kOverflowsDebits;
-  }
-  if (AddOverflows(cr.credits_pending, cr.credits_posted) ||
-      AddOverflows(cr.credits_pending + cr.credits_posted, t.amount)) {
-    return R::kOverflowsCredits;
-  }
   const int64_t timestamp = next_timestamp_;
-  if (t.timeout_s != 0 && static_cast<int64_t>(t.timeout_s) >
-                              (std::numeric_limits<int64_t>::max() - timestamp) / kNsPerSecond) {
-    return R::kOverflowsTimeout;
-  }
-  if ((dr.flags & AccountFlags::kDebitsMustNotExceedCredits) != 0 &&
-      dr.debits_pending + dr.debits_posted + t.amount > dr.credits_posted) {
-    return R::kExceedsCredits;
-  }
-  if ((cr.flags & AccountFlags::kCreditsMustNotExceedDebits) != 0 &&
-      cr.credits_pending + cr.credits_posted + t.amount > cr.debits_posted) {
-    return R::kExceedsDebits;
+  if (const R refused = CheckCreateLimits(t, is_pending, dr, cr, timestamp); refused != R::kOk) {
+    return refused;
   }
 
   TouchAccount(dr);
@@ -141,38 +215,14 @@ CreateTransferResult BatchApplier::Create(const Transfer& t, int64_t now_ns) {
 }
 
 CreateTransferResult BatchApplier::PostOrVoid(const Transfer& t, int64_t now_ns) {
-  if ((t.flags & ~TransferFlags::kKnown) != 0) return R::kReservedFlag;
-  if (t.id == 0) return R::kIdMustNotBeZero;
-  if (t.id == kU128Max) return R::kIdMustNotBeIntMax;
+  if (const R invalid = CheckPostOrVoidFields(t); invalid != R::kOk) return invalid;
   const bool post = (t.flags & TransferFlags::kPostPendingTransfer) != 0;
-  const bool is_void = (t.flags & TransferFlags::kVoidPendingTransfer) != 0;
-  if ((post && is_void) || (t.flags & TransferFlags::kPending) != 0) {
-    return R::kFlagsAreMutuallyExclusive;
-  }
-  if (t.pending_id == 0) return R::kPendingIdMustNotBeZero;
-  if (t.pending_id == kU128Max) return R::kPendingIdMustNotBeIntMax;
-  if (t.pending_id == t.id) return R::kPendingIdMustBeDifferent;
-  if (t.timeout_s != 0) return R::kTimeoutReservedForPendingTransfer;
-  if (!t.asset.empty() && !IsValidAssetCode(t.asset)) return R::kAssetInvalid;
-  if (t.code > kCodeMax) return R::kCodeOutOfRange;
 
   if (auto failure = failures.find(t.id); failure != failures.end()) return failure->second;
   auto pending_it = transfers.find(t.pending_id);
   if (pending_it == transfers.end()) return R::kPendingTransferNotFound;
   const Transfer& p = pending_it->second;
-  if ((p.flags & TransferFlags::kPending) == 0) return R::kPendingTransferNotPending;
-  if (t.debit_account_id != 0 && t.debit_account_id != p.debit_account_id) {
-    return R::kPendingTransferHasDifferentDebitAccountId;
-  }
-  if (t.credit_account_id != 0 && t.credit_account_id != p.credit_account_id) {
-    return R::kPendingTransferHasDifferentCreditAccountId;
-  }
-  if (!t.asset.empty() && t.asset != p.asset) return R::kPendingTransferHasDifferentAsset;
-  if (t.code != 0 && t.code != p.code) return R::kPendingTransferHasDifferentCode;
-  if (post && t.amount > p.amount) return R::kExceedsPendingTransferAmount;
-  if (is_void && t.amount != 0 && t.amount != p.amount) {
-    return R::kPendingTransferHasDifferentAmount;
-  }
+  if (const R mismatch = CheckAgainstPending(t, p); mismatch != R::kOk) return mismatch;
 
   if (auto existing = transfers.find(t.id); existing != transfers.end()) {
     return CompareExistingPostOrVoid(t, existing->second, p);
@@ -181,17 +231,7 @@ CreateTransferResult BatchApplier::PostOrVoid(const Transfer& t, int64_t now_ns)
   auto state_it = pending.find(t.pending_id);
   CAMBISTA_CHECK(state_it != pending.end());  // every pending transfer has a state row
   const PendingInfo& state = state_it->second;
-  switch (state.state) {
-    case PendingState::kPosted:
-      return R::kPendingTransferAlreadyPosted;
-    case PendingState::kVoided:
-      return R::kPendingTransferAlreadyVoided;
-    case PendingState::kExpired:
-      return R::kPendingTransferExpired;
-    case PendingState::kPending:
-      break;
-  }
-  if (state.expires_at != 0 && state.expires_at <= now_ns) return R::kPendingTransferExpired;
+  if (const R resolved = CheckStillPending(state, now_ns); resolved != R::kOk) return resolved;
 
   auto debit_it = accounts.find(p.debit_account_id);
   auto credit_it = accounts.find(p.credit_account_id);

@@ -165,13 +165,11 @@ void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids
 
 namespace {
 
-// PostgreSQL: the whole batch in one statement (one round trip) of data-modifying CTEs, one per
-// table, each fed by arrays. The parts touch different tables, so seeing one snapshot is fine.
-void WritePostgres(Connection& connection, const BatchApplier& applied) {
+// PostgreSQL array parameters, one per column; a row at a time (Add), then Finish once each.
+struct TransferArrays {
   ArrayText id, debit, credit, amount, pending_id, ud128, ud64, ud32, timeout, asset, code, flags,
       timestamp;
-  for (u128 transfer_id : applied.created) {  // in timestamp order
-    const Transfer& t = applied.transfers.at(transfer_id);
+  void Add(const Transfer& t) {
     id.AddId(t.id);
     debit.AddId(t.debit_account_id);
     credit.AddId(t.credit_account_id);
@@ -186,55 +184,40 @@ void WritePostgres(Connection& connection, const BatchApplier& applied) {
     flags.AddInt(t.flags);
     timestamp.AddInt(t.timestamp);
   }
-  ArrayText failure_id, failure_result, failure_timestamp;
-  for (const auto& failure : applied.new_failures) {
-    failure_id.AddId(failure.id);
-    failure_result.AddInt(static_cast<int64_t>(failure.result));
-    failure_timestamp.AddInt(failure.timestamp);
+};
+
+struct FailureArrays {
+  ArrayText id, result, timestamp;
+  void Add(const BatchApplier::NewFailure& failure) {
+    id.AddId(failure.id);
+    result.AddInt(static_cast<int64_t>(failure.result));
+    timestamp.AddInt(failure.timestamp);
   }
-  ArrayText state_id, state, expires_at, resolved_at;
-  for (u128 pending : applied.dirty_pending) {
-    auto it = applied.pending.find(pending);
-    if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
-    state_id.AddId(pending);
-    state.AddInt(static_cast<int64_t>(it->second.state));
-    expires_at.AddInt(it->second.expires_at);
-    resolved_at.AddInt(it->second.resolved_at);
+};
+
+struct PendingArrays {
+  ArrayText id, state, expires_at, resolved_at;
+  void Add(u128 pending_id, const PendingInfo& info) {
+    id.AddId(pending_id);
+    state.AddInt(static_cast<int64_t>(info.state));
+    expires_at.AddInt(info.expires_at);
+    resolved_at.AddInt(info.resolved_at);
   }
-  ArrayText account_id, debits_pending, debits_posted, credits_pending, credits_posted;
-  for (u128 dirty : applied.dirty_accounts) {
-    const Account& a = applied.accounts.at(dirty);
-    account_id.AddId(a.id);
+};
+
+struct AccountArrays {
+  ArrayText id, debits_pending, debits_posted, credits_pending, credits_posted;
+  void Add(const Account& a) {
+    id.AddId(a.id);
     debits_pending.AddAmount(a.debits_pending);
     debits_posted.AddAmount(a.debits_posted);
     credits_pending.AddAmount(a.credits_pending);
     credits_posted.AddAmount(a.credits_posted);
   }
-  const Param params[] = {std::string_view(id.Finish()),
-                          std::string_view(debit.Finish()),
-                          std::string_view(credit.Finish()),
-                          std::string_view(amount.Finish()),
-                          std::string_view(pending_id.Finish()),
-                          std::string_view(ud128.Finish()),
-                          std::string_view(ud64.Finish()),
-                          std::string_view(ud32.Finish()),
-                          std::string_view(timeout.Finish()),
-                          std::string_view(asset.Finish()),
-                          std::string_view(code.Finish()),
-                          std::string_view(flags.Finish()),
-                          std::string_view(timestamp.Finish()),
-                          std::string_view(failure_id.Finish()),
-                          std::string_view(failure_result.Finish()),
-                          std::string_view(failure_timestamp.Finish()),
-                          std::string_view(state_id.Finish()),
-                          std::string_view(state.Finish()),
-                          std::string_view(expires_at.Finish()),
-                          std::string_view(resolved_at.Finish()),
-                          std::string_view(account_id.Finish()),
-                          std::string_view(debits_pending.Finish()),
-                          std::string_view(debits_posted.Finish()),
-                          std::string_view(credits_pending.Finish()),
-                          std::string_view(credits_posted.Finish())};
+};
+
+// $1..$13 transfers, $14..$16 failures, $17..$20 pending states, $21..$25 account balances.
+const std::string& WritePostgresSql() {
   static const std::string sql =
       "WITH transfers AS (INSERT INTO ledger_transfers (" + std::string(kTransferColumns) +
       ") SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::uuid[], "
@@ -249,7 +232,52 @@ void WritePostgres(Connection& connection, const BatchApplier& applied) {
       "credits_pending = v.cp, credits_posted = v.cpo FROM unnest($21::uuid[], $22::numeric[], "
       "$23::numeric[], $24::numeric[], $25::numeric[]) AS v(id, dp, dpo, cp, cpo) "
       "WHERE a.id = v.id";
-  connection.Execute(sql, params);
+  return sql;
+}
+
+// PostgreSQL: the whole batch in one statement (one round trip) of data-modifying CTEs, one per
+// table, each fed by arrays. The parts touch different tables, so seeing one snapshot is fine.
+void WritePostgres(Connection& connection, const BatchApplier& applied) {
+  TransferArrays transfers;
+  for (u128 transfer_id : applied.created) {  // in timestamp order
+    transfers.Add(applied.transfers.at(transfer_id));
+  }
+  FailureArrays failures;
+  for (const auto& failure : applied.new_failures) failures.Add(failure);
+  PendingArrays pending;
+  for (u128 pending_id : applied.dirty_pending) {
+    auto it = applied.pending.find(pending_id);
+    if (it == applied.pending.end()) continue;  // created, then rolled back with its chain
+    pending.Add(pending_id, it->second);
+  }
+  AccountArrays accounts;
+  for (u128 dirty : applied.dirty_accounts) accounts.Add(applied.accounts.at(dirty));
+  const Param params[] = {std::string_view(transfers.id.Finish()),
+                          std::string_view(transfers.debit.Finish()),
+                          std::string_view(transfers.credit.Finish()),
+                          std::string_view(transfers.amount.Finish()),
+                          std::string_view(transfers.pending_id.Finish()),
+                          std::string_view(transfers.ud128.Finish()),
+                          std::string_view(transfers.ud64.Finish()),
+                          std::string_view(transfers.ud32.Finish()),
+                          std::string_view(transfers.timeout.Finish()),
+                          std::string_view(transfers.asset.Finish()),
+                          std::string_view(transfers.code.Finish()),
+                          std::string_view(transfers.flags.Finish()),
+                          std::string_view(transfers.timestamp.Finish()),
+                          std::string_view(failures.id.Finish()),
+                          std::string_view(failures.result.Finish()),
+                          std::string_view(failures.timestamp.Finish()),
+                          std::string_view(pending.id.Finish()),
+                          std::string_view(pending.state.Finish()),
+                          std::string_view(pending.expires_at.Finish()),
+                          std::string_view(pending.resolved_at.Finish()),
+                          std::string_view(accounts.id.Finish()),
+                          std::string_view(accounts.debits_pending.Finish()),
+                          std::string_view(accounts.debits_posted.Finish()),
+                          std::string_view(accounts.credits_pending.Finish()),
+                          std::string_view(accounts.credits_posted.Finish())};
+  connection.Execute(WritePostgresSql(), params);
 }
 
 // SQLite: one cached statement per row; in-process, so a statement costs microseconds.

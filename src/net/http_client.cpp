@@ -82,10 +82,11 @@ bool IsFieldValue(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-// Parses http(s)://host[:port][/path][?query][#fragment]; the fragment is dropped. On failure,
-// `why` says what is wrong without repeating the URL (its query may carry a token).
-std::optional<Url> ParseUrl(std::string_view url, std::string& why) {
-  Url out;
+// URL parts: each takes its part, fills `out` and returns true, or says in `why` what is wrong
+// without repeating the URL (its query may carry a token) and returns false.
+
+// Takes "http://" or "https://" off the front of `url`.
+bool ParseScheme(std::string_view& url, Url& out, std::string& why) {
   if (StartsWithNoCase(url, "http://")) {
     url.remove_prefix(7);
     out.port = 80;
@@ -95,79 +96,108 @@ std::optional<Url> ParseUrl(std::string_view url, std::string& why) {
     out.port = 443;
   } else {
     why = "the URL does not start with http:// or https://";
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+// "[v6 address]" with an optional ":port" after it; `port_text` is what follows the colon.
+bool ParseIpv6Host(std::string_view authority, Url& out, std::string_view& port_text,
+                   std::string& why) {
+  const size_t close = authority.find(']');
+  if (close == std::string_view::npos) {
+    why = "the URL has an unterminated IPv6 literal";
+    return false;
+  }
+  out.host = std::string(authority.substr(1, close - 1));
+  beast::error_code error;
+  asio::ip::make_address_v6(out.host, error);
+  if (error) {
+    why = "the URL has an invalid IPv6 literal";
+    return false;
+  }
+  out.host_is_address = true;
+  const std::string_view after = authority.substr(close + 1);
+  if (!after.empty()) {
+    if (after.front() != ':') {
+      why = "the URL has text after its IPv6 literal";
+      return false;
+    }
+    port_text = after.substr(1);
+  }
+  return true;
+}
+
+// A host name or IPv4 address with an optional ":port"; `port_text` is what follows the colon.
+bool ParseNameHost(std::string_view authority, Url& out, std::string_view& port_text,
+                   std::string& why) {
+  const size_t colon = authority.find(':');
+  out.host = std::string(authority.substr(0, colon));
+  if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
+    why = "the URL's host has characters a host name cannot have (user info is not supported)";
+    return false;
+  }
+  beast::error_code error;
+  asio::ip::make_address_v4(out.host, error);
+  out.host_is_address = !error;
+  return true;
+}
+
+// An empty port ("http://host:/") means the scheme's default (RFC 3986, section 3.2.3).
+bool ParsePort(std::string_view port_text, Url& out, std::string& why) {
+  if (port_text.empty()) return true;
+  int port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) {
+      why = "the URL's port is not a number from 1 to 65535";
+      return false;
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) {
+    why = "the URL's port is not a number from 1 to 65535";
+    return false;
+  }
+  out.port = static_cast<uint16_t>(port);
+  return true;
+}
+
+// Path and query (`rest` starts with '/', '?' or '#', or is empty); the fragment is dropped.
+bool ParseTarget(std::string_view rest, Url& out, std::string& why) {
+  const std::string_view target = rest.substr(0, rest.find('#'));
+  for (char c : target) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) {
+      why = "the URL's path or query has a space or a control character";
+      return false;
+    }
+  }
+  out.target =
+      target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
+  return true;
+}
+
+// Parses http(s)://host[:port][/path][?query][#fragment]; the fragment is dropped. On failure,
+// `why` says what is wrong without repeating the URL (its query may carry a token).
+std::optional<Url> ParseUrl(std::string_view url, std::string& why) {
+  Url out;
+  if (!ParseScheme(url, out, why)) return std::nullopt;
   const size_t authority_end = url.find_first_of("/?#");
   const std::string_view authority = url.substr(0, authority_end);
   const std::string_view rest =
       authority_end == std::string_view::npos ? std::string_view() : url.substr(authority_end);
 
   std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      why = "the URL has an unterminated IPv6 literal";
-      return std::nullopt;
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    beast::error_code error;
-    asio::ip::make_address_v6(out.host, error);
-    if (error) {
-      why = "the URL has an invalid IPv6 literal";
-      return std::nullopt;
-    }
-    out.host_is_address = true;
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        why = "the URL has text after its IPv6 literal";
-        return std::nullopt;
-      }
-      port_text = after.substr(1);
-    }
-  } else {
-    const size_t colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
-      why = "the URL's host has characters a host name cannot have (user info is not supported)";
-      return std::nullopt;
-    }
-    beast::error_code error;
-    asio::ip::make_address_v4(out.host, error);
-    out.host_is_address = !error;
-  }
+  const bool host_ok = !authority.empty() && authority.front() == '['
+                           ? ParseIpv6Host(authority, out, port_text, why)
+                           : ParseNameHost(authority, out, port_text, why);
+  if (!host_ok) return std::nullopt;
   if (out.host.empty()) {
     why = "the URL has no host";
     return std::nullopt;
   }
-  // An empty port ("http://host:/") means the scheme's default (RFC 3986, section 3.2.3).
-  if (!port_text.empty()) {
-    int port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) {
-        why = "the URL's port is not a number from 1 to 65535";
-        return std::nullopt;
-      }
-      port = port * 10 + (c - '0');
-    }
-    if (port < 1 || port > 65535) {
-      why = "the URL's port is not a number from 1 to 65535";
-      return std::nullopt;
-    }
-    out.port = static_cast<uint16_t>(port);
-  }
-
-  const std::string_view target = rest.substr(0, rest.find('#'));
-  for (char c : target) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7f) {
-      why = "the URL's path or query has a space or a control character";
-      return std::nullopt;
-    }
-  }
-  out.target =
-      target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
+  if (!ParsePort(port_text, out, why) || !ParseTarget(rest, out, why)) return std::nullopt;
 
   const std::string host_text =
       out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host;

@@ -103,6 +103,37 @@ Result<std::string, JsonFieldError> ReadProducerHash(const JsonObject& object) {
   return hash.value().value_or("");
 }
 
+// POST /transactions' body; with a product hash, the charge is one cart item of that product.
+std::string TransactionBody(const CreateChargeRequest& request, std::string_view offer_hash,
+                            std::string_view product_hash) {
+  const std::string amount = MoneyJson(request.amount, AmountUnits::kMinor);
+  JsonBodyWriter customer;
+  customer.StringIfPresent(kCustomerNameField, request.customer.name)
+      .StringIfPresent(kCustomerEmailField, request.customer.email)
+      .StringIfPresent(kCustomerPhoneField, request.customer.phone)
+      .StringIfPresent(kCustomerDocumentField, request.customer.document);
+  JsonBodyWriter body;
+  body.Raw(kAmountField, amount)
+      .String(kPaymentMethodField, kPaymentMethodPix)
+      .StringIfPresent(kOfferHashField, offer_hash)
+      .StringIfPresent(kPostbackUrlField, request.webhook_url)
+      .StringIfPresent(kReferenceField, request.reference)
+      .Integer(kInstallmentsField, 1);
+  if (!customer.empty()) body.Raw(kCustomerField, customer.Finish());
+  if (!product_hash.empty()) {
+    JsonBodyWriter item;
+    item.String(kCartProductHashField, product_hash)
+        .StringIfPresent(kOfferHashField, offer_hash)
+        .String(kCartTitleField, request.description)
+        .Raw(kCartPriceField, amount)
+        .Integer(kCartQuantityField, 1)
+        .Integer(kCartOperationTypeField, 1)
+        .Bool(kCartTangibleField, false);
+    body.Raw(kCartField, "[" + item.Finish() + "]");
+  }
+  return body.Finish();
+}
+
 }  // namespace
 
 GatewayDescription AtomoPayGateway::Description() {
@@ -145,35 +176,10 @@ std::string AtomoPayGateway::Url(std::string_view path, std::string_view extra_q
 Result<CreatedCharge, GatewayError> AtomoPayGateway::CreateCharge(
     const CreateChargeRequest& request) {
   if (auto error = CheckChargeRequest(request, description_)) return Failure{*error};
-  const std::string amount = MoneyJson(request.amount, AmountUnits::kMinor);
-  JsonBodyWriter customer;
-  customer.StringIfPresent(kCustomerNameField, request.customer.name)
-      .StringIfPresent(kCustomerEmailField, request.customer.email)
-      .StringIfPresent(kCustomerPhoneField, request.customer.phone)
-      .StringIfPresent(kCustomerDocumentField, request.customer.document);
-  JsonBodyWriter body;
-  body.Raw(kAmountField, amount)
-      .String(kPaymentMethodField, kPaymentMethodPix)
-      .StringIfPresent(kOfferHashField, offer_hash_)
-      .StringIfPresent(kPostbackUrlField, request.webhook_url)
-      .StringIfPresent(kReferenceField, request.reference)
-      .Integer(kInstallmentsField, 1);
-  if (!customer.empty()) body.Raw(kCustomerField, customer.Finish());
-  if (!product_hash_.empty()) {
-    JsonBodyWriter item;
-    item.String(kCartProductHashField, product_hash_)
-        .StringIfPresent(kOfferHashField, offer_hash_)
-        .String(kCartTitleField, request.description)
-        .Raw(kCartPriceField, amount)
-        .Integer(kCartQuantityField, 1)
-        .Integer(kCartOperationTypeField, 1)
-        .Bool(kCartTangibleField, false);
-    body.Raw(kCartField, "[" + item.Finish() + "]");
-  }
   net::ClientRequest http_request;
   http_request.method = "POST";
   http_request.url = Url(kTransactionsPath);
-  http_request.body = body.Finish();
+  http_request.body = TransactionBody(request, offer_hash_, product_hash_);
   auto document = http_.Call(std::move(http_request), "transaction");
   if (!document.ok()) return Failure{document.error()};
   auto transaction = Unwrap(document.value().RootObject().value());

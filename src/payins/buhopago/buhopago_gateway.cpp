@@ -313,33 +313,27 @@ Result<BuhoPagoCredit, GatewayError> BuhoPagoGateway::ExecuteCredit(
   return credit;
 }
 
-Result<WebhookEvent, WebhookRejection> BuhoPagoGateway::ParseWebhook(
-    const WebhookRequest& request) const {
-  // The signature first: nothing in an unsigned body is read.
+namespace {
+
+// The signature first: nothing in an unsigned body is read.
+std::optional<WebhookRejection> CheckSignature(const WebhookRequest& request,
+                                               std::string_view webhook_secret) {
   const std::string_view signature = request.Header(kSignatureHeader);
   if (signature.empty()) {
-    return Failure{Rejection(WebhookRejection::Kind::kBadSignature, kSignatureHeader,
-                             "the X-Signature header is missing")};
+    return Rejection(WebhookRejection::Kind::kBadSignature, kSignatureHeader,
+                     "the X-Signature header is missing");
   }
   auto presented = HexDecode(signature);
   if (!presented.ok() || presented.value().size() != kSha256Bytes ||
-      !ConstantTimeEquals(presented.value(), HmacSha256(webhook_secret_, request.body))) {
-    return Failure{Rejection(WebhookRejection::Kind::kBadSignature, kSignatureHeader,
-                             "the X-Signature does not match the body")};
+      !ConstantTimeEquals(presented.value(), HmacSha256(webhook_secret, request.body))) {
+    return Rejection(WebhookRejection::Kind::kBadSignature, kSignatureHeader,
+                     "the X-Signature does not match the body");
   }
+  return std::nullopt;
+}
 
-  auto document = ParseWebhookJson(request.body);
-  if (!document.ok()) return Failure{document.error()};
-  const JsonObject root = document.value().RootObject().value();
-  auto event_name = root.RequiredString(kEventField, kProviderIdBytesMax);
-  if (!event_name.ok()) return Failure{Malformed(event_name.error())};
-  const auto kind = std::find_if(std::begin(kEvents), std::end(kEvents), [&](const auto& entry) {
-    return entry.event == ToLowerAscii(event_name.value());
-  });
-  if (kind == std::end(kEvents)) {
-    return Failure{Rejection(WebhookRejection::Kind::kIgnored, kEventField,
-                             "the event is not about a payment's outcome")};
-  }
+// The payment is under `data`, or under `transaction` as seed 000 sends it.
+Result<JsonObject, WebhookRejection> PaymentObject(const JsonObject& root) {
   auto data = root.OptionalObject(kDataField);
   if (!data.ok()) return Failure{Malformed(data.error())};
   if (!data.value()) {
@@ -350,7 +344,30 @@ Result<WebhookEvent, WebhookRejection> BuhoPagoGateway::ParseWebhook(
                                "data is missing (and so is transaction)")};
     }
   }
-  const JsonObject& payment = *data.value();
+  return *data.value();
+}
+
+// The payment's own status word when it has one (`raw_status`), else the event's status.
+Result<GatewayStatus, WebhookRejection> PaymentStatus(const JsonObject& payment,
+                                                      GatewayStatus event_status,
+                                                      std::optional<std::string>& raw_status) {
+  auto read = payment.OptionalString(kStatusField, kProviderIdBytesMax);
+  if (!read.ok()) return Failure{Malformed(read.error())};
+  raw_status = std::move(read).value();
+  if (!raw_status) return event_status;
+  const auto mapped = MapStatusWord(kTransactionStatuses, *raw_status);
+  if (!mapped) {
+    const std::string field = payment.FieldPath(kStatusField);
+    return Failure{Rejection(WebhookRejection::Kind::kMalformed, field,
+                             field + " is not a status BuhoPago documents")};
+  }
+  return *mapped;
+}
+
+// The event from its payment; `event_name` stands for the status word when the payment has none.
+Result<WebhookEvent, WebhookRejection> ReadPayment(const JsonObject& payment,
+                                                   GatewayStatus event_status,
+                                                   const std::string& event_name) {
   auto transaction_id = payment.RequiredId(kTransactionIdField);
   if (!transaction_id.ok()) return Failure{Malformed(transaction_id.error())};
   auto link_id = payment.OptionalId(kPaymentLinkIdField);
@@ -364,33 +381,47 @@ Result<WebhookEvent, WebhookRejection> BuhoPagoGateway::ParseWebhook(
     return Failure{Rejection(WebhookRejection::Kind::kMalformed, field,
                              field + " must be VES: the amount would be read in another unit")};
   }
-  auto raw_status = payment.OptionalString(kStatusField, kProviderIdBytesMax);
-  if (!raw_status.ok()) return Failure{Malformed(raw_status.error())};
-  GatewayStatus status = kind->status;
-  if (raw_status.value()) {
-    const auto mapped = MapStatusWord(kTransactionStatuses, *raw_status.value());
-    if (!mapped) {
-      const std::string field = payment.FieldPath(kStatusField);
-      return Failure{Rejection(WebhookRejection::Kind::kMalformed, field,
-                               field + " is not a status BuhoPago documents")};
-    }
-    status = *mapped;
-  }
+  std::optional<std::string> raw_status;
+  auto status = PaymentStatus(payment, event_status, raw_status);
+  if (!status.ok()) return Failure{status.error()};
   auto reference = payment.OptionalString(kReferenceIdField, kProviderIdBytesMax);
   if (!reference.ok()) return Failure{Malformed(reference.error())};
   auto bank_reference = payment.OptionalString(kBankReferenceField, kProviderIdBytesMax);
   if (!bank_reference.ok()) return Failure{Malformed(bank_reference.error())};
 
   WebhookEvent event;
-  event.raw_status = raw_status.value().value_or(event_name.value());
-  event.event_id = StatusEventId(transaction_id.value(), status);
+  event.raw_status = raw_status.value_or(event_name);
+  event.event_id = StatusEventId(transaction_id.value(), status.value());
   event.gateway_charge_id = link_id.value().value_or("");
   event.provider_hash = std::move(transaction_id).value();
   event.reference = reference.value().value_or("");
   event.end_to_end_id = bank_reference.value().value_or("");
-  event.status = status;
+  event.status = status.value();
   event.amount = amount.value();
   return event;
+}
+
+}  // namespace
+
+Result<WebhookEvent, WebhookRejection> BuhoPagoGateway::ParseWebhook(
+    const WebhookRequest& request) const {
+  if (auto rejection = CheckSignature(request, webhook_secret_)) return Failure{*rejection};
+
+  auto document = ParseWebhookJson(request.body);
+  if (!document.ok()) return Failure{document.error()};
+  const JsonObject root = document.value().RootObject().value();
+  auto event_name = root.RequiredString(kEventField, kProviderIdBytesMax);
+  if (!event_name.ok()) return Failure{Malformed(event_name.error())};
+  const auto kind = std::find_if(std::begin(kEvents), std::end(kEvents), [&](const auto& entry) {
+    return entry.event == ToLowerAscii(event_name.value());
+  });
+  if (kind == std::end(kEvents)) {
+    return Failure{Rejection(WebhookRejection::Kind::kIgnored, kEventField,
+                             "the event is not about a payment's outcome")};
+  }
+  auto payment = PaymentObject(root);
+  if (!payment.ok()) return Failure{payment.error()};
+  return ReadPayment(payment.value(), kind->status, event_name.value());
 }
 
 }  // namespace cambista::payins
