@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/amount.hpp"
 #include "security/hmac.hpp"
 
 namespace cambista::accounting {
@@ -121,6 +122,11 @@ Balances BalancesOf(const ledger::Account& a) {
     b.available = b.posted - s(a.debits_pending);
   }
   return b;
+}
+
+std::string DecimalText(const AssetRegistry& assets, std::string_view currency, i128 minor) {
+  auto asset = assets.Find(currency);
+  return asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor);
 }
 
 std::vector<ChartEntry> ReadChart(store::Connection& connection,

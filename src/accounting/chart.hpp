@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/asset.hpp"
 #include "core/int128.hpp"
 #include "ledger/ledger.hpp"
 #include "store/connection_pool.hpp"
@@ -109,6 +110,10 @@ struct Balances {
   i128 available = 0;
 };
 Balances BalancesOf(const ledger::Account& account);
+
+// An amount of an account's currency as a decimal ("100.50"); the bare minor units when the
+// currency is not in `assets`.
+std::string DecimalText(const AssetRegistry& assets, std::string_view currency, i128 minor);
 
 // An account as the registry knows it.
 struct ChartEntry {

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "accounting/chart.hpp"
-#include "core/amount.hpp"
 #include "ledger/ledger_store.hpp"
 
 namespace cambista::accounting {
@@ -55,11 +54,6 @@ std::string KindsTable() {
   return Table(rows, {false, true, false, false, false});
 }
 
-std::string Money(const AssetRegistry& assets, std::string_view currency, i128 minor) {
-  auto asset = assets.Find(currency);
-  return asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor);
-}
-
 }  // namespace
 
 std::string ChartReport(store::Connection& connection, std::optional<std::string_view> tenant,
@@ -71,9 +65,9 @@ std::string ChartReport(store::Connection& connection, std::optional<std::string
     const Balances b = account ? BalancesOf(*account) : Balances{};
     rows.push_back({entry.tenant.empty() ? "(none)" : entry.tenant, entry.kind,
                     entry.qualifier.empty() ? "-" : entry.qualifier, entry.currency,
-                    Money(assets, entry.currency, b.posted),
-                    Money(assets, entry.currency, b.pending),
-                    Money(assets, entry.currency, b.available), ToHex32(entry.account_id)});
+                    DecimalText(assets, entry.currency, b.posted),
+                    DecimalText(assets, entry.currency, b.pending),
+                    DecimalText(assets, entry.currency, b.available), ToHex32(entry.account_id)});
   }
   std::string out = "Kinds of account\n" + KindsTable() + "\n";
   out += "Accounts (" + std::to_string(rows.size() - 1) + ")" +

@@ -5,7 +5,6 @@
 #include "api/json_schema.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
-#include "core/amount.hpp"
 #include "core/int128.hpp"
 
 namespace cambista::accounting {
@@ -28,8 +27,7 @@ HttpResponse NotFound(std::string_view id) {
 }
 
 std::string Money(const AssetRegistry& assets, std::string_view asset_code, i128 minor) {
-  auto asset = assets.Find(asset_code);
-  return JsonString(asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor));
+  return JsonString(DecimalText(assets, asset_code, minor));
 }
 
 std::string AccountJson(const ledger::Account& a, const ChartEntry& entry,
