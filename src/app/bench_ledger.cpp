@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "app/modules.hpp"
 #include "core/clock.hpp"
 #include "ledger/auditor.hpp"
 #include "ledger/ids.hpp"
@@ -148,7 +149,7 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
   auto database = store::Open(options.database_url);
   {
     auto connection = database->Connect();
-    store::Migrate(*connection);
+    store::Migrate(*connection, AllMigrations());
   }
   SystemClock clock;
   const uint64_t seed = options.seed != 0 ? options.seed : std::random_device{}();

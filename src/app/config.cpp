@@ -6,7 +6,10 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <utility>
 #include <vector>
+
+#include "app/modules.hpp"
 
 extern char** environ;
 
@@ -74,34 +77,10 @@ std::optional<std::string> SetBool(bool& field, std::string_view text) {
 }
 
 struct Key {
-  const char* path;  // "table.key"
+  std::string path;  // "table.key"
   enum class Type { kString, kInteger, kBool } type;
   Setter set;
 };
-
-Key GatewayUrlKey(const char* path, const char* gateway) {
-  return {path, Key::Type::kString,
-          [gateway](Config& c, std::string_view v) -> std::optional<std::string> {
-            if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
-              return "expected an http:// or https:// URL";
-            }
-            std::string url(v);
-            while (url.ends_with('/')) url.pop_back();
-            c.gateway_urls[gateway] = std::move(url);
-            return std::nullopt;
-          }};
-}
-
-// A gateway's fee schedule where the gateway does not report its fee (payins/fees.hpp).
-Key GatewayFeeKey(const char* path, const char* gateway) {
-  return {path, Key::Type::kString,
-          [gateway](Config& c, std::string_view v) -> std::optional<std::string> {
-            auto schedule = payins::ParseFeeSchedule(v, 2);  // BRL and VES: two decimals
-            if (!schedule.ok()) return "expected " + schedule.error();
-            c.gateway_fees[gateway] = schedule.value();
-            return std::nullopt;
-          }};
-}
 
 // The keys, a table per section; Keys() is all of them.
 std::vector<Key> DatabaseAndServerKeys() {
@@ -143,23 +122,25 @@ std::vector<Key> DatabaseAndServerKeys() {
   };
 }
 
-std::vector<Key> GatewayAndSandboxKeys() {
+std::vector<Key> SandboxKeys() {
   return {
-      GatewayUrlKey("gateways.atomopay_url", "atomopay"),
-      GatewayUrlKey("gateways.buhopago_url", "buhopago"),
-      GatewayUrlKey("gateways.paradise_url", "paradise"),
-      GatewayUrlKey("gateways.pushinpay_url", "pushinpay"),
-      GatewayUrlKey("gateways.syncpay_url", "syncpay"),
-      GatewayUrlKey("gateways.wiinpay_url", "wiinpay"),
-      GatewayFeeKey("gateway_fees.atomopay", "atomopay"),
-      GatewayFeeKey("gateway_fees.buhopago", "buhopago"),
-      GatewayFeeKey("gateway_fees.paradise", "paradise"),
-      GatewayFeeKey("gateway_fees.pushinpay", "pushinpay"),
-      GatewayFeeKey("gateway_fees.syncpay", "syncpay"),
-      GatewayFeeKey("gateway_fees.wiinpay", "wiinpay"),
       {"sandbox.enabled", Key::Type::kBool,
        [](Config& c, std::string_view v) { return SetBool(c.sandbox, v); }},
   };
+}
+
+// A module's key: checked by the module, kept as text for it.
+Key ModuleKey(module::ConfigKey key) {
+  const Key::Type type = key.type == module::ConfigKey::Type::kInteger ? Key::Type::kInteger
+                         : key.type == module::ConfigKey::Type::kBool  ? Key::Type::kBool
+                                                                       : Key::Type::kString;
+  return {key.path, type,
+          [path = key.path, check = std::move(key.check)](
+              Config& c, std::string_view v) -> std::optional<std::string> {
+            if (auto problem = check(v)) return problem;
+            c.module_values[path] = std::string(v);
+            return std::nullopt;
+          }};
 }
 
 std::vector<Key> SecurityAndRateLimitKeys() {
@@ -229,12 +210,13 @@ std::vector<Key> WebhookAndOperationKeys() {
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = [] {
     std::vector<Key> all;
-    for (std::vector<Key> (*table)() : {DatabaseAndServerKeys, GatewayAndSandboxKeys,
-                                        SecurityAndRateLimitKeys, WebhookAndOperationKeys}) {
+    for (std::vector<Key> (*table)() :
+         {DatabaseAndServerKeys, SandboxKeys, SecurityAndRateLimitKeys, WebhookAndOperationKeys}) {
       std::vector<Key> keys_of_table = table();
       all.insert(all.end(), std::make_move_iterator(keys_of_table.begin()),
                  std::make_move_iterator(keys_of_table.end()));
     }
+    for (module::ConfigKey& key : ModuleConfigKeys()) all.push_back(ModuleKey(std::move(key)));
     return all;
   }();
   return keys;

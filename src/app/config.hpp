@@ -18,14 +18,8 @@
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
 //                 (every pay-in gateway answered by its simulator under /sandbox/<gateway>/, and
 //                 the tenant `default` given the simulators' credentials)
-//   [gateways]  syncpay_url, pushinpay_url, paradise_url, wiinpay_url, atomopay_url,
-//               buhopago_url = "https://api.buhopago.com": each gateway's API root
-//                                                 CAMBISTA_GATEWAYS_SYNCPAY_URL, ...
-//   [gateway_fees] syncpay, pushinpay, paradise, wiinpay, atomopay, buhopago = "5% + 16% tax":
-//               what a gateway keeps of a payment where its answers do not say (a rate, then
-//               optionally a fixed part and a tax on the fee; booked with each payment, so the
-//               merchant's account holds the net). Default: buhopago "5% + 16% tax", others "0%"
-//                                                 CAMBISTA_GATEWAY_FEES_BUHOPAGO, ...
+//   Each module's own sections, with the same rules (module/module.hpp, app/modules.cpp):
+//   [gateways], [gateway_fees]: the providers' (providers/module.hpp)
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
 //               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)
@@ -57,7 +51,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "payins/fees.hpp"
+#include "module/config_key.hpp"
 
 namespace cambista::app {
 
@@ -76,14 +70,8 @@ struct Config {
   int64_t worker_threads = 8;
   std::string public_url;  // empty: http://<listen>
   bool sandbox = false;
-  // API root per pay-in gateway (production); empty: not configured (creating a charge there
-  // fails with a clear error). In sandbox mode the simulators' URLs are used instead.
-  std::map<std::string, std::string> gateway_urls = {
-      {"atomopay", ""}, {"buhopago", "https://api.buhopago.com"},
-      {"paradise", ""}, {"pushinpay", ""},
-      {"syncpay", ""},  {"wiinpay", ""}};
-  // Fee schedules configured per gateway; the others take payins::DefaultFeeSchedule.
-  std::map<std::string, payins::FeeSchedule, std::less<>> gateway_fees;
+  // The modules' keys (app::ModuleConfigKeys), checked, as text by path.
+  module::ConfigValues module_values;
   std::string log_level = "info";  // debug | info | warn | error
   std::string master_key_file;     // empty: see MasterKeyPath
   std::string master_key_hex;      // non-empty: the master key itself (64 hex digits)

@@ -15,6 +15,7 @@
 #include "app/config.hpp"
 #include "app/master_key.hpp"
 #include "app/master_key_rotate.hpp"
+#include "app/modules.hpp"
 #include "app/serve.hpp"
 #include "ledger/auditor.hpp"
 #include "obs/json_log.hpp"
@@ -86,7 +87,8 @@ int RunMigrate(const DatabaseFlags& flags) {
 int RunLedgerVerify(const std::string& url) {
   auto database = cambista::store::Open(url);
   auto connection = database->Connect();
-  const auto pending = cambista::store::PendingMigrations(*connection);
+  const auto pending =
+      cambista::store::PendingMigrations(*connection, cambista::app::AllMigrations());
   if (!pending.empty()) {
     std::fprintf(stderr, "ledger verify: the database is not migrated; run `cambista migrate`\n");
     return 2;
@@ -105,7 +107,7 @@ int RunLedgerVerify(const std::string& url) {
 int RunLedgerAccounts(const std::string& url, const std::optional<std::string>& tenant) {
   auto database = cambista::store::Open(url);
   auto connection = database->Connect();
-  if (!cambista::store::PendingMigrations(*connection).empty()) {
+  if (!cambista::store::PendingMigrations(*connection, cambista::app::AllMigrations()).empty()) {
     std::fprintf(stderr, "ledger accounts: the database is not migrated; run `cambista migrate`\n");
     return 2;
   }

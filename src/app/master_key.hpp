@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/modules.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "store/database.hpp"
@@ -68,6 +69,6 @@ struct UnsealedDatabase {
 // and the others are checked against it.
 Result<UnsealedDatabase, std::string> MigrateAndUnseal(
     const Config& config, store::Database& database, const Clock& clock,
-    std::span<const store::Migration> migrations = store::AllMigrations());
+    std::span<const store::Migration> migrations = AllMigrations());
 
 }  // namespace cambista::app

@@ -6,6 +6,7 @@
 #include "api/json_schema.hpp"
 #include "api/openapi.hpp"
 #include "api/problem.hpp"
+#include "app/modules.hpp"
 #include "core/assert.hpp"
 #include "jobs/job_table.hpp"
 #include "store/migrations.hpp"
@@ -31,7 +32,7 @@ api::HttpResponse Readiness(store::Database& database, const jobs::JobQueue& job
   }
   try {
     auto connection = database.Connect();
-    const auto pending = store::PendingMigrations(*connection);
+    const auto pending = store::PendingMigrations(*connection, AllMigrations());
     if (!pending.empty()) {
       return api::Problem(503, "not_ready", "Not ready", "The database has pending migrations.");
     }

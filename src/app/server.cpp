@@ -3,39 +3,31 @@
 #include <unistd.h>
 
 #include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "accounting/chart.hpp"
-#include "accounting/routes.hpp"
 #include "api/api_key_store.hpp"
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
 #include "api/platform.hpp"
 #include "api/response_recorder.hpp"
 #include "api/router.hpp"
-#include "api/stream.hpp"
-#include "api/webhook_endpoints.hpp"
+#include "app/modules.hpp"
 #include "app/platform_routes.hpp"
 #include "core/assert.hpp"
 #include "core/asset.hpp"
 #include "events/event_feed.hpp"
-#include "events/event_outbox.hpp"
-#include "events/event_retention.hpp"
-#include "events/webhook_delivery.hpp"
+#include "events/stream.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
+#include "module/module.hpp"
 #include "net/http_client.hpp"
 #include "obs/buffered_line_writer.hpp"
 #include "obs/json_log.hpp"
 #include "obs/metrics.hpp"
 #include "payins/charge_service.hpp"
-#include "payins/registry.hpp"
-#include "payins/routes.hpp"
-#include "payins/store.hpp"
-#include "sandbox/sandbox.hpp"
 #include "security/token_bucket.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -49,7 +41,7 @@ std::unique_ptr<store::Database> OpenMigrated(const std::string& url) {
   options.group_commit = true;
   auto database = store::Open(url, options);
   auto connection = database->Connect();
-  store::Migrate(*connection);
+  store::Migrate(*connection, AllMigrations());
   return database;
 }
 
@@ -60,46 +52,29 @@ obs::LogLevel LogLevelOf(const std::string& level) {
                             : obs::LogLevel::kInfo;
 }
 
-obs::CounterFamily* RegisterWebhookAttempts(obs::MetricsRegistry& metrics) {
-  auto attempts = metrics.RegisterCounter("cambista_webhook_attempts_total",
-                                          "Webhook delivery attempts by outcome.", {"outcome"});
-  CAMBISTA_CHECK(attempts.ok());
-  return attempts.value();
-}
-
-net::HttpClient WebhookClient(const Config& config) {
-  // Endpoint URLs are the tenants': public addresses only, unless configured for development.
-  net::HttpClientOptions options;
-  options.public_addresses_only = !config.webhook_allow_private_addresses;
-  return net::HttpClient(options);
-}
-
-// Charges a run of the pay-ins' periodic jobs looks at per batch (one short transaction each).
-constexpr int kChargeBatchMax = 100;
-
-jobs::JobSchedule Every(std::string name, std::string kind, int64_t interval_ms) {
-  jobs::JobSchedule schedule;
-  schedule.name = std::move(name);
-  schedule.kind = std::move(kind);
-  schedule.payload = "{}";
-  schedule.interval_ms = interval_ms;
-  return schedule;
+module::HostSettings HostSettingsOf(const Config& config) {
+  module::HostSettings host;
+  host.sandbox = config.sandbox;
+  host.outbound_timeout_ms = config.webhook_timeout_ms;
+  host.delivery_attempts_max = config.webhook_attempts_max;
+  host.delivery_retry_base_ms = config.webhook_retry_base_ms;
+  host.allow_private_addresses = config.webhook_allow_private_addresses;
+  return host;
 }
 
 }  // namespace
 
 struct Server::Parts {
   Parts(Config config_in, const DatabaseKeys& secrets, const Clock* given_clock);
-  Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> BuildAdapter(
-      std::string_view name, const payins::Credentials& credentials);
   std::string OwnUrl() {
     std::lock_guard lock(url_mutex);
     return listen_url;
   }
   jobs::JobQueueOptions JobOptions();
-  payins::ChargeServiceOptions ChargeOptions();
-  void RegisterJobs();
-  void AddRoutes();
+  module::ModuleContext::Services ModuleServices();
+  void InstallModules();
+  void RegisterPlatformJobs();
+  void AddHostRoutes();
   api::HttpServerOptions ServerOptions() const;
 
   const Config config;
@@ -117,24 +92,19 @@ struct Server::Parts {
   obs::MetricsRegistry metrics;
   const SecretBox box;
   api::Idempotency idempotency;
-  const events::WebhookPolicy webhook_policy;
-  const net::HttpClient http_client;  // gateways' URLs: the operator's configuration
-  const net::HttpClient webhook_client;
-  events::WebhookDeliverer deliverer;
+  const net::HttpClient provider_client;  // providers' URLs: the operator's configuration
   jobs::Retention retention;
   jobs::JobQueue job_queue;
   accounting::Chart chart;
-  payins::GatewayRegistry gateway_registry;
-  payins::GatewayLanes lanes;
   std::mutex url_mutex;
   std::string listen_url;  // known once the server listens
-  payins::ChargeService charges;
   api::Router router;
   std::unique_ptr<api::ResponseRecorder> recorder;  // testing.record_responses
-  std::optional<sandbox::Sandbox> simulators;
-  api::StreamHub stream{gate};
+  events::StreamHub stream{gate};
   events::EventFeed feed;
   api::Platform platform;
+  // After the services they use, before the listener that calls them: destroyed in between.
+  module::ModuleContext modules;
   std::unique_ptr<api::HttpServer> server;
   bool stopped = false;
 };
@@ -150,26 +120,21 @@ Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock*
       ledger(*database, clock),
       box(api::MakeSecretBox(secrets.master_key)),
       idempotency(*database, clock, box),
-      webhook_policy{static_cast<int>(config.webhook_attempts_max), config.webhook_retry_base_ms,
-                     6 * 3'600'000, config.webhook_timeout_ms},
-      webhook_client(WebhookClient(config)),
-      deliverer(webhook_client, box, clock, webhook_policy, RegisterWebhookAttempts(metrics)),
       retention(clock, jobs::RetentionOptions{.days = config.retention_days}),
       job_queue(*database, clock, JobOptions()),
       chart(*database, ledger),
-      lanes(clock),
-      charges(
-          *database, ledger, chart, assets, box, clock,
-          [this](std::string_view name, const payins::Credentials& credentials) {
-            return BuildAdapter(name, credentials);
-          },
-          lanes, ChargeOptions()),
       feed(*database, [this](const events::StoredEvent& event) { stream.Publish(event); }),
-      platform(router, logger, metrics) {
-  payins::RegisterPayinGateways(gateway_registry);
+      platform(router, logger, metrics),
+      modules(ModuleServices(), HostSettingsOf(config), config.module_values) {
   RegisterServiceMetrics(metrics, ledger, *database);
-  RegisterJobs();
-  AddRoutes();
+  if (!config.record_responses.empty()) {
+    recorder = std::make_unique<api::ResponseRecorder>(config.record_responses);
+    router.RecordResponses(recorder.get());
+    logger.Warn("recording responses", {{"file", config.record_responses}});
+  }
+  RegisterPlatformJobs();
+  AddHostRoutes();
+  InstallModules();
   server = std::make_unique<api::HttpServer>(
       ServerOptions(),
       [this](const api::HttpRequest& request) { return platform.Handle(request); });
@@ -191,103 +156,52 @@ jobs::JobQueueOptions Server::Parts::JobOptions() {
   return options;
 }
 
-payins::ChargeServiceOptions Server::Parts::ChargeOptions() {
-  payins::ChargeServiceOptions options;
-  // Gateways reach us at the configured public URL, else at the URL we listen on.
-  options.public_base_url = [this] {
-    return config.public_url.empty() ? OwnUrl() : config.public_url;
+module::ModuleContext::Services Server::Parts::ModuleServices() {
+  return module::ModuleContext::Services{
+      .database = *database,
+      .ledger = ledger,
+      .chart = chart,
+      .assets = assets,
+      .clock = clock,
+      .box = box,
+      .metrics = metrics,
+      .logger = logger,
+      .jobs = job_queue,
+      .retention = retention,
+      .router = router,
+      .gate = gate,
+      .idempotency = idempotency,
+      .provider_client = provider_client,
+      // Providers reach us at the configured public URL, else at the URL we listen on.
+      .public_url = [this] { return config.public_url.empty() ? OwnUrl() : config.public_url; },
+      .own_url = [this] { return OwnUrl(); },
   };
-  options.event_delivery_attempts_max = static_cast<int>(config.webhook_attempts_max);
-  options.wake_jobs = [this] { job_queue.Wake(); };
-  options.fees = config.gateway_fees;
-  return options;
 }
 
-// Adapters are built per tenant from its sealed credentials; in sandbox mode every gateway is its
-// simulator on this same listener.
-Result<std::unique_ptr<payins::PayinGateway>, payins::ChargeError> Server::Parts::BuildAdapter(
-    std::string_view name, const payins::Credentials& credentials) {
-  if (!gateway_registry.Describe(name)) {
-    return Failure(payins::ChargeError{payins::ChargeErrorKind::kUnknownGateway,
-                                       "No gateway is called \"" + std::string(name) + "\".",
-                                       "gateway"});
+// Every module in the order of app/modules.cpp, then what needs all of them: retention runs
+// every module's purge rules.
+void Server::Parts::InstallModules() {
+  for (const module::Module& module : Modules()) {
+    if (module.install != nullptr) module.install(modules);
   }
-  std::string base_url;
-  if (config.sandbox) {
-    base_url = OwnUrl() + "/sandbox/" + std::string(name);
-  } else if (auto it = config.gateway_urls.find(std::string(name));
-             it != config.gateway_urls.end()) {
-    base_url = it->second;
-  }
-  if (base_url.empty()) {
-    return Failure(payins::ChargeError{payins::ChargeErrorKind::kGatewayNotConfigured,
-                                       "No API URL is configured for gateway \"" +
-                                           std::string(name) + "\" (gateways." + std::string(name) +
-                                           "_url).",
-                                       "gateway"});
-  }
-  payins::GatewayContext context{&http_client, &clock, base_url, config.webhook_timeout_ms};
-  auto built = gateway_registry.Build(name, credentials, context);
-  if (!built.ok()) {
-    return Failure(payins::AsChargeError(built.error()));
-  }
-  return std::move(built).value();
+  CAMBISTA_CHECK(retention.RegisterMetrics(metrics, *database).ok());
+  jobs::InstallRetention(job_queue, retention);
 }
 
-// Durable background work: webhook deliveries, housekeeping and the pay-ins' confirmations, expiry
-// and recovery.
-void Server::Parts::RegisterJobs() {
+// The platform's own housekeeping: expired idempotency keys and finished jobs.
+void Server::Parts::RegisterPlatformJobs() {
   job_queue.Register("idempotency.purge", [this](const jobs::JobContext& context) {
     return jobs::RunBatches(context, jobs::kPurgeBatchRowsDefault, [&] {
       return api::PurgeIdempotencyKeys(context.connection, clock.NowMs(),
                                        jobs::kPurgeBatchRowsDefault);
     });
   });
-  job_queue.Register(std::string(events::kDeliverJobKind), [this](const jobs::JobContext& context) {
-    return deliverer.Deliver(context);
-  });
-  job_queue.Register(std::string(payins::kConfirmJobKind), [this](const jobs::JobContext& context) {
-    const payins::ConfirmOutcome outcome = charges.Confirm(context.job.payload);
-    if (outcome.done) return jobs::JobOutcome::Done();
-    return jobs::JobOutcome::Retry(outcome.error, outcome.retry_after_ms > 0
-                                                      ? std::optional(outcome.retry_after_ms)
-                                                      : std::nullopt);
-  });
-  job_queue.Register("charges.expire", [this](const jobs::JobContext& context) {
-    return jobs::RunBatches(context, kChargeBatchMax,
-                            [this] { return charges.ExpireDue(kChargeBatchMax); });
-  });
-  job_queue.Register("charges.recover", [this](const jobs::JobContext& context) {
-    return jobs::RunBatches(context, kChargeBatchMax,
-                            [this] { return charges.RecoverCreating(kChargeBatchMax); });
-  });
-  job_queue.AddSchedule(Every("idempotency-purge", "idempotency.purge", 3'600'000));
-  job_queue.AddSchedule(Every("charges-expire", "charges.expire", 30'000));
-  job_queue.AddSchedule(Every("charges-recover", "charges.recover", 30'000));
-  // Retention (retention.days): every module's purge rules, run hourly in bounded batches.
+  job_queue.AddSchedule(jobs::Every("idempotency-purge", "idempotency.purge", 3'600'000));
   retention.AddRule(jobs::FinishedJobsRule());
-  for (jobs::PurgeRule& rule : events::RetentionRules()) retention.AddRule(std::move(rule));
-  retention.AddRule(payins::DeliveryBodiesRetentionRule());
-  CAMBISTA_CHECK(retention.RegisterMetrics(metrics, *database).ok());
-  jobs::InstallRetention(job_queue, retention);
 }
 
-void Server::Parts::AddRoutes() {
-  if (!config.record_responses.empty()) {
-    recorder = std::make_unique<api::ResponseRecorder>(config.record_responses);
-    router.RecordResponses(recorder.get());
-    logger.Warn("recording responses", {{"file", config.record_responses}});
-  }
-  if (config.sandbox) {
-    simulators.emplace(sandbox::SandboxOptions{&http_client, &clock});
-    simulators->AddRoutes(router);
-  }
-  payins::AddChargeRoutes(router, gate, idempotency, charges, assets, metrics, clock);
-  api::AddWebhookEndpointRoutes(router, gate, idempotency, box, *database, clock,
-                                webhook_policy.attempts_max,
-                                config.webhook_allow_private_addresses);
-  accounting::AddAccountingRoutes(router, gate, ledger, chart, assets);
-  AddPlatformRoutes(router, PlatformServices{*database, gate, metrics, assets, job_queue});
+void Server::Parts::AddHostRoutes() {
+  app::AddPlatformRoutes(router, PlatformServices{*database, gate, metrics, assets, job_queue});
   auto stream_metrics = metrics.RegisterGaugeCollector(
       "cambista_stream_connections", "WebSocket stream: open connections.", {},
       [this](obs::CollectorSink& sink) { sink.Report({}, stream.stats().connections); });
@@ -336,17 +250,7 @@ void Server::Start() {
     p.listen_url = "http://" + std::string(ipv6 ? "[" : "") + p.config.listen_host +
                    (ipv6 ? "]" : "") + ":" + std::to_string(p.server->port());
   }
-  if (!p.simulators) return;
-  // The tenant `default` takes payments through every simulator.
-  int64_t priority = 10;
-  for (std::string_view gateway : sandbox::SandboxGateways()) {
-    auto set =
-        p.charges.SetGateway("default", gateway, p.simulators->Credentials(gateway), priority);
-    if (!set.ok()) {
-      p.logger.Warn("sandbox gateway", {{"gateway", gateway}, {"error", set.error().detail}});
-    }
-    priority += 10;
-  }
+  p.modules.RunStartSteps();
 }
 
 void Server::Stop(int64_t grace_ms) {
@@ -354,8 +258,7 @@ void Server::Stop(int64_t grace_ms) {
   if (p.stopped) return;
   p.stopped = true;
   p.server->Stop(grace_ms);
-  p.lanes.Stop();  // calls under way finish; their answers go nowhere once the server has stopped
-  if (p.simulators) p.simulators->Stop();
+  p.modules.RunStopSteps();
   p.feed.Stop();
   p.job_queue.Stop();
 }
@@ -377,7 +280,9 @@ api::ApiKeyStore& Server::keys() {
 }
 
 payins::ChargeService& Server::charges() {
-  return parts_->charges;
+  payins::ChargeService* charges = parts_->modules.Find<payins::ChargeService>();
+  CAMBISTA_CHECK(charges != nullptr);
+  return *charges;
 }
 
 obs::JsonLogger& Server::logger() {

@@ -1,6 +1,7 @@
-// The whole of `cambista serve` as one object: the database (migrated), every service, the job
-// workers and the HTTP listener, built from one Config in one place (the composition root), so
-// that `serve`, `bench charges` and in-process tests run exactly the same server.
+// The whole of `cambista serve` as one object: the database (migrated), the shared services, the
+// job workers and the HTTP listener, built from one Config in one place (the composition root),
+// then every module of app/modules.cpp installed on them (module/module.hpp), so that `serve`,
+// `bench charges` and in-process tests run exactly the same server.
 #pragma once
 
 #include <cstdint>

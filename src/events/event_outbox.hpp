@@ -2,8 +2,8 @@
 // the transaction of the change they report, together with one `webhook.deliver` job per endpoint
 // of the tenant subscribed to the type (the transactional outbox). So an event exists if and only
 // if its change committed, and each subscribed endpoint is tried until it answers 2xx, answers
-// 410, or runs out of attempts (webhook_delivery.hpp). The stream (api/stream.hpp) tails the same
-// table (event_feed.hpp).
+// 410, or runs out of attempts (webhook_delivery.hpp). The stream (events/stream.hpp) tails the
+// same table (event_feed.hpp).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include "jobs/job_schedule.hpp"
 
+#include <utility>
 #include <vector>
 
 #include "core/assert.hpp"
@@ -13,6 +14,15 @@ std::string ScheduleDedupeKey(std::string_view name, int64_t occurrence_ms) {
   key += ':';
   key += std::to_string(occurrence_ms);
   return key;
+}
+
+JobSchedule Every(std::string name, std::string kind, int64_t interval_ms) {
+  JobSchedule schedule;
+  schedule.name = std::move(name);
+  schedule.kind = std::move(kind);
+  schedule.payload = "{}";
+  schedule.interval_ms = interval_ms;
+  return schedule;
 }
 
 void UpsertSchedule(store::Connection& connection, const Clock& clock,

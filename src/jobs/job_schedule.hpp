@@ -36,6 +36,9 @@ struct JobSchedule {
   bool overlap = false;
 };
 
+// A schedule that enqueues `kind` with an empty payload every `interval_ms`, never overlapping.
+JobSchedule Every(std::string name, std::string kind, int64_t interval_ms);
+
 // Insert or update (in the caller's transaction, or alone). An existing schedule keeps its next run
 // time, so that every node can declare its schedules at start-up without resetting them, unless
 // its interval changed and the new first occurrence comes sooner.

@@ -15,9 +15,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
+#include "payins/fees.hpp"
 #include "payins/gateway.hpp"
 #include "payins/model.hpp"
 
@@ -60,6 +62,18 @@ class GatewayRegistry {
     GatewayFactory factory;
   };
   std::map<std::string, Entry, std::less<>> entries_;
+};
+
+// What the providers give the pay-ins: the providers module builds it and provides it
+// (ModuleContext::Provide), the pay-ins module finds it. Every adapter by name, where each
+// gateway's API answers, and in sandbox mode the accounts of the simulators, which the tenant
+// `default` is given at start.
+struct GatewayCatalog {
+  GatewayRegistry registry;
+  std::function<std::string(std::string_view gateway)> base_url;  // "": not configured
+  std::vector<std::pair<std::string, Credentials>> sandbox_accounts;
+  // Fee schedules configured per gateway; the others take DefaultFeeSchedule.
+  std::map<std::string, FeeSchedule, std::less<>> fees;
 };
 
 // The six built-in adapters: syncpay, pushinpay, paradise, wiinpay, atomopay (BRL, PIX) and

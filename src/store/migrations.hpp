@@ -1,7 +1,8 @@
-// Versioned schema migrations. Every table of Cambista is created here, one numbered migration at a
-// time, with its SQL for each backend. `cambista migrate` (and later `serve`) applies the pending
-// ones, each in its own transaction, recording them in schema_migrations. Several processes may
-// migrate at once: PostgreSQL serializes them with an advisory lock, SQLite with its write lock.
+// Versioned schema migrations: each module declares its own (<module>/schema.hpp), numbered in one
+// sequence across modules, with its SQL for each backend; app/modules.hpp gathers them. `cambista
+// migrate` and `serve` apply the pending ones, each in its own transaction, recording them in
+// schema_migrations. Several processes may migrate at once: PostgreSQL serializes them with an
+// advisory lock, SQLite with its write lock.
 #pragma once
 
 #include <span>
@@ -19,18 +20,14 @@ struct Migration {
   std::string_view postgres_sql;
 };
 
-// Every migration of the product, in version order.
-std::span<const Migration> AllMigrations();
-
 struct MigrationReport {
   int current_version = 0;
   std::vector<int> applied;  // versions applied by this call
 };
 
-MigrationReport Migrate(Connection& connection,
-                        std::span<const Migration> migrations = AllMigrations());
+// `migrations` in version order (app::AllMigrations() for the product's).
+MigrationReport Migrate(Connection& connection, std::span<const Migration> migrations);
 // Versions known to the binary but not yet applied (empty when current).
-std::vector<int> PendingMigrations(Connection& connection,
-                                   std::span<const Migration> migrations = AllMigrations());
+std::vector<int> PendingMigrations(Connection& connection, std::span<const Migration> migrations);
 
 }  // namespace cambista::store

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "payins/fees.hpp"
+
 namespace cambista::app {
 namespace {
 
@@ -118,18 +120,25 @@ TEST(ConfigTest, RetentionDaysDefaultsToThirtyAndIsBounded) {
   EXPECT_NE(bad_environment.error().message.find("from 1 to 3650"), std::string::npos);
 }
 
+// A gateway's fee as the providers module reads it from its configuration section.
+payins::FeeSchedule FeeOf(const Config& config, const std::string& gateway) {
+  return payins::ParseFeeSchedule(config.module_values.at("gateway_fees." + gateway), 2).value();
+}
+
 TEST(ConfigTest, GatewayFeesAreSchedulesAndTheEnvironmentWins) {
   auto defaults = LoadConfig(std::nullopt, {});
   ASSERT_TRUE(defaults.ok());
-  EXPECT_TRUE(defaults->gateway_fees.empty());  // payins::DefaultFeeSchedule applies
+  for (const auto& [path, value] : defaults->module_values) {  // payins::DefaultFeeSchedule applies
+    EXPECT_FALSE(path.starts_with("gateway_fees.")) << path;
+  }
 
   auto config = LoadConfigText("[gateway_fees]\nsyncpay = \"0.99% + 0.50\"\nbuhopago = \"4%\"\n",
                                "c.toml", {{"CAMBISTA_GATEWAY_FEES_BUHOPAGO", "5% + 16% tax"}});
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  const payins::FeeSchedule& syncpay = config->gateway_fees.at("syncpay");
+  const payins::FeeSchedule syncpay = FeeOf(*config, "syncpay");
   EXPECT_EQ(syncpay.rate_ppm, 9'900);
   EXPECT_EQ(syncpay.fixed_minor, 50);
-  EXPECT_EQ(config->gateway_fees.at("buhopago").tax_ppm, 160'000);
+  EXPECT_EQ(FeeOf(*config, "buhopago").tax_ppm, 160'000);
 
   auto refused = LoadConfigText("[gateway_fees]\nparadise = \"2 percent\"\n", "c.toml", {});
   ASSERT_FALSE(refused.ok());

@@ -19,9 +19,9 @@
 #include "api/auth.hpp"
 #include "api/idempotency.hpp"
 #include "api/router.hpp"
-#include "api/webhook_endpoints.hpp"
 #include "app/sealed_columns.hpp"
 #include "events/webhook_delivery.hpp"
+#include "events/webhook_endpoints.hpp"
 #include "ledger/ledger.hpp"
 #include "master_key_fixture.hpp"
 #include "net/http_client.hpp"
@@ -75,7 +75,7 @@ struct SealingServices {
                 lanes, {}) {
     payins::RegisterPayinGateways(registry);
     // Registration resolves the host, and this machine resolves no public name: allow any.
-    api::AddWebhookEndpointRoutes(router, gate, idempotency, box, database, clock, 12, true);
+    events::AddWebhookEndpointRoutes(router, gate, idempotency, box, database, clock, 12, true);
   }
 
   // POST /v1/webhook-endpoints, always with the same Idempotency-Key and body.

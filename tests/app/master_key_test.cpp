@@ -68,8 +68,7 @@ TEST_P(SealTest, AnotherKeyFileIsRefusedBeforeAnythingIsWritten) {
   const auto sealed = SealedFingerprint();
   ASSERT_TRUE(CreateMasterKeyFileIfMissing(KeyFile("b.key")).ok());
   // A newer binary: one migration more. With the wrong key it is not applied either.
-  std::vector<store::Migration> migrations(store::AllMigrations().begin(),
-                                           store::AllMigrations().end());
+  std::vector<store::Migration> migrations(AllMigrations().begin(), AllMigrations().end());
   migrations.push_back(store::Migration{1000, "seal_test", "CREATE TABLE seal_test (x INTEGER)",
                                         "CREATE TABLE seal_test (x integer)"});
 

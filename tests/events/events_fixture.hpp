@@ -1,6 +1,6 @@
 // Fixture of the events tests: a fresh migrated database per backend, one connection for the test
 // body, a ManualClock, a SecretBox, and helpers that write webhook endpoints the way the API does
-// (api/webhook_endpoints.cpp) and read back the delivery jobs and attempts.
+// (events/webhook_endpoints.cpp) and read back the delivery jobs and attempts.
 #pragma once
 
 #include <cstdint>

@@ -8,10 +8,10 @@
 #include <mutex>
 
 #include "accounting/routes.hpp"
-#include "api/webhook_endpoints.hpp"
 #include "charges_api.hpp"
 #include "events/event_outbox.hpp"
 #include "events/webhook_delivery.hpp"
+#include "events/webhook_endpoints.hpp"
 
 namespace cambista::payins {
 namespace {
@@ -41,7 +41,7 @@ class ManualReviewTest : public test_support::ChargesApiTest {
   // The tenant's books, webhook endpoints and their deliveries, and a receiver for them.
   void BeforeStart() override {
     accounting::AddAccountingRoutes(router_, *gate_, *ledger_, *chart_, assets_);
-    api::AddWebhookEndpointRoutes(router_, *gate_, *idempotency_, box_, db(), clock_, 3, true);
+    events::AddWebhookEndpointRoutes(router_, *gate_, *idempotency_, box_, db(), clock_, 3, true);
     deliverer_ =
         std::make_unique<events::WebhookDeliverer>(http_, box_, clock_, events::WebhookPolicy{});
     jobs_->Register(std::string(events::kDeliverJobKind), [this](const jobs::JobContext& context) {

@@ -8,10 +8,13 @@
 #include <barrier>
 #include <thread>
 
+#include "app/modules.hpp"
 #include "test_database.hpp"
 
 namespace cambista::store {
 namespace {
+
+using app::AllMigrations;
 
 std::vector<int> AllVersions() {
   std::vector<int> versions;
@@ -54,13 +57,13 @@ TEST_P(MigrationsTest, AllMigrationsAreNumberedInOrder) {
 
 TEST_P(MigrationsTest, MigratesFromEmpty) {
   auto connection = db().Connect();
-  EXPECT_EQ(PendingMigrations(*connection), AllVersions());
+  EXPECT_EQ(PendingMigrations(*connection, AllMigrations()), AllVersions());
   EXPECT_FALSE(TableExists(*connection, "ledger_accounts"));
 
-  const MigrationReport report = Migrate(*connection);
+  const MigrationReport report = Migrate(*connection, AllMigrations());
   EXPECT_EQ(report.applied, AllVersions());
   EXPECT_EQ(report.current_version, AllVersions().back());
-  EXPECT_TRUE(PendingMigrations(*connection).empty());
+  EXPECT_TRUE(PendingMigrations(*connection, AllMigrations()).empty());
   for (const char* table : {"ledger_accounts", "ledger_transfers", "ledger_transfer_failures",
                             "ledger_pending", "jobs", "job_schedules"}) {
     EXPECT_TRUE(TableExists(*connection, table)) << table;
@@ -77,8 +80,8 @@ TEST_P(MigrationsTest, MigratesFromEmpty) {
 
 TEST_P(MigrationsTest, MigratingTwiceIsANoOp) {
   auto connection = db().Connect();
-  Migrate(*connection);
-  const MigrationReport again = Migrate(*connection);
+  Migrate(*connection, AllMigrations());
+  const MigrationReport again = Migrate(*connection, AllMigrations());
   EXPECT_TRUE(again.applied.empty());
   EXPECT_EQ(again.current_version, AllVersions().back());
   EXPECT_EQ(CountMigrationRows(*connection), static_cast<int64_t>(AllMigrations().size()));
@@ -91,18 +94,18 @@ TEST_P(MigrationsTest, PendingListsWhatIsMissing) {
   EXPECT_EQ(first.applied, std::vector<int>{AllVersions()[0]});
   const std::vector<int> all = AllVersions();
   const std::vector<int> rest(all.begin() + 1, all.end());
-  EXPECT_EQ(PendingMigrations(*connection), rest);
-  EXPECT_EQ(Migrate(*connection).applied, rest);
-  EXPECT_TRUE(PendingMigrations(*connection).empty());
+  EXPECT_EQ(PendingMigrations(*connection, AllMigrations()), rest);
+  EXPECT_EQ(Migrate(*connection, AllMigrations()).applied, rest);
+  EXPECT_TRUE(PendingMigrations(*connection, AllMigrations()).empty());
 }
 
 TEST_P(MigrationsTest, RefusesASchemaNewerThanTheBinary) {
   auto connection = db().Connect();
-  Migrate(*connection);
+  Migrate(*connection, AllMigrations());
   connection->Execute(
       "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (9999, 'future', 0)");
-  for (auto call :
-       {+[](Connection& c) { Migrate(c); }, +[](Connection& c) { PendingMigrations(c); }}) {
+  for (auto call : {+[](Connection& c) { Migrate(c, AllMigrations()); },
+                    +[](Connection& c) { PendingMigrations(c, AllMigrations()); }}) {
     try {
       call(*connection);
       ADD_FAILURE() << "expected an error";
@@ -145,7 +148,8 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
       try {
-        reports[static_cast<size_t>(i)] = Migrate(*connections[static_cast<size_t>(i)]);
+        reports[static_cast<size_t>(i)] =
+            Migrate(*connections[static_cast<size_t>(i)], AllMigrations());
       } catch (const std::exception& error) {
         failures[static_cast<size_t>(i)] = error.what();
       }

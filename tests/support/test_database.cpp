@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include "app/modules.hpp"
 #include "store/migrations.hpp"
 
 namespace cambista::testing {
@@ -26,7 +27,7 @@ std::string RandomSchemaName() {
 
 void MigrateDatabase(store::Database& database) {
   auto connection = database.Connect();
-  store::Migrate(*connection);
+  store::Migrate(*connection, app::AllMigrations());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "api/webhook_endpoints.hpp"
+#include "events/webhook_endpoints.hpp"
 
 #include <climits>
 #include <memory>
@@ -13,7 +13,10 @@
 #include "net/http_client.hpp"
 #include "security/hmac.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
+
+using namespace cambista::api;  // the HTTP side's types: Router, Problem, HttpResponse
+
 namespace {
 
 constexpr size_t kUrlCharsMax = 2048;
@@ -349,4 +352,4 @@ void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idemp
                  })));
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::events

@@ -19,17 +19,18 @@
 #include "net/http_client.hpp"
 #include "security/secret_box.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
 
 inline constexpr int64_t kEndpointResolveTimeoutMs = 5'000;
 
 // The 422 for an endpoint URL given what its host resolved to: `url_unresolvable` when resolution
 // failed, `url_not_public` for the first address that is not public; nullopt when all are.
-std::optional<HttpResponse> EndpointAddressRefusal(
+std::optional<api::HttpResponse> EndpointAddressRefusal(
     const Result<net::ResolvedHost, net::HttpClientError>& resolved);
 
-void AddWebhookEndpointRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                              const SecretBox& box, store::Database& database, const Clock& clock,
+void AddWebhookEndpointRoutes(api::Router& router, api::AuthGate& gate,
+                              api::Idempotency& idempotency, const SecretBox& box,
+                              store::Database& database, const Clock& clock,
                               int delivery_attempts_max, bool allow_private_addresses);
 
-}  // namespace cambista::api
+}  // namespace cambista::events

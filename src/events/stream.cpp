@@ -1,4 +1,4 @@
-#include "api/stream.hpp"
+#include "events/stream.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -10,7 +10,9 @@
 #include "events/event_outbox.hpp"
 #include "events/webhook_delivery.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
+
+using namespace cambista::api;  // the HTTP side's types: WebSocket, Problem, AuthGate
 
 struct StreamHub::Subscriber {
   uint64_t id = 0;
@@ -184,4 +186,4 @@ StreamStats StreamHub::stats() const {
                      dropped_slow_.load()};
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::events

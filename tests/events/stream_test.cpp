@@ -1,7 +1,7 @@
 // The /v1/stream WebSocket end to end: a real HttpServer on a free port with the StreamHub as its
 // WebSocket handler, and Boost.Beast WebSocket clients. Every client operation runs with a
 // deadline (kDeadline), so a server bug fails a test instead of hanging it.
-#include "api/stream.hpp"
+#include "events/stream.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,8 +22,10 @@
 #include "api/http_server.hpp"
 #include "test_database.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
 namespace {
+
+using namespace cambista::api;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -159,7 +161,7 @@ class Client {
  private:
   template <typename Start>
   beast::error_code Await(Start start) {
-    return api::Await(
+    return events::Await(
         io_,
         [this] {
           beast::error_code ignored;
@@ -524,4 +526,4 @@ TEST_F(StreamTest, ConnectionCountFollowsClients) {
 }
 
 }  // namespace
-}  // namespace cambista::api
+}  // namespace cambista::events

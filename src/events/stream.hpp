@@ -22,7 +22,7 @@
 #include "api/auth.hpp"
 #include "events/event_feed.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
 
 // Events of this tenant go to every tenant's subscribers (market-wide news such as rates).
 inline constexpr std::string_view kAllTenants = "*";
@@ -35,19 +35,19 @@ struct StreamStats {
 
 class StreamHub {
  public:
-  explicit StreamHub(AuthGate& gate) : gate_(gate) {}
+  explicit StreamHub(api::AuthGate& gate) : gate_(gate) {}
 
   // The WebSocketHandler of /v1/stream.
-  WebSocketUpgrade Upgrade(const HttpRequest& request);
+  api::WebSocketUpgrade Upgrade(const api::HttpRequest& request);
   // From the event feed's thread.
-  void Publish(const events::StoredEvent& event);
+  void Publish(const StoredEvent& event);
   StreamStats stats() const;
 
  private:
   struct Subscriber;
   void OnMessage(Subscriber& subscriber, std::string_view text);
 
-  AuthGate& gate_;
+  api::AuthGate& gate_;
   mutable std::mutex mutex_;
   std::map<uint64_t, std::shared_ptr<Subscriber>> subscribers_;
   uint64_t next_id_ = 1;
@@ -55,4 +55,4 @@ class StreamHub {
   std::atomic<int64_t> dropped_slow_{0};
 };
 
-}  // namespace cambista::api
+}  // namespace cambista::events

@@ -1,4 +1,4 @@
-#include "api/webhook_endpoints.hpp"
+#include "events/webhook_endpoints.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,14 @@
 #include "response_recording.hpp"
 #include "test_database.hpp"
 
-namespace cambista::api {
+namespace cambista::events {
 namespace {
 
-// The routes of api/webhook_endpoints.cpp on a real database, called through a Router. Host names
-// resolve through the machine's resolver: `localhost` is 127.0.0.1 by /etc/hosts, and `.invalid`
-// never resolves (RFC 6761); no test sends anything to a public address.
+using namespace cambista::api;
+
+// The routes of events/webhook_endpoints.cpp on a real database, called through a Router. Host
+// names resolve through the machine's resolver: `localhost` is 127.0.0.1 by /etc/hosts, and
+// `.invalid` never resolves (RFC 6761); no test sends anything to a public address.
 class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
  protected:
   void SetUp() override {
@@ -195,4 +197,4 @@ TEST_P(WebhookEndpointsTest, DeliveriesShowEachAttemptWithItsError) {
 INSTANTIATE_BACKENDS(WebhookEndpointsTest);
 
 }  // namespace
-}  // namespace cambista::api
+}  // namespace cambista::events

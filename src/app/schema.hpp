@@ -1,0 +1,12 @@
+// The app tables' migrations, for app/modules.cpp (store/migrations.hpp applies them).
+#pragma once
+
+#include <span>
+
+#include "store/migrations.hpp"
+
+namespace cambista::app {
+
+std::span<const store::Migration> Migrations();
+
+}  // namespace cambista::app

@@ -1,0 +1,12 @@
+// The ledger tables' migrations, for app/modules.cpp (store/migrations.hpp applies them).
+#pragma once
+
+#include <span>
+
+#include "store/migrations.hpp"
+
+namespace cambista::ledger {
+
+std::span<const store::Migration> Migrations();
+
+}  // namespace cambista::ledger

@@ -1,0 +1,116 @@
+#include "payins/module.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/assert.hpp"
+#include "payins/charge_service.hpp"
+#include "payins/registry.hpp"
+#include "payins/routes.hpp"
+#include "payins/schema.hpp"
+#include "payins/store.hpp"
+
+namespace cambista::payins {
+namespace {
+
+// Charges a run of the periodic jobs looks at per batch (one short transaction each).
+constexpr int kChargeBatchMax = 100;
+
+// Adapters are built per tenant from its sealed credentials, at the catalog's URL for the gateway.
+AdapterFactory AdapterFactoryOf(const GatewayCatalog& catalog,
+                                const module::ModuleContext& context) {
+  const net::HttpClient* client = &context.services().provider_client;
+  const Clock* clock = &context.services().clock;
+  const int64_t timeout_ms = context.host().outbound_timeout_ms;
+  return [&catalog, client, clock, timeout_ms](
+             std::string_view name,
+             const Credentials& credentials) -> Result<std::unique_ptr<PayinGateway>, ChargeError> {
+    if (!catalog.registry.Describe(name)) {
+      return Failure(ChargeError{ChargeErrorKind::kUnknownGateway,
+                                 "No gateway is called \"" + std::string(name) + "\".", "gateway"});
+    }
+    const std::string base_url = catalog.base_url(name);
+    if (base_url.empty()) {
+      return Failure(ChargeError{ChargeErrorKind::kGatewayNotConfigured,
+                                 "No API URL is configured for gateway \"" + std::string(name) +
+                                     "\" (gateways." + std::string(name) + "_url).",
+                                 "gateway"});
+    }
+    GatewayContext gateway_context{client, clock, base_url, timeout_ms};
+    auto built = catalog.registry.Build(name, credentials, gateway_context);
+    if (!built.ok()) return Failure(AsChargeError(built.error()));
+    return std::move(built).value();
+  };
+}
+
+ChargeServiceOptions OptionsOf(const GatewayCatalog& catalog,
+                               const module::ModuleContext& context) {
+  ChargeServiceOptions options;
+  // Gateways reach us at the configured public URL, else at the URL we listen on.
+  options.public_base_url = context.services().public_url;
+  options.event_delivery_attempts_max = static_cast<int>(context.host().delivery_attempts_max);
+  options.wake_jobs = [&jobs = context.services().jobs] { jobs.Wake(); };
+  options.fees = catalog.fees;
+  return options;
+}
+
+void RegisterJobs(jobs::JobQueue& queue, ChargeService& charges) {
+  queue.Register(std::string(kConfirmJobKind), [&charges](const jobs::JobContext& context) {
+    const ConfirmOutcome outcome = charges.Confirm(context.job.payload);
+    if (outcome.done) return jobs::JobOutcome::Done();
+    return jobs::JobOutcome::Retry(outcome.error, outcome.retry_after_ms > 0
+                                                      ? std::optional(outcome.retry_after_ms)
+                                                      : std::nullopt);
+  });
+  queue.Register("charges.expire", [&charges](const jobs::JobContext& context) {
+    return jobs::RunBatches(context, kChargeBatchMax,
+                            [&charges] { return charges.ExpireDue(kChargeBatchMax); });
+  });
+  queue.Register("charges.recover", [&charges](const jobs::JobContext& context) {
+    return jobs::RunBatches(context, kChargeBatchMax,
+                            [&charges] { return charges.RecoverCreating(kChargeBatchMax); });
+  });
+  queue.AddSchedule(jobs::Every("charges-expire", "charges.expire", 30'000));
+  queue.AddSchedule(jobs::Every("charges-recover", "charges.recover", 30'000));
+}
+
+// In sandbox mode the tenant `default` takes payments through every simulator.
+void GiveSandboxAccounts(const GatewayCatalog& catalog, ChargeService& charges,
+                         obs::JsonLogger& logger) {
+  int64_t priority = 10;
+  for (const auto& [gateway, credentials] : catalog.sandbox_accounts) {
+    auto set = charges.SetGateway("default", gateway, credentials, priority);
+    if (!set.ok()) {
+      logger.Warn("sandbox gateway", {{"gateway", gateway}, {"error", set.error().detail}});
+    }
+    priority += 10;
+  }
+}
+
+void Install(module::ModuleContext& context) {
+  const module::ModuleContext::Services& services = context.services();
+  const GatewayCatalog* catalog = context.Find<GatewayCatalog>();
+  CAMBISTA_CHECK(catalog != nullptr);  // the providers module comes first (app/modules.cpp)
+  GatewayLanes& lanes = context.Keep(std::make_unique<GatewayLanes>(services.clock));
+  ChargeService& charges = context.Keep(std::make_unique<ChargeService>(
+      services.database, services.ledger, services.chart, services.assets, services.box,
+      services.clock, AdapterFactoryOf(*catalog, context), lanes, OptionsOf(*catalog, context)));
+  context.Provide(charges);
+  AddChargeRoutes(services.router, services.gate, services.idempotency, charges, services.assets,
+                  services.metrics, services.clock);
+  RegisterJobs(services.jobs, charges);
+  services.retention.AddRule(DeliveryBodiesRetentionRule());
+  context.OnStart([catalog, &charges, &logger = services.logger] {
+    GiveSandboxAccounts(*catalog, charges, logger);
+  });
+  // Calls under way finish; their answers go nowhere once the server has stopped.
+  context.OnStop([&lanes] { lanes.Stop(); });
+}
+
+}  // namespace
+
+const module::Module kModule{"payins", Migrations, nullptr, Install};
+
+}  // namespace cambista::payins

@@ -1,0 +1,12 @@
+// The payins tables' migrations, for app/modules.cpp (store/migrations.hpp applies them).
+#pragma once
+
+#include <span>
+
+#include "store/migrations.hpp"
+
+namespace cambista::payins {
+
+std::span<const store::Migration> Migrations();
+
+}  // namespace cambista::payins

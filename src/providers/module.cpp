@@ -1,0 +1,112 @@
+#include "providers/module.hpp"
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "payins/fees.hpp"
+#include "payins/registry.hpp"
+#include "sandbox/sandbox.hpp"
+
+namespace cambista::providers {
+namespace {
+
+struct GatewayDefaults {
+  std::string_view name;
+  std::string_view url;  // the production API root, where the gateway has one for everybody
+};
+
+constexpr std::array<GatewayDefaults, 6> kGateways = {{
+    {"atomopay", ""},
+    {"buhopago", "https://api.buhopago.com"},
+    {"paradise", ""},
+    {"pushinpay", ""},
+    {"syncpay", ""},
+    {"wiinpay", ""},
+}};
+
+std::string UrlKey(std::string_view gateway) {
+  return "gateways." + std::string(gateway) + "_url";
+}
+
+std::string FeeKey(std::string_view gateway) {
+  return "gateway_fees." + std::string(gateway);
+}
+
+std::optional<std::string> CheckUrl(std::string_view text) {
+  if (!text.empty() && !text.starts_with("http://") && !text.starts_with("https://")) {
+    return "expected an http:// or https:// URL";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckFee(std::string_view text) {
+  auto schedule = payins::ParseFeeSchedule(text, 2);  // BRL and VES: two decimals
+  if (!schedule.ok()) return "expected " + schedule.error();
+  return std::nullopt;
+}
+
+std::vector<module::ConfigKey> ConfigKeys() {
+  std::vector<module::ConfigKey> keys;
+  for (const GatewayDefaults& gateway : kGateways) {
+    keys.push_back({UrlKey(gateway.name), module::ConfigKey::Type::kString, CheckUrl});
+  }
+  for (const GatewayDefaults& gateway : kGateways) {
+    keys.push_back({FeeKey(gateway.name), module::ConfigKey::Type::kString, CheckFee});
+  }
+  return keys;
+}
+
+// Each gateway's API root as configured (without trailing slashes), else its default.
+std::map<std::string, std::string, std::less<>> ConfiguredUrls(
+    const module::ModuleContext& context) {
+  std::map<std::string, std::string, std::less<>> urls;
+  for (const GatewayDefaults& gateway : kGateways) {
+    std::string url(context.Setting(UrlKey(gateway.name)).value_or(gateway.url));
+    while (url.ends_with('/')) url.pop_back();
+    urls[std::string(gateway.name)] = std::move(url);
+  }
+  return urls;
+}
+
+void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catalog) {
+  const module::ModuleContext::Services& services = context.services();
+  sandbox::Sandbox& simulators = context.Keep(std::make_unique<sandbox::Sandbox>(
+      sandbox::SandboxOptions{&services.provider_client, &services.clock}));
+  simulators.AddRoutes(services.router);
+  for (std::string_view gateway : sandbox::SandboxGateways()) {
+    catalog.sandbox_accounts.emplace_back(gateway, simulators.Credentials(gateway));
+  }
+  catalog.base_url = [own_url = services.own_url](std::string_view gateway) {
+    return own_url() + "/sandbox/" + std::string(gateway);
+  };
+  context.OnStop([&simulators] { simulators.Stop(); });
+}
+
+void Install(module::ModuleContext& context) {
+  payins::GatewayCatalog& catalog = context.Keep(std::make_unique<payins::GatewayCatalog>());
+  payins::RegisterPayinGateways(catalog.registry);
+  for (const GatewayDefaults& gateway : kGateways) {
+    if (auto text = context.Setting(FeeKey(gateway.name))) {
+      catalog.fees[std::string(gateway.name)] = payins::ParseFeeSchedule(*text, 2).value();
+    }
+  }
+  if (context.host().sandbox) {
+    AddSimulators(context, catalog);
+  } else {
+    catalog.base_url = [urls = ConfiguredUrls(context)](std::string_view gateway) {
+      const auto it = urls.find(gateway);
+      return it == urls.end() ? std::string() : it->second;
+    };
+  }
+  context.Provide(catalog);
+}
+
+}  // namespace
+
+const module::Module kModule{"providers", nullptr, ConfigKeys, Install};
+
+}  // namespace cambista::providers
