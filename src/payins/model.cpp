@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "core/enum_names.hpp"
 #include "obs/json_log.hpp"
 #include "obs/json_string.hpp"
 
@@ -39,23 +40,6 @@ constexpr std::array<std::string_view, 5> kProofNames = {"none", "signature", "g
                                                          "token", "operator"};
 constexpr std::array<std::string_view, 4> kReviewNames = {"none", "amount_mismatch",
                                                           "paid_after_close", "refund_uncovered"};
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-template <class Enum, size_t N>
-std::optional<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name) {
-  for (size_t i = 0; i < N; ++i) {
-    if (EqualsIgnoringCase(names[i], name)) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
 
 void AppendMoney(std::string& out, i128 minor, int scale) {
   auto asset = Asset::Make("XX", scale);
@@ -101,7 +85,7 @@ std::string_view ChargeStatusName(ChargeStatus status) {
 }
 
 std::optional<ChargeStatus> ParseChargeStatus(std::string_view name) {
-  return ParseName<ChargeStatus>(kStatusNames, name);
+  return ParseEnumName<ChargeStatus>(kStatusNames, name);
 }
 
 bool TransitionAllowed(ChargeStatus from, ChargeStatus to) {
@@ -116,7 +100,7 @@ std::string_view ProofName(Proof proof) {
 }
 
 std::optional<Proof> ParseProof(std::string_view name) {
-  return ParseName<Proof>(kProofNames, name);
+  return ParseEnumName<Proof>(kProofNames, name);
 }
 
 std::string_view ReviewKindName(ReviewKind kind) {
@@ -124,12 +108,12 @@ std::string_view ReviewKindName(ReviewKind kind) {
 }
 
 std::optional<ReviewKind> ParseReviewKind(std::string_view name) {
-  return ParseName<ReviewKind>(kReviewNames, name);
+  return ParseEnumName<ReviewKind>(kReviewNames, name);
 }
 
 std::optional<Resolution> ParseResolution(std::string_view name) {
   constexpr std::array<std::string_view, 3> kNames = {"accept", "refund", "refunded"};
-  return ParseName<Resolution>(kNames, name);
+  return ParseEnumName<Resolution>(kNames, name);
 }
 
 std::string ChargeJson(const Charge& charge, int scale) {
