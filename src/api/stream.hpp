@@ -38,7 +38,7 @@ class StreamHub {
   explicit StreamHub(AuthGate& gate) : gate_(gate) {}
 
   // The WebSocketHandler of /v1/stream.
-  WebSocketUpgrade Upgrade(const HttpRequest& request);
+  http::WebSocketUpgrade Upgrade(const http::HttpRequest& request);
   // From the event feed's thread.
   void Publish(const events::StoredEvent& event);
   StreamStats stats() const;

@@ -14,7 +14,6 @@
 #include "api/idempotency.hpp"
 #include "api/platform.hpp"
 #include "api/response_recorder.hpp"
-#include "api/router.hpp"
 #include "api/stream.hpp"
 #include "api/webhook_endpoints.hpp"
 #include "app/platform_routes.hpp"
@@ -24,6 +23,7 @@
 #include "events/event_outbox.hpp"
 #include "events/event_retention.hpp"
 #include "events/webhook_delivery.hpp"
+#include "http/router.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
@@ -129,7 +129,7 @@ struct Server::Parts {
   std::mutex url_mutex;
   std::string listen_url;  // known once the server listens
   payins::ChargeService charges;
-  api::Router router;
+  http::Router router;
   std::unique_ptr<api::ResponseRecorder> recorder;  // testing.record_responses
   std::optional<sandbox::Sandbox> simulators;
   api::StreamHub stream{gate};
@@ -172,9 +172,9 @@ Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock*
   AddRoutes();
   server = std::make_unique<api::HttpServer>(
       ServerOptions(),
-      [this](const api::HttpRequest& request) { return platform.Handle(request); });
-  server->AddWebSocket("/v1/stream", [this](const api::HttpRequest& request) {
-    api::WebSocketUpgrade upgrade = stream.Upgrade(request);
+      [this](const http::HttpRequest& request) { return platform.Handle(request); });
+  server->AddWebSocket("/v1/stream", [this](const http::HttpRequest& request) {
+    http::WebSocketUpgrade upgrade = stream.Upgrade(request);
     logger.Info("stream upgrade",
                 {{"route", "/v1/stream"},
                  {"status", upgrade.refusal ? std::to_string(upgrade.refusal->status) : "101"}});
@@ -312,7 +312,7 @@ api::HttpServerOptions Server::Parts::ServerOptions() const {
   options.worker_threads = static_cast<int>(config.worker_threads);
   // Only routes answered from memory run on the I/O thread: a query, even a GET's, waits on a
   // worker, so a slow database never holds up every connection.
-  options.answers_inline = [this](const api::HttpRequest& request) {
+  options.answers_inline = [this](const http::HttpRequest& request) {
     return router.AnswersFromMemory(request);
   };
   return options;
@@ -368,7 +368,7 @@ const Config& Server::config() const {
   return parts_->config;
 }
 
-const api::Router& Server::router() const {
+const http::Router& Server::router() const {
   return parts_->router;
 }
 
