@@ -2,19 +2,19 @@
 
 #include <climits>
 
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
-#include "api/query.hpp"
 #include "core/int128.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
+#include "http/query.hpp"
 
 namespace cambista::accounting {
 namespace {
 
-using api::HttpRequest;
-using api::HttpResponse;
-using api::JsonString;
-using api::PathParams;
 using api::Principal;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::JsonString;
+using http::PathParams;
 
 HttpResponse Json(std::string body) {
   HttpResponse response;
@@ -23,7 +23,7 @@ HttpResponse Json(std::string body) {
 }
 
 HttpResponse NotFound(std::string_view id) {
-  return api::Problem(404, "not_found", "Not found", "No ledger account " + std::string(id) + ".");
+  return http::Problem(404, "not_found", "Not found", "No ledger account " + std::string(id) + ".");
 }
 
 std::string Money(const AssetRegistry& assets, std::string_view asset_code, i128 minor) {
@@ -58,8 +58,8 @@ std::string TransferJson(const ledger::Transfer& t, const AssetRegistry& assets)
 }
 
 // The JSON of AccountJson and TransferJson, as /openapi.json names them.
-void AddLedgerSchemas(api::Router& router) {
-  using namespace api::schema;
+void AddLedgerSchemas(http::Router& router) {
+  using namespace http::schema;
   const std::string id = Hex(32);
   router.AddSchema("LedgerAccount",
                    Object({{"account_id", id},
@@ -120,7 +120,7 @@ HttpResponse Account(ledger::Ledger& ledger, Chart& chart, const AssetRegistry& 
                      const PathParams& params, const Principal& principal) {
   const std::string& text = params.at("id");
   const auto id = ParseAccountId(text);
-  if (!id) return api::InvalidField("id", "32 hexadecimal digits");
+  if (!id) return http::InvalidField("id", "32 hexadecimal digits");
   auto entry = chart.FindOwned(principal.tenant, *id);
   auto account = entry ? ledger.LookupAccount(*id) : std::nullopt;
   if (!account) return NotFound(text);
@@ -131,14 +131,14 @@ HttpResponse Transfers(ledger::Ledger& ledger, Chart& chart, const AssetRegistry
                        const HttpRequest& request, const PathParams& params,
                        const Principal& principal) {
   const auto id = ParseAccountId(params.at("id"));
-  if (!id) return api::InvalidField("id", "32 hexadecimal digits");
-  const auto page_limit = api::PageLimit(request);
+  if (!id) return http::InvalidField("id", "32 hexadecimal digits");
+  const auto page_limit = http::PageLimit(request);
   if (!page_limit.ok()) return page_limit.error();
   const int64_t limit = page_limit.value();
   std::pair<int64_t, u128> after{0, 0};
-  if (auto text = api::QueryValue(request.query, "cursor")) {
+  if (auto text = http::QueryValue(request.query, "cursor")) {
     const auto cursor = ParseCursor(*text);
-    if (!cursor) return api::InvalidField("cursor", "a next_cursor from a previous page");
+    if (!cursor) return http::InvalidField("cursor", "a next_cursor from a previous page");
     after = *cursor;
   }
   if (!chart.FindOwned(principal.tenant, *id) || !ledger.LookupAccount(*id)) {
@@ -162,37 +162,38 @@ HttpResponse Transfers(ledger::Ledger& ledger, Chart& chart, const AssetRegistry
 
 }  // namespace
 
-void AddAccountingRoutes(api::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
+void AddAccountingRoutes(http::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
                          Chart& chart, const AssetRegistry& assets) {
   AddLedgerSchemas(router);
   router.Add(
       "GET", "/v1/balances",
-      api::RouteDoc{.summary = "The tenant's ledger accounts and their balances.",
-                    .access = "ledger:read",
-                    .description = "Merchant, gateway clearing, suspense, ... with posted, "
-                                   "pending and available balances.",
-                    .response_schema = api::schema::List(api::schema::Ref("LedgerAccount"))},
+      http::RouteDoc{.summary = "The tenant's ledger accounts and their balances.",
+                     .access = "ledger:read",
+                     .description = "Merchant, gateway clearing, suspense, ... with posted, "
+                                    "pending and available balances.",
+                     .response_schema = http::schema::List(http::schema::Ref("LedgerAccount"))},
       api::RequireKey(gate, Scope::kLedgerRead,
                       [&](const HttpRequest&, const PathParams&, const Principal& principal) {
                         return BalancesResponse(ledger, chart, assets, principal);
                       }));
-  router.Add("GET", "/v1/ledger/accounts/{id}/transfers",
-             api::RouteDoc{.summary = "An account's transfers, oldest first, a page at a time.",
-                           .access = "ledger:read",
-                           .response_schema = api::schema::Page(api::schema::Ref("LedgerTransfer")),
-                           .query = {{"limit", "Page size, 1 to 200 (default 50)."},
-                                     {"cursor", "next_cursor of the previous page."}},
-                           .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
-             api::RequireKey(gate, Scope::kLedgerRead,
-                             [&](const HttpRequest& request, const PathParams& params,
-                                 const Principal& principal) {
-                               return Transfers(ledger, chart, assets, request, params, principal);
-                             }));
+  router.Add(
+      "GET", "/v1/ledger/accounts/{id}/transfers",
+      http::RouteDoc{.summary = "An account's transfers, oldest first, a page at a time.",
+                     .access = "ledger:read",
+                     .response_schema = http::schema::Page(http::schema::Ref("LedgerTransfer")),
+                     .query = {{"limit", "Page size, 1 to 200 (default 50)."},
+                               {"cursor", "next_cursor of the previous page."}},
+                     .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+      api::RequireKey(
+          gate, Scope::kLedgerRead,
+          [&](const HttpRequest& request, const PathParams& params, const Principal& principal) {
+            return Transfers(ledger, chart, assets, request, params, principal);
+          }));
   router.Add("GET", "/v1/ledger/accounts/{id}",
-             api::RouteDoc{.summary = "One of the tenant's ledger accounts and its balances.",
-                           .access = "ledger:read",
-                           .response_schema = api::schema::Ref("LedgerAccount"),
-                           .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
+             http::RouteDoc{.summary = "One of the tenant's ledger accounts and its balances.",
+                            .access = "ledger:read",
+                            .response_schema = http::schema::Ref("LedgerAccount"),
+                            .errors = {{400, {"invalid_request"}}, {404, {"not_found"}}}},
              api::RequireKey(
                  gate, Scope::kLedgerRead,
                  [&](const HttpRequest&, const PathParams& params, const Principal& principal) {

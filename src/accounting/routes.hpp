@@ -6,13 +6,13 @@
 
 #include "accounting/chart.hpp"
 #include "api/auth.hpp"
-#include "api/router.hpp"
 #include "core/asset.hpp"
+#include "http/router.hpp"
 #include "ledger/ledger.hpp"
 
 namespace cambista::accounting {
 
-void AddAccountingRoutes(api::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
+void AddAccountingRoutes(http::Router& router, api::AuthGate& gate, ledger::Ledger& ledger,
                          Chart& chart, const AssetRegistry& assets);
 
 }  // namespace cambista::accounting

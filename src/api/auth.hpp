@@ -9,13 +9,13 @@
 #include <optional>
 
 #include "api/api_key_store.hpp"
-#include "api/router.hpp"
+#include "http/router.hpp"
 #include "security/token_bucket.hpp"
 
 namespace cambista::api {
 
-using AuthorizedHandler =
-    std::function<HttpResponse(const HttpRequest&, const PathParams&, const Principal&)>;
+using AuthorizedHandler = std::function<http::HttpResponse(
+    const http::HttpRequest&, const http::PathParams&, const Principal&)>;
 
 // Rate limits of authenticated routes: per API key, and per client IP for requests without a valid
 // key (so guessing keys is slow). Over the limit: 429 `rate_limited` with Retry-After.
@@ -30,9 +30,9 @@ enum class SecondFactor { kNone, kTotp };
 // `scope` nullopt: any valid key. With SecondFactor::kTotp (sensitive actions) the request must
 // also carry the key's current TOTP code in `X-TOTP`: 401 `totp_required` without one (or when the
 // key has no TOTP enrolled), 401 `totp_invalid` for a wrong or already used code.
-RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler,
-                        SecondFactor second_factor = SecondFactor::kNone);
+http::RouteHandler RequireKey(AuthGate& gate, std::optional<Scope> scope, AuthorizedHandler handler,
+                              SecondFactor second_factor = SecondFactor::kNone);
 
-HttpResponse RateLimited(int64_t retry_after_ms);
+http::HttpResponse RateLimited(int64_t retry_after_ms);
 
 }  // namespace cambista::api

@@ -21,22 +21,15 @@
 #include <utility>
 #include <vector>
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::api {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
-
-std::string_view HttpRequest::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (beast::iequals(key, name)) return value;
-  }
-  return {};
-}
 
 namespace {
 
@@ -50,23 +43,25 @@ int64_t CoarseMonotonicNs() {
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
-HttpResponse InternalError() {
-  return Problem(500, "internal_error", "Internal error",
-                 "The server failed to handle the request; it was logged.");
+http::HttpResponse InternalError() {
+  return http::Problem(500, "internal_error", "Internal error",
+                       "The server failed to handle the request; it was logged.");
 }
 
 // A deferred response that did not come within the request deadline. 504, not 503: the server is
 // up, what it waited on (a payment gateway) was late, and the request may still take effect.
-HttpResponse DeadlineAnswer() {
-  return Problem(504, "upstream_timeout", "Upstream timeout",
-                 "The answer did not come in time; the request may still take effect. Retry with "
-                 "the same Idempotency-Key to learn its outcome.");
+http::HttpResponse DeadlineAnswer() {
+  return http::Problem(
+      504, "upstream_timeout", "Upstream timeout",
+      "The answer did not come in time; the request may still take effect. Retry with "
+      "the same Idempotency-Key to learn its outcome.");
 }
 
-HttpResponse StoppingAnswer() {
-  return Problem(503, "server_stopping", "Server stopping",
-                 "The server stopped before the answer came; the request may still take effect. "
-                 "Retry with the same Idempotency-Key to learn its outcome.");
+http::HttpResponse StoppingAnswer() {
+  return http::Problem(
+      503, "server_stopping", "Server stopping",
+      "The server stopped before the answer came; the request may still take effect. "
+      "Retry with the same Idempotency-Key to learn its outcome.");
 }
 
 // Where a deferred response meets its connection. Settled once, by the first of: the handler's
@@ -78,7 +73,7 @@ HttpResponse StoppingAnswer() {
 class PendingResponse {
  public:
   // Returns whether `response` is the answer (nothing settled it before).
-  bool Settle(HttpResponse response) {
+  bool Settle(http::HttpResponse response) {
     std::lock_guard lock(mutex_);
     if (settled_) return false;
     settled_ = true;
@@ -94,7 +89,7 @@ class PendingResponse {
 
   // The answer, resumed on the awaiting coroutine's executor. Awaited once.
   auto Wait() {
-    return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(http::HttpResponse)>(
         [this](auto waiter) {
           std::lock_guard lock(mutex_);
           executor_ = asio::get_associated_executor(waiter);
@@ -110,12 +105,12 @@ class PendingResponse {
  private:
   // Boost 1.81's any_completion_handler recurses without end in its move assignment: it is only
   // ever constructed here (emplace, moves).
-  using Waiter = asio::any_completion_handler<void(HttpResponse)>;
+  using Waiter = asio::any_completion_handler<void(http::HttpResponse)>;
 
   // On the coroutine's executor (its strand), never inline: Settle may run on any thread. The
   // executor is not kept: a strand's outliving its io_context would touch it when destroyed.
   template <class Handler>
-  void Resume(Handler&& waiter, HttpResponse response) {
+  void Resume(Handler&& waiter, http::HttpResponse response) {
     const asio::any_io_executor executor = std::exchange(executor_, asio::any_io_executor());
     asio::post(executor,
                [waiter = std::forward<Handler>(waiter), response = std::move(response)]() mutable {
@@ -125,7 +120,7 @@ class PendingResponse {
 
   std::mutex mutex_;
   bool settled_ = false;
-  std::optional<HttpResponse> early_;
+  std::optional<http::HttpResponse> early_;
   std::optional<Waiter> waiter_;
   asio::any_io_executor executor_;  // the waiter's, while there is one
 };
@@ -139,7 +134,7 @@ class Responder {
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
   ~Responder() { pending_->Settle(InternalError()); }
-  void Answer(HttpResponse response) { pending_->Settle(std::move(response)); }
+  void Answer(http::HttpResponse response) { pending_->Settle(std::move(response)); }
 
  private:
   std::shared_ptr<PendingResponse> pending_;
@@ -147,7 +142,7 @@ class Responder {
 
 // A handler's answer: the response, or where its deferred response will arrive.
 struct HandlerAnswer {
-  std::optional<HttpResponse> response;
+  std::optional<http::HttpResponse> response;
   std::shared_ptr<PendingResponse> pending;
 };
 
@@ -168,14 +163,14 @@ struct Connection {
 }  // namespace
 
 struct HttpServer::State {
-  explicit State(HttpServerOptions server_options, HttpHandler request_handler)
+  explicit State(HttpServerOptions server_options, http::HttpHandler request_handler)
       : options(std::move(server_options)),
         handler(std::move(request_handler)),
         // With one I/O thread the scheduler may skip its internal locking.
         io(std::max(1, options.io_threads)) {}
 
   HttpServerOptions options;
-  HttpHandler handler;
+  http::HttpHandler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::optional<asio::thread_pool> workers;  // when options.worker_threads > 0
@@ -195,19 +190,19 @@ struct HttpServer::State {
   int open_sessions = 0;    // connections being served (Serve running)
   int open_websockets = 0;  // of which upgraded to a WebSocket
   std::vector<std::weak_ptr<Connection>> connections;
-  std::map<std::string, WebSocketHandler, std::less<>> websocket_handlers;
-  std::vector<std::weak_ptr<WebSocketConnection>> websockets;
+  std::map<std::string, http::WebSocketHandler, std::less<>> websocket_handlers;
+  std::vector<std::weak_ptr<http::WebSocketConnection>> websockets;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
-  asio::awaitable<HttpResponse> Handle(Connection& connection, HttpRequest& request, bool head,
-                                       bool get);
-  HandlerAnswer RunHandler(const HttpRequest& request);
-  asio::awaitable<HttpResponse> AwaitDeferred(Connection& connection,
-                                              std::shared_ptr<PendingResponse> pending);
-  asio::awaitable<std::optional<HttpResponse>> Upgrade(
-      const std::shared_ptr<Connection>& connection, const HttpRequest& request,
-      const WebSocketHandler& upgrade_handler);
+  asio::awaitable<http::HttpResponse> Handle(Connection& connection, http::HttpRequest& request,
+                                             bool head, bool get);
+  HandlerAnswer RunHandler(const http::HttpRequest& request);
+  asio::awaitable<http::HttpResponse> AwaitDeferred(Connection& connection,
+                                                    std::shared_ptr<PendingResponse> pending);
+  asio::awaitable<std::optional<http::HttpResponse>> Upgrade(
+      const std::shared_ptr<Connection>& connection, const http::HttpRequest& request,
+      const http::WebSocketHandler& upgrade_handler);
   asio::awaitable<void> Watchdog();
   void SessionEnded(bool websocket);
   void RequestEnded();
@@ -238,7 +233,7 @@ void AppendNumber(std::string& out, uint64_t value) {
 // with the body): Beast's generic serializer costs more than the rest of a small request. No body
 // where HTTP forbids one (1xx, 204, 304); for HEAD the headers the GET would have had,
 // Content-Length included. Returns whether the body follows.
-bool WriteResponseHead(std::string& out, const HttpResponse& response, unsigned version,
+bool WriteResponseHead(std::string& out, const http::HttpResponse& response, unsigned version,
                        bool keep_alive, bool head) {
   const int status = response.status >= 100 && response.status <= 599 ? response.status : 500;
   const bool bodiless = status < 200 || status == 204 || status == 304;
@@ -246,7 +241,8 @@ bool WriteResponseHead(std::string& out, const HttpResponse& response, unsigned 
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   AppendNumber(out, static_cast<uint64_t>(status));
   out += ' ';
-  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  const beast::string_view reason =
+      beast_http::obsolete_reason(static_cast<beast_http::status>(status));
   out.append(reason.data(), reason.size());
   out += "\r\nServer: cambista\r\n";
   if (!bodiless) {
@@ -278,24 +274,24 @@ bool WriteResponseHead(std::string& out, const HttpResponse& response, unsigned 
 // Beast's HTTP/1.1 request parser, writing straight into a request object that outlives it (one
 // per connection): fields are assigned over the previous request's, so their strings keep their
 // capacity instead of being allocated per request as in Beast's own message type.
-class RequestParser final : public http::basic_parser<true> {
+class RequestParser final : public beast_http::basic_parser<true> {
  public:
-  explicit RequestParser(HttpRequest& request) : request_(request) {}
+  explicit RequestParser(http::HttpRequest& request) : request_(request) {}
 
-  http::verb method() const { return method_; }
+  beast_http::verb method() const { return method_; }
   unsigned version() const { return version_; }
   // A GET asking to become a WebSocket (as websocket::is_upgrade says of a Beast message).
   bool IsWebSocketUpgrade() const {
-    return version_ >= 11 && method_ == http::verb::get && upgrade() &&
-           http::token_list(request_.Header("Upgrade")).exists("websocket");
+    return version_ >= 11 && method_ == beast_http::verb::get && upgrade() &&
+           beast_http::token_list(request_.Header("Upgrade")).exists("websocket");
   }
 
  private:
   // A body this large is not kept for the connection's next requests.
   static constexpr size_t kKeptBodyCapacityMax = 64 << 10;
 
-  void on_request_impl(http::verb method, beast::string_view method_text, beast::string_view target,
-                       int version, beast::error_code&) override {
+  void on_request_impl(beast_http::verb method, beast::string_view method_text,
+                       beast::string_view target, int version, beast::error_code&) override {
     method_ = method;
     version_ = static_cast<unsigned>(version);
     request_.method.assign(method_text.data(), method_text.size());
@@ -315,7 +311,7 @@ class RequestParser final : public http::basic_parser<true> {
     }
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+  void on_field_impl(beast_http::field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
     if (fields_ < request_.headers.size()) {
       auto& [kept_name, kept_value] = request_.headers[fields_];
@@ -346,9 +342,9 @@ class RequestParser final : public http::basic_parser<true> {
   }
   void on_finish_impl(beast::error_code&) override {}
 
-  HttpRequest& request_;
+  http::HttpRequest& request_;
   size_t fields_ = 0;
-  http::verb method_ = http::verb::unknown;
+  beast_http::verb method_ = beast_http::verb::unknown;
   unsigned version_ = 11;
 };
 
@@ -366,7 +362,7 @@ asio::awaitable<beast::error_code> ReadRequest(tcp::socket& socket, beast::flat_
       beast::error_code error;
       const size_t used = parser.put(buffer.data(), error);
       buffer.consume(used);
-      if (error && error != http::error::need_more) co_return error;
+      if (error && error != beast_http::error::need_more) co_return error;
       if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code();
       if (!error && used > 0 && buffer.size() > 0) continue;  // e.g. a chunk's header: parse on
     }
@@ -374,18 +370,18 @@ asio::awaitable<beast::error_code> ReadRequest(tcp::socket& socket, beast::flat_
                                                           asio::as_tuple(asio::use_awaitable));
     buffer.commit(bytes);
     if (error == asio::error::eof) {
-      if (!parser.got_some()) co_return http::error::end_of_stream;
+      if (!parser.got_some()) co_return beast_http::error::end_of_stream;
       beast::error_code eof_error;
       parser.put_eof(eof_error);
-      co_return eof_error ? eof_error : beast::error_code(http::error::partial_message);
+      co_return eof_error ? eof_error : beast::error_code(beast_http::error::partial_message);
     }
     if (error) co_return error;
   }
 }
 
 // The upgrade request as a Beast message, for the WebSocket handshake.
-http::request<http::string_body> UpgradeMessage(const HttpRequest& request) {
-  http::request<http::string_body> message;
+beast_http::request<beast_http::string_body> UpgradeMessage(const http::HttpRequest& request) {
+  beast_http::request<beast_http::string_body> message;
   message.method_string(request.method);
   message.target(request.target);
   message.version(11);
@@ -393,22 +389,22 @@ http::request<http::string_body> UpgradeMessage(const HttpRequest& request) {
   return message;
 }
 
-HttpResponse RefusalFor(const beast::error_code& error) {
-  if (error == http::error::body_limit) {
-    return Problem(413, "payload_too_large", "Request body too large",
-                   "The request body is larger than the server accepts.");
+http::HttpResponse RefusalFor(const beast::error_code& error) {
+  if (error == beast_http::error::body_limit) {
+    return http::Problem(413, "payload_too_large", "Request body too large",
+                         "The request body is larger than the server accepts.");
   }
-  if (error == http::error::header_limit) {
-    return Problem(431, "headers_too_large", "Request headers too large",
-                   "The request headers are larger than the server accepts.");
+  if (error == beast_http::error::header_limit) {
+    return http::Problem(431, "headers_too_large", "Request headers too large",
+                         "The request headers are larger than the server accepts.");
   }
-  return Problem(400, "invalid_request", "Malformed HTTP request",
-                 "The request could not be parsed as HTTP/1.1.");
+  return http::Problem(400, "invalid_request", "Malformed HTTP request",
+                       "The request could not be parsed as HTTP/1.1.");
 }
 
 // One accepted WebSocket connection. Its reads and writes run on the connection's strand; Send and
 // Close may come from any thread and only touch the queue under `mutex_` before posting there.
-class WebSocketSession final : public WebSocketConnection,
+class WebSocketSession final : public http::WebSocketConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(std::shared_ptr<tcp::socket> tcp, const HttpServerOptions& options)
@@ -426,14 +422,15 @@ class WebSocketSession final : public WebSocketConnection,
     timeout.keep_alive_pings = true;
     ws_.set_option(timeout);
     ws_.read_message_max(static_cast<std::uint64_t>(options.websocket_message_bytes_max));
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(http::field::server, "cambista"); }));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(beast_http::field::server, "cambista");
+    }));
   }
 
   // Answers the upgrade request, then reads until the connection ends.
   asio::awaitable<void> Run(
-      http::request<http::string_body> request,
-      std::function<WebSocketCallbacks(std::shared_ptr<WebSocketConnection>)> on_open) {
+      beast_http::request<beast_http::string_body> request,
+      std::function<http::WebSocketCallbacks(std::shared_ptr<http::WebSocketConnection>)> on_open) {
     auto self = shared_from_this();
     auto [accept_error] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
     if (accept_error) co_return;
@@ -553,7 +550,7 @@ class WebSocketSession final : public WebSocketConnection,
   std::shared_ptr<tcp::socket> tcp_;
   websocket::stream<tcp::socket&> ws_;
   const size_t queue_bytes_max_;
-  WebSocketCallbacks callbacks_;  // strand only
+  http::WebSocketCallbacks callbacks_;  // strand only
   std::mutex mutex_;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
@@ -593,7 +590,7 @@ namespace {
 
 // Errors that end a connection between requests without an answer.
 bool EndsQuietly(const beast::error_code& error) {
-  return error == http::error::end_of_stream || error == asio::error::operation_aborted ||
+  return error == beast_http::error::end_of_stream || error == asio::error::operation_aborted ||
          error == beast::error::timeout || error == asio::error::connection_reset ||
          error == asio::error::eof;
 }
@@ -611,7 +608,7 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
   beast::flat_buffer buffer;
   // Reused for every request of the connection, like the response head: their strings keep their
   // capacity, so a keep-alive request costs no allocation for them.
-  HttpRequest request;
+  http::HttpRequest request;
   std::string response_head;
   request.remote_address = RemoteAddress(socket);
   const int64_t timeout_ns = options.request_timeout_ms * 1'000'000;
@@ -625,12 +622,13 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
     if (EndsQuietly(read_error)) break;
     busy_sessions.fetch_add(1, std::memory_order_acq_rel);
     bool keep_alive = false;
-    std::optional<HttpResponse> response;  // made by the handler, not default-made and replaced
+    std::optional<http::HttpResponse>
+        response;  // made by the handler, not default-made and replaced
     if (!read_error && !parser.is_done()) {
       read_error = co_await ReadRequest(socket, buffer, parser, false);
     }
     connection->deadline_ns.store(0, std::memory_order_relaxed);  // a handler takes its own time
-    const bool head = !read_error && parser.method() == http::verb::head;
+    const bool head = !read_error && parser.method() == beast_http::verb::head;
     if (read_error) {
       response = RefusalFor(read_error);
     } else {
@@ -641,7 +639,8 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
         response = co_await Upgrade(connection, request, websocket_handler->second);
         if (!response) co_return;  // served as a WebSocket to its end
       } else {
-        response = co_await Handle(*connection, request, head, parser.method() == http::verb::get);
+        response =
+            co_await Handle(*connection, request, head, parser.method() == beast_http::verb::get);
         // Past a slow or deferred answer the server may be stopping: the response says so.
         keep_alive = parser.keep_alive() && !stopping;
       }
@@ -677,8 +676,9 @@ asio::awaitable<void> HttpServer::State::Serve(std::shared_ptr<Connection> conne
 
 // The handler's response to `request`: on a worker unless it answers inline, and for a deferred
 // response awaited without holding any thread. A handler that throws gets a 500.
-asio::awaitable<HttpResponse> HttpServer::State::Handle(Connection& connection,
-                                                        HttpRequest& request, bool head, bool get) {
+asio::awaitable<http::HttpResponse> HttpServer::State::Handle(Connection& connection,
+                                                              http::HttpRequest& request, bool head,
+                                                              bool get) {
   if (head) request.method = "GET";  // HEAD is GET without the body
   HandlerAnswer answer;
   try {
@@ -701,13 +701,13 @@ asio::awaitable<HttpResponse> HttpServer::State::Handle(Connection& connection,
 
 // Runs the handler; a deferred response is started here, on the thread that ran the handler, with
 // a Respond that settles a PendingResponse.
-HandlerAnswer HttpServer::State::RunHandler(const HttpRequest& request) {
-  HttpResponse response = handler(request);
-  if (!IsDeferred(response)) return {std::move(response), nullptr};
+HandlerAnswer HttpServer::State::RunHandler(const http::HttpRequest& request) {
+  http::HttpResponse response = handler(request);
+  if (!http::IsDeferred(response)) return {std::move(response), nullptr};
   auto pending = std::make_shared<PendingResponse>();
   auto responder = std::make_shared<Responder>(pending);
   try {
-    response.deferred([responder = std::move(responder)](HttpResponse answer) {
+    response.deferred([responder = std::move(responder)](http::HttpResponse answer) {
       responder->Answer(std::move(answer));
     });
   } catch (const std::exception&) {
@@ -718,7 +718,7 @@ HandlerAnswer HttpServer::State::RunHandler(const HttpRequest& request) {
 
 // Waits for a deferred response within the request deadline, counted from now; the watchdog
 // answers 504 past it, Stop() 503 once requests in flight had their grace period.
-asio::awaitable<HttpResponse> HttpServer::State::AwaitDeferred(
+asio::awaitable<http::HttpResponse> HttpServer::State::AwaitDeferred(
     Connection& connection, std::shared_ptr<PendingResponse> pending) {
   {
     std::lock_guard lock(sessions_mutex);
@@ -730,7 +730,7 @@ asio::awaitable<HttpResponse> HttpServer::State::AwaitDeferred(
                                    std::memory_order_relaxed);
     }
   }
-  HttpResponse response = co_await pending->Wait();
+  http::HttpResponse response = co_await pending->Wait();
   {
     std::lock_guard lock(sessions_mutex);
     connection.pending.reset();
@@ -741,10 +741,10 @@ asio::awaitable<HttpResponse> HttpServer::State::AwaitDeferred(
 
 // An upgrade request for a WebSocket path: the handler's refusal, or nullopt once the connection
 // has been served as a WebSocket to its end.
-asio::awaitable<std::optional<HttpResponse>> HttpServer::State::Upgrade(
-    const std::shared_ptr<Connection>& connection, const HttpRequest& request,
-    const WebSocketHandler& upgrade_handler) {
-  WebSocketUpgrade upgrade;
+asio::awaitable<std::optional<http::HttpResponse>> HttpServer::State::Upgrade(
+    const std::shared_ptr<Connection>& connection, const http::HttpRequest& request,
+    const http::WebSocketHandler& upgrade_handler) {
+  http::WebSocketUpgrade upgrade;
   try {
     upgrade = upgrade_handler(request);
   } catch (const std::exception&) {
@@ -816,14 +816,14 @@ void HttpServer::State::SessionEnded(bool websocket) {
   sessions_idle.notify_all();
 }
 
-HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+HttpServer::HttpServer(HttpServerOptions options, http::HttpHandler handler)
     : state_(std::make_unique<State>(std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() {
   Stop(0);
 }
 
-void HttpServer::AddWebSocket(std::string path, WebSocketHandler handler) {
+void HttpServer::AddWebSocket(std::string path, http::WebSocketHandler handler) {
   state_->websocket_handlers[std::move(path)] = std::move(handler);
 }
 

@@ -23,7 +23,7 @@
 #include <memory>
 #include <string>
 
-#include "api/http_types.hpp"
+#include "http/http_types.hpp"
 
 namespace cambista::api {
 
@@ -42,7 +42,7 @@ struct HttpServerOptions {
   // Whether a request's handler answers at once (from memory) and so runs on the I/O thread,
   // sparing the hand-over to a worker; called on the I/O thread, it must be cheap. Unset: GET and
   // HEAD requests are answered on the I/O threads, others on the workers.
-  std::function<bool(const HttpRequest&)> answers_inline;
+  std::function<bool(const http::HttpRequest&)> answers_inline;
   // WebSocket connections (AddWebSocket): bytes queued for a client before it is dropped as a slow
   // consumer, largest message accepted from a client, and the idle time after which the server
   // pings and then gives up on a silent client.
@@ -53,14 +53,14 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, HttpHandler handler);
+  HttpServer(HttpServerOptions options, http::HttpHandler handler);
   ~HttpServer();  // Stop(0) if still running
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Upgrade requests (GET with `Upgrade: websocket`) for `path` go to `handler` instead of the
   // HTTP handler. Call before Start().
-  void AddWebSocket(std::string path, WebSocketHandler handler);
+  void AddWebSocket(std::string path, http::WebSocketHandler handler);
 
   // Binds and starts the I/O threads. Throws std::runtime_error if the address cannot be bound.
   void Start();

@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 #include "security/hmac.hpp"
 
 namespace cambista::api {
@@ -23,7 +23,7 @@ struct StoredKey {
   std::string request_hash;
   int64_t state = 0;  // 0: in flight, 1: completed with the response below
   int64_t locked_until_ms = 0;
-  HttpResponse response;  // status and content type; the body still sealed
+  http::HttpResponse response;  // status and content type; the body still sealed
   std::string sealed_body;
 };
 
@@ -53,7 +53,7 @@ class KeyHold {
 
   // Takes the key for this request: nullopt, or else the answer instead of running the handler
   // (the stored response replayed, 409 while in flight, 422 for another request).
-  std::optional<HttpResponse> Claim(const std::string& request_hash, int64_t now_ms);
+  std::optional<http::HttpResponse> Claim(const std::string& request_hash, int64_t now_ms);
   store::Connection& connection() {
     if (!lease_) lease_.emplace(pool_.Acquire());
     return **lease_;
@@ -64,11 +64,11 @@ class KeyHold {
   void PutConnectionBack() { lease_.reset(); }
   // Stores `response` with the effect and commits both; a 5xx instead rolls the effect back and
   // releases the key (a server failure frees the key for a retry).
-  void Finish(const HttpResponse& response);
+  void Finish(const http::HttpResponse& response);
 
  private:
   std::optional<StoredKey> Lookup(store::Connection& c);
-  HttpResponse Replay(StoredKey stored) const;
+  http::HttpResponse Replay(StoredKey stored) const;
   void Release() {
     connection().Execute(
         "DELETE FROM idempotency_keys WHERE tenant = $1 AND idempotency_key = $2 AND state = 0",
@@ -107,29 +107,30 @@ std::optional<StoredKey> KeyHold::Lookup(store::Connection& c) {
   return stored;
 }
 
-HttpResponse KeyHold::Replay(StoredKey stored) const {
+http::HttpResponse KeyHold::Replay(StoredKey stored) const {
   auto body = box_.Open(stored.sealed_body, place_);
   if (!body.ok()) {  // sealed under another master key: cannot replay, say so
-    return Problem(500, "internal_error", "Stored response unreadable",
-                   "The stored response of this Idempotency-Key cannot be read.");
+    return http::Problem(500, "internal_error", "Stored response unreadable",
+                         "The stored response of this Idempotency-Key cannot be read.");
   }
   stored.response.body = std::move(body).value();
   stored.response.headers.emplace_back("Idempotent-Replayed", "true");
   return std::move(stored.response);
 }
 
-std::optional<HttpResponse> KeyHold::Claim(const std::string& request_hash, int64_t now_ms) {
+std::optional<http::HttpResponse> KeyHold::Claim(const std::string& request_hash, int64_t now_ms) {
   store::Connection& c = connection();
   store::Transaction claim(c, store::TransactionMode::kWrite);
   std::optional<StoredKey> stored = Lookup(c);
   if (stored && stored->request_hash != request_hash) {
-    return Problem(422, "idempotency_key_reused", "Idempotency-Key reused",
-                   "This Idempotency-Key was used with a different request.");
+    return http::Problem(422, "idempotency_key_reused", "Idempotency-Key reused",
+                         "This Idempotency-Key was used with a different request.");
   }
   if (stored && stored->state == 1) return Replay(std::move(*stored));
   if (stored && stored->locked_until_ms > now_ms) {
-    return Problem(409, "idempotency_in_flight", "Request in flight",
-                   "A request with this Idempotency-Key is still being processed; retry later.");
+    return http::Problem(
+        409, "idempotency_in_flight", "Request in flight",
+        "A request with this Idempotency-Key is still being processed; retry later.");
   }
   if (stored) {  // left in flight by a process that died: take it over
     c.Execute(
@@ -145,8 +146,8 @@ std::optional<HttpResponse> KeyHold::Claim(const std::string& request_hash, int6
            now_ms + kInFlightLeaseMs});
     } catch (const store::Error& error) {
       if (error.kind() != store::Error::Kind::kConstraint) throw;
-      return Problem(409, "idempotency_in_flight", "Request in flight",
-                     "A request with this Idempotency-Key is being processed; retry later.");
+      return http::Problem(409, "idempotency_in_flight", "Request in flight",
+                           "A request with this Idempotency-Key is being processed; retry later.");
     }
   }
   claim.Commit();
@@ -156,14 +157,14 @@ std::optional<HttpResponse> KeyHold::Claim(const std::string& request_hash, int6
 
 // A response with Retry-After says its condition passes (a charge still being created): kept, it
 // would answer every retry of the key with that condition long after it passed.
-bool IsTemporary(const HttpResponse& response) {
+bool IsTemporary(const http::HttpResponse& response) {
   for (const auto& [name, value] : response.headers) {
     if (name.size() == 11 && strncasecmp(name.c_str(), "Retry-After", 11) == 0) return true;
   }
   return false;
 }
 
-void KeyHold::Finish(const HttpResponse& response) {
+void KeyHold::Finish(const http::HttpResponse& response) {
   if (response.status < 500 && !IsTemporary(response)) {
     if (!effect_) BeginEffect();
     connection().Execute(
@@ -202,33 +203,35 @@ AuthorizedHandler Idempotency::Wrap(TransactionalHandler handler) {
 
 AuthorizedHandler Idempotency::WrapCallingOut(AuthorizedHandler handler) {
   return Run([handler = std::move(handler)](
-                 const HttpRequest& request, const PathParams& params, const Principal& principal,
+                 const http::HttpRequest& request, const http::PathParams& params,
+                 const Principal& principal,
                  store::Connection&) { return handler(request, params, principal); },
              /*effect_in_transaction=*/false);
 }
 
 AuthorizedHandler Idempotency::Run(TransactionalHandler handler, bool effect_in_transaction) {
   return [this, handler = std::move(handler), effect_in_transaction](
-             const HttpRequest& request, const PathParams& params,
-             const Principal& principal) -> HttpResponse {
+             const http::HttpRequest& request, const http::PathParams& params,
+             const Principal& principal) -> http::HttpResponse {
     std::string key(request.Header("Idempotency-Key"));
     if (!IsWellFormedKey(key)) {
-      return Problem(400, "invalid_request", "Idempotency-Key required",
-                     "Send an Idempotency-Key header (1 to 255 visible ASCII characters) with "
-                     "every POST; retries reuse it.");
+      return http::Problem(
+          400, "invalid_request", "Idempotency-Key required",
+          "Send an Idempotency-Key header (1 to 255 visible ASCII characters) with "
+          "every POST; retries reuse it.");
     }
     const std::string hash = Sha256(request.method + "\n" + request.path + "\n" + request.body);
     auto hold = std::make_shared<KeyHold>(pool_, box_, principal.tenant, std::move(key));
     if (auto answer = hold->Claim(hash, clock_.NowMs())) return std::move(*answer);
     if (effect_in_transaction) hold->BeginEffect();
-    HttpResponse response = handler(request, params, principal, hold->connection());
-    if (!IsDeferred(response)) {
+    http::HttpResponse response = handler(request, params, principal, hold->connection());
+    if (!http::IsDeferred(response)) {
       hold->Finish(response);
       return response;
     }
     // The key stays in flight until the answer comes, then is completed or released as above.
     if (!effect_in_transaction) hold->PutConnectionBack();
-    return WhenFinal(std::move(response), [hold](HttpResponse answer) {
+    return http::WhenFinal(std::move(response), [hold](http::HttpResponse answer) {
       hold->Finish(answer);
       return answer;
     });

@@ -36,8 +36,8 @@ inline constexpr int64_t kIdempotencyKeepMs = 24 * 3'600'000;  // keys are kept 
 inline constexpr size_t kIdempotencyKeyCharsMax = 255;
 
 // A handler whose effect joins the transaction `tx` that also records the response.
-using TransactionalHandler = std::function<HttpResponse(const HttpRequest&, const PathParams&,
-                                                        const Principal&, store::Connection& tx)>;
+using TransactionalHandler = std::function<http::HttpResponse(
+    const http::HttpRequest&, const http::PathParams&, const Principal&, store::Connection& tx)>;
 
 // Deletes at most rows_max keys created more than kIdempotencyKeepMs before now_ms, in one
 // statement; returns how many. Run in batches by the periodic job "idempotency.purge" of

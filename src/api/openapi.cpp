@@ -5,8 +5,8 @@
 #include <map>
 #include <vector>
 
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::api {
 namespace {
@@ -18,7 +18,7 @@ std::string Lower(std::string_view text) {
   return lower;
 }
 
-std::string OperationId(const Router::Route& route) {
+std::string OperationId(const http::Router::Route& route) {
   std::string id = Lower(route.method);
   bool upper = true;
   for (char c : route.pattern) {
@@ -32,31 +32,31 @@ std::string OperationId(const Router::Route& route) {
   return id;
 }
 
-std::string Security(const RouteDoc& doc) {
+std::string Security(const http::RouteDoc& doc) {
   if (doc.access == "public") return "[]";
-  const std::string scopes = doc.access == "key" ? "" : JsonString(doc.access);
+  const std::string scopes = doc.access == "key" ? "" : http::JsonString(doc.access);
   return "[{\"apiKey\":[" + scopes + "]}]";
 }
 
 std::string Parameter(std::string_view name, std::string_view in, bool required,
                       std::string_view description, std::string_view schema) {
-  std::string out = "{\"name\":" + JsonString(name) + ",\"in\":\"" + std::string(in) +
+  std::string out = "{\"name\":" + http::JsonString(name) + ",\"in\":\"" + std::string(in) +
                     "\",\"required\":" + (required ? "true" : "false");
-  if (!description.empty()) out += ",\"description\":" + JsonString(description);
+  if (!description.empty()) out += ",\"description\":" + http::JsonString(description);
   return out + ",\"schema\":" + std::string(schema) + "}";
 }
 
-std::string Parameters(const Router::Route& route) {
-  const RouteDoc& doc = route.doc;
+std::string Parameters(const http::Router::Route& route) {
+  const http::RouteDoc& doc = route.doc;
   std::vector<std::string> parameters;
   for (const std::string& segment : route.segments) {
     if (segment.size() > 2 && segment.front() == '{') {
-      parameters.push_back(
-          Parameter(segment.substr(1, segment.size() - 2), "path", true, "", schema::String()));
+      parameters.push_back(Parameter(segment.substr(1, segment.size() - 2), "path", true, "",
+                                     http::schema::String()));
     }
   }
   for (const auto& [name, description] : doc.query) {
-    parameters.push_back(Parameter(name, "query", false, description, schema::String()));
+    parameters.push_back(Parameter(name, "query", false, description, http::schema::String()));
   }
   if (doc.idempotency_key) {
     parameters.push_back(Parameter(
@@ -66,9 +66,9 @@ std::string Parameters(const Router::Route& route) {
         "the key is refused.",
         R"({"type":"string","minLength":1,"maxLength":255,"pattern":"^[!-~]+$"})"));
   }
-  for (const HeaderDoc& header : doc.headers) {
-    parameters.push_back(
-        Parameter(header.name, "header", header.required, header.description, schema::String()));
+  for (const http::HeaderDoc& header : doc.headers) {
+    parameters.push_back(Parameter(header.name, "header", header.required, header.description,
+                                   http::schema::String()));
   }
   std::string out;
   for (const std::string& parameter : parameters) out += (out.empty() ? "" : ",") + parameter;
@@ -77,7 +77,7 @@ std::string Parameters(const Router::Route& route) {
 
 // Problem codes per status: the route's own, and those every route (or every keyed route, or every
 // route taking an Idempotency-Key) may answer before or around its handler.
-std::map<int, std::vector<std::string>> ProblemCodes(const RouteDoc& doc) {
+std::map<int, std::vector<std::string>> ProblemCodes(const http::RouteDoc& doc) {
   std::map<int, std::vector<std::string>> codes;
   const auto add = [&codes](int status, std::string_view code) {
     std::vector<std::string>& list = codes[status];
@@ -105,8 +105,8 @@ std::map<int, std::vector<std::string>> ProblemCodes(const RouteDoc& doc) {
 
 std::string ProblemSchema(int status, const std::vector<std::string>& codes) {
   std::string list;
-  for (const std::string& code : codes) list += (list.empty() ? "" : ",") + JsonString(code);
-  return "{\"allOf\":[" + schema::Ref("Problem") +
+  for (const std::string& code : codes) list += (list.empty() ? "" : ",") + http::JsonString(code);
+  return "{\"allOf\":[" + http::schema::Ref("Problem") +
          ",{\"properties\":{\"status\":{\"const\":" + std::to_string(status) +
          "},\"code\":{\"enum\":[" + list + "]}}}]}";
 }
@@ -131,7 +131,7 @@ std::string StatusText(int status) {
   }
 }
 
-std::string Responses(const RouteDoc& doc) {
+std::string Responses(const http::RouteDoc& doc) {
   std::map<int, ResponseEntry> responses;
   if (doc.status != 0) {  // 0: a route that only ever refuses
     ResponseEntry& success = responses[doc.status];
@@ -147,7 +147,7 @@ std::string Responses(const RouteDoc& doc) {
     entry.description = "Problem: " + list;
     entry.content["application/problem+json"] = ProblemSchema(status, codes);
   }
-  for (const ResponseDoc& other : doc.responses) {
+  for (const http::ResponseDoc& other : doc.responses) {
     ResponseEntry& entry = responses[other.status];
     entry.description += (entry.description.empty() ? "" : "; ") + other.description;
     entry.content[other.content_type] = other.schema;
@@ -156,20 +156,21 @@ std::string Responses(const RouteDoc& doc) {
   for (const auto& [status, entry] : responses) {
     std::string content;
     for (const auto& [type, schema] : entry.content) {
-      content += (content.empty() ? "" : ",") + JsonString(type) + ":{\"schema\":" + schema + "}";
+      content +=
+          (content.empty() ? "" : ",") + http::JsonString(type) + ":{\"schema\":" + schema + "}";
     }
-    out += (out.empty() ? "" : ",") + JsonString(std::to_string(status)) +
-           ":{\"description\":" + JsonString(entry.description) +
+    out += (out.empty() ? "" : ",") + http::JsonString(std::to_string(status)) +
+           ":{\"description\":" + http::JsonString(entry.description) +
            (content.empty() ? "" : ",\"content\":{" + content + "}") + "}";
   }
   return "{" + out + "}";
 }
 
-std::string Operation(const Router::Route& route) {
-  const RouteDoc& doc = route.doc;
-  std::string out = "{\"operationId\":" + JsonString(OperationId(route)) +
-                    ",\"summary\":" + JsonString(doc.summary);
-  if (!doc.description.empty()) out += ",\"description\":" + JsonString(doc.description);
+std::string Operation(const http::Router::Route& route) {
+  const http::RouteDoc& doc = route.doc;
+  std::string out = "{\"operationId\":" + http::JsonString(OperationId(route)) +
+                    ",\"summary\":" + http::JsonString(doc.summary);
+  if (!doc.description.empty()) out += ",\"description\":" + http::JsonString(doc.description);
   out += ",\"security\":" + Security(doc);
   if (const std::string parameters = Parameters(route); !parameters.empty()) {
     out += ",\"parameters\":[" + parameters + "]";
@@ -183,7 +184,7 @@ std::string Operation(const Router::Route& route) {
 }
 
 std::string ProblemComponent() {
-  using namespace schema;
+  using namespace http::schema;
   return Described(
       Object({{"type", Described(String(), "/problems/<code>")},
               {"title", String()},
@@ -199,10 +200,10 @@ std::string ProblemComponent() {
       "RFC 9457 problem details.");
 }
 
-std::string Components(const Router& router) {
+std::string Components(const http::Router& router) {
   std::string schemas = "\"Problem\":" + ProblemComponent();
   for (const auto& [name, schema] : router.schemas()) {
-    schemas += "," + JsonString(name) + ":" + schema;
+    schemas += "," + http::JsonString(name) + ":" + schema;
   }
   return "{\"securitySchemes\":{\"apiKey\":{\"type\":\"http\",\"scheme\":\"bearer\","
          "\"description\":\"An API key cmb_<prefix>_<secret> (cambista keys create). An "
@@ -213,23 +214,23 @@ std::string Components(const Router& router) {
 
 }  // namespace
 
-std::string OpenApiDocument(const Router& router, std::string_view version) {
-  std::map<std::string, std::vector<const Router::Route*>> paths;
-  for (const Router::Route& route : router.routes()) paths[route.pattern].push_back(&route);
+std::string OpenApiDocument(const http::Router& router, std::string_view version) {
+  std::map<std::string, std::vector<const http::Router::Route*>> paths;
+  for (const http::Router::Route& route : router.routes()) paths[route.pattern].push_back(&route);
   std::string out =
       "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Cambista API\",\"version\":" +
-      JsonString(version) +
+      http::JsonString(version) +
       ",\"description\":\"The HTTP API of a Cambista exchange desk. Money travels as decimal "
       "strings (\\\"10.50\\\"), never JSON numbers. Errors are RFC 9457 problem+json with a "
       "stable code.\",\"license\":{\"name\":\"Apache-2.0\",\"identifier\":"
       "\"Apache-2.0\"}},\"servers\":[{\"url\":\"/\"}],\"paths\":{";
   bool first_path = true;
   for (const auto& [pattern, routes] : paths) {
-    out += std::string(first_path ? "" : ",") + JsonString(pattern) + ":{";
+    out += std::string(first_path ? "" : ",") + http::JsonString(pattern) + ":{";
     first_path = false;
     bool first_method = true;
-    for (const Router::Route* route : routes) {
-      out += std::string(first_method ? "" : ",") + JsonString(Lower(route->method)) + ":" +
+    for (const http::Router::Route* route : routes) {
+      out += std::string(first_method ? "" : ",") + http::JsonString(Lower(route->method)) + ":" +
              Operation(*route);
       first_method = false;
     }
@@ -238,7 +239,7 @@ std::string OpenApiDocument(const Router& router, std::string_view version) {
   return out + "},\"components\":" + Components(router) + "}";
 }
 
-std::string DocsPage(const Router& router) {
+std::string DocsPage(const http::Router& router) {
   const auto escape = [](std::string_view text) {
     std::string out;
     for (char c : text) {
@@ -254,7 +255,7 @@ std::string DocsPage(const Router& router) {
     return out;
   };
   std::string rows;
-  for (const Router::Route& route : router.routes()) {
+  for (const http::Router::Route& route : router.routes()) {
     rows +=
         "<tr><td><code>" + escape(route.method) + "</code></td><td><code>" + escape(route.pattern) +
         "</code></td><td>" + escape(route.doc.access) + "</td><td>" + escape(route.doc.summary) +

@@ -11,13 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "api/router.hpp"
+#include "http/router.hpp"
 
 namespace cambista::api {
 
-std::string OpenApiDocument(const Router& router, std::string_view version);
+std::string OpenApiDocument(const http::Router& router, std::string_view version);
 
 // A small HTML page that renders /openapi.json for people (no external scripts: plain HTML).
-std::string DocsPage(const Router& router);
+std::string DocsPage(const http::Router& router);
 
 }  // namespace cambista::api

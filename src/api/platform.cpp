@@ -43,7 +43,8 @@ void NewRequestId(char (&id)[kGeneratedIdChars]) {
 
 }  // namespace
 
-Platform::Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics)
+Platform::Platform(const http::Router& router, obs::JsonLogger& logger,
+                   obs::MetricsRegistry& metrics)
     : router_(router) {
   static std::atomic<uint64_t> instances{0};
   auto requests = metrics.RegisterCounter("cambista_http_requests_total",
@@ -88,7 +89,7 @@ std::pair<obs::Counter*, obs::Histogram*> Platform::Recorder::SeriesFor(std::str
   return {counter, histogram};
 }
 
-void Platform::Recorder::Record(HttpResponse& response,
+void Platform::Recorder::Record(http::HttpResponse& response,
                                 std::chrono::steady_clock::time_point started,
                                 std::string_view request_id, std::string_view method,
                                 std::string_view route) const {
@@ -107,10 +108,10 @@ void Platform::Recorder::Record(HttpResponse& response,
                            {"tenant", response.log_tenant}});
 }
 
-HttpResponse Platform::Handle(const HttpRequest& request) {
+http::HttpResponse Platform::Handle(const http::HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   std::string_view pattern;
-  HttpResponse response = router_.Handle(request, &pattern);
+  http::HttpResponse response = router_.Handle(request, &pattern);
   std::string_view request_id = request.Header("X-Request-Id");
   char generated[kGeneratedIdChars];
   if (!IsWellFormedRequestId(request_id)) {
@@ -118,14 +119,15 @@ HttpResponse Platform::Handle(const HttpRequest& request) {
     request_id = std::string_view(generated, sizeof generated);
   }
   const std::string_view route = pattern.empty() ? "(unmatched)" : pattern;
-  if (IsDeferred(response)) {
+  if (http::IsDeferred(response)) {
     // Copies: the request (reused by its connection) and the Platform may be gone by then.
-    return WhenFinal(std::move(response),
-                     [recorder = recorder_, started, request_id = std::string(request_id),
-                      method = request.method, route = std::string(route)](HttpResponse answer) {
-                       recorder.Record(answer, started, request_id, method, route);
-                       return answer;
-                     });
+    return http::WhenFinal(
+        std::move(response),
+        [recorder = recorder_, started, request_id = std::string(request_id),
+         method = request.method, route = std::string(route)](http::HttpResponse answer) {
+          recorder.Record(answer, started, request_id, method, route);
+          return answer;
+        });
   }
   recorder_.Record(response, started, request_id, request.method, route);
   return response;

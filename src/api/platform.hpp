@@ -13,7 +13,7 @@
 #include <string_view>
 #include <utility>
 
-#include "api/router.hpp"
+#include "http/router.hpp"
 #include "obs/json_log.hpp"
 #include "obs/metrics.hpp"
 
@@ -21,8 +21,8 @@ namespace cambista::api {
 
 class Platform {
  public:
-  Platform(const Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics);
-  HttpResponse Handle(const HttpRequest& request);
+  Platform(const http::Router& router, obs::JsonLogger& logger, obs::MetricsRegistry& metrics);
+  http::HttpResponse Handle(const http::HttpRequest& request);
 
  private:
   // Records one answered request; copied into a deferred response's completion.
@@ -34,11 +34,11 @@ class Platform {
 
     std::pair<obs::Counter*, obs::Histogram*> SeriesFor(std::string_view route,
                                                         std::string_view method, int status) const;
-    void Record(HttpResponse& response, std::chrono::steady_clock::time_point started,
+    void Record(http::HttpResponse& response, std::chrono::steady_clock::time_point started,
                 std::string_view request_id, std::string_view method, std::string_view route) const;
   };
 
-  const Router& router_;
+  const http::Router& router_;
   Recorder recorder_;
 };
 

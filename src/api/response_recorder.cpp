@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::api {
 
@@ -24,13 +24,13 @@ ResponseRecorder::~ResponseRecorder() {
 }
 
 void ResponseRecorder::Record(std::string_view method, std::string_view route,
-                              const HttpResponse& response) {
-  std::string line = "{\"method\":" + JsonString(method) +
-                     ",\"route\":" + (route.empty() ? std::string("null") : JsonString(route)) +
+                              const http::HttpResponse& response) {
+  std::string line = "{\"method\":" + http::JsonString(method) + ",\"route\":" +
+                     (route.empty() ? std::string("null") : http::JsonString(route)) +
                      ",\"status\":" + std::to_string(response.status) +
-                     ",\"content_type\":" + JsonString(response.content_type);
+                     ",\"content_type\":" + http::JsonString(response.content_type);
   if (IsJsonContentType(response.content_type)) {
-    line += ",\"body\":" + JsonString(response.body);
+    line += ",\"body\":" + http::JsonString(response.body);
   } else {
     line += ",\"body_bytes\":" + std::to_string(response.body.size());
   }

@@ -18,21 +18,22 @@
 #include <string>
 #include <string_view>
 
-#include "api/http_types.hpp"
+#include "http/router.hpp"
 
 namespace cambista::api {
 
-class ResponseRecorder {
+class ResponseRecorder final : public http::ResponseObserver {
  public:
   // Opens `path` for appending, creating it if missing; throws std::runtime_error when it cannot.
   explicit ResponseRecorder(const std::string& path);
-  ~ResponseRecorder();
+  ~ResponseRecorder() override;
   ResponseRecorder(const ResponseRecorder&) = delete;
   ResponseRecorder& operator=(const ResponseRecorder&) = delete;
 
   // Thread-safe; several processes may append to one file: each line is one write to a file
   // opened O_APPEND, so lines never interleave.
-  void Record(std::string_view method, std::string_view route, const HttpResponse& response);
+  void Record(std::string_view method, std::string_view route,
+              const http::HttpResponse& response) override;
 
  private:
   int fd_ = -1;

@@ -9,7 +9,6 @@
 
 #include "accounting/report.hpp"
 #include "api/api_key_store.hpp"
-#include "api/problem.hpp"
 #include "app/bench_charges.hpp"
 #include "app/bench_ledger.hpp"
 #include "app/config.hpp"
@@ -17,6 +16,7 @@
 #include "app/master_key_rotate.hpp"
 #include "app/modules.hpp"
 #include "app/serve.hpp"
+#include "http/problem.hpp"
 #include "ledger/auditor.hpp"
 #include "obs/json_log.hpp"
 #include "store/database.hpp"
@@ -188,7 +188,7 @@ int RunKeysList(cambista::api::ApiKeyStore& keys, const cambista::Clock& clock) 
     std::printf(
         "{\"prefix\":\"%s\",\"tenant\":%s,\"scopes\":\"%s\",\"created_at_ms\":%lld,"
         "\"revoked\":%s,\"expires_at_ms\":%s,\"expires_at\":%s,\"expired\":%s}\n",
-        record.prefix.c_str(), cambista::api::JsonString(record.tenant).c_str(),
+        record.prefix.c_str(), cambista::http::JsonString(record.tenant).c_str(),
         cambista::FormatScopes(record.scopes).c_str(), static_cast<long long>(record.created_at_ms),
         record.revoked_at_ms ? "true" : "false", expiry ? std::to_string(*expiry).c_str() : "null",
         expiry ? ("\"" + Rfc3339(*expiry) + "\"").c_str() : "null",

@@ -3,11 +3,11 @@
 #include <string>
 #include <utility>
 
-#include "api/json_schema.hpp"
 #include "api/openapi.hpp"
-#include "api/problem.hpp"
 #include "app/modules.hpp"
 #include "core/assert.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "jobs/job_table.hpp"
 #include "store/migrations.hpp"
 
@@ -17,8 +17,8 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-api::HttpResponse Json(int status, std::string body) {
-  api::HttpResponse response;
+http::HttpResponse Json(int status, std::string body) {
+  http::HttpResponse response;
   response.status = status;
   response.body = std::move(body);
   return response;
@@ -26,20 +26,20 @@ api::HttpResponse Json(int status, std::string body) {
 
 // Ready when the database answers, its schema is the one this binary expects, and the job workers
 // run.
-api::HttpResponse Readiness(store::Database& database, const jobs::JobQueue& job_queue) {
+http::HttpResponse Readiness(store::Database& database, const jobs::JobQueue& job_queue) {
   if (!job_queue.running()) {
-    return api::Problem(503, "not_ready", "Not ready", "The job workers are not running.");
+    return http::Problem(503, "not_ready", "Not ready", "The job workers are not running.");
   }
   try {
     auto connection = database.Connect();
     const auto pending = store::PendingMigrations(*connection, AllMigrations());
     if (!pending.empty()) {
-      return api::Problem(503, "not_ready", "Not ready", "The database has pending migrations.");
+      return http::Problem(503, "not_ready", "Not ready", "The database has pending migrations.");
     }
     return Json(200,
                 R"({"status":"ready","database":"ok","migrations":"current","workers":"running"})");
   } catch (const std::exception&) {
-    return api::Problem(503, "not_ready", "Not ready", "The database is not reachable.");
+    return http::Problem(503, "not_ready", "Not ready", "The database is not reachable.");
   }
 }
 
@@ -50,7 +50,7 @@ std::string AssetsJson(const AssetRegistry& assets) {
   for (const Asset& asset : assets.assets()) {
     body += first ? "" : ",";
     first = false;
-    body += "{\"code\":" + api::JsonString(asset.code()) +
+    body += "{\"code\":" + http::JsonString(asset.code()) +
             ",\"scale\":" + std::to_string(asset.scale()) + "}";
   }
   return body + "]}";
@@ -90,104 +90,104 @@ void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledge
 namespace {
 
 // /openapi.json and /docs: the router describes itself.
-void AddDocumentRoutes(api::Router& router) {
+void AddDocumentRoutes(http::Router& router) {
   router.Add(
       "GET", "/openapi.json",
-      api::RouteDoc{
+      http::RouteDoc{
           .summary = "This document (OpenAPI 3.1).",
           .access = "public",
-          .response_schema = api::schema::OpenObject({{"openapi", api::schema::Const("3.1.0")},
-                                                      {"info", R"({"type":"object"})"},
-                                                      {"paths", R"({"type":"object"})"},
-                                                      {"components", R"({"type":"object"})"}})},
-      [&router](const api::HttpRequest&, const api::PathParams&) {
+          .response_schema = http::schema::OpenObject({{"openapi", http::schema::Const("3.1.0")},
+                                                       {"info", R"({"type":"object"})"},
+                                                       {"paths", R"({"type":"object"})"},
+                                                       {"components", R"({"type":"object"})"}})},
+      [&router](const http::HttpRequest&, const http::PathParams&) {
         return Json(200, api::OpenApiDocument(router, kVersion));
       },
-      api::RouteCost::kInMemory);
+      http::RouteCost::kInMemory);
   router.Add(
       "GET", "/docs",
-      api::RouteDoc{.summary = "The API for people (HTML).",
-                    .access = "public",
-                    .response_schema = api::schema::String(),
-                    .response_type = "text/html; charset=utf-8"},
-      [&router](const api::HttpRequest&, const api::PathParams&) {
-        api::HttpResponse response;
+      http::RouteDoc{.summary = "The API for people (HTML).",
+                     .access = "public",
+                     .response_schema = http::schema::String(),
+                     .response_type = "text/html; charset=utf-8"},
+      [&router](const http::HttpRequest&, const http::PathParams&) {
+        http::HttpResponse response;
         response.content_type = "text/html; charset=utf-8";
         response.body = api::DocsPage(router);
         return response;
       },
-      api::RouteCost::kInMemory);
+      http::RouteCost::kInMemory);
 }
 
 // /health/live and /health/ready.
-void AddHealthRoutes(api::Router& router, const PlatformServices& services) {
+void AddHealthRoutes(http::Router& router, const PlatformServices& services) {
   router.Add(
       "GET", "/health/live",
-      api::RouteDoc{
+      http::RouteDoc{
           .summary = "The process is up.",
           .access = "public",
-          .response_schema = api::schema::Object({{"status", api::schema::Const("live")}})},
-      [](const api::HttpRequest&, const api::PathParams&) {
+          .response_schema = http::schema::Object({{"status", http::schema::Const("live")}})},
+      [](const http::HttpRequest&, const http::PathParams&) {
         return Json(200, R"({"status":"live"})");
       },
-      api::RouteCost::kInMemory);
+      http::RouteCost::kInMemory);
   router.Add(
       "GET", "/health/ready",
-      api::RouteDoc{
+      http::RouteDoc{
           .summary = "Ready to serve: database reachable, migrations current, job workers running.",
           .access = "public",
-          .response_schema = api::schema::Object({{"status", api::schema::Const("ready")},
-                                                  {"database", api::schema::Const("ok")},
-                                                  {"migrations", api::schema::Const("current")},
-                                                  {"workers", api::schema::Const("running")}}),
+          .response_schema = http::schema::Object({{"status", http::schema::Const("ready")},
+                                                   {"database", http::schema::Const("ok")},
+                                                   {"migrations", http::schema::Const("current")},
+                                                   {"workers", http::schema::Const("running")}}),
           .errors = {{503, {"not_ready"}}}},
-      [services](const api::HttpRequest&, const api::PathParams&) {
+      [services](const http::HttpRequest&, const http::PathParams&) {
         return Readiness(services.database, services.job_queue);
       });
 }
 
 // /metrics and /v1/assets: what a key may read of the process.
-void AddKeyedPlatformRoutes(api::Router& router, const PlatformServices& services) {
+void AddKeyedPlatformRoutes(http::Router& router, const PlatformServices& services) {
   router.Add("GET", "/metrics",
-             api::RouteDoc{.summary = "Prometheus metrics (text format 0.0.4).",
-                           .access = "metrics:read",
-                           .response_schema = api::schema::String(),
-                           .response_type = std::string(kMetricsContentType)},
+             http::RouteDoc{.summary = "Prometheus metrics (text format 0.0.4).",
+                            .access = "metrics:read",
+                            .response_schema = http::schema::String(),
+                            .response_type = std::string(kMetricsContentType)},
              api::RequireKey(services.gate, Scope::kMetricsRead,
-                             [services](const api::HttpRequest&, const api::PathParams&,
+                             [services](const http::HttpRequest&, const http::PathParams&,
                                         const api::Principal&) {
-                               api::HttpResponse response;
+                               http::HttpResponse response;
                                response.content_type = kMetricsContentType;
                                response.body = services.metrics.RenderPrometheusText();
                                return response;
                              }));
   router.Add(
       "GET", "/v1/assets",
-      api::RouteDoc{.summary = "Assets and their scales (minor-unit decimals).",
-                    .access = "key",
-                    .response_schema = api::schema::List(api::schema::Object(
-                        {{"code", api::schema::String()}, {"scale", api::schema::Integer()}}))},
+      http::RouteDoc{.summary = "Assets and their scales (minor-unit decimals).",
+                     .access = "key",
+                     .response_schema = http::schema::List(http::schema::Object(
+                         {{"code", http::schema::String()}, {"scale", http::schema::Integer()}}))},
       api::RequireKey(
           services.gate, std::nullopt,
-          [body = AssetsJson(services.assets)](const api::HttpRequest&, const api::PathParams&,
+          [body = AssetsJson(services.assets)](const http::HttpRequest&, const http::PathParams&,
                                                const api::Principal&) { return Json(200, body); }),
-      api::RouteCost::kInMemory);  // the key check reads the database once a second at most
+      http::RouteCost::kInMemory);  // the key check reads the database once a second at most
 }
 
 // /v1/stream without an upgrade (the HTTP server takes the upgrades before the router).
-void AddStreamRoute(api::Router& router) {
+void AddStreamRoute(http::Router& router) {
   router.Add("GET", "/v1/stream",
-             api::RouteDoc{.summary = "Events over a WebSocket (send Upgrade: websocket).",
-                           .access = "key",
-                           .description = "Subscribe to channels charges, trades, payouts, rates. "
-                                          "See the stream guide in the README. Without an "
-                                          "upgrade: 426.",
-                           .status = 101,
-                           .errors = {{426, {"upgrade_required"}}}},
-             [](const api::HttpRequest&, const api::PathParams&) {
-               api::HttpResponse response =
-                   api::Problem(426, "upgrade_required", "Upgrade required",
-                                "GET /v1/stream is a WebSocket: send Upgrade: websocket.");
+             http::RouteDoc{.summary = "Events over a WebSocket (send Upgrade: websocket).",
+                            .access = "key",
+                            .description = "Subscribe to channels charges, trades, payouts, rates. "
+                                           "See the stream guide in the README. Without an "
+                                           "upgrade: 426.",
+                            .status = 101,
+                            .errors = {{426, {"upgrade_required"}}}},
+             [](const http::HttpRequest&, const http::PathParams&) {
+               http::HttpResponse response =
+                   http::Problem(426, "upgrade_required", "Upgrade required",
+                                 "GET /v1/stream is a WebSocket: send Upgrade: websocket.");
                response.headers.emplace_back("Upgrade", "websocket");
                return response;
              });
@@ -195,7 +195,7 @@ void AddStreamRoute(api::Router& router) {
 
 }  // namespace
 
-void AddPlatformRoutes(api::Router& router, const PlatformServices& services) {
+void AddPlatformRoutes(http::Router& router, const PlatformServices& services) {
   AddDocumentRoutes(router);
   AddHealthRoutes(router, services);
   AddKeyedPlatformRoutes(router, services);

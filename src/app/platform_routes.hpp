@@ -3,8 +3,8 @@
 #pragma once
 
 #include "api/auth.hpp"
-#include "api/router.hpp"
 #include "core/asset.hpp"
+#include "http/router.hpp"
 #include "jobs/job_queue.hpp"
 #include "ledger/ledger.hpp"
 #include "obs/metrics.hpp"
@@ -22,7 +22,7 @@ struct PlatformServices {
   const jobs::JobQueue& job_queue;
 };
 
-void AddPlatformRoutes(api::Router& router, const PlatformServices& services);
+void AddPlatformRoutes(http::Router& router, const PlatformServices& services);
 
 // Process-wide figures read at scrape time: the ledger's counters and the job queue's depth.
 void RegisterServiceMetrics(obs::MetricsRegistry& metrics, ledger::Ledger& ledger,

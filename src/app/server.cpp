@@ -12,13 +12,13 @@
 #include "api/idempotency.hpp"
 #include "api/platform.hpp"
 #include "api/response_recorder.hpp"
-#include "api/router.hpp"
 #include "app/modules.hpp"
 #include "app/platform_routes.hpp"
 #include "core/assert.hpp"
 #include "core/asset.hpp"
 #include "events/event_feed.hpp"
 #include "events/stream.hpp"
+#include "http/router.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
@@ -98,7 +98,7 @@ struct Server::Parts {
   accounting::Chart chart;
   std::mutex url_mutex;
   std::string listen_url;  // known once the server listens
-  api::Router router;
+  http::Router router;
   std::unique_ptr<api::ResponseRecorder> recorder;  // testing.record_responses
   events::StreamHub stream{gate};
   events::EventFeed feed;
@@ -137,9 +137,9 @@ Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock*
   InstallModules();
   server = std::make_unique<api::HttpServer>(
       ServerOptions(),
-      [this](const api::HttpRequest& request) { return platform.Handle(request); });
-  server->AddWebSocket("/v1/stream", [this](const api::HttpRequest& request) {
-    api::WebSocketUpgrade upgrade = stream.Upgrade(request);
+      [this](const http::HttpRequest& request) { return platform.Handle(request); });
+  server->AddWebSocket("/v1/stream", [this](const http::HttpRequest& request) {
+    http::WebSocketUpgrade upgrade = stream.Upgrade(request);
     logger.Info("stream upgrade",
                 {{"route", "/v1/stream"},
                  {"status", upgrade.refusal ? std::to_string(upgrade.refusal->status) : "101"}});
@@ -226,7 +226,7 @@ api::HttpServerOptions Server::Parts::ServerOptions() const {
   options.worker_threads = static_cast<int>(config.worker_threads);
   // Only routes answered from memory run on the I/O thread: a query, even a GET's, waits on a
   // worker, so a slow database never holds up every connection.
-  options.answers_inline = [this](const api::HttpRequest& request) {
+  options.answers_inline = [this](const http::HttpRequest& request) {
     return router.AnswersFromMemory(request);
   };
   return options;
@@ -271,7 +271,7 @@ const Config& Server::config() const {
   return parts_->config;
 }
 
-const api::Router& Server::router() const {
+const http::Router& Server::router() const {
   return parts_->router;
 }
 

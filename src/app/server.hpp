@@ -14,8 +14,10 @@
 
 namespace cambista::api {
 class ApiKeyStore;
-class Router;
 }  // namespace cambista::api
+namespace cambista::http {
+class Router;
+}  // namespace cambista::http
 namespace cambista::obs {
 class JsonLogger;
 }
@@ -45,7 +47,7 @@ class Server {
 
   std::string url() const;  // "http://127.0.0.1:PORT", once started
   const Config& config() const;
-  const api::Router& router() const;
+  const http::Router& router() const;
   api::ApiKeyStore& keys();
   payins::ChargeService& charges();
   obs::JsonLogger& logger();

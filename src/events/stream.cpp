@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "api/problem.hpp"
 #include "events/event_outbox.hpp"
 #include "events/webhook_delivery.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::events {
 
@@ -16,7 +16,7 @@ using namespace cambista::api;  // the HTTP side's types: WebSocket, Problem, Au
 
 struct StreamHub::Subscriber {
   uint64_t id = 0;
-  std::shared_ptr<WebSocketConnection> connection;
+  std::shared_ptr<http::WebSocketConnection> connection;
   Principal principal;
   std::set<std::string, std::less<>> channels;  // hub mutex_
 };
@@ -26,8 +26,8 @@ namespace {
 constexpr size_t kChannelsMax = 8;
 
 std::string ErrorMessage(std::string_view code, std::string_view detail) {
-  return "{\"type\":\"error\",\"code\":" + JsonString(code) + ",\"detail\":" + JsonString(detail) +
-         "}";
+  return "{\"type\":\"error\",\"code\":" + http::JsonString(code) +
+         ",\"detail\":" + http::JsonString(detail) + "}";
 }
 
 // The scope a channel needs, or "" when any key may listen.
@@ -43,30 +43,31 @@ bool MayListen(const ScopeSet& scopes, std::string_view channel) {
 std::string ChannelList(const std::set<std::string, std::less<>>& channels) {
   std::string list = "[";
   for (const std::string& channel : channels) {
-    list += (list.size() > 1 ? "," : "") + JsonString(channel);
+    list += (list.size() > 1 ? "," : "") + http::JsonString(channel);
   }
   return list + "]";
 }
 
 }  // namespace
 
-WebSocketUpgrade StreamHub::Upgrade(const HttpRequest& request) {
+http::WebSocketUpgrade StreamHub::Upgrade(const http::HttpRequest& request) {
   // Authenticate (and rate-limit) exactly as a route does; the inner handler only runs for a
   // valid key and hands the principal out.
   std::optional<Principal> principal;
-  const RouteHandler authenticate = RequireKey(
-      gate_, std::nullopt, [&principal](const HttpRequest&, const PathParams&, const Principal& p) {
+  const http::RouteHandler authenticate = RequireKey(
+      gate_, std::nullopt,
+      [&principal](const http::HttpRequest&, const http::PathParams&, const Principal& p) {
         principal = p;
-        return HttpResponse{};
+        return http::HttpResponse{};
       });
-  HttpResponse refusal = authenticate(request, {});
-  WebSocketUpgrade upgrade;
+  http::HttpResponse refusal = authenticate(request, {});
+  http::WebSocketUpgrade upgrade;
   if (!principal || refusal.status != 200) {
     upgrade.refusal = std::move(refusal);
     return upgrade;
   }
-  upgrade.on_open = [this,
-                     principal = *principal](std::shared_ptr<WebSocketConnection> connection) {
+  upgrade.on_open = [this, principal =
+                               *principal](std::shared_ptr<http::WebSocketConnection> connection) {
     auto subscriber = std::make_shared<Subscriber>();
     subscriber->connection = std::move(connection);
     subscriber->principal = principal;
@@ -76,7 +77,7 @@ WebSocketUpgrade StreamHub::Upgrade(const HttpRequest& request) {
       subscribers_[subscriber->id] = subscriber;
     }
     const uint64_t id = subscriber->id;
-    WebSocketCallbacks callbacks;
+    http::WebSocketCallbacks callbacks;
     // Weak: the connection holds these callbacks, and the subscriber holds the connection.
     callbacks.on_message = [this,
                             weak = std::weak_ptr<Subscriber>(subscriber)](std::string_view text) {
@@ -163,18 +164,18 @@ void StreamHub::Publish(const events::StoredEvent& event) {
   }
   if (audience.empty()) return;
   const std::string message =
-      "{\"type\":\"event\",\"channel\":" + JsonString(event.channel) +
+      "{\"type\":\"event\",\"channel\":" + http::JsonString(event.channel) +
       ",\"event\":" + events::WebhookBody(event.id, event.type, event.created_at_ms, event.data) +
       "}";
   for (const auto& subscriber : audience) {
     switch (subscriber->connection->Send(message)) {
-      case WebSocketConnection::SendResult::kQueued:
+      case http::WebSocketConnection::SendResult::kQueued:
         events_sent_.fetch_add(1, std::memory_order_relaxed);
         break;
-      case WebSocketConnection::SendResult::kDroppedSlow:
+      case http::WebSocketConnection::SendResult::kDroppedSlow:
         dropped_slow_.fetch_add(1, std::memory_order_relaxed);
         break;
-      case WebSocketConnection::SendResult::kClosed:
+      case http::WebSocketConnection::SendResult::kClosed:
         break;  // on_close removes it
     }
   }

@@ -38,7 +38,7 @@ class StreamHub {
   explicit StreamHub(api::AuthGate& gate) : gate_(gate) {}
 
   // The WebSocketHandler of /v1/stream.
-  api::WebSocketUpgrade Upgrade(const api::HttpRequest& request);
+  http::WebSocketUpgrade Upgrade(const http::HttpRequest& request);
   // From the event feed's thread.
   void Publish(const StoredEvent& event);
   StreamStats stats() const;

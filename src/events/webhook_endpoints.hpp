@@ -25,10 +25,10 @@ inline constexpr int64_t kEndpointResolveTimeoutMs = 5'000;
 
 // The 422 for an endpoint URL given what its host resolved to: `url_unresolvable` when resolution
 // failed, `url_not_public` for the first address that is not public; nullopt when all are.
-std::optional<api::HttpResponse> EndpointAddressRefusal(
+std::optional<http::HttpResponse> EndpointAddressRefusal(
     const Result<net::ResolvedHost, net::HttpClientError>& resolved);
 
-void AddWebhookEndpointRoutes(api::Router& router, api::AuthGate& gate,
+void AddWebhookEndpointRoutes(http::Router& router, api::AuthGate& gate,
                               api::Idempotency& idempotency, const SecretBox& box,
                               store::Database& database, const Clock& clock,
                               int delivery_attempts_max, bool allow_private_addresses);

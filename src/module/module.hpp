@@ -21,9 +21,9 @@
 
 #include "api/auth.hpp"
 #include "api/idempotency.hpp"
-#include "api/router.hpp"
 #include "core/asset.hpp"
 #include "core/clock.hpp"
+#include "http/router.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/retention.hpp"
 #include "ledger/ledger.hpp"
@@ -67,7 +67,7 @@ class ModuleContext {
     obs::JsonLogger& logger;
     jobs::JobQueue& jobs;
     jobs::Retention& retention;
-    api::Router& router;
+    http::Router& router;
     api::AuthGate& gate;
     api::Idempotency& idempotency;
     const net::HttpClient& provider_client;   // providers' URLs: the operator's configuration

@@ -2,17 +2,18 @@
 
 #include <memory>
 
-#include "api/json_input.hpp"
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
-#include "api/query.hpp"
 #include "core/int128.hpp"
+#include "http/json_input.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
+#include "http/query.hpp"
 #include "pix/qr.hpp"
 
 namespace cambista::payins {
 namespace {
 
-// The HTTP side of the pay-ins speaks the API module's language.
+// The HTTP side of the pay-ins speaks the HTTP module's language, and the API module's for keys.
+using namespace cambista::http;
 using namespace cambista::api;
 
 constexpr size_t kTextCharsMax = 200;

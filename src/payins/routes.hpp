@@ -24,7 +24,7 @@ struct ChargeRoutesOptions {
   TokenBucketOptions webhook_rate{120, 20, 100'000};
 };
 
-void AddChargeRoutes(api::Router& router, api::AuthGate& gate, api::Idempotency& idempotency,
+void AddChargeRoutes(http::Router& router, api::AuthGate& gate, api::Idempotency& idempotency,
                      ChargeService& charges, const AssetRegistry& assets,
                      obs::MetricsRegistry& metrics, const Clock& clock,
                      ChargeRoutesOptions options = {});

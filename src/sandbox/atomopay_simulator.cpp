@@ -12,9 +12,9 @@
 //   webhook {id, hash, payment_status, amount, producer{hash}, reference}
 // Statuses: waiting_payment, paid, refused (failed), expired, refunded. The producer hash of the
 // sandbox account is kSandboxAtomoPayProducerHash.
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
-#include "api/query.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
+#include "http/query.hpp"
 #include "sandbox/gateway_simulator.hpp"
 #include "security/hmac.hpp"
 
@@ -62,20 +62,20 @@ class AtomoPaySimulator final : public GatewaySimulator {
     return OutgoingWebhook{
         charge.webhook_url,
         {},
-        "{\"id\":" + api::JsonString(charge.id) + ",\"hash\":" + api::JsonString(charge.hash) +
-            ",\"payment_status\":" + api::JsonString(StatusWord(state)) +
+        "{\"id\":" + http::JsonString(charge.id) + ",\"hash\":" + http::JsonString(charge.hash) +
+            ",\"payment_status\":" + http::JsonString(StatusWord(state)) +
             ",\"amount\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMinor) +
-            ",\"producer\":{\"hash\":" + api::JsonString(charge.tenant_hint) +
+            ",\"producer\":{\"hash\":" + http::JsonString(charge.tenant_hint) +
             "},\"reference\":" + JsonStringOrNull(charge.reference) + "}"};
   }
 
-  void AddRoutes(api::Router& router) override {
-    using namespace api::schema;
+  void AddRoutes(http::Router& router) override {
+    using namespace http::schema;
     const std::vector<std::pair<std::string, std::string>> token = {
         {"api_token", "The account's API token."}};
     AddTransactionSchema(router);
     router.Add("POST", std::string(kPrefix) + "/api/public/v1/transactions",
-               api::RouteDoc{
+               http::RouteDoc{
                    .summary = "Sandbox ÁtomoPay: create a PIX transaction (amount in centavos, at "
                               "least 50).",
                    .access = "public",
@@ -92,20 +92,20 @@ class AtomoPaySimulator final : public GatewaySimulator {
                                                              Optional("price", Integer())})))}),
                    .query = token,
                    .responses = LaravelErrors({400, 401, 500})},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  return Create(request);
                });
     router.Add("GET", std::string(kPrefix) + "/api/public/v1/transactions/{hash}",
-               api::RouteDoc{.summary = "Sandbox ÁtomoPay: a transaction by its hash (or id).",
-                             .access = "public",
-                             .response_schema = Ref("AtomoPayTransaction"),
-                             .query = token,
-                             .responses = LaravelErrors({401, 404}, false)},
-               [this](const api::HttpRequest& request, const api::PathParams& params) {
+               http::RouteDoc{.summary = "Sandbox ÁtomoPay: a transaction by its hash (or id).",
+                              .access = "public",
+                              .response_schema = Ref("AtomoPayTransaction"),
+                              .query = token,
+                              .responses = LaravelErrors({401, 404}, false)},
+               [this](const http::HttpRequest& request, const http::PathParams& params) {
                  return Get(request, params.at("hash"));
                });
     router.Add("GET", std::string(kPrefix) + "/api/public/v1/products",
-               api::RouteDoc{
+               http::RouteDoc{
                    .summary = "Sandbox ÁtomoPay: the account's products (one sandbox product).",
                    .access = "public",
                    .response_schema = Object({{"data", ArrayOf(Object({{"hash", String()},
@@ -118,7 +118,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
                                               {"last_page", Integer()}}),
                    .query = token,
                    .responses = LaravelErrors({401}, false)},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
                  return JsonResponse(
                      200, R"({"data":[{"hash":"sandbox-product","title":"Sandbox product",)"
@@ -128,8 +128,8 @@ class AtomoPaySimulator final : public GatewaySimulator {
   }
 
  private:
-  static void AddTransactionSchema(api::Router& router) {
-    using namespace api::schema;
+  static void AddTransactionSchema(http::Router& router) {
+    using namespace http::schema;
     router.AddSchema(
         "AtomoPayTransaction",
         Object(
@@ -147,22 +147,22 @@ class AtomoPaySimulator final : public GatewaySimulator {
   }
 
   std::string TransactionJson(const SimulatedCharge& charge, std::string_view qr_base64) const {
-    return "{\"id\":" + api::JsonString(charge.id) + ",\"hash\":" + api::JsonString(charge.hash) +
-           ",\"payment_status\":" + api::JsonString(StatusWord(charge.state)) +
+    return "{\"id\":" + http::JsonString(charge.id) + ",\"hash\":" + http::JsonString(charge.hash) +
+           ",\"payment_status\":" + http::JsonString(StatusWord(charge.state)) +
            ",\"payment_method\":\"pix\",\"amount\":" +
            MoneyJson(ReportedAmount(charge, charge.state), MoneyUnits::kMinor) +
            ",\"reference\":" + JsonStringOrNull(charge.reference) +
-           ",\"producer\":{\"hash\":" + api::JsonString(charge.tenant_hint) +
-           "},\"pix\":{\"pix_qr_code\":" + api::JsonString(charge.pix_code) +
+           ",\"producer\":{\"hash\":" + http::JsonString(charge.tenant_hint) +
+           "},\"pix\":{\"pix_qr_code\":" + http::JsonString(charge.pix_code) +
            ",\"qr_code_base64\":" + JsonStringOrNull(qr_base64) +
-           ",\"expiration_date\":" + api::JsonString(Rfc3339(charge.expires_at_ms)) + "}}";
+           ",\"expiration_date\":" + http::JsonString(Rfc3339(charge.expires_at_ms)) + "}}";
   }
 
-  bool Authorized(const api::HttpRequest& request) const {
-    return SecretMatches(api::QueryValue(request.query, "api_token").value_or(""), api_token_);
+  bool Authorized(const http::HttpRequest& request) const {
+    return SecretMatches(http::QueryValue(request.query, "api_token").value_or(""), api_token_);
   }
 
-  api::HttpResponse Create(const api::HttpRequest& request) {
+  http::HttpResponse Create(const http::HttpRequest& request) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
@@ -212,7 +212,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
   }
 
   // cart: [{product_hash, title, price (centavos), quantity, ...}], when sent.
-  static std::optional<api::HttpResponse> CheckCart(const JsonNode& body) {
+  static std::optional<http::HttpResponse> CheckCart(const JsonNode& body) {
     if (auto wrong = CheckKind(body, "cart", JsonNode::Kind::kArray)) {
       return ValidationResponse("cart", "The " + *wrong + ".");
     }
@@ -236,7 +236,7 @@ class AtomoPaySimulator final : public GatewaySimulator {
     return std::nullopt;
   }
 
-  api::HttpResponse Get(const api::HttpRequest& request, const std::string& hash) {
+  http::HttpResponse Get(const http::HttpRequest& request, const std::string& hash) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     const auto charge = context_.charges.Find(kName, hash);
     if (!charge) return MessageResponse(404, "Transaction not found.");

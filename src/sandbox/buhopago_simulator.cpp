@@ -21,9 +21,9 @@
 #include <mutex>
 #include <vector>
 
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
 #include "core/int128.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 #include "security/hmac.hpp"
 
@@ -46,9 +46,9 @@ constexpr size_t kUrlCharsMax = 2048;
 constexpr size_t kIdempotencyKeyCharsMax = 255;
 constexpr size_t kCreditsMax = 10'000;
 
-api::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message) {
-  return JsonResponse(status, "{\"success\":false,\"error\":" + api::JsonString(error) +
-                                  ",\"message\":" + api::JsonString(message) + "}");
+http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message) {
+  return JsonResponse(status, "{\"success\":false,\"error\":" + http::JsonString(error) +
+                                  ",\"message\":" + http::JsonString(message) + "}");
 }
 
 struct Credit {
@@ -88,75 +88,76 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     const bool paid = state == ChargeState::kPaid || state == ChargeState::kRefunded;
     const std::string now = Rfc3339(context_.clock.NowMs());
     const std::string body =
-        "{\"id\":" + api::JsonString(NewHexId("evt_", 24)) + ",\"event\":\"payment." +
-        std::string(EventWord(state)) + "\",\"timestamp\":" + api::JsonString(now) +
-        ",\"data\":{\"payment_link_id\":" + api::JsonString(charge.id) +
-        ",\"transaction_id\":" + api::JsonString(charge.hash) +
+        "{\"id\":" + http::JsonString(NewHexId("evt_", 24)) + ",\"event\":\"payment." +
+        std::string(EventWord(state)) + "\",\"timestamp\":" + http::JsonString(now) +
+        ",\"data\":{\"payment_link_id\":" + http::JsonString(charge.id) +
+        ",\"transaction_id\":" + http::JsonString(charge.hash) +
         ",\"amount\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMajor) +
-        ",\"currency\":\"VES\",\"status\":" + api::JsonString(StatusWord(state)) +
+        ",\"currency\":\"VES\",\"status\":" + http::JsonString(StatusWord(state)) +
         ",\"reference_id\":" + JsonStringOrNull(charge.reference) +
         ",\"bank_reference\":" + JsonStringOrNull(paid ? charge.end_to_end_id : "") +
         ",\"payer_email\":" + JsonStringOrNull(paid ? kPayerEmail : "") +
-        ",\"completed_at\":" + (paid ? api::JsonString(Rfc3339(charge.updated_at_ms)) : "null") +
+        ",\"completed_at\":" + (paid ? http::JsonString(Rfc3339(charge.updated_at_ms)) : "null") +
         "}}";
     const std::string signature =
         HexEncode(HmacSha256(context_.options.buhopago_webhook_secret, body));
     return OutgoingWebhook{charge.webhook_url, {{"X-Signature", signature}}, body};
   }
 
-  void AddRoutes(api::Router& router) override {
+  void AddRoutes(http::Router& router) override {
     AddSchemas(router);
-    using api::schema::Ref;
+    using http::schema::Ref;
     const std::string bearer = "Authorization: Bearer <api_key>.";
     for (std::string_view base : {"/payment-links", "/api/v1/payment-links"}) {
       router.Add("POST", std::string(kPrefix) + std::string(base),
-                 api::RouteDoc{.summary = "Sandbox BuhoPago: create a payment link (bolívares).",
-                               .access = "public",
-                               .description = bearer,
-                               .status = 201,
-                               .response_schema = Ref("BuhoPagoPaymentLink"),
-                               .request_schema = NewLinkSchema(),
-                               .responses = Errors({400, 401, 422, 500})},
-                 [this](const api::HttpRequest& request, const api::PathParams&) {
+                 http::RouteDoc{.summary = "Sandbox BuhoPago: create a payment link (bolívares).",
+                                .access = "public",
+                                .description = bearer,
+                                .status = 201,
+                                .response_schema = Ref("BuhoPagoPaymentLink"),
+                                .request_schema = NewLinkSchema(),
+                                .responses = Errors({400, 401, 422, 500})},
+                 [this](const http::HttpRequest& request, const http::PathParams&) {
                    return CreateLink(request);
                  });
-      router.Add("GET", std::string(kPrefix) + std::string(base) + "/{id}",
-                 api::RouteDoc{.summary = "Sandbox BuhoPago: a payment link and what it collected.",
-                               .access = "public",
-                               .description = bearer,
-                               .response_schema = Ref("BuhoPagoPaymentLink"),
-                               .responses = Errors({401, 404})},
-                 [this](const api::HttpRequest& request, const api::PathParams& params) {
-                   return GetLink(request, params.at("id"));
-                 });
+      router.Add(
+          "GET", std::string(kPrefix) + std::string(base) + "/{id}",
+          http::RouteDoc{.summary = "Sandbox BuhoPago: a payment link and what it collected.",
+                         .access = "public",
+                         .description = bearer,
+                         .response_schema = Ref("BuhoPagoPaymentLink"),
+                         .responses = Errors({401, 404})},
+          [this](const http::HttpRequest& request, const http::PathParams& params) {
+            return GetLink(request, params.at("id"));
+          });
     }
     router.Add("GET", std::string(kPrefix) + "/api/v1/credits/capacity",
-               api::RouteDoc{.summary = "Sandbox BuhoPago: the volume available for a credit.",
-                             .access = "public",
-                             .description = bearer,
-                             .response_schema = Ref("BuhoPagoCapacity"),
-                             .responses = Errors({401, 500})},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               http::RouteDoc{.summary = "Sandbox BuhoPago: the volume available for a credit.",
+                              .access = "public",
+                              .description = bearer,
+                              .response_schema = Ref("BuhoPagoCapacity"),
+                              .responses = Errors({401, 500})},
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  return Capacity(request);
                });
     router.Add("POST", std::string(kPrefix) + "/api/v1/credits/execute",
-               api::RouteDoc{.summary = "Sandbox BuhoPago: credit the available volume to a bank "
-                                        "account.",
-                             .access = "public",
-                             .description = bearer + " The same Idempotency-Key and body answer "
-                                                     "the first credit again.",
-                             .response_schema = Ref("BuhoPagoCredit"),
-                             .request_schema = CreditSchema(),
-                             .headers = {{"Idempotency-Key", "Up to 255 characters.", false}},
-                             .responses = Errors({400, 401, 409, 422, 429, 500})},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               http::RouteDoc{.summary = "Sandbox BuhoPago: credit the available volume to a bank "
+                                         "account.",
+                              .access = "public",
+                              .description = bearer + " The same Idempotency-Key and body answer "
+                                                      "the first credit again.",
+                              .response_schema = Ref("BuhoPagoCredit"),
+                              .request_schema = CreditSchema(),
+                              .headers = {{"Idempotency-Key", "Up to 255 characters.", false}},
+                              .responses = Errors({400, 401, 409, 422, 429, 500})},
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  return Execute(request);
                });
   }
 
  private:
-  static void AddSchemas(api::Router& router) {
-    using namespace api::schema;
+  static void AddSchemas(http::Router& router) {
+    using namespace http::schema;
     router.AddSchema(
         "BuhoPagoError",
         Object({{"success", R"({"const":false})"}, {"error", String()}, {"message", String()}}));
@@ -189,7 +190,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
   }
 
   static std::string NewLinkSchema() {
-    using namespace api::schema;
+    using namespace http::schema;
     return OpenObject({{"amount", Described(Number(), "bolívares")},
                        {"description", R"({"type":"string","minLength":3,"maxLength":200})"},
                        Optional("currency", Const("VES")),
@@ -199,19 +200,19 @@ class BuhoPagoSimulator final : public GatewaySimulator {
   }
 
   static std::string CreditSchema() {
-    using namespace api::schema;
+    using namespace http::schema;
     return OpenObject({{"bank_account_id", Text(kTextCharsMax)},
                        {"amount", Described(Number(), "bolívares")},
                        Optional("concept", Text(kTextCharsMax))});
   }
 
-  static std::vector<api::ResponseDoc> Errors(std::initializer_list<int> statuses) {
-    std::vector<api::ResponseDoc> responses;
+  static std::vector<http::ResponseDoc> Errors(std::initializer_list<int> statuses) {
+    std::vector<http::ResponseDoc> responses;
     for (int status : statuses) {
       responses.push_back(GatewayError(status,
                                        "The gateway's error: {success: false, error, "
                                        "message}.",
-                                       api::schema::Ref("BuhoPagoError")));
+                                       http::schema::Ref("BuhoPagoError")));
     }
     return responses;
   }
@@ -238,28 +239,28 @@ class BuhoPagoSimulator final : public GatewaySimulator {
 
   std::string LinkJson(const SimulatedCharge& charge) const {
     const bool used = charge.state == ChargeState::kPaid || charge.state == ChargeState::kRefunded;
-    return "{\"id\":" + api::JsonString(charge.id) + ",\"slug\":" + api::JsonString(charge.id) +
-           ",\"url\":" + api::JsonString(charge.payment_url) +
-           ",\"qr_url\":" + api::JsonString(std::string(kQrUrl) + charge.id) +
+    return "{\"id\":" + http::JsonString(charge.id) + ",\"slug\":" + http::JsonString(charge.id) +
+           ",\"url\":" + http::JsonString(charge.payment_url) +
+           ",\"qr_url\":" + http::JsonString(std::string(kQrUrl) + charge.id) +
            ",\"amount\":" + MoneyJson(charge.amount, MoneyUnits::kMajor) +
-           ",\"currency\":\"VES\",\"status\":" + api::JsonString(LinkStatus(charge.state)) +
+           ",\"currency\":\"VES\",\"status\":" + http::JsonString(LinkStatus(charge.state)) +
            ",\"payment_count\":" + (used ? "1" : "0") + ",\"total_collected\":" +
            MoneyJson(used ? ReportedAmount(charge, charge.state) : Amount::Zero(Ves()),
                      MoneyUnits::kMajor) +
            ",\"reference_id\":" + JsonStringOrNull(charge.reference) +
            ",\"description\":" + JsonStringOrNull(charge.description) +
-           ",\"created_at\":" + api::JsonString(Rfc3339(charge.created_at_ms)) +
-           ",\"expires_at\":" + api::JsonString(Rfc3339(charge.expires_at_ms)) + "}";
+           ",\"created_at\":" + http::JsonString(Rfc3339(charge.created_at_ms)) +
+           ",\"expires_at\":" + http::JsonString(Rfc3339(charge.expires_at_ms)) + "}";
   }
 
-  bool Authorized(const api::HttpRequest& request) const {
+  bool Authorized(const http::HttpRequest& request) const {
     return SecretMatches(BearerToken(request), api_key_);
   }
-  static api::HttpResponse Unauthorized() {
+  static http::HttpResponse Unauthorized() {
     return ErrorResponse(401, "unauthorized", "Invalid or missing API key.");
   }
 
-  api::HttpResponse CreateLink(const api::HttpRequest& request) {
+  http::HttpResponse CreateLink(const http::HttpRequest& request) {
     if (!Authorized(request)) return Unauthorized();
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
@@ -317,7 +318,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     return JsonResponse(201, LinkJson(charge.value()));
   }
 
-  api::HttpResponse GetLink(const api::HttpRequest& request, const std::string& id) {
+  http::HttpResponse GetLink(const http::HttpRequest& request, const std::string& id) {
     if (!Authorized(request)) return Unauthorized();
     const auto charge = context_.charges.Find(kName, id);
     if (!charge) return ErrorResponse(404, "not_found", "Payment link not found.");
@@ -356,7 +357,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     return volumes;
   }
 
-  api::HttpResponse Capacity(const api::HttpRequest& request) {
+  http::HttpResponse Capacity(const http::HttpRequest& request) {
     if (!Authorized(request)) return Unauthorized();
     std::lock_guard lock(mutex_);
     auto volumes = VolumesLocked();
@@ -370,7 +371,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
                                  ",\"currency\":\"VES\"}}");
   }
 
-  api::HttpResponse Execute(const api::HttpRequest& request) {
+  http::HttpResponse Execute(const http::HttpRequest& request) {
     if (!Authorized(request)) return Unauthorized();
     const std::string key(request.Header("Idempotency-Key"));
     if (key.size() > kIdempotencyKeyCharsMax) {
@@ -419,11 +420,11 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     }
     Credit credit{NewUuid(), *bank_account, amount.value(), concept_text, key, request.body, ""};
     credit.response = "{\"success\":true,\"status\":\"APROBADA\",\"transaction_id\":" +
-                      api::JsonString(credit.transaction_id) +
+                      http::JsonString(credit.transaction_id) +
                       ",\"amount\":" + MoneyJson(credit.amount, MoneyUnits::kMajor) +
-                      ",\"bank_account_id\":" + api::JsonString(credit.bank_account_id) +
-                      ",\"concept\":" + api::JsonString(credit.concept_text) +
-                      ",\"created_at\":" + api::JsonString(Rfc3339(context_.clock.NowMs())) + "}";
+                      ",\"bank_account_id\":" + http::JsonString(credit.bank_account_id) +
+                      ",\"concept\":" + http::JsonString(credit.concept_text) +
+                      ",\"created_at\":" + http::JsonString(Rfc3339(context_.clock.NowMs())) + "}";
     credits_.push_back(credit);
     return JsonResponse(200, credit.response);
   }

@@ -3,11 +3,11 @@
 #include <cctype>
 #include <exception>
 
-#include "api/json_input.hpp"
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
 #include "core/assert.hpp"
 #include "core/int128.hpp"
+#include "http/json_input.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "obs/json_log.hpp"
 #include "pix/br_code.hpp"
 #include "pix/qr.hpp"
@@ -91,7 +91,7 @@ const Amount& ReportedAmount(const SimulatedCharge& charge, ChargeState state) {
 }
 
 size_t CharCount(std::string_view text) {
-  return api::Utf8CodePoints(text).value_or(text.size());
+  return http::Utf8CodePoints(text).value_or(text.size());
 }
 
 std::optional<std::string> StringMember(const JsonNode& object, std::string_view key) {
@@ -107,7 +107,7 @@ std::optional<std::string> CheckKind(const JsonNode& object, std::string_view ke
   return std::string(key) + " must be " + std::string(KindName(kind));
 }
 
-std::string_view BearerToken(const api::HttpRequest& request) {
+std::string_view BearerToken(const http::HttpRequest& request) {
   std::string_view header = request.Header("Authorization");
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size()) return {};
@@ -192,46 +192,46 @@ Result<std::string, std::string> QrPngBase64(std::string_view text) {
   }
 }
 
-api::HttpResponse JsonResponse(int status, std::string body) {
-  api::HttpResponse response;
+http::HttpResponse JsonResponse(int status, std::string body) {
+  http::HttpResponse response;
   response.status = status;
   response.body = std::move(body);
   return response;
 }
 
-api::HttpResponse MessageResponse(int status, std::string_view message) {
-  return JsonResponse(status, "{\"message\":" + api::JsonString(message) + "}");
+http::HttpResponse MessageResponse(int status, std::string_view message) {
+  return JsonResponse(status, "{\"message\":" + http::JsonString(message) + "}");
 }
 
-api::HttpResponse ValidationResponse(std::string_view field, std::string_view message) {
-  return JsonResponse(422, "{\"message\":" + api::JsonString(message) + ",\"errors\":{" +
-                               api::JsonString(field) + ":[" + api::JsonString(message) + "]}}");
+http::HttpResponse ValidationResponse(std::string_view field, std::string_view message) {
+  return JsonResponse(422, "{\"message\":" + http::JsonString(message) + ",\"errors\":{" +
+                               http::JsonString(field) + ":[" + http::JsonString(message) + "]}}");
 }
 
-void AddLaravelSchemas(api::Router& router) {
-  using namespace api::schema;
+void AddLaravelSchemas(http::Router& router) {
+  using namespace http::schema;
   router.AddSchema("GatewayMessage", Object({{"message", String()}}));
   router.AddSchema("GatewayValidationError",
                    Object({{"message", String()},
                            {"errors", Described(MapOf(ArrayOf(String())), "field -> messages")}}));
 }
 
-std::vector<api::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
-                                            bool validates) {
-  std::vector<api::ResponseDoc> responses;
+std::vector<http::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
+                                             bool validates) {
+  std::vector<http::ResponseDoc> responses;
   for (int status : message_statuses) {
     responses.push_back(GatewayError(status, "The gateway's error: {message}.",
-                                     api::schema::Ref("GatewayMessage")));
+                                     http::schema::Ref("GatewayMessage")));
   }
   if (validates) {
     responses.push_back(GatewayError(422, "A validation failure, naming the field.",
-                                     api::schema::Ref("GatewayValidationError")));
+                                     http::schema::Ref("GatewayValidationError")));
   }
   return responses;
 }
 
-api::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema) {
-  return api::ResponseDoc{status, std::string(description), std::string(schema)};
+http::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema) {
+  return http::ResponseDoc{status, std::string(description), std::string(schema)};
 }
 
 Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body) {
@@ -244,7 +244,7 @@ Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body)
 }
 
 std::string JsonStringOrNull(std::string_view text) {
-  return text.empty() ? std::string("null") : api::JsonString(text);
+  return text.empty() ? std::string("null") : http::JsonString(text);
 }
 
 Result<SimulatedCharge, std::string> CreateCharge(SimulatorContext& context,

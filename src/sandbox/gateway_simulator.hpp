@@ -13,11 +13,11 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http_types.hpp"
-#include "api/router.hpp"
 #include "core/amount.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "http/http_types.hpp"
+#include "http/router.hpp"
 #include "payins/provider_json.hpp"
 #include "sandbox/charge_book.hpp"
 #include "sandbox/sandbox.hpp"
@@ -35,7 +35,7 @@ class GatewaySimulator {
   // "syncpay": the simulator answers under /sandbox/syncpay/.
   virtual std::string_view name() const = 0;
   // The gateway's own API routes.
-  virtual void AddRoutes(api::Router& router) = 0;
+  virtual void AddRoutes(http::Router& router) = 0;
   // The gateway's word for a state ("completed" is SyncPay's paid).
   virtual std::string_view StatusWord(ChargeState state) const = 0;
   // The webhook telling the charge's webhook_url that the charge is in `state`: the charge as it
@@ -87,7 +87,7 @@ std::optional<std::string> CheckKind(const JsonNode& object, std::string_view ke
                                      JsonNode::Kind kind);
 
 // The token of `Authorization: Bearer <token>`; empty when the header is absent or another scheme.
-std::string_view BearerToken(const api::HttpRequest& request);
+std::string_view BearerToken(const http::HttpRequest& request);
 // Constant-time equality of a presented secret with the expected one.
 bool SecretMatches(std::string_view presented, std::string_view expected);
 
@@ -110,21 +110,21 @@ Result<std::string, std::string> SandboxPixCode(std::string_view gateway, std::s
 // The QR code of `text` as a PNG, base64-encoded (what gateways call qr_code_base64).
 Result<std::string, std::string> QrPngBase64(std::string_view text);
 
-api::HttpResponse JsonResponse(int status, std::string body);
+http::HttpResponse JsonResponse(int status, std::string body);
 // {"message": message}: how the Laravel-style gateways (SyncPay, PushinPay, ÁtomoPay) answer
 // errors.
-api::HttpResponse MessageResponse(int status, std::string_view message);
+http::HttpResponse MessageResponse(int status, std::string_view message);
 // 422 {"message": message, "errors": {field: [message]}}: a Laravel validation failure.
-api::HttpResponse ValidationResponse(std::string_view field, std::string_view message);
+http::HttpResponse ValidationResponse(std::string_view field, std::string_view message);
 // For route docs: the schemas of MessageResponse and ValidationResponse, registered as the
 // components "GatewayMessage" and "GatewayValidationError" (Sandbox::AddRoutes calls this before
 // the simulators add their routes), and the error responses of a Laravel-style route: {"message"}
 // at each of `message_statuses`, and the 422 validation failure when `validates`.
-void AddLaravelSchemas(api::Router& router);
-std::vector<api::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
-                                            bool validates = true);
+void AddLaravelSchemas(http::Router& router);
+std::vector<http::ResponseDoc> LaravelErrors(std::initializer_list<int> message_statuses,
+                                             bool validates = true);
 // The doc of an error answered in a gateway's own JSON shape (`schema`) at `status`.
-api::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema);
+http::ResponseDoc GatewayError(int status, std::string_view description, std::string_view schema);
 // The request body as a JSON object; on failure, the reason.
 Result<payins::JsonDocument, std::string> ParseObjectBody(std::string_view body);
 // JSON string literal, or null when `text` is empty.

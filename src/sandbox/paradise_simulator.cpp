@@ -7,9 +7,9 @@
 //   GET  /api/v1/check_status.php?hash={id} -> {id, payment_status, amount, reference}
 //   webhook {id, payment_status, amount, reference}
 // Errors: {status: "error", message}. Statuses: pending, paid, failed, expired, refunded.
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
-#include "api/query.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
+#include "http/query.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
 namespace cambista::sandbox {
@@ -22,9 +22,9 @@ constexpr size_t kTextCharsMax = 255;
 constexpr size_t kUrlCharsMax = 2048;
 constexpr size_t kIdDigits = 9;
 
-api::HttpResponse ErrorResponse(int status, std::string_view message) {
+http::HttpResponse ErrorResponse(int status, std::string_view message) {
   return JsonResponse(status,
-                      "{\"status\":\"error\",\"message\":" + api::JsonString(message) + "}");
+                      "{\"status\":\"error\",\"message\":" + http::JsonString(message) + "}");
 }
 
 class ParadiseSimulator final : public GatewaySimulator {
@@ -54,20 +54,20 @@ class ParadiseSimulator final : public GatewaySimulator {
     return OutgoingWebhook{charge.webhook_url, {}, StatusJson(charge, state)};
   }
 
-  void AddRoutes(api::Router& router) override {
-    using namespace api::schema;
-    const std::vector<api::HeaderDoc> key = {{"X-API-Key", "The account's API key."}};
+  void AddRoutes(http::Router& router) override {
+    using namespace http::schema;
+    const std::vector<http::HeaderDoc> key = {{"X-API-Key", "The account's API key."}};
     const std::string status = Enum({"pending", "paid", "failed", "expired", "refunded"});
     const std::string error = Object({{"status", Const("error")}, {"message", String()}});
     const auto errors = [&error](std::initializer_list<int> statuses) {
-      std::vector<api::ResponseDoc> responses;
+      std::vector<http::ResponseDoc> responses;
       for (int code : statuses) {
         responses.push_back(GatewayError(code, "The gateway's error: {status, message}.", error));
       }
       return responses;
     };
     router.Add("POST", std::string(kPrefix) + "/api/v1/transaction.php",
-               api::RouteDoc{
+               http::RouteDoc{
                    .summary = "Sandbox Paradise: create a PIX charge (amount in centavos).",
                    .access = "public",
                    .response_schema =
@@ -90,37 +90,37 @@ class ParadiseSimulator final : public GatewaySimulator {
                                                  Optional("split", R"({"type":"object"})")}),
                    .headers = key,
                    .responses = errors({400, 401, 404, 422, 500})},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  return CreateTransaction(request);
                });
     router.Add("GET", std::string(kPrefix) + "/api/v1/check_status.php",
-               api::RouteDoc{.summary = "Sandbox Paradise: a transaction's status.",
-                             .access = "public",
-                             .response_schema = Object({{"id", String()},
-                                                        {"payment_status", status},
-                                                        {"amount", Integer()},
-                                                        {"reference", Nullable(String())}}),
-                             .headers = key,
-                             .query = {{"hash", "The transaction id."}},
-                             .responses = errors({400, 401, 404})},
-               [this](const api::HttpRequest& request, const api::PathParams&) {
+               http::RouteDoc{.summary = "Sandbox Paradise: a transaction's status.",
+                              .access = "public",
+                              .response_schema = Object({{"id", String()},
+                                                         {"payment_status", status},
+                                                         {"amount", Integer()},
+                                                         {"reference", Nullable(String())}}),
+                              .headers = key,
+                              .query = {{"hash", "The transaction id."}},
+                              .responses = errors({400, 401, 404})},
+               [this](const http::HttpRequest& request, const http::PathParams&) {
                  return CheckStatus(request);
                });
   }
 
  private:
   std::string StatusJson(const SimulatedCharge& charge, ChargeState state) const {
-    return "{\"id\":" + api::JsonString(charge.id) +
-           ",\"payment_status\":" + api::JsonString(StatusWord(state)) +
+    return "{\"id\":" + http::JsonString(charge.id) +
+           ",\"payment_status\":" + http::JsonString(StatusWord(state)) +
            ",\"amount\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMinor) +
            ",\"reference\":" + JsonStringOrNull(charge.reference) + "}";
   }
 
-  bool Authorized(const api::HttpRequest& request) const {
+  bool Authorized(const http::HttpRequest& request) const {
     return SecretMatches(request.Header("X-API-Key"), credentials_.at("api_key"));
   }
 
-  api::HttpResponse CreateTransaction(const api::HttpRequest& request) {
+  http::HttpResponse CreateTransaction(const http::HttpRequest& request) {
     if (!Authorized(request)) return ErrorResponse(401, "Invalid API key.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, parsed.error());
@@ -176,18 +176,18 @@ class ParadiseSimulator final : public GatewaySimulator {
     if (!qr.ok()) return ErrorResponse(500, qr.error());
     const SimulatedCharge& created = charge.value();
     return JsonResponse(
-        200, "{\"status\":\"success\",\"transaction\":{\"id\":" + api::JsonString(created.id) +
-                 ",\"qr_code\":" + api::JsonString(created.pix_code) +
-                 ",\"qr_code_base64\":" + api::JsonString(qr.value()) +
+        200, "{\"status\":\"success\",\"transaction\":{\"id\":" + http::JsonString(created.id) +
+                 ",\"qr_code\":" + http::JsonString(created.pix_code) +
+                 ",\"qr_code_base64\":" + http::JsonString(qr.value()) +
                  ",\"amount\":" + MoneyJson(created.amount, MoneyUnits::kMinor) +
-                 ",\"status\":" + api::JsonString(StatusWord(created.state)) +
+                 ",\"status\":" + http::JsonString(StatusWord(created.state)) +
                  ",\"reference\":" + JsonStringOrNull(created.reference) +
-                 ",\"expires_at\":" + api::JsonString(Rfc3339(created.expires_at_ms)) + "}}");
+                 ",\"expires_at\":" + http::JsonString(Rfc3339(created.expires_at_ms)) + "}}");
   }
 
-  api::HttpResponse CheckStatus(const api::HttpRequest& request) {
+  http::HttpResponse CheckStatus(const http::HttpRequest& request) {
     if (!Authorized(request)) return ErrorResponse(401, "Invalid API key.");
-    const auto hash = api::QueryValue(request.query, "hash");
+    const auto hash = http::QueryValue(request.query, "hash");
     if (!hash || hash->empty()) return ErrorResponse(400, "The hash parameter is required.");
     const auto charge = context_.charges.Find(kName, *hash);
     if (!charge) return ErrorResponse(404, "Transaction not found.");

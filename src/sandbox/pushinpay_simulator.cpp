@@ -8,8 +8,8 @@
 // Statuses: created, paid, canceled (failed or expired), refunded.
 #include <algorithm>
 
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
 namespace cambista::sandbox {
@@ -47,8 +47,8 @@ class PushinPaySimulator final : public GatewaySimulator {
     return OutgoingWebhook{
         charge.webhook_url,
         {},
-        "{\"id\":" + api::JsonString(charge.id) +
-            ",\"status\":" + api::JsonString(StatusWord(state)) +
+        "{\"id\":" + http::JsonString(charge.id) +
+            ",\"status\":" + http::JsonString(StatusWord(state)) +
             ",\"value\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMinor) +
             ",\"payer_name\":" + JsonStringOrNull(paid ? charge.payer_name : "") +
             ",\"payer_national_registration\":" +
@@ -56,8 +56,8 @@ class PushinPaySimulator final : public GatewaySimulator {
             ",\"end_to_end_id\":" + JsonStringOrNull(paid ? charge.end_to_end_id : "") + "}"};
   }
 
-  void AddRoutes(api::Router& router) override {
-    using namespace api::schema;
+  void AddRoutes(http::Router& router) override {
+    using namespace http::schema;
     const std::string bearer = "Authorization: Bearer <api_key>.";
     const std::string nullable_text = Nullable(String());
     router.AddSchema("PushinPayTransaction",
@@ -74,7 +74,7 @@ class PushinPaySimulator final : public GatewaySimulator {
                              {"payer_national_registration", nullable_text}}));
     router.Add(
         "POST", std::string(kPrefix) + "/api/pix/cashIn",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox PushinPay: create a PIX charge (value in centavos, at least 50).",
             .access = "public",
             .description = bearer,
@@ -85,18 +85,18 @@ class PushinPaySimulator final : public GatewaySimulator {
                  Optional("split_rules",
                           ArrayOf(OpenObject({{"value", Integer()}, {"account_id", String()}})))}),
             .responses = LaravelErrors({400, 401, 500})},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
+        [this](const http::HttpRequest& request, const http::PathParams&) {
           return CashIn(request);
         });
     router.Add(
         "GET", std::string(kPrefix) + "/api/transactions/{id}",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox PushinPay: a transaction's status (once a minute per transaction).",
             .access = "public",
             .description = bearer + " Asked again too soon: 429 with Retry-After.",
             .response_schema = Ref("PushinPayTransaction"),
             .responses = LaravelErrors({401, 404, 429}, false)},
-        [this](const api::HttpRequest& request, const api::PathParams& params) {
+        [this](const http::HttpRequest& request, const http::PathParams& params) {
           return GetTransaction(request, params.at("id"));
         });
   }
@@ -104,9 +104,9 @@ class PushinPaySimulator final : public GatewaySimulator {
  private:
   std::string TransactionJson(const SimulatedCharge& charge, std::string_view qr_base64) const {
     const bool paid = charge.state == ChargeState::kPaid || charge.state == ChargeState::kRefunded;
-    return "{\"id\":" + api::JsonString(charge.id) +
-           ",\"qr_code\":" + api::JsonString(charge.pix_code) +
-           ",\"status\":" + api::JsonString(StatusWord(charge.state)) +
+    return "{\"id\":" + http::JsonString(charge.id) +
+           ",\"qr_code\":" + http::JsonString(charge.pix_code) +
+           ",\"status\":" + http::JsonString(StatusWord(charge.state)) +
            ",\"value\":" + MoneyJson(ReportedAmount(charge, charge.state), MoneyUnits::kMinor) +
            ",\"webhook_url\":" + JsonStringOrNull(charge.webhook_url) +
            ",\"qr_code_base64\":" + JsonStringOrNull(qr_base64) +
@@ -117,11 +117,11 @@ class PushinPaySimulator final : public GatewaySimulator {
            JsonStringOrNull(paid ? charge.payer_document : "") + "}";
   }
 
-  bool Authorized(const api::HttpRequest& request) const {
+  bool Authorized(const http::HttpRequest& request) const {
     return SecretMatches(BearerToken(request), api_key_);
   }
 
-  api::HttpResponse CashIn(const api::HttpRequest& request) {
+  http::HttpResponse CashIn(const http::HttpRequest& request) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
@@ -155,8 +155,8 @@ class PushinPaySimulator final : public GatewaySimulator {
   }
 
   // split_rules: [{value (centavos, positive), account_id}], adding up to at most the charge.
-  static std::optional<api::HttpResponse> CheckSplitRules(const JsonNode& body,
-                                                          const Amount& charge_value) {
+  static std::optional<http::HttpResponse> CheckSplitRules(const JsonNode& body,
+                                                           const Amount& charge_value) {
     if (auto wrong = CheckKind(body, "split_rules", JsonNode::Kind::kArray)) {
       return ValidationResponse("split_rules", "The " + *wrong + ".");
     }
@@ -182,7 +182,7 @@ class PushinPaySimulator final : public GatewaySimulator {
     return std::nullopt;
   }
 
-  api::HttpResponse GetTransaction(const api::HttpRequest& request, const std::string& id) {
+  http::HttpResponse GetTransaction(const http::HttpRequest& request, const std::string& id) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     const int64_t now_ms = context_.clock.NowMs();
     const int64_t interval_ms = context_.options.pushinpay_status_interval_ms;
@@ -195,7 +195,7 @@ class PushinPaySimulator final : public GatewaySimulator {
     });
     if (!found) return MessageResponse(404, "Transação não encontrada.");
     if (wait_ms > 0) {
-      api::HttpResponse response = MessageResponse(429, "Too Many Attempts.");
+      http::HttpResponse response = MessageResponse(429, "Too Many Attempts.");
       response.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
       return response;
     }

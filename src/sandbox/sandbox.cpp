@@ -3,10 +3,10 @@
 #include <array>
 #include <optional>
 
-#include "api/json_input.hpp"
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
 #include "core/assert.hpp"
+#include "http/json_input.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "sandbox/charge_book.hpp"
 #include "sandbox/gateway_simulator.hpp"
 #include "sandbox/webhook_sender.hpp"
@@ -35,33 +35,33 @@ struct ControlRequest {
   std::optional<std::string> payer_document;
 };
 
-Result<ControlRequest, api::HttpResponse> ReadControlRequest(std::string_view body, bool pay) {
+Result<ControlRequest, http::HttpResponse> ReadControlRequest(std::string_view body, bool pay) {
   ControlRequest control;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return control;
-  auto reader = api::JsonObjectReader::Parse(body);
-  if (!reader.ok()) return Failure{api::ToProblem(reader.error())};
+  auto reader = http::JsonObjectReader::Parse(body);
+  if (!reader.ok()) return Failure{http::ToProblem(reader.error())};
   auto deliveries = reader.value().OptionalInteger("deliveries", 0, kDeliveriesMax);
-  if (!deliveries.ok()) return Failure{api::ToProblem(deliveries.error())};
+  if (!deliveries.ok()) return Failure{http::ToProblem(deliveries.error())};
   control.deliveries = deliveries.value().value_or(1);
   auto delay = reader.value().OptionalInteger("delay_ms", 0, kDelayMsMax);
-  if (!delay.ok()) return Failure{api::ToProblem(delay.error())};
+  if (!delay.ok()) return Failure{http::ToProblem(delay.error())};
   control.delay_ms = delay.value().value_or(0);
   if (pay) {  // for the other actions these fields are unknown, and refused as such
     auto out_of_order = reader.value().OptionalBool("out_of_order");
-    if (!out_of_order.ok()) return Failure{api::ToProblem(out_of_order.error())};
+    if (!out_of_order.ok()) return Failure{http::ToProblem(out_of_order.error())};
     control.out_of_order = out_of_order.value().value_or(false);
     auto amount = reader.value().OptionalString("amount", kAmountCharsMax);
-    if (!amount.ok()) return Failure{api::ToProblem(amount.error())};
+    if (!amount.ok()) return Failure{http::ToProblem(amount.error())};
     control.amount = amount.value();
     auto payer_name = reader.value().OptionalString("payer_name", kPayerNameCharsMax);
-    if (!payer_name.ok()) return Failure{api::ToProblem(payer_name.error())};
+    if (!payer_name.ok()) return Failure{http::ToProblem(payer_name.error())};
     control.payer_name = payer_name.value();
     auto payer_document = reader.value().OptionalString("payer_document", kPayerDocumentCharsMax);
-    if (!payer_document.ok()) return Failure{api::ToProblem(payer_document.error())};
+    if (!payer_document.ok()) return Failure{http::ToProblem(payer_document.error())};
     control.payer_document = payer_document.value();
   }
   if (auto unknown = reader.value().RejectUnknownFields()) {
-    return Failure{api::ToProblem(*unknown)};
+    return Failure{http::ToProblem(*unknown)};
   }
   return control;
 }
@@ -70,13 +70,14 @@ Result<ControlRequest, api::HttpResponse> ReadControlRequest(std::string_view bo
 // strings in major units, as everywhere in Cambista's own API.
 std::string ChargeJson(const SimulatedCharge& charge, const GatewaySimulator& simulator) {
   std::string body =
-      "{\"gateway\":" + api::JsonString(charge.gateway) + ",\"id\":" + api::JsonString(charge.id) +
-      ",\"hash\":" + JsonStringOrNull(charge.hash) +
-      ",\"status\":" + api::JsonString(ChargeStateName(charge.state)) +
-      ",\"gateway_status\":" + api::JsonString(simulator.StatusWord(charge.state)) +
-      ",\"currency\":" + api::JsonString(charge.amount.asset().code()) +
-      ",\"amount\":" + api::JsonString(charge.amount.ToString()) + ",\"paid_amount\":" +
-      (charge.paid_amount ? api::JsonString(charge.paid_amount->ToString()) : std::string("null")) +
+      "{\"gateway\":" + http::JsonString(charge.gateway) +
+      ",\"id\":" + http::JsonString(charge.id) + ",\"hash\":" + JsonStringOrNull(charge.hash) +
+      ",\"status\":" + http::JsonString(ChargeStateName(charge.state)) +
+      ",\"gateway_status\":" + http::JsonString(simulator.StatusWord(charge.state)) +
+      ",\"currency\":" + http::JsonString(charge.amount.asset().code()) +
+      ",\"amount\":" + http::JsonString(charge.amount.ToString()) + ",\"paid_amount\":" +
+      (charge.paid_amount ? http::JsonString(charge.paid_amount->ToString())
+                          : std::string("null")) +
       ",\"reference\":" + JsonStringOrNull(charge.reference) +
       ",\"description\":" + JsonStringOrNull(charge.description) +
       ",\"webhook_url\":" + JsonStringOrNull(charge.webhook_url) +
@@ -93,8 +94,8 @@ std::string ChargeJson(const SimulatedCharge& charge, const GatewaySimulator& si
   for (const DeliveryRecord& record : charge.deliveries) {
     body += (first ? "" : ",");
     first = false;
-    body += "{\"status\":" + api::JsonString(record.status) +
-            ",\"outcome\":" + api::JsonString(record.outcome) +
+    body += "{\"status\":" + http::JsonString(record.status) +
+            ",\"outcome\":" + http::JsonString(record.outcome) +
             ",\"attempts\":" + std::to_string(record.attempts) + ",\"response_status\":" +
             (record.response_status ? std::to_string(*record.response_status) : "null") +
             ",\"error\":" + JsonStringOrNull(record.error) + "}";
@@ -104,7 +105,7 @@ std::string ChargeJson(const SimulatedCharge& charge, const GatewaySimulator& si
 
 // The JSON of ChargeJson, as /openapi.json names it.
 std::string SandboxChargeSchema() {
-  using namespace api::schema;
+  using namespace http::schema;
   const std::string text = Nullable(String());
   return Object({{"gateway", String()},
                  {"id", String()},
@@ -135,7 +136,7 @@ std::string SandboxChargeSchema() {
 
 // The optional body of a control action; only `pay` takes more than the webhooks' number and delay.
 std::string ControlSchema(bool pay) {
-  using namespace api::schema;
+  using namespace http::schema;
   std::vector<Field> fields = {
       Optional("deliveries", Described(Integer(0, kDeliveriesMax), "Webhooks to send (1).")),
       Optional("delay_ms", Integer(0, kDelayMsMax))};
@@ -220,7 +221,7 @@ SandboxCredentialMap Sandbox::Credentials(std::string_view gateway) const {
   return credentials;
 }
 
-void Sandbox::AddRoutes(api::Router& router) {
+void Sandbox::AddRoutes(http::Router& router) {
   router.AddSchema("SandboxCharge", SandboxChargeSchema());
   AddLaravelSchemas(router);
   for (const auto& simulator : simulators_) {
@@ -230,11 +231,11 @@ void Sandbox::AddRoutes(api::Router& router) {
 
     router.Add(
         "GET", prefix + "/charges",
-        api::RouteDoc{.summary = "Sandbox control: every " + std::string(gateway.name()) +
-                                 " charge the simulator holds, oldest first.",
-                      .access = "public",
-                      .response_schema = api::schema::List(api::schema::Ref("SandboxCharge"))},
-        [this, &gateway](const api::HttpRequest&, const api::PathParams&) {
+        http::RouteDoc{.summary = "Sandbox control: every " + std::string(gateway.name()) +
+                                  " charge the simulator holds, oldest first.",
+                       .access = "public",
+                       .response_schema = http::schema::List(http::schema::Ref("SandboxCharge"))},
+        [this, &gateway](const http::HttpRequest&, const http::PathParams&) {
           std::string body = "{\"data\":[";
           bool first = true;
           for (const SimulatedCharge& charge : charges_->List(gateway.name())) {
@@ -245,16 +246,16 @@ void Sandbox::AddRoutes(api::Router& router) {
         });
     router.Add(
         "GET", prefix + "/charges/{id}",
-        api::RouteDoc{.summary = "Sandbox control: the simulator's state of a " +
-                                 std::string(gateway.name()) + " charge, with every webhook sent.",
-                      .access = "public",
-                      .description = "By the charge's id or hash.",
-                      .response_schema = api::schema::Ref("SandboxCharge"),
-                      .errors = {{404, {"not_found"}}}},
-        [this, &gateway](const api::HttpRequest&, const api::PathParams& params) {
+        http::RouteDoc{.summary = "Sandbox control: the simulator's state of a " +
+                                  std::string(gateway.name()) + " charge, with every webhook sent.",
+                       .access = "public",
+                       .description = "By the charge's id or hash.",
+                       .response_schema = http::schema::Ref("SandboxCharge"),
+                       .errors = {{404, {"not_found"}}}},
+        [this, &gateway](const http::HttpRequest&, const http::PathParams& params) {
           const auto charge = charges_->Find(gateway.name(), params.at("id"));
           if (!charge) {
-            return api::Problem(
+            return http::Problem(
                 404, "not_found", "Not found",
                 "No " + std::string(gateway.name()) + " charge " + params.at("id") + ".");
           }
@@ -263,19 +264,19 @@ void Sandbox::AddRoutes(api::Router& router) {
     for (const Action& action : kActions) {
       router.Add(
           "POST", prefix + "/charges/{id}/" + std::string(action.path),
-          api::RouteDoc{.summary = "Sandbox control (" + std::string(gateway.name()) +
-                                   "): " + std::string(action.summary) + ".",
-                        .access = "public",
-                        .description = "Sends the webhook(s) as the gateway would, unless told "
-                                       "otherwise.",
-                        .response_schema = api::schema::Ref("SandboxCharge"),
-                        .request_schema = ControlSchema(action.to == ChargeState::kPaid),
-                        .request_optional = true,
-                        .errors = {{400, {"invalid_request", "invalid_amount"}},
-                                   {404, {"not_found"}},
-                                   {409, {"invalid_transition"}}}},
-          [this, &gateway, to = action.to](const api::HttpRequest& request,
-                                           const api::PathParams& params) {
+          http::RouteDoc{.summary = "Sandbox control (" + std::string(gateway.name()) +
+                                    "): " + std::string(action.summary) + ".",
+                         .access = "public",
+                         .description = "Sends the webhook(s) as the gateway would, unless told "
+                                        "otherwise.",
+                         .response_schema = http::schema::Ref("SandboxCharge"),
+                         .request_schema = ControlSchema(action.to == ChargeState::kPaid),
+                         .request_optional = true,
+                         .errors = {{400, {"invalid_request", "invalid_amount"}},
+                                    {404, {"not_found"}},
+                                    {409, {"invalid_transition"}}}},
+          [this, &gateway, to = action.to](const http::HttpRequest& request,
+                                           const http::PathParams& params) {
             return Control(gateway, params.at("id"), to, request);
           });
     }
@@ -285,15 +286,15 @@ void Sandbox::AddRoutes(api::Router& router) {
   router.MarkInMemory("/sandbox/");
 }
 
-api::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string& id, ChargeState to,
-                                   const api::HttpRequest& request) {
+http::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string& id,
+                                    ChargeState to, const http::HttpRequest& request) {
   const bool pay = to == ChargeState::kPaid;
   auto control = ReadControlRequest(request.body, pay);
   if (!control.ok()) return control.error();
   const auto found = charges_->Find(gateway.name(), id);
   if (!found) {
-    return api::Problem(404, "not_found", "Not found",
-                        "No " + std::string(gateway.name()) + " charge " + id + ".");
+    return http::Problem(404, "not_found", "Not found",
+                         "No " + std::string(gateway.name()) + " charge " + id + ".");
   }
   std::optional<Amount> paid_amount;
   if (pay) {
@@ -302,7 +303,7 @@ api::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string&
       const Asset& asset = found->amount.asset();
       auto parsed = Amount::Parse(*control.value().amount, asset);
       if (!parsed.ok() || !parsed.value().IsPositive()) {
-        return api::ToProblem(api::InputError{
+        return http::ToProblem(http::InputError{
             "invalid_amount", "amount",
             "\"amount\" must be a positive decimal string in " + std::string(asset.code()) +
                 " with at most " + std::to_string(asset.scale()) + " decimals, such as \"9.99\"."});
@@ -323,9 +324,9 @@ api::HttpResponse Sandbox::Control(GatewaySimulator& gateway, const std::string&
   });
   if (!moved.ok()) {
     if (moved.error().kind == TransitionError::Kind::kNotFound) {
-      return api::Problem(404, "not_found", "Not found", moved.error().message);
+      return http::Problem(404, "not_found", "Not found", moved.error().message);
     }
-    return api::Problem(409, "invalid_transition", "Invalid transition", moved.error().message);
+    return http::Problem(409, "invalid_transition", "Invalid transition", moved.error().message);
   }
   const SimulatedCharge& charge = moved.value();
   if (!charge.webhook_url.empty()) {

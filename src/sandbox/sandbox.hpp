@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/router.hpp"
 #include "core/clock.hpp"
+#include "http/router.hpp"
 #include "net/http_client.hpp"
 
 namespace cambista::sandbox {
@@ -89,7 +89,7 @@ class Sandbox {
 
   // Adds every simulator's routes and the control API (all "public"). The Sandbox must outlive the
   // router's use.
-  void AddRoutes(api::Router& router);
+  void AddRoutes(http::Router& router);
   // The credentials to configure for `gateway` (SandboxCredentials, with this sandbox's BuhoPago
   // webhook secret).
   SandboxCredentialMap Credentials(std::string_view gateway) const;
@@ -99,8 +99,8 @@ class Sandbox {
 
  private:
   // POST /sandbox/<gateway>/charges/{id}/<action>: moves the charge to `to` and queues webhooks.
-  api::HttpResponse Control(GatewaySimulator& gateway, const std::string& id, ChargeState to,
-                            const api::HttpRequest& request);
+  http::HttpResponse Control(GatewaySimulator& gateway, const std::string& id, ChargeState to,
+                             const http::HttpRequest& request);
   // Queues `copies` of the webhook saying the charge is in `state`, recording each on the charge.
   void SendWebhook(const GatewaySimulator& gateway, const SimulatedCharge& charge,
                    ChargeState state, int64_t delay_ms, int64_t copies);

@@ -12,9 +12,9 @@
 #include <map>
 #include <mutex>
 
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
 #include "core/int128.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
 namespace cambista::sandbox {
@@ -53,12 +53,12 @@ class SyncPaySimulator final : public GatewaySimulator {
         charge.webhook_url, {}, "{\"data\":" + TransactionJson(charge, state, false) + "}"};
   }
 
-  void AddRoutes(api::Router& router) override {
-    using namespace api::schema;
+  void AddRoutes(http::Router& router) override {
+    using namespace http::schema;
     const std::string bearer = "Authorization: Bearer <access_token from auth-token>.";
     router.Add(
         "POST", std::string(kPrefix) + "/api/partner/v1/auth-token",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox SyncPay: exchange client credentials for a bearer token.",
             .access = "public",
             .description = "The token is valid one hour.",
@@ -68,12 +68,12 @@ class SyncPaySimulator final : public GatewaySimulator {
                                        {"expires_at", DateTime()}}),
             .request_schema = OpenObject({{"client_id", String()}, {"client_secret", String()}}),
             .responses = LaravelErrors({400, 401})},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
+        [this](const http::HttpRequest& request, const http::PathParams&) {
           return AuthToken(request);
         });
     router.Add(
         "POST", std::string(kPrefix) + "/api/partner/v1/cash-in",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox SyncPay: create a PIX charge (amount in reais).",
             .access = "public",
             .description = bearer,
@@ -90,12 +90,12 @@ class SyncPaySimulator final : public GatewaySimulator {
                  Optional("split", ArrayOf(OpenObject({{"percentage", Integer(1, 100)},
                                                        {"user_id", String()}})))}),
             .responses = LaravelErrors({400, 401, 500})},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
+        [this](const http::HttpRequest& request, const http::PathParams&) {
           return CashIn(request);
         });
     router.Add(
         "GET", std::string(kPrefix) + "/api/partner/v1/transaction/{identifier}",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox SyncPay: a transaction's status.",
             .access = "public",
             .description = bearer,
@@ -112,7 +112,7 @@ class SyncPaySimulator final : public GatewaySimulator {
                                   {"created_at", DateTime()},
                                   {"updated_at", DateTime()}})}}),
             .responses = LaravelErrors({401, 404}, false)},
-        [this](const api::HttpRequest& request, const api::PathParams& params) {
+        [this](const http::HttpRequest& request, const http::PathParams& params) {
           return GetTransaction(request, params.at("identifier"));
         });
   }
@@ -122,23 +122,23 @@ class SyncPaySimulator final : public GatewaySimulator {
   // query adds.
   std::string TransactionJson(const SimulatedCharge& charge, ChargeState state,
                               bool details) const {
-    std::string body = "{\"id\":" + api::JsonString(charge.id) +
-                       ",\"status\":" + api::JsonString(StatusWord(state)) + ",\"amount\":" +
+    std::string body = "{\"id\":" + http::JsonString(charge.id) +
+                       ",\"status\":" + http::JsonString(StatusWord(state)) + ",\"amount\":" +
                        MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMajor) +
                        ",\"external_reference\":" + JsonStringOrNull(charge.reference);
     if (details) {
-      body += ",\"reference_id\":" + api::JsonString(charge.id) +
+      body += ",\"reference_id\":" + http::JsonString(charge.id) +
               ",\"currency\":\"BRL\",\"transaction_date\":" +
-              api::JsonString(Rfc3339(charge.created_at_ms)) +
-              ",\"pix_code\":" + api::JsonString(charge.pix_code) +
+              http::JsonString(Rfc3339(charge.created_at_ms)) +
+              ",\"pix_code\":" + http::JsonString(charge.pix_code) +
               ",\"description\":" + JsonStringOrNull(charge.description) +
-              ",\"created_at\":" + api::JsonString(Rfc3339(charge.created_at_ms)) +
-              ",\"updated_at\":" + api::JsonString(Rfc3339(charge.updated_at_ms));
+              ",\"created_at\":" + http::JsonString(Rfc3339(charge.created_at_ms)) +
+              ",\"updated_at\":" + http::JsonString(Rfc3339(charge.updated_at_ms));
     }
     return body + "}";
   }
 
-  api::HttpResponse AuthToken(const api::HttpRequest& request) {
+  http::HttpResponse AuthToken(const http::HttpRequest& request) {
     auto body = ParseObjectBody(request.body);
     if (!body.ok()) return MessageResponse(400, body.error());
     const auto client_id = StringMember(body.value().root(), "client_id");
@@ -161,13 +161,13 @@ class SyncPaySimulator final : public GatewaySimulator {
       tokens_.emplace(token, now_ms + lifetime_ms);
     }
     return JsonResponse(
-        200, "{\"access_token\":" + api::JsonString(token) +
+        200, "{\"access_token\":" + http::JsonString(token) +
                  ",\"token_type\":\"Bearer\",\"expires_in\":" + std::to_string(lifetime_ms / 1000) +
-                 ",\"expires_at\":" + api::JsonString(Rfc3339(now_ms + lifetime_ms)) + "}");
+                 ",\"expires_at\":" + http::JsonString(Rfc3339(now_ms + lifetime_ms)) + "}");
   }
 
   // A token issued by AuthToken and not yet expired.
-  bool Authorized(const api::HttpRequest& request) const {
+  bool Authorized(const http::HttpRequest& request) const {
     const std::string_view token = BearerToken(request);
     if (token.empty()) return false;
     std::lock_guard lock(mutex_);
@@ -175,7 +175,7 @@ class SyncPaySimulator final : public GatewaySimulator {
     return found != tokens_.end() && context_.clock.NowMs() < found->second;
   }
 
-  api::HttpResponse CashIn(const api::HttpRequest& request) {
+  http::HttpResponse CashIn(const http::HttpRequest& request) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return MessageResponse(400, parsed.error());
@@ -220,12 +220,12 @@ class SyncPaySimulator final : public GatewaySimulator {
     });
     if (!charge.ok()) return MessageResponse(500, charge.error());
     return JsonResponse(200, "{\"message\":\"Cobrança PIX gerada com sucesso.\",\"pix_code\":" +
-                                 api::JsonString(charge.value().pix_code) +
-                                 ",\"identifier\":" + api::JsonString(charge.value().id) + "}");
+                                 http::JsonString(charge.value().pix_code) +
+                                 ",\"identifier\":" + http::JsonString(charge.value().id) + "}");
   }
 
   // split: [{percentage: 1..100, user_id}], percentages adding up to at most 100.
-  static std::optional<api::HttpResponse> CheckSplit(const JsonNode& body) {
+  static std::optional<http::HttpResponse> CheckSplit(const JsonNode& body) {
     if (auto wrong = CheckKind(body, "split", JsonNode::Kind::kArray)) {
       return ValidationResponse("split", "The " + *wrong + ".");
     }
@@ -253,7 +253,8 @@ class SyncPaySimulator final : public GatewaySimulator {
     return std::nullopt;
   }
 
-  api::HttpResponse GetTransaction(const api::HttpRequest& request, const std::string& identifier) {
+  http::HttpResponse GetTransaction(const http::HttpRequest& request,
+                                    const std::string& identifier) {
     if (!Authorized(request)) return MessageResponse(401, "Unauthenticated.");
     const auto charge = context_.charges.Find(kName, identifier);
     if (!charge) return MessageResponse(404, "Transaction not found.");

@@ -4,8 +4,8 @@
 //        -> 201 {id, qr_code, qr_code_base64, status: "pending", value}
 //   webhook {id, status, value, payer_name, payer_document, metadata}
 // Errors: {error, message}. Statuses: pending, paid, failed, expired, refunded.
-#include "api/json_schema.hpp"
-#include "api/problem.hpp"
+#include "http/json_schema.hpp"
+#include "http/problem.hpp"
 #include "sandbox/gateway_simulator.hpp"
 
 namespace cambista::sandbox {
@@ -17,9 +17,9 @@ constexpr i128 kValueMinimumCentavos = 300;
 constexpr size_t kTextCharsMax = 255;
 constexpr size_t kUrlCharsMax = 2048;
 
-api::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message) {
-  return JsonResponse(status, "{\"error\":" + api::JsonString(error) +
-                                  ",\"message\":" + api::JsonString(message) + "}");
+http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message) {
+  return JsonResponse(status, "{\"error\":" + http::JsonString(error) +
+                                  ",\"message\":" + http::JsonString(message) + "}");
 }
 
 class WiinPaySimulator final : public GatewaySimulator {
@@ -50,28 +50,28 @@ class WiinPaySimulator final : public GatewaySimulator {
     return OutgoingWebhook{
         charge.webhook_url,
         {},
-        "{\"id\":" + api::JsonString(charge.id) +
-            ",\"status\":" + api::JsonString(StatusWord(state)) +
+        "{\"id\":" + http::JsonString(charge.id) +
+            ",\"status\":" + http::JsonString(StatusWord(state)) +
             ",\"value\":" + MoneyJson(ReportedAmount(charge, state), MoneyUnits::kMajor) +
             ",\"payer_name\":" + JsonStringOrNull(paid ? charge.payer_name : "") +
             ",\"payer_document\":" + JsonStringOrNull(paid ? charge.payer_document : "") +
             ",\"metadata\":" +
             (charge.reference.empty()
                  ? std::string("{}")
-                 : "{\"reference\":" + api::JsonString(charge.reference) + "}") +
+                 : "{\"reference\":" + http::JsonString(charge.reference) + "}") +
             "}"};
   }
 
-  void AddRoutes(api::Router& router) override {
-    using namespace api::schema;
+  void AddRoutes(http::Router& router) override {
+    using namespace http::schema;
     const std::string error = Object({{"error", String()}, {"message", String()}});
-    std::vector<api::ResponseDoc> errors;
+    std::vector<http::ResponseDoc> errors;
     for (int status : {400, 401, 422, 500}) {
       errors.push_back(GatewayError(status, "The gateway's error: {error, message}.", error));
     }
     router.Add(
         "POST", std::string(kPrefix) + "/payment/create",
-        api::RouteDoc{
+        http::RouteDoc{
             .summary = "Sandbox WiinPay: create a PIX charge (value in reais, at least 3.00).",
             .access = "public",
             .description = "The api_key travels in the body.",
@@ -90,13 +90,13 @@ class WiinPaySimulator final : public GatewaySimulator {
                                           Optional("metadata", R"({"type":"object"})"),
                                           Optional("split", R"({"type":"object"})")}),
             .responses = errors},
-        [this](const api::HttpRequest& request, const api::PathParams&) {
+        [this](const http::HttpRequest& request, const http::PathParams&) {
           return Create(request);
         });
   }
 
  private:
-  api::HttpResponse Create(const api::HttpRequest& request) {
+  http::HttpResponse Create(const http::HttpRequest& request) {
     auto parsed = ParseObjectBody(request.body);
     if (!parsed.ok()) return ErrorResponse(400, "invalid_body", parsed.error());
     const JsonNode& body = parsed.value().root();
@@ -150,10 +150,10 @@ class WiinPaySimulator final : public GatewaySimulator {
     auto qr = QrPngBase64(charge.value().pix_code);
     if (!qr.ok()) return ErrorResponse(500, "internal_error", qr.error());
     const SimulatedCharge& created = charge.value();
-    return JsonResponse(201, "{\"id\":" + api::JsonString(created.id) +
-                                 ",\"qr_code\":" + api::JsonString(created.pix_code) +
-                                 ",\"qr_code_base64\":" + api::JsonString(qr.value()) +
-                                 ",\"status\":" + api::JsonString(StatusWord(created.state)) +
+    return JsonResponse(201, "{\"id\":" + http::JsonString(created.id) +
+                                 ",\"qr_code\":" + http::JsonString(created.pix_code) +
+                                 ",\"qr_code_base64\":" + http::JsonString(qr.value()) +
+                                 ",\"status\":" + http::JsonString(StatusWord(created.state)) +
                                  ",\"value\":" + MoneyJson(created.amount, MoneyUnits::kMajor) +
                                  "}");
   }

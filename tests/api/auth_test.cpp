@@ -22,19 +22,19 @@ TEST_P(AuthTest, ScopesRateLimitsAndSecondFactor) {
   TokenBucketLimiter per_key(clock, {2, 1});
   TokenBucketLimiter per_ip(clock, {1, 1});
   AuthGate gate{keys, per_key, per_ip};
-  auto ok = [](const HttpRequest&, const PathParams&, const Principal& principal) {
-    HttpResponse response;
+  auto ok = [](const http::HttpRequest&, const http::PathParams&, const Principal& principal) {
+    http::HttpResponse response;
     response.body = principal.tenant;
     return response;
   };
-  Router router;
-  router.Add("GET", "/read", RouteDoc{"r", "ledger:read"},
+  http::Router router;
+  router.Add("GET", "/read", http::RouteDoc{"r", "ledger:read"},
              RequireKey(gate, Scope::kLedgerRead, ok));
-  router.Add("POST", "/approve", RouteDoc{"a", "payouts:approve"},
+  router.Add("POST", "/approve", http::RouteDoc{"a", "payouts:approve"},
              RequireKey(gate, Scope::kPayoutsApprove, ok, SecondFactor::kTotp));
   const std::string key = keys.Create("ops", ScopeSet{Scope::kPayoutsApprove});
   auto request = [&](std::string method, std::string path, std::string totp = "") {
-    HttpRequest r;
+    http::HttpRequest r;
     r.method = std::move(method);
     r.path = std::move(path);
     r.remote_address = "127.0.0.9";
@@ -52,15 +52,15 @@ TEST_P(AuthTest, ScopesRateLimitsAndSecondFactor) {
   const size_t at = uri->find("secret=") + 7;
   const auto secret = TotpSecret::FromBase32(uri->substr(at, uri->find('&', at) - at)).value();
   const std::string code = TotpCode(secret, clock.NowMs() / 1000);
-  const HttpResponse approved = request("POST", "/approve", code);
+  const http::HttpResponse approved = request("POST", "/approve", code);
   EXPECT_EQ(approved.status, 200);
   EXPECT_EQ(approved.body, "ops");
   EXPECT_EQ(approved.log_tenant, "ops");
-  const HttpResponse replayed = request("POST", "/approve", code);
+  const http::HttpResponse replayed = request("POST", "/approve", code);
   EXPECT_EQ(replayed.status, 401);
   EXPECT_NE(replayed.body.find("totp_invalid"), std::string::npos);
 
-  HttpRequest anonymous;
+  http::HttpRequest anonymous;
   anonymous.method = "GET";
   anonymous.path = "/read";
   anonymous.remote_address = "127.0.0.9";
@@ -76,26 +76,26 @@ TEST_P(AuthTest, ADeferredResponsePassesThroughMarkedWithTheTenant) {
   TokenBucketLimiter per_ip(clock, {10, 10});
   AuthGate gate{keys, per_key, per_ip};
   std::thread answering;
-  const RouteHandler route =
-      RequireKey(gate, std::nullopt,
-                 [&answering](const HttpRequest&, const PathParams&, const Principal& principal) {
-                   return Defer([&answering, tenant = principal.tenant](Respond respond) {
-                     answering = std::thread([respond = std::move(respond), tenant] {
-                       HttpResponse response;
-                       response.status = 201;
-                       response.body = "created for " + tenant;
-                       respond(std::move(response));
-                     });
-                   });
-                 });
-  HttpRequest request;
+  const http::RouteHandler route = RequireKey(
+      gate, std::nullopt,
+      [&answering](const http::HttpRequest&, const http::PathParams&, const Principal& principal) {
+        return http::Defer([&answering, tenant = principal.tenant](http::Respond respond) {
+          answering = std::thread([respond = std::move(respond), tenant] {
+            http::HttpResponse response;
+            response.status = 201;
+            response.body = "created for " + tenant;
+            respond(std::move(response));
+          });
+        });
+      });
+  http::HttpRequest request;
   request.method = "POST";
   request.path = "/charges";
   request.headers.emplace_back("Authorization",
                                "Bearer " + keys.Create("shop", ScopeSet{Scope::kLedgerRead}));
-  const HttpResponse deferred = route(request, {});
-  ASSERT_TRUE(IsDeferred(deferred));
-  const HttpResponse answer = cambista::testing::WaitForResponse(deferred);
+  const http::HttpResponse deferred = route(request, {});
+  ASSERT_TRUE(http::IsDeferred(deferred));
+  const http::HttpResponse answer = cambista::testing::WaitForResponse(deferred);
   EXPECT_EQ(answer.status, 201);
   EXPECT_EQ(answer.body, "created for shop");
   EXPECT_EQ(answer.log_tenant, "shop");
@@ -110,15 +110,15 @@ TEST_P(AuthTest, ExpiredKeyIs401KeyExpired) {
   TokenBucketLimiter per_key(clock, {100, 100});
   TokenBucketLimiter per_ip(clock, {2, 1});
   AuthGate gate{keys, per_key, per_ip};
-  Router router;
-  router.Add("GET", "/metrics", RouteDoc{"m", "metrics:read"},
+  http::Router router;
+  router.Add("GET", "/metrics", http::RouteDoc{"m", "metrics:read"},
              RequireKey(gate, Scope::kMetricsRead,
-                        [](const HttpRequest&, const PathParams&, const Principal&) {
-                          return HttpResponse{};
+                        [](const http::HttpRequest&, const http::PathParams&, const Principal&) {
+                          return http::HttpResponse{};
                         }));
   const std::string key = keys.Create("ops", ScopeSet{Scope::kMetricsRead}, /*lifetime_ms=*/1'000);
   auto get = [&](const std::string& bearer) {
-    HttpRequest r;
+    http::HttpRequest r;
     r.method = "GET";
     r.path = "/metrics";
     r.remote_address = "127.0.0.9";
@@ -127,7 +127,7 @@ TEST_P(AuthTest, ExpiredKeyIs401KeyExpired) {
   };
   EXPECT_EQ(get(key).status, 200);
   clock.AdvanceMs(1'000);
-  const HttpResponse expired = get(key);
+  const http::HttpResponse expired = get(key);
   EXPECT_EQ(expired.status, 401);
   EXPECT_EQ(expired.content_type, "application/problem+json");
   EXPECT_NE(expired.body.find("\"code\":\"key_expired\""), std::string::npos) << expired.body;
@@ -136,7 +136,7 @@ TEST_P(AuthTest, ExpiredKeyIs401KeyExpired) {
             expired.headers.end());
   std::string wrong = key;
   wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
-  const HttpResponse unknown = get(wrong);
+  const http::HttpResponse unknown = get(wrong);
   EXPECT_EQ(unknown.status, 401);
   EXPECT_NE(unknown.body.find("\"code\":\"unauthorized\""), std::string::npos) << unknown.body;
   EXPECT_EQ(get(key).status, 429);  // the per-IP bucket of 2 is spent
@@ -148,14 +148,14 @@ TEST_P(AuthTest, MetricsReadScope) {
   ApiKeyStore keys(db(), clock, std::string(32, 'm'), DeriveApiKeyPepper(std::string(32, 'm')));
   TokenBucketLimiter limiter(clock, {100, 100});
   AuthGate gate{keys, limiter, limiter};
-  Router router;
-  router.Add("GET", "/metrics", RouteDoc{"m", "metrics:read"},
+  http::Router router;
+  router.Add("GET", "/metrics", http::RouteDoc{"m", "metrics:read"},
              RequireKey(gate, Scope::kMetricsRead,
-                        [](const HttpRequest&, const PathParams&, const Principal&) {
-                          return HttpResponse{};
+                        [](const http::HttpRequest&, const http::PathParams&, const Principal&) {
+                          return http::HttpResponse{};
                         }));
   auto status = [&](ScopeSet scopes) {
-    HttpRequest r;
+    http::HttpRequest r;
     r.method = "GET";
     r.path = "/metrics";
     r.remote_address = "127.0.0.9";

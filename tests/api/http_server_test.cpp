@@ -28,7 +28,7 @@ namespace cambista::api {
 namespace {
 
 // What the test handler saw, written into the response body one item a line.
-std::string Describe(const HttpRequest& request) {
+std::string Describe(const http::HttpRequest& request) {
   std::string out = "method=" + request.method + "\ntarget=" + request.target +
                     "\npath=" + request.path + "\nquery=" + request.query + "\n";
   for (const auto& [name, value] : request.headers) out += "header " + name + "=" + value + "\n";
@@ -36,8 +36,8 @@ std::string Describe(const HttpRequest& request) {
   return out;
 }
 
-HttpResponse Echo(const HttpRequest& request) {
-  HttpResponse response;
+http::HttpResponse Echo(const http::HttpRequest& request) {
+  http::HttpResponse response;
   if (request.path == "/empty") {
     response.status = 204;
     response.body = "never sent";
@@ -337,9 +337,9 @@ TEST(HttpServerWorkersTest, AHandlerThatWaitsDoesNotHoldTheIoThread) {
   options.port = 0;
   options.io_threads = 1;
   options.worker_threads = 2;
-  options.answers_inline = [](const HttpRequest& request) { return request.path != "/slow"; };
-  HttpServer server(options, [&](const HttpRequest& request) {
-    HttpResponse response;
+  options.answers_inline = [](const http::HttpRequest& request) { return request.path != "/slow"; };
+  HttpServer server(options, [&](const http::HttpRequest& request) {
+    http::HttpResponse response;
     if (request.path == "/slow") {
       slow_started = true;
       response.body = released.wait_for(std::chrono::seconds(10)) == std::future_status::ready
@@ -372,13 +372,13 @@ TEST(HttpServerWorkersTest, AHandlerThatWaitsDoesNotHoldTheIoThread) {
 // Respond handed over by deferred handlers, for the test to call when it chooses.
 class RespondSlot {
  public:
-  void Put(Respond respond) {
+  void Put(http::Respond respond) {
     std::lock_guard lock(mutex_);
     respond_ = std::move(respond);
     put_.notify_all();
   }
   // Waits (up to 10 s) for a Respond to be put; empty if none was.
-  Respond Take() {
+  http::Respond Take() {
     std::unique_lock lock(mutex_);
     put_.wait_for(lock, std::chrono::seconds(10), [this] { return respond_ != nullptr; });
     return std::exchange(respond_, nullptr);
@@ -387,11 +387,11 @@ class RespondSlot {
  private:
   std::mutex mutex_;
   std::condition_variable put_;
-  Respond respond_;
+  http::Respond respond_;
 };
 
-HttpResponse Text(int status, std::string body) {
-  HttpResponse response;
+http::HttpResponse Text(int status, std::string body) {
+  http::HttpResponse response;
   response.status = status;
   response.content_type = "text/plain";
   response.body = std::move(body);
@@ -418,16 +418,16 @@ class DeferredResponseTest : public ::testing::Test {
     options.io_threads = 2;  // each connection on its strand
     options.worker_threads = 1;
     options.request_timeout_ms = request_timeout_ms;
-    options.answers_inline = [](const HttpRequest& request) {
+    options.answers_inline = [](const http::HttpRequest& request) {
       return request.path.starts_with("/inline/");
     };
-    server_.emplace(options, [this](const HttpRequest& request) { return Handle(request); });
+    server_.emplace(options, [this](const http::HttpRequest& request) { return Handle(request); });
     server_->Start();
   }
 
-  HttpResponse Handle(const HttpRequest& request) {
+  http::HttpResponse Handle(const http::HttpRequest& request) {
     if (request.path.ends_with("/later")) {
-      return Defer([this](Respond respond) {
+      return http::Defer([this](http::Respond respond) {
         std::lock_guard lock(threads_mutex_);
         threads_.emplace_back([respond = std::move(respond)] {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -436,11 +436,12 @@ class DeferredResponseTest : public ::testing::Test {
       });
     }
     if (request.path == "/held") {
-      return Defer([this](Respond respond) { held_.Put(std::move(respond)); });
+      return http::Defer([this](http::Respond respond) { held_.Put(std::move(respond)); });
     }
-    if (request.path == "/dropped") return Defer([](Respond) {});
+    if (request.path == "/dropped") return http::Defer([](http::Respond) {});
     if (request.path == "/failing") {
-      return Defer([](Respond) { throw std::runtime_error("the gateway's pool is gone"); });
+      return http::Defer(
+          [](http::Respond) { throw std::runtime_error("the gateway's pool is gone"); });
     }
     return Text(200, "now " + request.path);
   }
@@ -496,7 +497,7 @@ TEST_F(DeferredResponseTest, PipelinedRequestsAfterADeferredOneWaitTheirTurn) {
 TEST_F(DeferredResponseTest, TheWorkerIsFreeWhileAResponseIsDeferred) {
   Client first(port());
   first.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
-  Respond respond = held_.Take();
+  http::Respond respond = held_.Take();
   ASSERT_TRUE(respond);
   Client second(port());
   second.Send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -520,7 +521,7 @@ TEST_F(DeferredResponseTest, PastTheDeadlineTheServerAnswers504AndALateRespondIs
   EXPECT_EQ(timed_out->headers["content-type"], "application/problem+json");
   EXPECT_NE(timed_out->body.find("\"code\":\"upstream_timeout\""), std::string::npos);
   EXPECT_EQ(timed_out->headers.count("connection"), 0U);  // the connection goes on
-  Respond late = held_.Take();
+  http::Respond late = held_.Take();
   ASSERT_TRUE(late);
   client.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
   auto next = client.Read();
@@ -553,7 +554,7 @@ TEST_F(DeferredResponseTest, ALostRespondOrAFailingStartAnswers500) {
 TEST_F(DeferredResponseTest, StopWaitsForADeferredResponseInFlight) {
   Client client(port());
   client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
-  Respond respond = held_.Take();
+  http::Respond respond = held_.Take();
   ASSERT_TRUE(respond);
   const uint16_t bound_port = port();
   std::thread stopper([this] { server_->Stop(60'000); });
@@ -577,9 +578,9 @@ TEST_F(DeferredResponseTest, StopWaitsForADeferredResponseInFlight) {
 TEST_F(DeferredResponseTest, ARespondCalledAfterStopAndAfterTheServerIsGoneIsHarmless) {
   Client client(port());
   client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
-  Respond respond = held_.Take();
+  http::Respond respond = held_.Take();
   ASSERT_TRUE(respond);
-  Respond copy = respond;
+  http::Respond copy = respond;
   server_->Stop(0);  // no grace: the deferred response is abandoned with its connection
   auto response = client.Read();
   if (response) {  // if it got out before the socket closed

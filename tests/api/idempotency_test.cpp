@@ -21,8 +21,8 @@
 namespace cambista::api {
 namespace {
 
-HttpResponse Text(int status, std::string body) {
-  HttpResponse response;
+http::HttpResponse Text(int status, std::string body) {
+  http::HttpResponse response;
   response.status = status;
   response.content_type = "text/plain";
   response.body = std::move(body);
@@ -32,13 +32,13 @@ HttpResponse Text(int status, std::string body) {
 // Respond handed over by deferred handlers, for the test to call when it chooses.
 class RespondSlot {
  public:
-  void Put(Respond respond) {
+  void Put(http::Respond respond) {
     std::lock_guard lock(mutex_);
     respond_ = std::move(respond);
     put_.notify_all();
   }
   // Waits (up to 10 s) for a Respond to be put; empty if none was.
-  Respond Take() {
+  http::Respond Take() {
     std::unique_lock lock(mutex_);
     put_.wait_for(lock, std::chrono::seconds(10), [this] { return respond_ != nullptr; });
     return std::exchange(respond_, nullptr);
@@ -47,7 +47,7 @@ class RespondSlot {
  private:
   std::mutex mutex_;
   std::condition_variable put_;
-  Respond respond_;
+  http::Respond respond_;
 };
 
 class IdempotencyTest : public cambista::testing::DatabaseTest {
@@ -65,23 +65,23 @@ class IdempotencyTest : public cambista::testing::DatabaseTest {
 
   // Inserts the request's body into test_effects in the key's transaction, then answers later.
   AuthorizedHandler Wrapped() {
-    return idempotency_->Wrap([this](const HttpRequest& request, const PathParams&,
+    return idempotency_->Wrap([this](const http::HttpRequest& request, const http::PathParams&,
                                      const Principal&, store::Connection& tx) {
       ++calls_;
       tx.Execute("INSERT INTO test_effects (note) VALUES ($1)", {std::string_view(request.body)});
-      return Defer([this](Respond respond) { slot_.Put(std::move(respond)); });
+      return http::Defer([this](http::Respond respond) { slot_.Put(std::move(respond)); });
     });
   }
   AuthorizedHandler CallingOut() {
     return idempotency_->WrapCallingOut(
-        [this](const HttpRequest&, const PathParams&, const Principal&) {
+        [this](const http::HttpRequest&, const http::PathParams&, const Principal&) {
           ++calls_;
-          return Defer([this](Respond respond) { slot_.Put(std::move(respond)); });
+          return http::Defer([this](http::Respond respond) { slot_.Put(std::move(respond)); });
         });
   }
 
-  HttpResponse Call(const AuthorizedHandler& handler, std::string key, std::string body) {
-    HttpRequest request;
+  http::HttpResponse Call(const AuthorizedHandler& handler, std::string key, std::string body) {
+    http::HttpRequest request;
     request.method = "POST";
     request.path = "/v1/things";
     request.body = std::move(body);
@@ -91,12 +91,13 @@ class IdempotencyTest : public cambista::testing::DatabaseTest {
 
   // The final response of a deferred one, answered with `answer` from this thread while another
   // waits for it; a Respond without `answer` is dropped uncalled.
-  HttpResponse AnswerWith(HttpResponse deferred, std::optional<HttpResponse> answer) {
-    EXPECT_TRUE(IsDeferred(deferred));
+  http::HttpResponse AnswerWith(http::HttpResponse deferred,
+                                std::optional<http::HttpResponse> answer) {
+    EXPECT_TRUE(http::IsDeferred(deferred));
     auto final_response = std::async(std::launch::async, [&deferred] {
       return cambista::testing::WaitForResponse(std::move(deferred));
     });
-    Respond respond = slot_.Take();
+    http::Respond respond = slot_.Take();
     EXPECT_TRUE(respond);
     if (respond && answer) respond(std::move(*answer));
     respond = nullptr;
@@ -120,22 +121,22 @@ class IdempotencyTest : public cambista::testing::DatabaseTest {
 
 TEST_P(IdempotencyTest, WrapCommitsTheEffectWithTheDeferredAnswerAndReplaysIt) {
   const AuthorizedHandler handler = Wrapped();
-  HttpResponse deferred = Call(handler, "k1", "first");
-  ASSERT_TRUE(IsDeferred(deferred));
+  http::HttpResponse deferred = Call(handler, "k1", "first");
+  ASSERT_TRUE(http::IsDeferred(deferred));
   auto final_response = std::async(std::launch::async, [&deferred] {
     return cambista::testing::WaitForResponse(std::move(deferred));
   });
-  Respond respond = slot_.Take();
+  http::Respond respond = slot_.Take();
   ASSERT_TRUE(respond);
   EXPECT_EQ(Effects(), 0);  // the effect waits for the answer, in its transaction
   respond(Text(201, "created first"));
-  const HttpResponse created = final_response.get();
+  const http::HttpResponse created = final_response.get();
   EXPECT_EQ(created.status, 201);
   EXPECT_EQ(created.body, "created first");
   EXPECT_EQ(Effects(), 1);
 
-  const HttpResponse replayed = Call(handler, "k1", "first");
-  EXPECT_FALSE(IsDeferred(replayed));
+  const http::HttpResponse replayed = Call(handler, "k1", "first");
+  EXPECT_FALSE(http::IsDeferred(replayed));
   EXPECT_EQ(replayed.status, 201);
   EXPECT_EQ(replayed.body, "created first");
   ASSERT_EQ(replayed.headers.size(), 1U);
@@ -146,11 +147,11 @@ TEST_P(IdempotencyTest, WrapCommitsTheEffectWithTheDeferredAnswerAndReplaysIt) {
 
 TEST_P(IdempotencyTest, WrapRollsBackTheEffectAndReleasesTheKeyOnADeferred5xx) {
   const AuthorizedHandler handler = Wrapped();
-  const HttpResponse failed = AnswerWith(Call(handler, "k2", "x"), Text(503, "gateway down"));
+  const http::HttpResponse failed = AnswerWith(Call(handler, "k2", "x"), Text(503, "gateway down"));
   EXPECT_EQ(failed.status, 503);
   EXPECT_EQ(Effects(), 0);
 
-  const HttpResponse retried = AnswerWith(Call(handler, "k2", "x"), Text(201, "created"));
+  const http::HttpResponse retried = AnswerWith(Call(handler, "k2", "x"), Text(201, "created"));
   EXPECT_EQ(retried.status, 201);
   EXPECT_EQ(calls_, 2);  // the retry ran the handler again
   EXPECT_EQ(Effects(), 1);
@@ -158,19 +159,19 @@ TEST_P(IdempotencyTest, WrapRollsBackTheEffectAndReleasesTheKeyOnADeferred5xx) {
 
 TEST_P(IdempotencyTest, WrapCallingOutKeepsTheKeyInFlightUntilTheDeferredAnswer) {
   const AuthorizedHandler handler = CallingOut();
-  HttpResponse deferred = Call(handler, "k3", "charge");
+  http::HttpResponse deferred = Call(handler, "k3", "charge");
   auto final_response = std::async(std::launch::async, [&deferred] {
     return cambista::testing::WaitForResponse(std::move(deferred));
   });
-  Respond respond = slot_.Take();
+  http::Respond respond = slot_.Take();
   ASSERT_TRUE(respond);
-  const HttpResponse meanwhile = Call(handler, "k3", "charge");
+  const http::HttpResponse meanwhile = Call(handler, "k3", "charge");
   EXPECT_EQ(meanwhile.status, 409);
   EXPECT_NE(meanwhile.body.find("idempotency_in_flight"), std::string::npos);
   respond(Text(201, "charge created"));
   EXPECT_EQ(final_response.get().status, 201);
 
-  const HttpResponse replayed = Call(handler, "k3", "charge");
+  const http::HttpResponse replayed = Call(handler, "k3", "charge");
   EXPECT_EQ(replayed.status, 201);
   EXPECT_EQ(replayed.body, "charge created");
   EXPECT_EQ(calls_, 1);
@@ -179,19 +180,19 @@ TEST_P(IdempotencyTest, WrapCallingOutKeepsTheKeyInFlightUntilTheDeferredAnswer)
 TEST_P(IdempotencyTest, WrapCallingOutReleasesTheKeyOnADeferred5xxOrALostRespond) {
   const AuthorizedHandler handler = CallingOut();
   EXPECT_EQ(AnswerWith(Call(handler, "k4", "charge"), Text(502, "bad gateway")).status, 502);
-  const HttpResponse lost = AnswerWith(Call(handler, "k4", "charge"), std::nullopt);
+  const http::HttpResponse lost = AnswerWith(Call(handler, "k4", "charge"), std::nullopt);
   EXPECT_EQ(lost.status, 500);
   EXPECT_NE(lost.body.find("internal_error"), std::string::npos);
   EXPECT_EQ(AnswerWith(Call(handler, "k4", "charge"), Text(201, "third time")).status, 201);
   EXPECT_EQ(calls_, 3);
-  const HttpResponse replayed = Call(handler, "k4", "charge");
+  const http::HttpResponse replayed = Call(handler, "k4", "charge");
   EXPECT_EQ(replayed.body, "third time");
   EXPECT_EQ(calls_, 3);
 }
 
 TEST_P(IdempotencyTest, AnAnswerWithRetryAfterIsNotKeptAndItsEffectIsRolledBack) {
   // 409 charge_creating says "ask again shortly": replayed, it would outlive its condition.
-  HttpResponse busy = Text(409, "still being created");
+  http::HttpResponse busy = Text(409, "still being created");
   busy.headers.emplace_back("retry-after", "5");
   const AuthorizedHandler calling_out = CallingOut();
   EXPECT_EQ(AnswerWith(Call(calling_out, "k5", "charge"), busy).status, 409);

@@ -16,8 +16,8 @@
 namespace cambista::api {
 namespace {
 
-HttpResponse Text(int status, std::string body) {
-  HttpResponse response;
+http::HttpResponse Text(int status, std::string body) {
+  http::HttpResponse response;
   response.status = status;
   response.content_type = "text/plain";
   response.body = std::move(body);
@@ -27,17 +27,17 @@ HttpResponse Text(int status, std::string body) {
 class PlatformTest : public ::testing::Test {
  protected:
   PlatformTest() : logger_(clock_, [this](std::string_view line) { lines_.emplace_back(line); }) {
-    router_.Add("GET", "/now", RouteDoc{"now", "public"},
-                [](const HttpRequest&, const PathParams&) { return Text(200, "now"); });
-    router_.Add("POST", "/v1/charges/{id}", RouteDoc{"later", "public"},
-                [this](const HttpRequest&, const PathParams&) {
-                  return Defer([this](Respond respond) { held_ = std::move(respond); });
+    router_.Add("GET", "/now", http::RouteDoc{"now", "public"},
+                [](const http::HttpRequest&, const http::PathParams&) { return Text(200, "now"); });
+    router_.Add("POST", "/v1/charges/{id}", http::RouteDoc{"later", "public"},
+                [this](const http::HttpRequest&, const http::PathParams&) {
+                  return http::Defer([this](http::Respond respond) { held_ = std::move(respond); });
                 });
     platform_ = std::make_unique<Platform>(router_, logger_, metrics_);
   }
 
-  static HttpRequest Request(std::string method, std::string path) {
-    HttpRequest request;
+  static http::HttpRequest Request(std::string method, std::string path) {
+    http::HttpRequest request;
     request.method = std::move(method);
     request.path = std::move(path);
     request.target = request.path;
@@ -46,9 +46,9 @@ class PlatformTest : public ::testing::Test {
   }
 
   // The deferred response started as the server would, its answer caught in `answered`.
-  void Start(HttpResponse& response, std::optional<HttpResponse>& answered) {
-    ASSERT_TRUE(IsDeferred(response));
-    response.deferred([&answered](HttpResponse answer) { answered = std::move(answer); });
+  void Start(http::HttpResponse& response, std::optional<http::HttpResponse>& answered) {
+    ASSERT_TRUE(http::IsDeferred(response));
+    response.deferred([&answered](http::HttpResponse answer) { answered = std::move(answer); });
     ASSERT_TRUE(held_);
   }
 
@@ -64,13 +64,13 @@ class PlatformTest : public ::testing::Test {
   std::vector<std::string> lines_;
   obs::JsonLogger logger_;
   obs::MetricsRegistry metrics_;
-  Router router_;
+  http::Router router_;
   std::unique_ptr<Platform> platform_;
-  Respond held_;
+  http::Respond held_;
 };
 
 TEST_F(PlatformTest, AnImmediateResponseIsRecordedAtOnce) {
-  const HttpResponse response = platform_->Handle(Request("GET", "/now"));
+  const http::HttpResponse response = platform_->Handle(Request("GET", "/now"));
   EXPECT_EQ(response.status, 200);
   ASSERT_EQ(response.headers.size(), 1U);
   EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>("X-Request-Id", "req-1")));
@@ -82,9 +82,9 @@ TEST_F(PlatformTest, AnImmediateResponseIsRecordedAtOnce) {
 // The request is reused by its connection and the Platform may be gone by the time the answer
 // comes (as at shutdown): what is recorded was copied when the request was handled.
 TEST_F(PlatformTest, ADeferredResponseIsRecordedWithItsFinalAnswer) {
-  HttpRequest request = Request("POST", "/v1/charges/ch_1");
-  HttpResponse response = platform_->Handle(request);
-  std::optional<HttpResponse> answered;
+  http::HttpRequest request = Request("POST", "/v1/charges/ch_1");
+  http::HttpResponse response = platform_->Handle(request);
+  std::optional<http::HttpResponse> answered;
   Start(response, answered);
   EXPECT_TRUE(lines_.empty());  // nothing recorded before the answer
   request = Request("GET", "/reused");
@@ -105,8 +105,8 @@ TEST_F(PlatformTest, ADeferredResponseIsRecordedWithItsFinalAnswer) {
 }
 
 TEST_F(PlatformTest, ADeferredResponseWhoseRespondIsLostIsRecordedAs500) {
-  HttpResponse response = platform_->Handle(Request("POST", "/v1/charges/ch_2"));
-  std::optional<HttpResponse> answered;
+  http::HttpResponse response = platform_->Handle(Request("POST", "/v1/charges/ch_2"));
+  std::optional<http::HttpResponse> answered;
   Start(response, answered);
   held_ = nullptr;  // the last copy of the Respond: the answer will never come
 

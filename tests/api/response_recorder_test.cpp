@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "api/problem.hpp"
-#include "api/router.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
 
 namespace cambista::api {
 namespace {
@@ -22,28 +22,28 @@ namespace {
 class ResponseRecorderTest : public ::testing::Test {
  protected:
   ResponseRecorderTest() {
-    router_.Add("GET", "/v1/things/{id}", RouteDoc{"thing", "public"},
-                [](const HttpRequest&, const PathParams& params) {
-                  HttpResponse response;
-                  response.body = "{\"id\":" + JsonString(params.at("id")) + "}";
+    router_.Add("GET", "/v1/things/{id}", http::RouteDoc{"thing", "public"},
+                [](const http::HttpRequest&, const http::PathParams& params) {
+                  http::HttpResponse response;
+                  response.body = "{\"id\":" + http::JsonString(params.at("id")) + "}";
                   return response;
                 });
-    router_.Add("GET", "/picture", RouteDoc{"picture", "public"},
-                [](const HttpRequest&, const PathParams&) {
-                  HttpResponse response;
+    router_.Add("GET", "/picture", http::RouteDoc{"picture", "public"},
+                [](const http::HttpRequest&, const http::PathParams&) {
+                  http::HttpResponse response;
                   response.content_type = "image/png";
                   response.body = std::string("\x89PNG\r\n\x1a\n\xff", 9);
                   return response;
                 });
-    router_.Add("POST", "/v1/later", RouteDoc{"later", "public"},
-                [this](const HttpRequest&, const PathParams&) {
-                  return Defer([this](Respond respond) { held_ = std::move(respond); });
+    router_.Add("POST", "/v1/later", http::RouteDoc{"later", "public"},
+                [this](const http::HttpRequest&, const http::PathParams&) {
+                  return http::Defer([this](http::Respond respond) { held_ = std::move(respond); });
                 });
   }
   ~ResponseRecorderTest() override { std::remove(path_.c_str()); }
 
-  static HttpRequest Request(std::string method, std::string target) {
-    HttpRequest request;
+  static http::HttpRequest Request(std::string method, std::string target) {
+    http::HttpRequest request;
     request.method = std::move(method);
     request.target = target;
     const size_t question = target.find('?');
@@ -72,8 +72,8 @@ class ResponseRecorderTest : public ::testing::Test {
   const std::string path_ = ::testing::TempDir() + "responses-" +
                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
                             ".jsonl";
-  Router router_;
-  Respond held_;
+  http::Router router_;
+  http::Respond held_;
 };
 
 TEST_F(ResponseRecorderTest, WritesEachResponseWithItsRoutePatternAndNothingOfTheRequest) {
@@ -108,12 +108,12 @@ TEST_F(ResponseRecorderTest, WritesEachResponseWithItsRoutePatternAndNothingOfTh
 TEST_F(ResponseRecorderTest, ADeferredResponseIsWrittenWhenItIsAnswered) {
   ResponseRecorder recorder(path_);
   router_.RecordResponses(&recorder);
-  HttpResponse response = router_.Handle(Request("POST", "/v1/later"));
-  ASSERT_TRUE(IsDeferred(response));
-  std::optional<HttpResponse> answered;
-  response.deferred([&answered](HttpResponse answer) { answered = std::move(answer); });
+  http::HttpResponse response = router_.Handle(Request("POST", "/v1/later"));
+  ASSERT_TRUE(http::IsDeferred(response));
+  std::optional<http::HttpResponse> answered;
+  response.deferred([&answered](http::HttpResponse answer) { answered = std::move(answer); });
   EXPECT_TRUE(Lines().empty());
-  HttpResponse created;
+  http::HttpResponse created;
   created.status = 201;
   created.body = R"({"id":"x"})";
   held_(created);

@@ -18,10 +18,10 @@
 #include "api/api_key_store.hpp"
 #include "api/auth.hpp"
 #include "api/idempotency.hpp"
-#include "api/router.hpp"
 #include "app/sealed_columns.hpp"
 #include "events/webhook_delivery.hpp"
 #include "events/webhook_endpoints.hpp"
+#include "http/router.hpp"
 #include "ledger/ledger.hpp"
 #include "master_key_fixture.hpp"
 #include "net/http_client.hpp"
@@ -79,8 +79,8 @@ struct SealingServices {
   }
 
   // POST /v1/webhook-endpoints, always with the same Idempotency-Key and body.
-  api::HttpResponse PostEndpoint(const std::string& api_key) {
-    api::HttpRequest request;
+  http::HttpResponse PostEndpoint(const std::string& api_key) {
+    http::HttpRequest request;
     request.method = "POST";
     request.path = request.target = "/v1/webhook-endpoints";
     request.headers = {{"Authorization", "Bearer " + api_key},
@@ -104,7 +104,7 @@ struct SealingServices {
   accounting::Chart chart;
   payins::GatewayLanes lanes;
   payins::ChargeService charges;
-  api::Router router;
+  http::Router router;
 };
 
 // The string value of "name" in a flat JSON object, or "".
@@ -136,7 +136,7 @@ class RotateTest : public MasterKeyTest {
     auto totp = TotpSecret::FromBase32(uri ? uri->substr(at, uri->find('&', at) - at) : "");
     EXPECT_TRUE(totp.ok());
     if (totp.ok()) seeded.totp = totp.value();
-    const api::HttpResponse created = services.PostEndpoint(seeded.api_key);
+    const http::HttpResponse created = services.PostEndpoint(seeded.api_key);
     EXPECT_EQ(created.status, 201) << created.body;
     seeded.endpoint_response = created.body;
     auto gateway = services.charges.SetGateway("acme", "pushinpay",
@@ -204,7 +204,7 @@ TEST_P(RotateTest, EverySealedValueMovesToTheNewKey) {
   EXPECT_EQ(
       services.api_keys.CheckTotp(seeded.prefix, TotpCode(*seeded.totp, clock_.NowMs() / 1000)),
       api::ApiKeyStore::TotpCheck::kOk);
-  const api::HttpResponse replayed = services.PostEndpoint(seeded.api_key);
+  const http::HttpResponse replayed = services.PostEndpoint(seeded.api_key);
   EXPECT_EQ(replayed.status, 201);
   EXPECT_EQ(replayed.body, seeded.endpoint_response);
   const std::string endpoint_id = JsonField(seeded.endpoint_response, "id");

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "api/api_key_store.hpp"
-#include "api/router.hpp"
 #include "app/master_key.hpp"
 #include "app/server.hpp"
+#include "http/router.hpp"
 #include "master_key_fixture.hpp"
 #include "net/http_client.hpp"
 #include "payins/provider_json.hpp"
@@ -174,7 +174,7 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
                                            "/webhooks/{gateway}/{tenant}/{token}"};
   std::set<std::string> covered;
   for (const WalkedRoute& route : walked) covered.insert(route.method + " " + route.pattern);
-  for (const api::Router::Route& route : server_->router().routes()) {
+  for (const http::Router::Route& route : server_->router().routes()) {
     if (route.pattern.find('{') == std::string::npos || route.pattern.starts_with("/sandbox/")) {
       continue;  // no id, or the simulators' own (public, not a tenant's) API
     }

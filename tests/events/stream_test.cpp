@@ -29,7 +29,7 @@ using namespace cambista::api;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 namespace json = boost::json;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
@@ -91,7 +91,7 @@ class Client {
     if (error) return error;
     if (!key.empty()) {
       ws_.set_option(websocket::stream_base::decorator([key](websocket::request_type& request) {
-        request.set(http::field::authorization, "Bearer " + key);
+        request.set(beast_http::field::authorization, "Bearer " + key);
       }));
     }
     return Await([&](auto handler) {
@@ -189,15 +189,16 @@ int HttpGet(uint16_t port, const std::string& target) {
                          std::move(handler));
   });
   if (error) return 0;
-  http::request<http::empty_body> request{http::verb::get, target, 11};
-  request.set(http::field::host, "127.0.0.1");
-  error = Await(io, cancel,
-                [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
+  beast_http::request<beast_http::empty_body> request{beast_http::verb::get, target, 11};
+  request.set(beast_http::field::host, "127.0.0.1");
+  error = Await(io, cancel, [&](auto handler) {
+    beast_http::async_write(stream, request, std::move(handler));
+  });
   if (error) return 0;
   beast::flat_buffer buffer;
-  http::response<http::string_body> response;
+  beast_http::response<beast_http::string_body> response;
   error = Await(io, cancel, [&](auto handler) {
-    http::async_read(stream, buffer, response, std::move(handler));
+    beast_http::async_read(stream, buffer, response, std::move(handler));
   });
   return error ? 0 : response.result_int();
 }
@@ -231,14 +232,14 @@ class StreamTest : public ::testing::Test {
   void StartServer(HttpServerOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
-    server_ = std::make_unique<HttpServer>(options, [](const HttpRequest& request) {
-      HttpResponse response;
+    server_ = std::make_unique<HttpServer>(options, [](const http::HttpRequest& request) {
+      http::HttpResponse response;
       response.content_type = "text/plain";
       response.body = "plain " + request.path;
       return response;
     });
-    server_->AddWebSocket("/v1/stream",
-                          [this](const HttpRequest& request) { return hub_->Upgrade(request); });
+    server_->AddWebSocket(
+        "/v1/stream", [this](const http::HttpRequest& request) { return hub_->Upgrade(request); });
     server_->Start();
   }
 
@@ -279,7 +280,7 @@ TEST_F(StreamTest, UpgradeWithoutAValidKeyIsRefusedWith401) {
     const beast::error_code error = client.Connect(port(), key, response);
     EXPECT_EQ(error, websocket::error::upgrade_declined) << error.message();
     EXPECT_EQ(response.result_int(), 401);
-    EXPECT_EQ(response[http::field::content_type], "application/problem+json");
+    EXPECT_EQ(response[beast_http::field::content_type], "application/problem+json");
     EXPECT_NE(response.body().find("unauthorized"), std::string::npos) << response.body();
   }
   EXPECT_EQ(hub().stats().connections, 0);

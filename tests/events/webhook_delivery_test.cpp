@@ -36,10 +36,10 @@ class Receiver {
               options.io_threads = 1;
               return options;
             }(),
-            [this](const api::HttpRequest& request) {
+            [this](const http::HttpRequest& request) {
               std::lock_guard lock(mutex_);
               requests_.push_back(request);
-              api::HttpResponse response;
+              http::HttpResponse response;
               response.status = 200;
               if (!statuses_.empty()) {
                 response.status = statuses_.front();
@@ -61,14 +61,14 @@ class Receiver {
     statuses_.insert(statuses_.end(), statuses);
   }
 
-  std::vector<api::HttpRequest> requests() {
+  std::vector<http::HttpRequest> requests() {
     std::lock_guard lock(mutex_);
     return requests_;
   }
 
  private:
   std::mutex mutex_;
-  std::vector<api::HttpRequest> requests_;
+  std::vector<http::HttpRequest> requests_;
   std::deque<int> statuses_;
   api::HttpServer server_;  // last: stopped before the members its handler uses go
 };
@@ -166,7 +166,7 @@ class WebhookDeliveryTest : public EventsTest {
   }
 
   // What a receiver following Standard Webhooks checks.
-  void ExpectSignedDelivery(const api::HttpRequest& request, const TestEndpoint& endpoint,
+  void ExpectSignedDelivery(const http::HttpRequest& request, const TestEndpoint& endpoint,
                             const EmittedEvent& event, int64_t sent_at_ms) {
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.path, "/hooks");

@@ -35,9 +35,10 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
     key_ = keys_->Create("acme", ScopeSet{Scope::kWebhooksWrite});
   }
 
-  HttpResponse Register(Router& router, std::string_view url, std::string idempotency_key,
-                        std::string_view event_types = R"(["test.ping"])") {
-    HttpRequest request;
+  http::HttpResponse Register(http::Router& router, std::string_view url,
+                              std::string idempotency_key,
+                              std::string_view event_types = R"(["test.ping"])") {
+    http::HttpRequest request;
     request.method = "POST";
     request.path = "/v1/webhook-endpoints";
     request.remote_address = "127.0.0.1";
@@ -48,8 +49,8 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
     return router.Handle(request);
   }
 
-  HttpResponse Get(std::string path) {
-    HttpRequest request;
+  http::HttpResponse Get(std::string path) {
+    http::HttpRequest request;
     request.method = "GET";
     request.path = std::move(path);
     request.remote_address = "127.0.0.1";
@@ -64,7 +65,7 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
     return count;
   }
 
-  static std::string IdOf(const HttpResponse& response) {
+  static std::string IdOf(const http::HttpResponse& response) {
     const size_t at = response.body.find("\"id\":\"we_");
     return at == std::string::npos ? "" : response.body.substr(at + 6, 27);
   }
@@ -77,13 +78,13 @@ class WebhookEndpointsTest : public cambista::testing::DatabaseTest {
   std::unique_ptr<AuthGate> gate_;
   std::unique_ptr<Idempotency> idempotency_;
   std::unique_ptr<ResponseRecorder> recorder_;
-  Router strict_;
-  Router lenient_;
+  http::Router strict_;
+  http::Router lenient_;
   std::string key_;
 };
 
 TEST_P(WebhookEndpointsTest, AHostResolvingToLoopbackIsRefusedAtRegistration) {
-  const HttpResponse refused = Register(strict_, "http://localhost:9/hook", "k1");
+  const http::HttpResponse refused = Register(strict_, "http://localhost:9/hook", "k1");
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_EQ(refused.content_type, "application/problem+json");
   EXPECT_NE(refused.body.find("\"code\":\"url_not_public\""), std::string::npos) << refused.body;
@@ -94,7 +95,7 @@ TEST_P(WebhookEndpointsTest, AHostResolvingToLoopbackIsRefusedAtRegistration) {
       << refused.body;
   EXPECT_EQ(EndpointCount(), 0);
   // Idempotent like any answer below 500: the same request with the same key replays it.
-  const HttpResponse replayed = Register(strict_, "http://localhost:9/hook", "k1");
+  const http::HttpResponse replayed = Register(strict_, "http://localhost:9/hook", "k1");
   EXPECT_EQ(replayed.status, 422);
   EXPECT_EQ(replayed.body, refused.body);
   EXPECT_NE(std::find(replayed.headers.begin(), replayed.headers.end(),
@@ -103,7 +104,7 @@ TEST_P(WebhookEndpointsTest, AHostResolvingToLoopbackIsRefusedAtRegistration) {
 }
 
 TEST_P(WebhookEndpointsTest, ANameThatDoesNotResolveIsRefusedAtRegistration) {
-  const HttpResponse refused = Register(strict_, "https://no-such-host.invalid/hook", "k1");
+  const http::HttpResponse refused = Register(strict_, "https://no-such-host.invalid/hook", "k1");
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_NE(refused.body.find("\"code\":\"url_unresolvable\""), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("no-such-host.invalid"), std::string::npos) << refused.body;
@@ -115,14 +116,14 @@ TEST_P(WebhookEndpointsTest, MalformedRequestsAre400BeforeAnyAddressCheck) {
   EXPECT_EQ(Register(strict_, "http://localhost:9/hook", "k1", R"(["nope"])").status, 400);
   EXPECT_EQ(Register(strict_, "ftp://localhost/hook", "k2").status, 400);
   // An IP literal that is not public is refused as before, without a lookup.
-  const HttpResponse literal = Register(strict_, "http://127.0.0.1:9/hook", "k3");
+  const http::HttpResponse literal = Register(strict_, "http://127.0.0.1:9/hook", "k3");
   EXPECT_EQ(literal.status, 400);
   EXPECT_NE(literal.body.find("public host"), std::string::npos) << literal.body;
 }
 
 TEST_P(WebhookEndpointsTest, APublicAddressIsAccepted) {
   // An IP literal resolves to itself; nothing is sent to it at registration.
-  const HttpResponse created = Register(strict_, "https://1.1.1.1/hook", "k1");
+  const http::HttpResponse created = Register(strict_, "https://1.1.1.1/hook", "k1");
   EXPECT_EQ(created.status, 201) << created.body;
   EXPECT_NE(created.body.find("whsec_"), std::string::npos);
   EXPECT_EQ(EndpointCount(), 1);
@@ -162,7 +163,7 @@ TEST(EndpointAddressRefusalTest, AnyAddressThatIsNotPublicRefuses) {
 // Each attempt as the deliverer records it (events/webhook_delivery.cpp): number, time, outcome,
 // HTTP status, error text, duration and the next attempt, newest first.
 TEST_P(WebhookEndpointsTest, DeliveriesShowEachAttemptWithItsError) {
-  const HttpResponse created = Register(lenient_, "http://127.0.0.1:9/hook", "k1");
+  const http::HttpResponse created = Register(lenient_, "http://127.0.0.1:9/hook", "k1");
   ASSERT_EQ(created.status, 201);
   const std::string id = IdOf(created);
   auto connection = db().Connect();
@@ -177,7 +178,7 @@ TEST_P(WebhookEndpointsTest, DeliveriesShowEachAttemptWithItsError) {
   connection->Execute(
       insert, {std::string_view(id), int64_t{2}, std::string_view("succeeded"), int64_t{200},
                store::Null{}, int64_t{41}, int64_t{6'010}, store::Null{}});
-  const HttpResponse deliveries = Get("/v1/webhook-endpoints/" + id + "/deliveries");
+  const http::HttpResponse deliveries = Get("/v1/webhook-endpoints/" + id + "/deliveries");
   ASSERT_EQ(deliveries.status, 200) << deliveries.body;
   const size_t second = deliveries.body.find(
       "\"event_id\":\"evt_1\",\"event_type\":\"test.ping\",\"attempt\":2,\"outcome\":"

@@ -30,8 +30,8 @@ extern char** environ;
 namespace cambista::net {
 namespace {
 
-using api::HttpRequest;
-using api::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 using Kind = HttpClientError::Kind;
 
 // --- helpers: sockets, a recording server, a TLS peer
@@ -74,7 +74,7 @@ std::string Local(uint16_t port, const std::string& target = "/") {
 // The real server on 127.0.0.1:0 (or another host), recording every request it sees.
 class RecordingServer {
  public:
-  explicit RecordingServer(api::HttpHandler reply, std::string host = "127.0.0.1")
+  explicit RecordingServer(http::HttpHandler reply, std::string host = "127.0.0.1")
       : server_(Options(std::move(host)), [this, reply = std::move(reply)](const HttpRequest& r) {
           {
             std::lock_guard lock(mutex_);
@@ -131,7 +131,7 @@ HttpClientOptions ResponseBytesMax(int64_t bytes) {
   return options;
 }
 
-HttpResponse Reply(int status, std::string body, api::Headers headers = {}) {
+HttpResponse Reply(int status, std::string body, http::Headers headers = {}) {
   HttpResponse response;
   response.status = status;
   response.content_type = "text/plain";

@@ -30,7 +30,7 @@ class ChargeAmountsTest : public test_support::ChargesApiTest {
   static std::string CredentialsJson(const sandbox::SandboxCredentialMap& credentials) {
     std::string out = "{";
     for (const auto& [name, value] : credentials) {
-      out += (out.size() > 1 ? "," : "") + api::JsonString(name) + ":" + api::JsonString(value);
+      out += (out.size() > 1 ? "," : "") + http::JsonString(name) + ":" + http::JsonString(value);
     }
     return out + "}";
   }

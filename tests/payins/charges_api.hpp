@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "api/problem.hpp"
 #include "charges_fixture.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::payins::test_support {
 
@@ -64,9 +64,9 @@ class GatewayProxy {
     api::HttpServerOptions options;
     options.port = 0;
     options.worker_threads = 4;
-    options.answers_inline = [](const api::HttpRequest&) { return false; };
+    options.answers_inline = [](const http::HttpRequest&) { return false; };
     server_ = std::make_unique<api::HttpServer>(
-        options, [this](const api::HttpRequest& request) { return Handle(request); });
+        options, [this](const http::HttpRequest& request) { return Handle(request); });
     server_->Start();
   }
   ~GatewayProxy() { Stop(); }
@@ -94,12 +94,12 @@ class GatewayProxy {
   }
 
  private:
-  api::HttpResponse Handle(const api::HttpRequest& request) {
+  http::HttpResponse Handle(const http::HttpRequest& request) {
     calls_.fetch_add(1);
     {
       std::unique_lock lock(mutex_);
       if (mode_ == Mode::kFail) {
-        return api::Problem(503, "unavailable", "Unavailable", "The gateway is down.");
+        return http::Problem(503, "unavailable", "Unavailable", "The gateway is down.");
       }
       if (mode_ == Mode::kHold) {
         held_.fetch_add(1);
@@ -116,8 +116,8 @@ class GatewayProxy {
       forward.headers.emplace_back(name, value);
     }
     auto answer = http_.Send(forward);
-    if (!answer.ok()) return api::Problem(502, "proxy_failed", "Proxy failed", "No answer.");
-    api::HttpResponse response;
+    if (!answer.ok()) return http::Problem(502, "proxy_failed", "Proxy failed", "No answer.");
+    http::HttpResponse response;
     response.status = answer.value().status;
     response.content_type = std::string(answer.value().Header("Content-Type"));
     response.body = answer.value().body;

@@ -20,9 +20,9 @@
 #include "api/api_key_store.hpp"
 #include "api/http_server.hpp"
 #include "api/idempotency.hpp"
-#include "api/router.hpp"
 #include "core/clock.hpp"
 #include "core/int128.hpp"
+#include "http/router.hpp"
 #include "jobs/job_queue.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http_client.hpp"
@@ -144,12 +144,12 @@ class ChargesTest : public cambista::testing::DatabaseTest {
     api::HttpServerOptions server_options;
     server_options.port = 0;
     server_options.io_threads = 2;
-    server_options.answers_inline = [this](const api::HttpRequest& request) {
+    server_options.answers_inline = [this](const http::HttpRequest& request) {
       return router_.AnswersFromMemory(request);
     };
     server_ = std::make_unique<api::HttpServer>(
         server_options,
-        [this](const api::HttpRequest& request) { return router_.Handle(request); });
+        [this](const http::HttpRequest& request) { return router_.Handle(request); });
     server_->Start();
     base_url_ = "http://127.0.0.1:" + std::to_string(server_->port());
   }
@@ -298,7 +298,7 @@ class ChargesTest : public cambista::testing::DatabaseTest {
   std::unique_ptr<api::Idempotency> idempotency_;
   obs::MetricsRegistry metrics_;
   std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
-  api::Router router_;
+  http::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   std::string base_url_;
   int keys_made_ = 0;

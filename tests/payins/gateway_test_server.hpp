@@ -21,10 +21,10 @@
 
 namespace cambista::payins::testing {
 
-using api::HttpRequest;
-using api::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
-inline HttpResponse JsonReply(int status, std::string body, api::Headers headers = {}) {
+inline HttpResponse JsonReply(int status, std::string body, http::Headers headers = {}) {
   HttpResponse response;
   response.status = status;
   response.content_type = "application/json";

@@ -50,11 +50,12 @@ class ManualReviewTest : public test_support::ChargesApiTest {
     // The integrator's receiver is a server of its own: not a route of Cambista's contract.
     api::HttpServerOptions options;
     options.port = 0;
-    receiver_ = std::make_unique<api::HttpServer>(options, [this](const api::HttpRequest& request) {
-      std::lock_guard lock(received_mutex_);
-      received_.push_back(request);
-      return api::HttpResponse{};
-    });
+    receiver_ =
+        std::make_unique<api::HttpServer>(options, [this](const http::HttpRequest& request) {
+          std::lock_guard lock(received_mutex_);
+          received_.push_back(request);
+          return http::HttpResponse{};
+        });
     receiver_->Start();
   }
 
@@ -114,7 +115,7 @@ class ManualReviewTest : public test_support::ChargesApiTest {
   std::vector<std::string> Received() {
     std::lock_guard lock(received_mutex_);
     std::vector<std::string> seen;
-    for (const api::HttpRequest& request : received_) {
+    for (const http::HttpRequest& request : received_) {
       seen.push_back(JsonAt(request.body, "type").value_or("?") + " " +
                      JsonAt(request.body, "data.status").value_or("?"));
     }
@@ -142,7 +143,7 @@ class ManualReviewTest : public test_support::ChargesApiTest {
   std::unique_ptr<events::WebhookDeliverer> deliverer_;
   std::unique_ptr<api::HttpServer> receiver_;
   std::mutex received_mutex_;
-  std::vector<api::HttpRequest> received_;
+  std::vector<http::HttpRequest> received_;
   int withdrawals_ = 0;
 };
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "api/http_server.hpp"
-#include "api/router.hpp"
 #include "core/clock.hpp"
+#include "http/router.hpp"
 #include "net/http_client.hpp"
 #include "payins/buhopago/buhopago_gateway.hpp"
 #include "payins/gateway.hpp"
@@ -161,7 +161,7 @@ class AdapterAgainstSimulator : public ::testing::TestWithParam<Expectation> {
   ManualClock clock_;
   net::HttpClient client_;
   Receiver receiver_;
-  api::Router router_;
+  http::Router router_;
   std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<api::HttpServer> server_;
   payins::GatewayRegistry registry_;
@@ -304,7 +304,7 @@ TEST(BuhoPagoAdapterAgainstSimulator, SweepsTheCapacityOnce) {
   options.http = &client;
   options.clock = &clock;
   Sandbox sandbox(options);
-  api::Router router;
+  http::Router router;
   sandbox.AddRoutes(router);
   api::HttpServer server(LocalServer(),
                          [&router](const HttpRequest& request) { return router.Handle(request); });

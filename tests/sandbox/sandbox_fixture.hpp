@@ -15,14 +15,14 @@
 #include <vector>
 
 #include "api/http_server.hpp"
-#include "api/http_types.hpp"
 #include "core/amount.hpp"
+#include "http/http_types.hpp"
 #include "payins/provider_json.hpp"
 
 namespace cambista::sandbox::test_support {
 
-using api::HttpRequest;
-using api::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 using payins::JsonNode;
 
 inline constexpr auto kDeadline = std::chrono::seconds(15);

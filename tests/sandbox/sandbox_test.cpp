@@ -24,10 +24,10 @@
 
 #include "api/http_server.hpp"
 #include "api/openapi.hpp"
-#include "api/router.hpp"
 #include "core/amount.hpp"
 #include "core/clock.hpp"
 #include "core/int128.hpp"
+#include "http/router.hpp"
 #include "net/http_client.hpp"
 #include "pix/br_code.hpp"
 #include "response_recording.hpp"
@@ -39,8 +39,8 @@ namespace {
 
 using namespace test_support;  // NOLINT: the shared fixture helpers
 
-using api::HttpRequest;
-using api::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 using net::ClientRequest;
 using net::ClientResponse;
 
@@ -112,12 +112,12 @@ class SandboxTest : public ::testing::Test {
     options.clock = &clock_;
     options.webhook_retry_delay_ms = 20;
     sandbox_ = std::make_unique<Sandbox>(std::move(options));
-    router_ = std::make_unique<api::Router>();
+    router_ = std::make_unique<http::Router>();
     recorder_ = cambista::testing::RecordResponsesIfAsked(*router_);
     sandbox_->AddRoutes(*router_);
     // A route on the simulators' own server, to show webhooks may target that same server.
-    router_->Add("POST", "/self-hook", api::RouteDoc{"test receiver", "public"},
-                 [this](const HttpRequest& request, const api::PathParams&) {
+    router_->Add("POST", "/self-hook", http::RouteDoc{"test receiver", "public"},
+                 [this](const HttpRequest& request, const http::PathParams&) {
                    std::lock_guard lock(self_mutex_);
                    self_hooks_.push_back(request.body);
                    return Reply(200);
@@ -225,7 +225,7 @@ class SandboxTest : public ::testing::Test {
   Receiver receiver_;
   std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<api::ResponseRecorder> recorder_;  // outlives the router's server
-  std::unique_ptr<api::Router> router_;
+  std::unique_ptr<http::Router> router_;
   std::unique_ptr<api::HttpServer> server_;
   std::mutex self_mutex_;
   std::vector<std::string> self_hooks_;
@@ -930,7 +930,7 @@ TEST_F(SandboxTest, ListsAGatewaysChargesAndDocumentsEveryRoute) {
   // A charge without a webhook URL still moves; nothing is sent.
   ASSERT_EQ(Control(wiinpay, first, "pay").status, 200);
   EXPECT_TRUE(At(View(wiinpay, first), "webhooks").items().empty());
-  for (const api::Router::Route& route : router_->routes()) {
+  for (const http::Router::Route& route : router_->routes()) {
     EXPECT_EQ(route.doc.access, "public") << route.pattern;
     EXPECT_FALSE(route.doc.summary.empty()) << route.pattern;
   }

@@ -11,11 +11,11 @@
 #include <memory>
 
 #include "api/response_recorder.hpp"
-#include "api/router.hpp"
+#include "http/router.hpp"
 
 namespace cambista::testing {
 
-inline std::unique_ptr<api::ResponseRecorder> RecordResponsesIfAsked(api::Router& router) {
+inline std::unique_ptr<api::ResponseRecorder> RecordResponsesIfAsked(http::Router& router) {
   const char* path = std::getenv("CAMBISTA_TESTING_RECORD_RESPONSES");
   if (path == nullptr || *path == '\0') return nullptr;
   auto recorder = std::make_unique<api::ResponseRecorder>(path);

@@ -14,32 +14,32 @@
 #include <memory>
 #include <utility>
 
-#include "api/http_types.hpp"
-#include "api/problem.hpp"
+#include "http/http_types.hpp"
+#include "http/problem.hpp"
 
 namespace cambista::testing {
 
-inline api::HttpResponse WaitForResponse(api::HttpResponse response) {
-  if (!api::IsDeferred(response)) return response;
+inline http::HttpResponse WaitForResponse(http::HttpResponse response) {
+  if (!http::IsDeferred(response)) return response;
   class Answer {
    public:
     ~Answer() {
-      Set(api::Problem(500, "internal_error", "Internal error",
-                       "The server failed to handle the request; it was logged."));
+      Set(http::Problem(500, "internal_error", "Internal error",
+                        "The server failed to handle the request; it was logged."));
     }
-    void Set(api::HttpResponse final_response) {
+    void Set(http::HttpResponse final_response) {
       if (!answered_.exchange(true)) promise_.set_value(std::move(final_response));
     }
-    std::future<api::HttpResponse> Future() { return promise_.get_future(); }
+    std::future<http::HttpResponse> Future() { return promise_.get_future(); }
 
    private:
-    std::promise<api::HttpResponse> promise_;
+    std::promise<http::HttpResponse> promise_;
     std::atomic<bool> answered_{false};
   };
   auto answer = std::make_shared<Answer>();
-  std::future<api::HttpResponse> future = answer->Future();
+  std::future<http::HttpResponse> future = answer->Future();
   response.deferred(
-      [answer](api::HttpResponse final_response) { answer->Set(std::move(final_response)); });
+      [answer](http::HttpResponse final_response) { answer->Set(std::move(final_response)); });
   answer.reset();  // only the Respond holds it now: dropping it answers 500
   response.deferred = nullptr;
   return future.get();

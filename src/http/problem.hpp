@@ -4,9 +4,9 @@
 
 #include <string_view>
 
-#include "api/http_types.hpp"
+#include "http/http_types.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 
 HttpResponse Problem(int status, std::string_view code, std::string_view title,
                      std::string_view detail);
@@ -14,4 +14,4 @@ HttpResponse Problem(int status, std::string_view code, std::string_view title,
 // JSON string literal (with quotes) for any bytes; invalid UTF-8 becomes U+FFFD.
 std::string JsonString(std::string_view text);
 
-}  // namespace cambista::api
+}  // namespace cambista::http

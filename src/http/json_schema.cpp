@@ -1,8 +1,8 @@
-#include "api/json_schema.hpp"
+#include "http/json_schema.hpp"
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
-namespace cambista::api::schema {
+namespace cambista::http::schema {
 namespace {
 
 std::string ObjectOf(const std::vector<Field>& fields, bool closed) {
@@ -138,4 +138,4 @@ std::string Page(std::string_view items) {
         Described(Nullable(String()), "Pass as `cursor` for the next page; null on the last.")}});
 }
 
-}  // namespace cambista::api::schema
+}  // namespace cambista::http::schema

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string_view>
 
-#include "api/http_types.hpp"
 #include "core/result.hpp"
+#include "http/http_types.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 
 inline constexpr int64_t kPageLimitDefault = 50;
 inline constexpr int64_t kPageLimitMax = 200;
@@ -23,4 +23,4 @@ HttpResponse InvalidField(std::string_view field, std::string_view expected);
 
 Result<int64_t, HttpResponse> PageLimit(const HttpRequest& request);
 
-}  // namespace cambista::api
+}  // namespace cambista::http

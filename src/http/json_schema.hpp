@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cambista::api::schema {
+namespace cambista::http::schema {
 
 struct Field {
   std::string name;
@@ -58,4 +58,4 @@ std::string Described(std::string_view schema, std::string_view description);
 std::string List(std::string_view items);
 std::string Page(std::string_view items);
 
-}  // namespace cambista::api::schema
+}  // namespace cambista::http::schema

@@ -1,10 +1,10 @@
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
 #include "obs/json_string.hpp"
 
 #include <string>
 
-namespace cambista::api {
+namespace cambista::http {
 
 std::string JsonString(std::string_view text) {
   std::string out;
@@ -23,4 +23,4 @@ HttpResponse Problem(int status, std::string_view code, std::string_view title,
   return response;
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::http

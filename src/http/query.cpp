@@ -1,11 +1,11 @@
-#include "api/query.hpp"
+#include "http/query.hpp"
 
 #include <string>
 
-#include "api/problem.hpp"
 #include "core/int128.hpp"
+#include "http/problem.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 
 std::optional<std::string_view> QueryValue(std::string_view query, std::string_view name) {
   while (!query.empty()) {
@@ -35,4 +35,4 @@ Result<int64_t, HttpResponse> PageLimit(const HttpRequest& request) {
   return static_cast<int64_t>(*parsed);
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::http

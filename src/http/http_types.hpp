@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace cambista::api {
+namespace cambista::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -93,4 +93,4 @@ struct WebSocketUpgrade {
 };
 using WebSocketHandler = std::function<WebSocketUpgrade(const HttpRequest&)>;
 
-}  // namespace cambista::api
+}  // namespace cambista::http

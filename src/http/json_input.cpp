@@ -1,10 +1,10 @@
-#include "api/json_input.hpp"
+#include "http/json_input.hpp"
 
 #include <boost/json.hpp>
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 namespace json = boost::json;
 
 HttpResponse ToProblem(const InputError& error) {
@@ -301,4 +301,4 @@ std::optional<InputError> JsonObjectReader::RejectUnknownFields() const {
   return std::nullopt;
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::http

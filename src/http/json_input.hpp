@@ -17,11 +17,11 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http_types.hpp"
 #include "core/amount.hpp"
 #include "core/result.hpp"
+#include "http/http_types.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 
 struct InputError {
   std::string code;    // stable: "invalid_request" | "invalid_amount"
@@ -77,4 +77,4 @@ class JsonObjectReader {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace cambista::api
+}  // namespace cambista::http

@@ -1,10 +1,10 @@
-#include "api/json_input.hpp"
+#include "http/json_input.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 
-namespace cambista::api {
+namespace cambista::http {
 namespace {
 
 Asset Brl() {
@@ -271,4 +271,4 @@ TEST(JsonInputTest, ProblemIs400WithTheCode) {
 }
 
 }  // namespace
-}  // namespace cambista::api
+}  // namespace cambista::http

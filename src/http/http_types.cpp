@@ -1,10 +1,11 @@
-#include "api/http_types.hpp"
+#include "http/http_types.hpp"
 
+#include <algorithm>
 #include <atomic>
 
-#include "api/problem.hpp"
+#include "http/problem.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 namespace {
 
 HttpResponse Abandoned() {
@@ -48,7 +49,20 @@ class FinalRelay {
   std::atomic<bool> answered_{false};
 };
 
+// Header names are ASCII (RFC 9110); their case carries no meaning.
+bool EqualIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  return std::ranges::equal(a, b, [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 }  // namespace
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualIgnoringAsciiCase(key, name)) return value;
+  }
+  return {};
+}
 
 HttpResponse Defer(std::function<void(Respond)> start) {
   HttpResponse response;
@@ -69,4 +83,4 @@ HttpResponse WhenFinal(HttpResponse response, std::function<HttpResponse(HttpRes
       });
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::http

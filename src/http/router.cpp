@@ -1,12 +1,11 @@
-#include "api/router.hpp"
+#include "http/router.hpp"
 
 #include <array>
 
-#include "api/problem.hpp"
-#include "api/response_recorder.hpp"
 #include "core/assert.hpp"
+#include "http/problem.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 namespace {
 
 // A path (a request's, or a route's pattern) cut at '/', without allocating: a request path with
@@ -138,4 +137,4 @@ HttpResponse Router::Answer(const HttpRequest& request, std::string_view& patter
   return Problem(404, "not_found", "Not found", "No route matches " + request.path + ".");
 }
 
-}  // namespace cambista::api
+}  // namespace cambista::http

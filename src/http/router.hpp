@@ -10,13 +10,21 @@
 #include <utility>
 #include <vector>
 
-#include "api/http_types.hpp"
+#include "http/http_types.hpp"
 
-namespace cambista::api {
+namespace cambista::http {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 
-class ResponseRecorder;
+// Sees every response a Router gives (api::ResponseRecorder writes them to a file for the test
+// suite's check against /openapi.json). Record may be called from any thread.
+class ResponseObserver {
+ public:
+  virtual ~ResponseObserver() = default;
+  // `route` is the pattern of the route that answered, empty when none did.
+  virtual void Record(std::string_view method, std::string_view route,
+                      const HttpResponse& response) = 0;
+};
 
 // A response a route may give besides its success and its problem+json errors (the simulators
 // answer errors in their gateway's own shape).
@@ -83,10 +91,10 @@ class Router {
   // components. Registering a name again with the same schema is a no-op (modules may share a
   // shape); with another schema, a bug.
   void AddSchema(std::string name, std::string schema);
-  // Every response Handle gives from now on (deferred ones when they come) is written to
+  // Every response Handle gives from now on (deferred ones when they come) is given to
   // `recorder`, which must outlive the router; nullptr stops it. For tests: see
-  // response_recorder.hpp. Call before serving. Costs one branch per request when unset.
-  void RecordResponses(ResponseRecorder* recorder) { recorder_ = recorder; }
+  // api/response_recorder.hpp. Call before serving. Costs one branch per request when unset.
+  void RecordResponses(ResponseObserver* recorder) { recorder_ = recorder; }
 
   struct Route {
     std::string method;
@@ -105,7 +113,7 @@ class Router {
 
   std::vector<Route> routes_;
   std::map<std::string, std::string, std::less<>> schemas_;
-  ResponseRecorder* recorder_ = nullptr;
+  ResponseObserver* recorder_ = nullptr;
 };
 
-}  // namespace cambista::api
+}  // namespace cambista::http
