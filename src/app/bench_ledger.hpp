@@ -16,6 +16,7 @@ struct LedgerBenchOptions {
   bool random_ids = false;  // random 128-bit transfer ids instead of time-ordered ones
   bool naive = false;       // the baseline instead (bench_ledger_naive.cpp): RunNaiveLedgerBench
   uint64_t seed = 0;        // 0: random
+  int committers = 0;       // LedgerOptions::committer_count (0: the ledger's default)
 };
 
 // Runs the benchmark, prints progress to stderr and the JSON result as the last line of stdout.

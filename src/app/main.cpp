@@ -333,6 +333,8 @@ BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions&
                          "The baseline instead: one durable transaction per transfer (two UPDATEs, "
                          "one INSERT) from --concurrency threads");
   bench_ledger->add_option("--seed", ledger.seed, "Random seed (0: random)");
+  bench_ledger->add_option("--committers", ledger.committers,
+                           "PostgreSQL: committer threads (0: the ledger's default)");
 
   auto* bench_charges = bench->add_subcommand(
       "charges",
