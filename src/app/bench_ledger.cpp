@@ -158,7 +158,9 @@ int RunLedgerBench(const LedgerBenchOptions& options) {
   const u128 run_prefix = static_cast<u128>(random() | 1) << 64;
 
   Submitters submitters;  // before the Ledger, so it outlives the Ledger's threads
-  ledger::Ledger ledger_service(*database, clock);
+  ledger::LedgerOptions ledger_options;
+  ledger_options.committer_count = options.committers;
+  ledger::Ledger ledger_service(*database, clock, ledger_options);
   if (!CreateAccounts(ledger_service, options, run_prefix)) return 1;
   std::vector<Submission> submissions = GenerateSubmissions(options, run_prefix, random, clock);
 

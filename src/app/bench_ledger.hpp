@@ -14,11 +14,17 @@ struct LedgerBenchOptions {
   uint64_t accounts = 10'000;
   int transfers_per_submission = 1;
   bool random_ids = false;  // random 128-bit transfer ids instead of time-ordered ones
+  bool naive = false;       // the baseline instead (bench_ledger_naive.cpp): RunNaiveLedgerBench
   uint64_t seed = 0;        // 0: random
+  int committers = 0;       // LedgerOptions::committer_count (0: the ledger's default)
 };
 
 // Runs the benchmark, prints progress to stderr and the JSON result as the last line of stdout.
 // Returns the process exit code.
 int RunLedgerBench(const LedgerBenchOptions& options);
+
+// The baseline: a naive double-entry transfer (two UPDATEs, one INSERT), one durable transaction
+// per transfer, from `concurrency` threads; prints one JSON line like RunLedgerBench.
+int RunNaiveLedgerBench(const LedgerBenchOptions& options);
 
 }  // namespace cambista::app

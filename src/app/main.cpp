@@ -331,7 +331,12 @@ BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions&
       ->capture_default_str();
   bench_ledger->add_flag("--random-ids", ledger.random_ids,
                          "Random 128-bit transfer ids (default: time-ordered, see ledger/ids.hpp)");
+  bench_ledger->add_flag("--naive", ledger.naive,
+                         "The baseline instead: one durable transaction per transfer (two UPDATEs, "
+                         "one INSERT) from --concurrency threads");
   bench_ledger->add_option("--seed", ledger.seed, "Random seed (0: random)");
+  bench_ledger->add_option("--committers", ledger.committers,
+                           "PostgreSQL: committer threads (0: the ledger's default)");
 
   auto* bench_charges = bench->add_subcommand(
       "charges",
@@ -411,7 +416,10 @@ int main(int argc, char** argv) {
     if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*accounts) return RunLedgerAccounts(database_url, accounts_tenant);
-    if (*bench.ledger) return cambista::app::RunLedgerBench(ledger_bench_options);
+    if (*bench.ledger) {
+      return ledger_bench_options.naive ? cambista::app::RunNaiveLedgerBench(ledger_bench_options)
+                                        : cambista::app::RunLedgerBench(ledger_bench_options);
+    }
     if (*bench.charges) return cambista::app::RunChargeBench(charge_bench_options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cambista: %s\n", error.what());

@@ -344,8 +344,7 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
   submissions.reserve(batch.size());
   for (const Request& request : batch) submissions.emplace_back(request.transfers);
   std::vector<Account> written;
-  auto results = ApplyOn(connection, submissions, &written);
-  transaction.Commit();
+  auto results = ApplyOn(connection, submissions, &written, &transaction);
   if (account_cache_version_) {
     for (Account& account : written) account_cache_[account.id] = std::move(account);
   }
@@ -355,56 +354,74 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyBatch(Committer& com
 std::vector<CreateTransferResult> Ledger::SubmitInTransaction(store::Connection& tx,
                                                               std::span<const Transfer> transfers) {
   const std::span<const Transfer> submission[] = {transfers};
-  return std::move(ApplyOn(tx, submission, nullptr).front());
+  return std::move(ApplyOn(tx, submission, nullptr, nullptr).front());
 }
+
+namespace {
+
+// The ids a batch reads, each list sorted and unique (LedgerStore::BatchReads).
+struct BatchIds {
+  std::vector<u128> transfer_ids;  // of the transfers submitted
+  std::vector<u128> pending_ids;   // the pending transfers they post or void
+  std::vector<u128> lookup_ids;    // both
+  std::vector<u128> account_ids;   // the accounts the transfers name (not the pending ones')
+};
+
+BatchIds CollectIds(std::span<const std::span<const Transfer>> submissions) {
+  BatchIds ids;
+  for (const auto& transfers : submissions) {
+    for (const Transfer& t : transfers) {
+      ids.transfer_ids.push_back(t.id);
+      if (t.pending_id != 0) ids.pending_ids.push_back(t.pending_id);
+      if (t.debit_account_id != 0) ids.account_ids.push_back(t.debit_account_id);
+      if (t.credit_account_id != 0) ids.account_ids.push_back(t.credit_account_id);
+    }
+  }
+  SortUnique(ids.transfer_ids);
+  SortUnique(ids.pending_ids);
+  SortUnique(ids.account_ids);
+  ids.lookup_ids.reserve(ids.transfer_ids.size() + ids.pending_ids.size());
+  ids.lookup_ids = ids.transfer_ids;
+  ids.lookup_ids.insert(ids.lookup_ids.end(), ids.pending_ids.begin(), ids.pending_ids.end());
+  SortUnique(ids.lookup_ids);
+  return ids;
+}
+
+}  // namespace
 
 std::vector<std::vector<CreateTransferResult>> Ledger::ApplyOn(
     store::Connection& connection, std::span<const std::span<const Transfer>> submissions,
-    std::vector<Account>* written_accounts) {
+    std::vector<Account>* written_accounts, store::Transaction* commit) {
   const int64_t now_ns = clock_.NowNs();
   size_t event_count = 0;  // each event takes at most one timestamp (created, or failed)
   for (const auto& transfers : submissions) event_count += transfers.size();
   const int64_t first_timestamp = ReserveTimestamps(connection, event_count);
   BatchApplier applier(first_timestamp);
 
-  std::vector<u128> ids;
-  std::vector<u128> lookup_ids;
-  std::vector<u128> pending_ids;
-  for (const auto& transfers : submissions) {
-    for (const Transfer& t : transfers) {
-      ids.push_back(t.id);
-      if (t.pending_id != 0) pending_ids.push_back(t.pending_id);
+  BatchIds ids = CollectIds(submissions);
+  // PostgreSQL reads (and locks) the accounts with the rest, in one round trip, when it knows
+  // them all now: unless a post or void names a pending transfer, whose accounts it must read
+  // first.
+  const bool accounts_now =
+      ids.pending_ids.empty() && connection.backend() == store::Backend::kPostgres;
+  LedgerStore::Load(
+      connection,
+      {ids.transfer_ids, ids.pending_ids, ids.lookup_ids,
+       accounts_now ? std::span<const u128>(ids.account_ids) : std::span<const u128>()},
+      applier);
+  if (!accounts_now) {
+    for (u128 pending_id : ids.pending_ids) {
+      if (auto it = applier.transfers.find(pending_id); it != applier.transfers.end()) {
+        ids.account_ids.push_back(it->second.debit_account_id);
+        ids.account_ids.push_back(it->second.credit_account_id);
+      }
     }
-  }
-  SortUnique(ids);
-  SortUnique(pending_ids);
-  lookup_ids.reserve(ids.size() + pending_ids.size());
-  lookup_ids = ids;
-  lookup_ids.insert(lookup_ids.end(), pending_ids.begin(), pending_ids.end());
-  SortUnique(lookup_ids);
-
-  LedgerStore::LoadFailures(connection, ids, applier);
-  LedgerStore::LockPending(connection, pending_ids, applier);
-  LedgerStore::LoadTransfers(connection, lookup_ids, applier);
-
-  std::vector<u128> account_ids;
-  for (const auto& transfers : submissions) {
-    for (const Transfer& t : transfers) {
-      if (t.debit_account_id != 0) account_ids.push_back(t.debit_account_id);
-      if (t.credit_account_id != 0) account_ids.push_back(t.credit_account_id);
+    SortUnique(ids.account_ids);
+    if (written_accounts) {
+      LoadAccounts(connection, ids.account_ids, applier);
+    } else {
+      LedgerStore::LockAccounts(connection, ids.account_ids, applier);
     }
-  }
-  for (u128 pending_id : pending_ids) {
-    if (auto it = applier.transfers.find(pending_id); it != applier.transfers.end()) {
-      account_ids.push_back(it->second.debit_account_id);
-      account_ids.push_back(it->second.credit_account_id);
-    }
-  }
-  SortUnique(account_ids);
-  if (written_accounts) {
-    LoadAccounts(connection, account_ids, applier);
-  } else {
-    LedgerStore::LockAccounts(connection, account_ids, applier);
   }
   const Snapshot before = TakeSnapshot(applier);
 
@@ -412,8 +429,8 @@ std::vector<std::vector<CreateTransferResult>> Ledger::ApplyOn(
   results.reserve(submissions.size());
   for (const auto& transfers : submissions) results.push_back(applier.Apply(transfers, now_ns));
   CheckBatchBalances(applier, before);
-  LedgerStore::Write(connection, applier);
   CAMBISTA_CHECK(applier.next_timestamp() <= first_timestamp + static_cast<int64_t>(event_count));
+  LedgerStore::Write(connection, applier, commit);
   if (written_accounts) {
     for (u128 id : applier.dirty_accounts) written_accounts->push_back(applier.accounts.at(id));
   }

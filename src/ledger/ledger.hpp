@@ -137,12 +137,13 @@ class Ledger {
                     BatchApplier& applier);
   std::vector<std::vector<CreateTransferResult>> ApplyBatch(Committer& committer,
                                                             std::vector<Request>& batch);
-  // Applies submissions on `connection` inside its open transaction and writes them (no commit).
+  // Applies submissions on `connection` inside its open transaction and writes them; with
+  // `commit`, commits that transaction too (on PostgreSQL with the write, in one round trip).
   // With `written_accounts` (the committers), accounts come through the cache and the accounts
   // written are handed back for it; without, they are read and locked on `connection`.
   std::vector<std::vector<CreateTransferResult>> ApplyOn(
       store::Connection& connection, std::span<const std::span<const Transfer>> submissions,
-      std::vector<Account>* written_accounts);
+      std::vector<Account>* written_accounts, store::Transaction* commit);
   uint64_t ExpireDue(Committer& committer);
   void IndexHistory(Committer& committer);
   // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow

@@ -105,62 +105,119 @@ int64_t LedgerStore::LastTimestamp(Connection& connection) {
 
 namespace {
 
-// Runs `select` (columns and table, no WHERE) for every id: on PostgreSQL once, with the ids as an
-// array (locking the rows in id order when `lock`); on SQLite once per id, a cached point lookup.
-void SelectByIds(Connection& connection, std::string_view select, std::span<const u128> ids,
-                 bool lock, const store::RowCallback& on_row) {
-  if (ids.empty()) return;
-  if (IsPostgres(connection)) {
-    ArrayText array;
-    for (u128 id : ids) array.AddId(id);
-    connection.Query(std::string(select) + " WHERE id = ANY($1::uuid[])" +
-                         (lock ? " ORDER BY id FOR UPDATE" : ""),
-                     {std::string_view(array.Finish())}, on_row);
+// One read of a batch: `select` (columns and table, no WHERE) for every id, locking the rows in id
+// order on PostgreSQL when `lock`.
+struct SelectByIds {
+  std::string_view select;
+  std::span<const u128> ids;
+  bool lock = false;
+  store::RowCallback on_row;
+};
+
+// Runs `selects` in order: on PostgreSQL each once, with its ids as an array, all in one round
+// trip; on SQLite once per id, a cached point lookup.
+void RunSelects(Connection& connection, std::span<SelectByIds> selects) {
+  if (!IsPostgres(connection)) {
+    for (SelectByIds& select : selects) {
+      if (select.ids.empty()) continue;
+      const std::string sql = std::string(select.select) + " WHERE id = $1";
+      for (u128 id : select.ids) connection.Query(sql, {store::Id{id}}, select.on_row);
+    }
     return;
   }
-  const std::string sql = std::string(select) + " WHERE id = $1";
-  for (u128 id : ids) connection.Query(sql, {store::Id{id}}, on_row);
+  std::vector<std::string> sql, arrays;
+  std::vector<Param> params;  // one per select, pointing into `arrays`
+  sql.reserve(selects.size());
+  arrays.reserve(selects.size());
+  params.reserve(selects.size());
+  std::vector<store::Statement> statements;
+  for (SelectByIds& select : selects) {
+    if (select.ids.empty()) continue;
+    ArrayText array;
+    for (u128 id : select.ids) array.AddId(id);
+    arrays.push_back(array.Finish());
+    sql.push_back(std::string(select.select) + " WHERE id = ANY($1::uuid[])" +
+                  (select.lock ? " ORDER BY id FOR UPDATE" : ""));
+    params.emplace_back(std::string_view(arrays.back()));
+    statements.push_back({sql.back(), {&params.back(), 1}, &select.on_row});
+  }
+  connection.RunPipelined(statements);
+}
+
+const std::string& SelectTransfers() {
+  static const std::string select =
+      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers";
+  return select;
+}
+
+const std::string& SelectAccounts() {
+  static const std::string select =
+      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts";
+  return select;
+}
+
+SelectByIds LoadTransfersSelect(std::span<const u128> ids, BatchApplier& into) {
+  return {SelectTransfers(), ids, false, [&into](const store::Row& row) {
+            Transfer t = ReadTransfer(row);
+            const u128 id = t.id;
+            into.transfers.emplace(id, std::move(t));
+          }};
+}
+
+SelectByIds LoadFailuresSelect(std::span<const u128> ids, BatchApplier& into) {
+  return {"SELECT id, result FROM ledger_transfer_failures", ids, false,
+          [&into](const store::Row& row) {
+            into.failures.emplace(row.Id(0), static_cast<CreateTransferResult>(row.Int64(1)));
+          }};
+}
+
+SelectByIds LockPendingSelect(std::span<const u128> ids, BatchApplier& into) {
+  return {"SELECT id, state, expires_at, resolved_at FROM ledger_pending", ids, true,
+          [&into](const store::Row& row) {
+            into.pending[row.Id(0)] =
+                PendingInfo{static_cast<PendingState>(row.Int64(1)), row.Int64(2), row.Int64(3)};
+          }};
+}
+
+SelectByIds LockAccountsSelect(std::span<const u128> ids, BatchApplier& into) {
+  return {SelectAccounts(), ids, true, [&into](const store::Row& row) {
+            Account a = ReadAccount(row);
+            const u128 id = a.id;
+            into.accounts.emplace(id, std::move(a));
+          }};
 }
 
 }  // namespace
 
 void LedgerStore::LoadTransfers(Connection& connection, std::span<const u128> ids,
                                 BatchApplier& into) {
-  static const std::string select =
-      "SELECT " + std::string(kTransferColumns) + " FROM ledger_transfers";
-  SelectByIds(connection, select, ids, false, [&](const store::Row& row) {
-    Transfer t = ReadTransfer(row);
-    const u128 id = t.id;
-    into.transfers.emplace(id, std::move(t));
-  });
+  SelectByIds select[] = {LoadTransfersSelect(ids, into)};
+  RunSelects(connection, select);
 }
 
 void LedgerStore::LoadFailures(Connection& connection, std::span<const u128> ids,
                                BatchApplier& into) {
-  SelectByIds(connection, "SELECT id, result FROM ledger_transfer_failures", ids, false,
-              [&](const store::Row& row) {
-                into.failures.emplace(row.Id(0), static_cast<CreateTransferResult>(row.Int64(1)));
-              });
+  SelectByIds select[] = {LoadFailuresSelect(ids, into)};
+  RunSelects(connection, select);
 }
 
 void LedgerStore::LockPending(Connection& connection, std::span<const u128> ids,
                               BatchApplier& into) {
-  SelectByIds(connection, "SELECT id, state, expires_at, resolved_at FROM ledger_pending", ids,
-              true, [&](const store::Row& row) {
-                into.pending[row.Id(0)] = PendingInfo{static_cast<PendingState>(row.Int64(1)),
-                                                      row.Int64(2), row.Int64(3)};
-              });
+  SelectByIds select[] = {LockPendingSelect(ids, into)};
+  RunSelects(connection, select);
 }
 
 void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids,
                                BatchApplier& into) {
-  static const std::string select =
-      "SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts";
-  SelectByIds(connection, select, ids, true, [&](const store::Row& row) {
-    Account a = ReadAccount(row);
-    const u128 id = a.id;
-    into.accounts.emplace(id, std::move(a));
-  });
+  SelectByIds select[] = {LockAccountsSelect(ids, into)};
+  RunSelects(connection, select);
+}
+
+void LedgerStore::Load(Connection& connection, const BatchReads& reads, BatchApplier& into) {
+  SelectByIds selects[] = {
+      LoadFailuresSelect(reads.failure_ids, into), LockPendingSelect(reads.pending_ids, into),
+      LoadTransfersSelect(reads.transfer_ids, into), LockAccountsSelect(reads.account_ids, into)};
+  RunSelects(connection, selects);
 }
 
 namespace {
@@ -237,7 +294,8 @@ const std::string& WritePostgresSql() {
 
 // PostgreSQL: the whole batch in one statement (one round trip) of data-modifying CTEs, one per
 // table, each fed by arrays. The parts touch different tables, so seeing one snapshot is fine.
-void WritePostgres(Connection& connection, const BatchApplier& applied) {
+void WritePostgres(Connection& connection, const BatchApplier& applied,
+                   store::Transaction* commit) {
   TransferArrays transfers;
   for (u128 transfer_id : applied.created) {  // in timestamp order
     transfers.Add(applied.transfers.at(transfer_id));
@@ -277,7 +335,12 @@ void WritePostgres(Connection& connection, const BatchApplier& applied) {
                           std::string_view(accounts.debits_posted.Finish()),
                           std::string_view(accounts.credits_pending.Finish()),
                           std::string_view(accounts.credits_posted.Finish())};
-  connection.Execute(WritePostgresSql(), params);
+  if (commit != nullptr) {
+    const store::Statement write[] = {{WritePostgresSql(), params}};
+    commit->CommitAfter(write);
+  } else {
+    connection.Execute(WritePostgresSql(), params);
+  }
 }
 
 // SQLite: one cached statement per row; in-process, so a statement costs microseconds.
@@ -331,11 +394,13 @@ void WriteSqlite(Connection& connection, const BatchApplier& applied) {
 
 }  // namespace
 
-void LedgerStore::Write(Connection& connection, const BatchApplier& applied) {
+void LedgerStore::Write(Connection& connection, const BatchApplier& applied,
+                        store::Transaction* commit) {
   if (IsPostgres(connection)) {
-    WritePostgres(connection, applied);
+    WritePostgres(connection, applied, commit);
   } else {
     WriteSqlite(connection, applied);
+    if (commit != nullptr) commit->Commit();
   }
 }
 

@@ -29,8 +29,19 @@ class LedgerStore {
                           BatchApplier& into);
   static void LockAccounts(store::Connection& connection, std::span<const u128> ids,
                            BatchApplier& into);
-  // Writes everything `applied` changed.
-  static void Write(store::Connection& connection, const BatchApplier& applied);
+  // What a batch reads before it is applied, each list sorted ascending and unique.
+  struct BatchReads {
+    std::span<const u128> failure_ids;   // LoadFailures
+    std::span<const u128> pending_ids;   // LockPending
+    std::span<const u128> transfer_ids;  // LoadTransfers
+    std::span<const u128> account_ids;   // LockAccounts (after the pending states: lock order)
+  };
+  // The four reads above, in that order; on PostgreSQL in one round trip.
+  static void Load(store::Connection& connection, const BatchReads& reads, BatchApplier& into);
+  // Writes everything `applied` changed; with `commit`, then commits it (PostgreSQL: the write and
+  // the COMMIT in one round trip).
+  static void Write(store::Connection& connection, const BatchApplier& applied,
+                    store::Transaction* commit = nullptr);
 
   // Pending transfers whose timeout passed at `now_ns` (PostgreSQL: skipping rows others hold).
   static std::vector<u128> DuePendingIds(store::Connection& connection, int64_t now_ns, int limit);

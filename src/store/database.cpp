@@ -24,6 +24,21 @@ std::string RedactForMessage(std::string_view url) {
 
 }  // namespace
 
+void Connection::RunPipelined(std::span<const Statement> statements) {
+  for (const Statement& statement : statements) {
+    if (statement.on_row != nullptr) {
+      Query(statement.sql, statement.params, *statement.on_row);
+    } else {
+      Execute(statement.sql, statement.params);
+    }
+  }
+}
+
+void Connection::RunAndCommit(std::span<const Statement> statements) {
+  RunPipelined(statements);
+  Commit();
+}
+
 std::string_view BackendName(Backend backend) {
   switch (backend) {
     case Backend::kSqlite:

@@ -73,6 +73,13 @@ class Row {
 
 using RowCallback = std::function<void(const Row&)>;
 
+// One statement of Connection::RunPipelined: run as Execute when on_row is null, else as Query.
+struct Statement {
+  std::string_view sql;
+  std::span<const Param> params;
+  const RowCallback* on_row = nullptr;
+};
+
 // Makes what a connection committed durable, apart from the commit itself (see
 // Connection::DeferDurability). Thread-safe; may run while the connection commits more.
 class DeferredDurability {
@@ -84,8 +91,9 @@ class DeferredDurability {
 };
 
 enum class TransactionMode {
-  kRead,   // SQLite: BEGIN (deferred); PostgreSQL: BEGIN
-  kWrite,  // SQLite: BEGIN IMMEDIATE (takes the write lock now, no upgrade deadlocks); PG: BEGIN
+  // PostgreSQL: BEGIN, sent with the transaction's first statement (one round trip fewer)
+  kRead,   // SQLite: BEGIN (deferred)
+  kWrite,  // SQLite: BEGIN IMMEDIATE (takes the write lock now, no upgrade deadlocks)
 };
 
 class Connection {
@@ -106,6 +114,14 @@ class Connection {
   }
   // Several statements separated by ';', no parameters (migrations).
   virtual void ExecuteScript(std::string_view sql) = 0;
+  // Runs `statements` in order, as Execute/Query one after another would; where the backend can
+  // (PostgreSQL's pipeline mode) all are sent before any answer is read, so they cost one round
+  // trip instead of one each. The first that fails throws and those after it do not run (outside
+  // a transaction, on PostgreSQL, those before it are rolled back with it).
+  virtual void RunPipelined(std::span<const Statement> statements);
+  // RunPipelined, then Commit() of the open transaction, in the same round trip where the backend
+  // can. Use it through Transaction::CommitAfter.
+  virtual void RunAndCommit(std::span<const Statement> statements);
 
   // Group commit support. Where the backend allows it (SQLite), commits on this connection stop
   // waiting for the disk and the returned object makes them durable later, from another thread, so
@@ -143,6 +159,11 @@ class Transaction {
   }
   void Commit() {
     connection_.Commit();
+    done_ = true;
+  }
+  // Runs the transaction's last statements and commits (Connection::RunAndCommit).
+  void CommitAfter(std::span<const Statement> last) {
+    connection_.RunAndCommit(last);
     done_ = true;
   }
   Connection& connection() { return connection_; }

@@ -6,8 +6,10 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace cambista::store::postgres {
@@ -22,6 +24,8 @@ constexpr size_t kSqlInMessageBytesMax = 300;
 constexpr size_t kInt64TextBytes = 21;
 constexpr size_t kIdTextBytes = 33;
 constexpr size_t kInt128TextBytes = 41;
+constexpr const char* kCommitRolledBack =
+    "postgresql: COMMIT rolled back: the transaction had failed on an earlier error";
 
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -241,30 +245,43 @@ class PostgresConnection final : public Connection {
   }
 
   void ExecuteScript(std::string_view sql) override {
-    const std::string text(sql);
+    std::string text = std::exchange(begin_pending_, false) ? "BEGIN; " : "";
+    text.append(sql);
     Check(ResultPtr(PQexec(connection_, text.c_str())), sql);
   }
 
-  void Begin(TransactionMode) override { ExecuteScript("BEGIN"); }
+  void RunPipelined(std::span<const Statement> statements) override {
+    Pipeline(statements, false,
+             [&](size_t index, ResultPtr result) { DeliverRows(statements[index], result.get()); });
+  }
+
+  void RunAndCommit(std::span<const Statement> statements) override {
+    Pipeline(statements, true,
+             [&](size_t index, ResultPtr result) { DeliverRows(statements[index], result.get()); });
+  }
+
+  // BEGIN costs no round trip of its own: it goes with the transaction's first statement.
+  void Begin(TransactionMode) override { begin_pending_ = true; }
 
   void Commit() override {
+    if (std::exchange(begin_pending_, false)) return;  // nothing ran: nothing to commit
     const ResultPtr result(PQexec(connection_, "COMMIT"));
     Check(result, "COMMIT");
-    // COMMIT of a transaction that an earlier error aborted succeeds as a ROLLBACK: say so, or the
-    // caller would believe its writes were kept.
-    if (std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0) {
-      throw Error(Error::Kind::kOther,
-                  "postgresql: COMMIT rolled back: the transaction had failed on an earlier error");
-    }
+    CheckCommitted(result.get());
   }
 
   void Rollback() override {
+    if (std::exchange(begin_pending_, false)) return;
     if (PQtransactionStatus(connection_) == PQTRANS_IDLE) return;
     ExecuteScript("ROLLBACK");
   }
 
  private:
-  [[noreturn]] void Throw(PGresult* result, std::string_view sql) {
+  [[noreturn]] void Throw(const PGresult* result, std::string_view sql) {
+    throw ErrorOf(result, sql);
+  }
+
+  Error ErrorOf(const PGresult* result, std::string_view sql) {
     const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     std::string message = TrimTrailingNewlines(result != nullptr ? PQresultErrorMessage(result)
                                                                  : PQerrorMessage(connection_));
@@ -278,7 +295,21 @@ class PostgresConnection final : public Connection {
       text += "]";
     }
     text += " in: " + Shorten(sql);
-    throw Error(kind, text);
+    return Error(kind, text);
+  }
+
+  // COMMIT of a transaction that an earlier error aborted succeeds as a ROLLBACK: say so, or the
+  // caller would believe its writes were kept (kCommitRolledBack).
+  static void CheckCommitted(PGresult* result) {
+    if (std::strcmp(PQcmdStatus(result), "ROLLBACK") == 0) {
+      throw Error(Error::Kind::kOther, kCommitRolledBack);
+    }
+  }
+
+  static void DeliverRows(const Statement& statement, const PGresult* result) {
+    if (statement.on_row == nullptr) return;
+    const int rows = PQntuples(result);
+    for (int row = 0; row < rows; ++row) (*statement.on_row)(PostgresRow(result, row));
   }
 
   void Check(const ResultPtr& result, std::string_view sql) {
@@ -301,7 +332,23 @@ class PostgresConnection final : public Connection {
   }
 
   ResultPtr Run(std::string_view sql, std::span<const Param> params) {
+    if (begin_pending_) {  // BEGIN and this statement in one round trip
+      ResultPtr kept;
+      const Statement statement{sql, params, nullptr};
+      Pipeline({&statement, 1}, false, [&](size_t, ResultPtr result) { kept = std::move(result); });
+      return kept;
+    }
     const std::string& name = Prepared(sql);
+    FormatParams(sql, params);
+    ResultPtr result(PQexecPrepared(connection_, name.c_str(), static_cast<int>(params.size()),
+                                    values_.data(), lengths_.data(), formats_.data(), 0));
+    Check(result, sql);
+    return result;
+  }
+
+  // Formats `params` for libpq into values_, lengths_ and formats_ (text in arena_), valid until
+  // the next call; libpq copies them when the statement is sent.
+  void FormatParams(std::string_view sql, std::span<const Param> params) {
     // Formatted values go into one reused buffer whose size is known before any pointer is taken.
     size_t arena_bytes = 0;
     for (const Param& param : params) {
@@ -360,10 +407,83 @@ class PostgresConnection final : public Connection {
         values_[i] = nullptr;  // SQL NULL
       }
     }
-    ResultPtr result(PQexecPrepared(connection_, name.c_str(), static_cast<int>(params.size()),
-                                    values_.data(), lengths_.data(), formats_.data(), 0));
-    Check(result, sql);
-    return result;
+  }
+
+  using ResultHandler = std::function<void(size_t index, ResultPtr result)>;
+
+  // Sends a pending BEGIN, `statements` and, with `commit`, COMMIT in pipeline mode, then reads
+  // every answer (one round trip): `on_result` gets each statement's successful result in order.
+  // After a failure the rest are drained (the server skips them) and the first failure is thrown.
+  void Pipeline(std::span<const Statement> statements, bool commit,
+                const ResultHandler& on_result) {
+    if (statements_.size() + statements.size() > kStatementCacheMax) {
+      ExecuteScript("DEALLOCATE ALL");  // so that preparing below never evicts an earlier name
+      statements_.clear();
+    }
+    std::vector<const std::string*>& names = pipeline_names_;
+    names.clear();
+    for (const Statement& statement : statements) names.push_back(&Prepared(statement.sql));
+    if (PQenterPipelineMode(connection_) != 1) Throw(nullptr, "pipeline mode");
+    const bool begin = std::exchange(begin_pending_, false);
+    bool sent = !begin || PQsendQueryParams(connection_, "BEGIN", 0, nullptr, nullptr, nullptr,
+                                            nullptr, 0) == 1;
+    for (size_t i = 0; sent && i < statements.size(); ++i) {
+      FormatParams(statements[i].sql, statements[i].params);
+      sent = PQsendQueryPrepared(connection_, names[i]->c_str(),
+                                 static_cast<int>(statements[i].params.size()), values_.data(),
+                                 lengths_.data(), formats_.data(), 0) == 1;
+    }
+    if (sent && commit) {
+      sent =
+          PQsendQueryParams(connection_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    }
+    if (!sent || PQpipelineSync(connection_) != 1) {
+      const Error error = ErrorOf(nullptr, statements.empty() ? "pipeline" : statements[0].sql);
+      PQexitPipelineMode(connection_);
+      throw error;
+    }
+    ReadPipeline(statements, begin, commit, on_result);
+  }
+
+  // Reads the answers of Pipeline's queries (BEGIN, statements, COMMIT: those sent) and leaves
+  // pipeline mode; only then hands the statements' results on, so a row callback may use the
+  // connection again.
+  void ReadPipeline(std::span<const Statement> statements, bool begin, bool commit,
+                    const ResultHandler& on_result) {
+    std::optional<Error> failure;
+    std::vector<ResultPtr>& results = pipeline_results_;
+    results.clear();
+    results.resize(statements.size());
+    const size_t first = begin ? 1 : 0;
+    const size_t count = first + statements.size() + (commit ? 1 : 0);
+    for (size_t at = 0; at < count; ++at) {
+      const bool is_statement = at >= first && at - first < statements.size();
+      const std::string_view sql =
+          is_statement ? statements[at - first].sql : (at < first ? "BEGIN" : "COMMIT");
+      while (PGresult* raw = PQgetResult(connection_)) {
+        ResultPtr result(raw);
+        const ExecStatusType status = PQresultStatus(raw);
+        if (status == PGRES_PIPELINE_ABORTED || failure) continue;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+          failure = ErrorOf(raw, sql);
+        } else if (is_statement) {
+          results[at - first] = std::move(result);
+        } else if (at >= first && std::strcmp(PQcmdStatus(raw), "ROLLBACK") == 0) {
+          failure = Error(Error::Kind::kOther, kCommitRolledBack);
+        }
+      }
+    }
+    const ResultPtr sync(PQgetResult(connection_));
+    if (PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC && !failure) {
+      failure = ErrorOf(sync.get(), "pipeline sync");
+    }
+    if (PQexitPipelineMode(connection_) != 1 && !failure) failure = ErrorOf(nullptr, "pipeline");
+    if (failure) throw *failure;
+    std::vector<ResultPtr> delivering;  // a row callback may run another pipeline here
+    delivering.swap(results);
+    for (size_t i = 0; i < statements.size(); ++i) on_result(i, std::move(delivering[i]));
+    delivering.clear();
+    if (delivering.capacity() > pipeline_results_.capacity()) pipeline_results_.swap(delivering);
   }
 
   PGconn* connection_ = nullptr;
@@ -373,6 +493,10 @@ class PostgresConnection final : public Connection {
   std::vector<const char*> values_;
   std::vector<int> lengths_;
   std::vector<int> formats_;
+  bool begin_pending_ = false;  // Begin() was called; BEGIN goes with the next statement
+  // Pipeline's statement names and results, kept so that a pipeline allocates nothing.
+  std::vector<const std::string*> pipeline_names_;
+  std::vector<ResultPtr> pipeline_results_;
 };
 
 class PostgresDatabase final : public Database {
