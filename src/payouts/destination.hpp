@@ -27,9 +27,11 @@
 //               V or E with 9 digits is a RIF: no cédula has 9 digits, and reading it as one
 //               would leave the check digit unchecked.
 //
-// Nothing is trimmed: a leading or trailing space is a bad character, not something to guess
-// about. Every field is bounded (kDestinationFieldCharsMax) before any decoding. Names of kinds
-// and networks are parsed and printed only at the edges (JSON, SQL).
+// Addresses and PIX keys are taken exactly as written: a leading or trailing space is a bad
+// character, not something to guess about. Only in an account and a document are the separators
+// people write removed, wherever they are. Every field is bounded (kDestinationFieldCharsMax)
+// before any decoding. Names of kinds and networks are parsed and printed only at the edges (JSON,
+// SQL).
 #pragma once
 
 #include <cstddef>
