@@ -131,6 +131,8 @@ std::string_view EncodingErrorCode(EncodingError error) {
       return "invalid_padding";
     case EncodingError::kNonCanonical:
       return "non_canonical";
+    case EncodingError::kChecksumMismatch:
+      return "checksum_mismatch";
   }
   return "unknown";
 }

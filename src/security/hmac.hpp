@@ -27,6 +27,7 @@ enum class EncodingError : uint16_t {
   kInvalidLength = 2,     // odd hex length; base64 length not a multiple of 4; base32 length 1/3/6
   kInvalidPadding = 3,    // '=' in the wrong place or in the wrong amount
   kNonCanonical = 4,      // leftover bits are not zero: no encoder would produce this text
+  kChecksumMismatch = 5,  // a checksummed encoding (Base58Check, bech32) whose checksum is wrong
 };
 
 // Stable snake_case code, e.g. "invalid_padding".
