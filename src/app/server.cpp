@@ -35,7 +35,7 @@
 #include "payins/registry.hpp"
 #include "payins/routes.hpp"
 #include "payins/store.hpp"
-#include "sandbox/sandbox.hpp"
+#include "providers/providers.hpp"
 #include "security/token_bucket.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
