@@ -27,8 +27,17 @@
 namespace cambista::sandbox {
 namespace {
 
-constexpr std::array<std::string_view, 6> kGateways = {"syncpay", "pushinpay", "paradise",
-                                                       "wiinpay", "atomopay",  "buhopago"};
+constexpr size_t kSimulatorCount = 6;
+
+// Every provider's simulator, in a fixed order.
+const std::array<SimulatorDescription, kSimulatorCount>& Simulators() {
+  static const std::array<SimulatorDescription, kSimulatorCount> simulators = {
+      SyncPaySimulatorDescription(),  PushinPaySimulatorDescription(),
+      ParadiseSimulatorDescription(), WiinPaySimulatorDescription(),
+      AtomoPaySimulatorDescription(), BuhoPagoSimulatorDescription()};
+  return simulators;
+}
+
 constexpr int64_t kDeliveriesMax = 2;
 constexpr int64_t kDelayMsMax = 600'000;
 constexpr size_t kAmountCharsMax = 40;
@@ -179,16 +188,18 @@ constexpr std::array<Action, 4> kActions = {{
 }  // namespace
 
 std::span<const std::string_view> SandboxGateways() {
-  return kGateways;
+  static const std::array<std::string_view, kSimulatorCount> names = [] {
+    std::array<std::string_view, kSimulatorCount> out;
+    for (size_t i = 0; i < kSimulatorCount; ++i) out[i] = Simulators()[i].name;
+    return out;
+  }();
+  return names;
 }
 
 SandboxCredentialMap SandboxCredentials(std::string_view gateway) {
-  if (gateway == "syncpay") return SyncPaySandboxCredentials();
-  if (gateway == "pushinpay") return PushinPaySandboxCredentials();
-  if (gateway == "paradise") return ParadiseSandboxCredentials();
-  if (gateway == "wiinpay") return WiinPaySandboxCredentials();
-  if (gateway == "atomopay") return AtomoPaySandboxCredentials();
-  if (gateway == "buhopago") return BuhoPagoSandboxCredentials();
+  for (const SimulatorDescription& simulator : Simulators()) {
+    if (simulator.name == gateway) return simulator.credentials();
+  }
   return {};
 }
 
@@ -201,12 +212,9 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
       *options_.http, WebhookSenderOptions{.attempts_max = options_.webhook_attempts_max,
                                            .retry_delay_ms = options_.webhook_retry_delay_ms,
                                            .timeout_ms = options_.webhook_timeout_ms});
-  simulators_.push_back(MakeSyncPaySimulator(*context_));
-  simulators_.push_back(MakePushinPaySimulator(*context_));
-  simulators_.push_back(MakeParadiseSimulator(*context_));
-  simulators_.push_back(MakeWiinPaySimulator(*context_));
-  simulators_.push_back(MakeAtomoPaySimulator(*context_));
-  simulators_.push_back(MakeBuhoPagoSimulator(*context_));
+  for (const SimulatorDescription& simulator : Simulators()) {
+    simulators_.push_back(simulator.make(*context_));
+  }
 }
 
 Sandbox::~Sandbox() {

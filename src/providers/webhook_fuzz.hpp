@@ -1,4 +1,4 @@
-// Shared body of the payins webhook fuzz targets (<gateway>_webhook_fuzz.cpp): one adapter's
+// Shared body of the payins webhook fuzz targets (providers/<gateway>/fuzz/): one adapter's
 // ParseWebhook on arbitrary bytes. Properties, each a crash when broken (ASan and UBSan add
 // theirs):
 // - it never throws or crashes;

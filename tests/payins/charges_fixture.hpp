@@ -1,7 +1,8 @@
 // The pay-in stack over real HTTP, on both backends, for the charge tests: the real adapters
-// (payins/<gateway>/) talk to the sandbox simulators on a real HttpServer whose webhooks come back
-// to the same server's /webhooks/<gateway>/<tenant>/<token>, through the ChargeService, the job
-// queue (confirmations), the ledger and the outbox. The clock is manual: only the tests move it.
+// (providers/<gateway>/) talk to the sandbox simulators on a real HttpServer whose webhooks come
+// back to the same server's /webhooks/<gateway>/<tenant>/<token>, through the ChargeService, the
+// job queue (confirmations), the ledger and the outbox. The clock is manual: only the tests move
+// it.
 #pragma once
 
 #include <gtest/gtest.h>

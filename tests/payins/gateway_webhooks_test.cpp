@@ -1,6 +1,6 @@
-// Webhooks of every gateway: the golden payloads (tests/payins/golden/) parse to exact amounts and
-// normalized statuses; malformed and wrong-type fields are refused naming the field; duplicate
-// deliveries share an event id; BuhoPago's signature is checked before anything is read.
+// Webhooks of every gateway: the golden payloads (src/providers/<name>/fixtures/) parse to exact
+// amounts and normalized statuses; malformed and wrong-type fields are refused naming the field;
+// duplicate deliveries share an event id; BuhoPago's signature is checked before anything is read.
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -1,4 +1,4 @@
-// The real pay-in adapters (payins/<gateway>/, built through the registry with the sandbox
+// The real pay-in adapters (providers/<gateway>/, built through the registry with the sandbox
 // credentials) against the simulators over real HTTP, as `serve --sandbox` wires them: credential
 // check, charge creation, status query, and every webhook the control API makes the simulator send,
 // read back by the adapter's own ParseWebhook. A disagreement between an adapter and its simulator

@@ -22,6 +22,11 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"api_token", "sandbox-atomopay-api-token"}};
+}
+
 constexpr std::string_view kName = "atomopay";
 constexpr std::string_view kPrefix = "/sandbox/atomopay";
 constexpr int64_t kAmountMinimumCentavos = 50;
@@ -39,7 +44,7 @@ std::string RandomFrom(std::string_view alphabet, size_t count) {
 class AtomoPaySimulator final : public GatewaySimulator {
  public:
   explicit AtomoPaySimulator(SimulatorContext& context)
-      : context_(context), api_token_(AtomoPaySandboxCredentials().at("api_token")) {}
+      : context_(context), api_token_(Credentials().at("api_token")) {}
 
   std::string_view name() const override { return kName; }
 
@@ -250,12 +255,12 @@ class AtomoPaySimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap AtomoPaySandboxCredentials() {
-  return {{"api_token", "sandbox-atomopay-api-token"}};
-}
-
-std::unique_ptr<GatewaySimulator> MakeAtomoPaySimulator(SimulatorContext& context) {
-  return std::make_unique<AtomoPaySimulator>(context);
+SimulatorDescription AtomoPaySimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<AtomoPaySimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

@@ -31,6 +31,12 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"api_key", "bp_test_sandbox_buhopago_api_key"},
+          {"webhook_secret", std::string(kSandboxBuhoPagoWebhookSecret)}};
+}
+
 constexpr std::string_view kName = "buhopago";
 constexpr std::string_view kPrefix = "/sandbox/buhopago";
 constexpr std::string_view kPaymentUrl = "https://sandbox.cambista.dev/buhopago/pay/{id}";
@@ -65,7 +71,7 @@ struct Credit {
 class BuhoPagoSimulator final : public GatewaySimulator {
  public:
   explicit BuhoPagoSimulator(SimulatorContext& context)
-      : context_(context), api_key_(BuhoPagoSandboxCredentials().at("api_key")) {}
+      : context_(context), api_key_(Credentials().at("api_key")) {}
 
   std::string_view name() const override { return kName; }
 
@@ -438,13 +444,12 @@ class BuhoPagoSimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap BuhoPagoSandboxCredentials() {
-  return {{"api_key", "bp_test_sandbox_buhopago_api_key"},
-          {"webhook_secret", std::string(kSandboxBuhoPagoWebhookSecret)}};
-}
-
-std::unique_ptr<GatewaySimulator> MakeBuhoPagoSimulator(SimulatorContext& context) {
-  return std::make_unique<BuhoPagoSimulator>(context);
+SimulatorDescription BuhoPagoSimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<BuhoPagoSimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

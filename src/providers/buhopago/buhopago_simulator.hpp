@@ -1,20 +1,11 @@
 // The BuhoPago simulator, answering under /sandbox/buhopago/ (what it speaks:
-// buhopago_simulator.cpp), and the credentials it accepts. Sandbox (providers/providers.hpp) makes
-// it.
+// buhopago_simulator.cpp).
 #pragma once
-
-#include <memory>
-#include <string_view>
 
 #include "providers/simulator_kit/sandbox_options.hpp"
 
 namespace cambista::sandbox {
 
-class GatewaySimulator;
-struct SimulatorContext;
-
-std::unique_ptr<GatewaySimulator> MakeBuhoPagoSimulator(SimulatorContext& context);
-// Obviously fake values, accepted by this simulator only.
-SandboxCredentialMap BuhoPagoSandboxCredentials();
+SimulatorDescription BuhoPagoSimulatorDescription();
 
 }  // namespace cambista::sandbox

@@ -16,6 +16,12 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"api_key", "sandbox-paradise-api-key"},
+          {"product_hash", "sandbox-paradise-product-hash"}};
+}
+
 constexpr std::string_view kName = "paradise";
 constexpr std::string_view kPrefix = "/sandbox/paradise";
 constexpr int64_t kAmountMinimumCentavos = 1;
@@ -31,7 +37,7 @@ http::HttpResponse ErrorResponse(int status, std::string_view message) {
 class ParadiseSimulator final : public GatewaySimulator {
  public:
   explicit ParadiseSimulator(SimulatorContext& context)
-      : context_(context), credentials_(ParadiseSandboxCredentials()) {}
+      : context_(context), credentials_(Credentials()) {}
 
   std::string_view name() const override { return kName; }
 
@@ -201,13 +207,12 @@ class ParadiseSimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap ParadiseSandboxCredentials() {
-  return {{"api_key", "sandbox-paradise-api-key"},
-          {"product_hash", "sandbox-paradise-product-hash"}};
-}
-
-std::unique_ptr<GatewaySimulator> MakeParadiseSimulator(SimulatorContext& context) {
-  return std::make_unique<ParadiseSimulator>(context);
+SimulatorDescription ParadiseSimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<ParadiseSimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

@@ -16,6 +16,11 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"api_key", "sandbox-pushinpay-api-key"}};
+}
+
 constexpr std::string_view kName = "pushinpay";
 constexpr std::string_view kPrefix = "/sandbox/pushinpay";
 constexpr int64_t kValueMinimumCentavos = 50;
@@ -24,7 +29,7 @@ constexpr size_t kUrlCharsMax = 2048;
 class PushinPaySimulator final : public GatewaySimulator {
  public:
   explicit PushinPaySimulator(SimulatorContext& context)
-      : context_(context), api_key_(PushinPaySandboxCredentials().at("api_key")) {}
+      : context_(context), api_key_(Credentials().at("api_key")) {}
 
   std::string_view name() const override { return kName; }
 
@@ -211,12 +216,12 @@ class PushinPaySimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap PushinPaySandboxCredentials() {
-  return {{"api_key", "sandbox-pushinpay-api-key"}};
-}
-
-std::unique_ptr<GatewaySimulator> MakePushinPaySimulator(SimulatorContext& context) {
-  return std::make_unique<PushinPaySimulator>(context);
+SimulatorDescription PushinPaySimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<PushinPaySimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

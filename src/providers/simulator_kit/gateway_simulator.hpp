@@ -1,7 +1,8 @@
 // One gateway's simulator: its own API (paths, auth, payloads, units, minimum, error answers) under
 // /sandbox/<gateway>/, and the webhooks it sends when the control API moves a charge. The six
 // simulators (one .cpp each, made by the factories below) share the charge book, the clock and the
-// helpers declared here; Sandbox (sandbox.hpp) owns them and adds the control API on top.
+// helpers declared here; Sandbox (providers/providers.hpp) owns them and adds the control API on
+// top.
 #pragma once
 
 #include <cstdint>

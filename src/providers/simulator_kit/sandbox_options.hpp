@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,16 @@ inline constexpr std::string_view kSandboxBuhoPagoWebhookSecret = "sandbox-buhop
 
 // Same type as payins::Credentials.
 using SandboxCredentialMap = std::map<std::string, std::string, std::less<>>;
+
+class GatewaySimulator;
+struct SimulatorContext;
+
+// One provider's simulator as the Sandbox lists it (providers/providers.cpp).
+struct SimulatorDescription {
+  std::string_view name;  // "syncpay": it answers under /sandbox/syncpay/
+  std::unique_ptr<GatewaySimulator> (*make)(SimulatorContext& context);
+  SandboxCredentialMap (*credentials)();  // what it accepts: obviously fake values
+};
 
 struct SandboxOptions {
   const net::HttpClient* http = nullptr;  // sends the webhooks; required

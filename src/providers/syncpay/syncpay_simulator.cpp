@@ -21,6 +21,12 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"client_id", "sandbox-syncpay-client-id"},
+          {"client_secret", "sandbox-syncpay-client-secret"}};
+}
+
 constexpr std::string_view kName = "syncpay";
 constexpr std::string_view kPrefix = "/sandbox/syncpay";
 constexpr size_t kTextCharsMax = 255;
@@ -30,7 +36,7 @@ constexpr size_t kTokensMax = 1'000;  // live tokens kept; past it an arbitrary 
 class SyncPaySimulator final : public GatewaySimulator {
  public:
   explicit SyncPaySimulator(SimulatorContext& context)
-      : context_(context), credentials_(SyncPaySandboxCredentials()) {}
+      : context_(context), credentials_(Credentials()) {}
 
   std::string_view name() const override { return kName; }
 
@@ -270,13 +276,12 @@ class SyncPaySimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap SyncPaySandboxCredentials() {
-  return {{"client_id", "sandbox-syncpay-client-id"},
-          {"client_secret", "sandbox-syncpay-client-secret"}};
-}
-
-std::unique_ptr<GatewaySimulator> MakeSyncPaySimulator(SimulatorContext& context) {
-  return std::make_unique<SyncPaySimulator>(context);
+SimulatorDescription SyncPaySimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<SyncPaySimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

@@ -1,19 +1,10 @@
-// The SyncPay simulator, answering under /sandbox/syncpay/ (what it speaks: syncpay_simulator.cpp),
-// and the credentials it accepts. Sandbox (providers/providers.hpp) makes it.
+// The SyncPay simulator, answering under /sandbox/syncpay/ (what it speaks: syncpay_simulator.cpp).
 #pragma once
-
-#include <memory>
-#include <string_view>
 
 #include "providers/simulator_kit/sandbox_options.hpp"
 
 namespace cambista::sandbox {
 
-class GatewaySimulator;
-struct SimulatorContext;
-
-std::unique_ptr<GatewaySimulator> MakeSyncPaySimulator(SimulatorContext& context);
-// Obviously fake values, accepted by this simulator only.
-SandboxCredentialMap SyncPaySandboxCredentials();
+SimulatorDescription SyncPaySimulatorDescription();
 
 }  // namespace cambista::sandbox

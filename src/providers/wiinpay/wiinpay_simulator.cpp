@@ -12,6 +12,11 @@
 namespace cambista::sandbox {
 namespace {
 
+// What this simulator accepts: obviously fake values.
+SandboxCredentialMap Credentials() {
+  return {{"api_key", "sandbox-wiinpay-api-key"}};
+}
+
 constexpr std::string_view kName = "wiinpay";
 constexpr std::string_view kPrefix = "/sandbox/wiinpay";
 constexpr i128 kValueMinimumCentavos = 300;
@@ -26,7 +31,7 @@ http::HttpResponse ErrorResponse(int status, std::string_view error, std::string
 class WiinPaySimulator final : public GatewaySimulator {
  public:
   explicit WiinPaySimulator(SimulatorContext& context)
-      : context_(context), api_key_(WiinPaySandboxCredentials().at("api_key")) {}
+      : context_(context), api_key_(Credentials().at("api_key")) {}
 
   std::string_view name() const override { return kName; }
 
@@ -165,12 +170,12 @@ class WiinPaySimulator final : public GatewaySimulator {
 
 }  // namespace
 
-SandboxCredentialMap WiinPaySandboxCredentials() {
-  return {{"api_key", "sandbox-wiinpay-api-key"}};
-}
-
-std::unique_ptr<GatewaySimulator> MakeWiinPaySimulator(SimulatorContext& context) {
-  return std::make_unique<WiinPaySimulator>(context);
+SimulatorDescription WiinPaySimulatorDescription() {
+  return {kName,
+          [](SimulatorContext& context) -> std::unique_ptr<GatewaySimulator> {
+            return std::make_unique<WiinPaySimulator>(context);
+          },
+          &Credentials};
 }
 
 }  // namespace cambista::sandbox

@@ -1,5 +1,5 @@
 // libFuzzer target: BuhoPago (signed with X-Signature, bolívares) webhooks, ParseWebhook on
-// arbitrary bytes. The properties are in payins_webhook_fuzz.hpp.
+// arbitrary bytes. The properties are in providers/webhook_fuzz.hpp.
 #include <cstddef>
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // libFuzzer target: Paradise (payment_status, centavos) webhooks, ParseWebhook on arbitrary bytes.
-// The properties are in payins_webhook_fuzz.hpp.
+// The properties are in providers/webhook_fuzz.hpp.
 #include <cstddef>
 #include <cstdint>
 

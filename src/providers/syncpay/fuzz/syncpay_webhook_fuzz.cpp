@@ -1,5 +1,5 @@
 // libFuzzer target: SyncPay (the data{...} wrapper, reais) webhooks, ParseWebhook on arbitrary
-// bytes. The properties are in payins_webhook_fuzz.hpp.
+// bytes. The properties are in providers/webhook_fuzz.hpp.
 #include <cstddef>
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // libFuzzer target: WiinPay (reais) webhooks, ParseWebhook on arbitrary bytes. The properties are
-// in payins_webhook_fuzz.hpp.
+// in providers/webhook_fuzz.hpp.
 #include <cstddef>
 #include <cstdint>
 
