@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (fuzz/CMakeLists.txt) with clang, ASan and UBSan into build-fuzz/,
-# then runs each for a bounded time, starting from its seeds in fuzz/corpus/<name>/. Fails on the
+# then runs each for a bounded time, starting from its seeds in <directory>/corpus/<name>/ (the
+# directory fuzz/CMakeLists.txt gives it: fuzz/, or src/providers/<provider>/fuzz/). Fails on the
 # first crash, sanitizer report, leak, out-of-memory or slow input, printing the reproducer.
 #
 #   fuzz/run.sh [seconds per target, default 20]
@@ -32,7 +33,14 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=cl
 rm -f "$build.configure.log"
 cmake --build "$build" --target fuzz_targets -j "$jobs"
 
-mapfile -t targets < <(grep -v '^$' "$build/fuzz/targets.txt")
+mapfile -t lines < <(grep -v '^$' "$build/fuzz/targets.txt")
+targets=()
+declare -A directory_of
+for line in "${lines[@]}"; do
+  read -r target directory <<<"$line"
+  targets+=("$target")
+  directory_of[$target]=$directory
+done
 ((${#targets[@]})) || { echo "fuzz/run.sh: no targets in fuzz/CMakeLists.txt" >&2; exit 1; }
 per_target=$seconds
 if ((per_target * ${#targets[@]} > budget)); then
@@ -47,13 +55,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for target in "${targets[@]}"; do
   name=${target%_fuzz}
-  seeds=fuzz/corpus/$name
+  seeds=${directory_of[$target]}/corpus/$name
   work=$build/fuzz/corpus/$name  # what the fuzzer finds stays out of git, cached between runs
   artifacts=$build/fuzz/artifacts
   mkdir -p "$work" "$artifacts"
   options=(-max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="$artifacts/$target-")
-  [[ -f fuzz/$name.dict ]] && options+=(-dict="fuzz/$name.dict")
+  dict=${directory_of[$target]}/$name.dict
+  [[ -f $dict ]] && options+=(-dict="$dict")
   [[ -d $seeds ]] || { echo "fuzz/run.sh: no seeds in $seeds" >&2; exit 1; }
   log "fuzzing $target for $per_target s"
   output=$build/fuzz/$target.log

@@ -31,7 +31,7 @@ class ResponseObserver {
 struct ResponseDoc {
   int status = 200;
   std::string description;
-  std::string schema;  // JSON Schema (api/json_schema.hpp)
+  std::string schema;  // JSON Schema (http/json_schema.hpp)
   std::string content_type = "application/json";
 };
 

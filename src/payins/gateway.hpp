@@ -1,5 +1,5 @@
 // The PayinGateway port: what Cambista needs of a PIX (or VES) collection gateway. One adapter per
-// gateway under payins/<name>/, built by name from the tenant's credentials (registry.hpp).
+// gateway under providers/<name>/, built by name from the tenant's credentials (registry.hpp).
 //
 // Adapters convert units exactly (reais or centavos, from the JSON number's own text, never through
 // a double; see provider_json.hpp), map the gateway's statuses onto GatewayStatus

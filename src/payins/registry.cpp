@@ -4,12 +4,6 @@
 #include <utility>
 
 #include "core/assert.hpp"
-#include "payins/atomopay/atomopay_gateway.hpp"
-#include "payins/buhopago/buhopago_gateway.hpp"
-#include "payins/paradise/paradise_gateway.hpp"
-#include "payins/pushinpay/pushinpay_gateway.hpp"
-#include "payins/syncpay/syncpay_gateway.hpp"
-#include "payins/wiinpay/wiinpay_gateway.hpp"
 
 namespace cambista::payins {
 namespace {
@@ -70,15 +64,6 @@ std::vector<std::string> GatewayRegistry::Names() const {
 const GatewayDescription* GatewayRegistry::Describe(std::string_view name) const {
   const auto entry = entries_.find(name);
   return entry == entries_.end() ? nullptr : &entry->second.description;
-}
-
-void RegisterPayinGateways(GatewayRegistry& registry) {
-  registry.Register(SyncPayGateway::Description(), &SyncPayGateway::Create);
-  registry.Register(PushinPayGateway::Description(), &PushinPayGateway::Create);
-  registry.Register(ParadiseGateway::Description(), &ParadiseGateway::Create);
-  registry.Register(WiinPayGateway::Description(), &WiinPayGateway::Create);
-  registry.Register(AtomoPayGateway::Description(), &AtomoPayGateway::Create);
-  registry.Register(BuhoPagoGateway::Description(), &BuhoPagoGateway::Create);
 }
 
 std::string_view CredentialOr(const Credentials& credentials, std::string_view name) {

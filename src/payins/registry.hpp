@@ -2,12 +2,13 @@
 //
 // The composition root (app/) fills one registry at start-up with an explicit call,
 // RegisterPayinGateways(registry), as DuckDB's extension loader does: no static self-registration,
-// so nothing depends on initialisation order. Build checks the credentials against the gateway's
-// description before the adapter sees them: every required credential present and non-empty
-// (missing_credential), no credential the gateway does not know (invalid_credential: a typo such
-// as `api_kye` must not be silently ignored), then the adapter's own format checks
-// (invalid_credential, e.g. a BuhoPago key without its bp_live_/bp_test_ prefix). Error messages
-// name the credential, never its value.
+// so nothing depends on initialisation order. The adapters, and that call, live outside this
+// module, one folder per provider (providers/<name>/); this module knows only the port. Build
+// checks the credentials against the gateway's description before the adapter sees them: every
+// required credential present and non-empty (missing_credential), no credential the gateway does
+// not know (invalid_credential: a typo such as `api_kye` must not be silently ignored), then the
+// adapter's own format checks (invalid_credential, e.g. a BuhoPago key without its
+// bp_live_/bp_test_ prefix). Error messages name the credential, never its value.
 #pragma once
 
 #include <functional>
@@ -75,10 +76,6 @@ struct GatewayCatalog {
   // Fee schedules configured per gateway; the others take DefaultFeeSchedule.
   std::map<std::string, FeeSchedule, std::less<>> fees;
 };
-
-// The six built-in adapters: syncpay, pushinpay, paradise, wiinpay, atomopay (BRL, PIX) and
-// buhopago (VES).
-void RegisterPayinGateways(GatewayRegistry& registry);
 
 // For adapters' factories: the credential's value, or "" when absent.
 std::string_view CredentialOr(const Credentials& credentials, std::string_view name);

@@ -9,7 +9,7 @@
 
 #include "payins/fees.hpp"
 #include "payins/registry.hpp"
-#include "sandbox/sandbox.hpp"
+#include "providers/providers.hpp"
 
 namespace cambista::providers {
 namespace {

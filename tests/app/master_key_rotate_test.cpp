@@ -27,7 +27,7 @@
 #include "net/http_client.hpp"
 #include "payins/charge_service.hpp"
 #include "payins/registry.hpp"
-#include "sandbox/sandbox.hpp"
+#include "providers/providers.hpp"
 #include "security/hmac.hpp"
 #include "security/token_bucket.hpp"
 #include "security/totp.hpp"

@@ -1,6 +1,6 @@
 // ÁtomoPay over real HTTP: api_token as a query parameter, centavos, the cart, the hash as the
 // charge id, the producer hash as the tenant hint, an immediate refusal, the status by hash.
-#include "payins/atomopay/atomopay_gateway.hpp"
+#include "providers/atomopay/atomopay_gateway.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // BuhoPago over real HTTP: Bearer bp_ key, payment links in bolívares, the link's status, the
 // credits API (capacity and an immediate credit) with exact amounts, and the client-side budget of
 // 100 requests a minute.
-#include "payins/buhopago/buhopago_gateway.hpp"
+#include "providers/buhopago/buhopago_gateway.hpp"
 
 #include <gtest/gtest.h>
 

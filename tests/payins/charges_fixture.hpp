@@ -1,7 +1,8 @@
 // The pay-in stack over real HTTP, on both backends, for the charge tests: the real adapters
-// (payins/<gateway>/) talk to the sandbox simulators on a real HttpServer whose webhooks come back
-// to the same server's /webhooks/<gateway>/<tenant>/<token>, through the ChargeService, the job
-// queue (confirmations), the ledger and the outbox. The clock is manual: only the tests move it.
+// (providers/<gateway>/) talk to the sandbox simulators on a real HttpServer whose webhooks come
+// back to the same server's /webhooks/<gateway>/<tenant>/<token>, through the ChargeService, the
+// job queue (confirmations), the ledger and the outbox. The clock is manual: only the tests move
+// it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,8 +31,8 @@
 #include "payins/provider_json.hpp"
 #include "payins/registry.hpp"
 #include "payins/routes.hpp"
+#include "providers/providers.hpp"
 #include "response_recording.hpp"
-#include "sandbox/sandbox.hpp"
 #include "security/hmac.hpp"
 #include "security/token_bucket.hpp"
 #include "test_database.hpp"

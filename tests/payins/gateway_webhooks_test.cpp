@@ -1,6 +1,6 @@
-// Webhooks of every gateway: the golden payloads (tests/payins/golden/) parse to exact amounts and
-// normalized statuses; malformed and wrong-type fields are refused naming the field; duplicate
-// deliveries share an event id; BuhoPago's signature is checked before anything is read.
+// Webhooks of every gateway: the golden payloads (src/providers/<name>/fixtures/) parse to exact
+// amounts and normalized statuses; malformed and wrong-type fields are refused naming the field;
+// duplicate deliveries share an event id; BuhoPago's signature is checked before anything is read.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "net/http_client.hpp"
 #include "payins/registry.hpp"
+#include "providers/providers.hpp"
 #include "security/hmac.hpp"
 
 namespace cambista::payins {
@@ -19,9 +20,12 @@ using RejectionKind = WebhookRejection::Kind;
 
 constexpr std::string_view kBuhoPagoGoldenSecret = "whsec_buhopago_golden_test_secret";
 
-std::string ReadGolden(const std::string& relative) {
-  std::ifstream file(std::string(CAMBISTA_PAYINS_GOLDEN_DIR) + "/" + relative, std::ios::binary);
-  EXPECT_TRUE(file.good()) << relative;
+// A provider's golden fixture: src/providers/<provider>/fixtures/<name>.
+std::string ReadGolden(std::string_view provider, const std::string& name) {
+  const std::string path =
+      std::string(CAMBISTA_PROVIDERS_DIR) + "/" + std::string(provider) + "/fixtures/" + name;
+  std::ifstream file(path, std::ios::binary);
+  EXPECT_TRUE(file.good()) << path;
   std::ostringstream content;
   content << file.rdbuf();
   return content.str();
@@ -66,11 +70,11 @@ class GatewayWebhooksTest : public ::testing::Test {
   }
 
   WebhookEvent Golden(std::string_view name, const std::string& file) {
-    const std::string body = ReadGolden(std::string(name) + "/" + file);
+    const std::string body = ReadGolden(name, file);
     std::vector<std::pair<std::string, std::string>> headers;
     if (name == "buhopago") {
       const std::string stem = file.substr(0, file.size() - std::string(".json").size());
-      headers.emplace_back("X-Signature", ReadGolden("buhopago/" + stem + ".signature"));
+      headers.emplace_back("X-Signature", ReadGolden("buhopago", stem + ".signature"));
     }
     auto event = Parse(name, body, headers);
     EXPECT_TRUE(event.ok()) << file << ": "
@@ -224,16 +228,16 @@ TEST_F(GatewayWebhooksTest, BuhoPagoSignedPayloads) {
   EXPECT_EQ(transaction.event_id, "txn_def456:paid");
 
   // Another event kind, correctly signed: acknowledged and ignored.
-  auto ignored = Parse("buhopago", ReadGolden("buhopago/link_created.json"),
-                       {{"x-signature", ReadGolden("buhopago/link_created.signature")}});
+  auto ignored = Parse("buhopago", ReadGolden("buhopago", "link_created.json"),
+                       {{"x-signature", ReadGolden("buhopago", "link_created.signature")}});
   ASSERT_FALSE(ignored.ok());
   EXPECT_EQ(ignored.error().kind, RejectionKind::kIgnored);
   EXPECT_EQ(ignored.error().field, "event");
 }
 
 TEST_F(GatewayWebhooksTest, BuhoPagoRefusesMissingOrWrongSignatures) {
-  const std::string body = ReadGolden("buhopago/payment_completed.json");
-  const std::string signature = ReadGolden("buhopago/payment_completed.signature");
+  const std::string body = ReadGolden("buhopago", "payment_completed.json");
+  const std::string signature = ReadGolden("buhopago", "payment_completed.signature");
 
   auto missing = Parse("buhopago", body);
   ASSERT_FALSE(missing.ok());
@@ -294,7 +298,7 @@ TEST_F(GatewayWebhooksTest, BuhoPagoSignedButMalformedIsMalformed) {
 // --- duplicates --------------------------------------------------------------------------------
 
 TEST_F(GatewayWebhooksTest, DuplicateDeliveriesShareTheirEventId) {
-  const std::string body = ReadGolden("pushinpay/paid.json");
+  const std::string body = ReadGolden("pushinpay", "paid.json");
   const auto first = Parse("pushinpay", body);
   const auto second = Parse("pushinpay", body);
   ASSERT_TRUE(first.ok() && second.ok());
@@ -304,7 +308,7 @@ TEST_F(GatewayWebhooksTest, DuplicateDeliveriesShareTheirEventId) {
       "status":"PAID","value":1050})");
   ASSERT_TRUE(upper.ok());
   EXPECT_EQ(upper.value().event_id, first.value().event_id);
-  const auto created = Parse("pushinpay", ReadGolden("pushinpay/created.json"));
+  const auto created = Parse("pushinpay", ReadGolden("pushinpay", "created.json"));
   ASSERT_TRUE(created.ok());
   EXPECT_NE(created.value().event_id, first.value().event_id);
 }

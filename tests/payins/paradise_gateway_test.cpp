@@ -1,6 +1,6 @@
 // Paradise over real HTTP: X-API-Key, centavos, product hash, the transaction wrapper, the status
 // read by hash, the credential probe.
-#include "payins/paradise/paradise_gateway.hpp"
+#include "providers/paradise/paradise_gateway.hpp"
 
 #include <gtest/gtest.h>
 

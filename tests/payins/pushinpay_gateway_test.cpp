@@ -1,6 +1,6 @@
 // PushinPay over real HTTP: Bearer key, centavos, the minimum refused without a call, the status
 // read at most once a minute per transaction (ManualClock), error mapping.
-#include "payins/pushinpay/pushinpay_gateway.hpp"
+#include "providers/pushinpay/pushinpay_gateway.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "net/http_client.hpp"
+#include "providers/providers.hpp"
 
 namespace cambista::payins {
 namespace {

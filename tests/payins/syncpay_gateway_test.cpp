@@ -1,6 +1,6 @@
 // SyncPay over real HTTP: token exchange, reuse until shortly before expiry, one refresh after a
 // 401, the cash-in body in reais, the transaction status, and error mapping.
-#include "payins/syncpay/syncpay_gateway.hpp"
+#include "providers/syncpay/syncpay_gateway.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // WiinPay over real HTTP: api_key in the body, reais, minimum 3.00, the payer's name and e-mail,
 // the status read with the key as a Bearer token.
-#include "payins/wiinpay/wiinpay_gateway.hpp"
+#include "providers/wiinpay/wiinpay_gateway.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,11 @@
+// libFuzzer target: ÁtomoPay (producer.hash in two places, centavos) webhooks, ParseWebhook on
+// arbitrary bytes. The properties are in providers/webhook_fuzz.hpp.
+#include <cstddef>
+#include <cstdint>
+
+#include "providers/webhook_fuzz.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  cambista::payins::fuzzing::FuzzWebhook("atomopay", data, size);
+  return 0;
+}
