@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "core/ascii.hpp"
 #include "core/assert.hpp"
 
 namespace cambista {
@@ -198,16 +199,6 @@ bool IsDigit(char c) {
   return c >= '0' && c <= '9';
 }
 
-bool EqualsIgnoringCase(std::string_view text, std::string_view lower_word) {
-  if (text.size() != lower_word.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (lower != lower_word[i]) return false;
-  }
-  return true;
-}
-
 // The shared grammar (see amount.hpp): returns value × 10^scale exactly.
 Result<i128, AmountError> ParseScaled(std::string_view text, int scale) {
   if (text.empty()) return Failure{AmountError::kEmpty};
@@ -217,8 +208,9 @@ Result<i128, AmountError> ParseScaled(std::string_view text, int scale) {
 
   std::string_view unsigned_text = text;
   if (unsigned_text.front() == '-' || unsigned_text.front() == '+') unsigned_text.remove_prefix(1);
-  if (EqualsIgnoringCase(unsigned_text, "nan") || EqualsIgnoringCase(unsigned_text, "inf") ||
-      EqualsIgnoringCase(unsigned_text, "infinity")) {
+  if (EqualsIgnoringAsciiCase(unsigned_text, "nan") ||
+      EqualsIgnoringAsciiCase(unsigned_text, "inf") ||
+      EqualsIgnoringAsciiCase(unsigned_text, "infinity")) {
     return Failure{AmountError::kNanOrInfinity};
   }
 

@@ -7,17 +7,9 @@
 #include <optional>
 #include <string_view>
 
-namespace cambista {
+#include "core/ascii.hpp"
 
-// ASCII letters only: names are ASCII, and a locale must not change what parses.
-constexpr bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+namespace cambista {
 
 enum class NameCase { kExact, kIgnored };
 

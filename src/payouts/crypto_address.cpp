@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/ascii.hpp"
 #include "payouts/destination.hpp"
 #include "security/base58.hpp"
 #include "security/bech32.hpp"
@@ -29,18 +30,6 @@ Failure<DestinationError> Refuse(DestinationErrorKind kind, std::string reason) 
 bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-bool IsLower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool IsUpper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-char ToLower(char c) {
-  return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c;
-}
-char ToUpper(char c) {
-  return IsLower(c) ? static_cast<char>(c - 'a' + 'A') : c;
-}
 bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
@@ -50,7 +39,7 @@ std::string Eip55(std::string_view lower_hex) {
   const std::string hash = HexEncode(Keccak256(lower_hex));
   std::string cased(lower_hex);
   for (size_t i = 0; i < cased.size(); ++i) {
-    if (hash[i] >= '8') cased[i] = ToUpper(cased[i]);
+    if (hash[i] >= '8') cased[i] = AsciiUpper(cased[i]);
   }
   return cased;
 }
@@ -69,14 +58,14 @@ AddressResult NormalizeEvm(std::string_view address) {
                   "an EVM address has 40 hexadecimal digits after 0x");
   }
   std::string lower(hex);
-  std::transform(lower.begin(), lower.end(), lower.begin(), ToLower);
+  std::transform(lower.begin(), lower.end(), lower.begin(), AsciiLower);
   if (std::all_of(lower.begin(), lower.end(), [](char c) { return c == '0'; })) {
     return Refuse(DestinationErrorKind::kBurnAddress,
                   "the zero address belongs to no one: funds sent there are lost");
   }
   const std::string checksummed = Eip55(lower);
-  const bool mixed_case =
-      std::any_of(hex.begin(), hex.end(), IsLower) && std::any_of(hex.begin(), hex.end(), IsUpper);
+  const bool mixed_case = std::any_of(hex.begin(), hex.end(), IsAsciiLower) &&
+                          std::any_of(hex.begin(), hex.end(), IsAsciiUpper);
   if (mixed_case && hex != checksummed) {
     return Refuse(DestinationErrorKind::kChecksumMismatch,
                   "the address's upper and lower case letters do not match its EIP-55 "
@@ -166,12 +155,12 @@ AddressResult NormalizeBitcoinBase58(std::string_view address) {
 
 AddressResult NormalizeBitcoin(std::string_view address) {
   std::string prefix(address.substr(0, 3));
-  std::transform(prefix.begin(), prefix.end(), prefix.begin(), ToLower);
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), AsciiLower);
   if (prefix == "bc1") {
     auto program = SegwitDecode("bc", address);
     if (!program.ok()) return RefuseSegwit(program.error());
     std::string lower(address);
-    std::transform(lower.begin(), lower.end(), lower.begin(), ToLower);
+    std::transform(lower.begin(), lower.end(), lower.begin(), AsciiLower);
     return lower;
   }
   if (address.front() == '1' || address.front() == '3') return NormalizeBitcoinBase58(address);

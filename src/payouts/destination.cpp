@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "core/ascii.hpp"
+
 namespace cambista::payouts {
 namespace {
 
@@ -23,15 +25,6 @@ constexpr std::array<std::pair<Network, std::string_view>, 6> kNetworkNames = {{
     {Network::kBtc, "BTC"},
     {Network::kSol, "SOL"},
 }};
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  auto upper = [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; };
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (upper(a[i]) != upper(b[i])) return false;
-  }
-  return true;
-}
 
 // The named fields, in the order a reader meets them in the API.
 struct Field {
@@ -147,7 +140,7 @@ std::string_view NetworkName(Network network) {
 
 std::optional<Network> ParseNetwork(std::string_view name) {
   for (const auto& [value, known] : kNetworkNames) {
-    if (EqualsIgnoringCase(known, name)) return value;
+    if (EqualsIgnoringAsciiCase(known, name)) return value;
   }
   return std::nullopt;
 }

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/ascii.hpp"
+
 namespace cambista {
 namespace {
 
@@ -38,10 +40,6 @@ std::vector<uint8_t> ExpandHrp(std::string_view hrp) {
   return expanded;
 }
 
-char ToLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Printable ASCII and not mixed case; the lower-case copy of the text.
 Result<std::string, EncodingError> LowerCaseText(std::string_view text) {
   bool has_lower = false;
@@ -50,9 +48,9 @@ Result<std::string, EncodingError> LowerCaseText(std::string_view text) {
   lower.reserve(text.size());
   for (const char c : text) {
     if (c < 33 || c > 126) return Failure(EncodingError::kInvalidCharacter);
-    has_lower |= (c >= 'a' && c <= 'z');
-    has_upper |= (c >= 'A' && c <= 'Z');
-    lower += ToLower(c);
+    has_lower |= IsAsciiLower(c);
+    has_upper |= IsAsciiUpper(c);
+    lower += AsciiLower(c);
   }
   if (has_lower && has_upper) return Failure(EncodingError::kInvalidCharacter);
   return lower;
