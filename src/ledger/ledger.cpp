@@ -197,7 +197,7 @@ std::vector<CreateAccountResult> Ledger::CreateAccounts(std::span<const Account>
           result = R::kCodeMustNotBeZero;
         else if (a.code > 0xFFFF)
           result = R::kCodeOutOfRange;
-        else if (auto existing = LedgerStore::FindAccount(connection, a.id)) {
+        else if (auto existing = LedgerStore::FindStoredAccount(connection, a.id)) {
           if (existing->flags != a.flags)
             result = R::kExistsWithDifferentFlags;
           else if (existing->user_data_128 != a.user_data_128)
@@ -272,7 +272,7 @@ void Ledger::CommitterLoop(Committer& committer) {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, std::chrono::milliseconds(options_.expiry_interval_ms),
                      [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      if (queue_.empty() && stopping_) break;
       size_t transfer_count = 0;
       while (!queue_.empty()) {
         Request& next = queue_.front();
@@ -309,6 +309,11 @@ void Ledger::CommitterLoop(Committer& committer) {
       batch.clear();
     }
     if (!committer.runs_maintenance) continue;
+    if (std::chrono::steady_clock::now() >= next_balances_) {
+      MaterializeBalances(committer);
+      next_balances_ = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(options_.balance_interval_ms);
+    }
     if (durability_ && std::chrono::steady_clock::now() >= next_history_index_) {
       IndexHistory(committer);
       next_history_index_ = std::chrono::steady_clock::now() +
@@ -323,6 +328,7 @@ void Ledger::CommitterLoop(Committer& committer) {
       next_expiry_ns_ = clock_.NowNs() + int64_t{options_.expiry_interval_ms} * 1'000'000;
     }
   }
+  if (committer.runs_maintenance) MaterializeBalances(committer);  // leave the rows current
 }
 
 int64_t Ledger::ReserveTimestamps(store::Connection& connection, size_t count) {
@@ -548,6 +554,25 @@ void Ledger::IndexHistory(Committer& committer) {
   } catch (const std::exception&) {
     // Derived data: history queries scan the unindexed tail, and the next interval retries.
   }
+}
+
+void Ledger::MaterializeBalances(Committer& committer) {
+  if (committer.connection->backend() != store::Backend::kSqlite) return;
+  try {
+    store::Transaction transaction(*committer.connection, TransactionMode::kWrite);
+    LedgerStore::MaterializeBalances(*committer.connection);
+    transaction.Commit();
+  } catch (const std::exception&) {
+    // Reads add what is behind, and the next interval retries.
+  }
+}
+
+void Ledger::MaterializeBalances() {
+  std::lock_guard lock(read_mutex_);
+  if (read_connection_->backend() != store::Backend::kSqlite) return;
+  store::Transaction transaction(*read_connection_, TransactionMode::kWrite);
+  LedgerStore::MaterializeBalances(*read_connection_);
+  transaction.Commit();
 }
 
 void Ledger::WaitUntilDurable() {

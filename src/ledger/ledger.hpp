@@ -49,6 +49,7 @@ struct LedgerOptions {
   int committer_count = 0;
   int checkpoint_interval_ms = 200;      // SQLite: how often the WAL is copied into the database
   int history_index_interval_ms = 1000;  // SQLite: how often account history is indexed in bulk
+  int balance_interval_ms = 200;         // SQLite: how often account balances are written (behind)
   size_t account_cache_max = 1'000'000;  // SQLite: accounts kept in memory by the committer
 };
 
@@ -97,6 +98,10 @@ class Ledger {
   // Voids every pending transfer whose timeout has passed by the clock's now; returns how many.
   // The committer also does this by itself every expiry_interval_ms.
   uint64_t ExpirePending();
+  // SQLite: writes the balances of every transfer committed so far into ledger_accounts (reads
+  // never need it: they add what is behind). The committer also does this every
+  // balance_interval_ms, and once more when the ledger stops. No-op on PostgreSQL.
+  void MaterializeBalances();
 
   std::optional<Account> LookupAccount(u128 id);
   std::optional<Transfer> LookupTransfer(u128 id);
@@ -146,6 +151,7 @@ class Ledger {
       std::vector<Account>* written_accounts, store::Transaction* commit);
   uint64_t ExpireDue(Committer& committer);
   void IndexHistory(Committer& committer);
+  void MaterializeBalances(Committer& committer);
   // Reserves `count` timestamps for a batch and returns the first. Timestamps are unique and grow
   // in the order batches start, across this process's committers (on SQLite also across processes).
   int64_t ReserveTimestamps(store::Connection& connection, size_t count);
@@ -166,9 +172,11 @@ class Ledger {
   int64_t last_timestamp_ = 0;  // the last timestamp reserved; guarded by timestamp_mutex_
   int64_t next_expiry_ns_ = 0;  // maintenance committer only
   std::chrono::steady_clock::time_point next_history_index_;  // maintenance committer only
-  // SQLite: the committer is the only writer of account balances between two changes of the
-  // database's data_version, so it keeps the accounts it has read; any other writer's commit
-  // changes data_version and empties the cache.
+  std::chrono::steady_clock::time_point next_balances_;       // maintenance committer only
+  // SQLite: between two changes of the database's data_version only the committer moves money,
+  // so it keeps the accounts it has read, with their balances current (the rows are behind, see
+  // LedgerStore::MaterializeBalances); any other writer's commit changes data_version and empties
+  // the cache.
   std::unordered_map<u128, Account, U128Hash> account_cache_;  // the single SQLite committer
   std::optional<int64_t> account_cache_version_;               // the single SQLite committer
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/assert.hpp"
 
@@ -97,11 +98,163 @@ Account ReadAccount(const store::Row& row) {
 
 int64_t LedgerStore::LastTimestamp(Connection& connection) {
   int64_t last = 0;
-  connection.Query("SELECT max(timestamp) FROM ledger_transfers", {}, [&](const store::Row& row) {
-    if (!row.IsNull(0)) last = row.Int64(0);
-  });
+  // On SQLite also the balance mark, which may stand on an expiry (no transfer row): every event
+  // after it must have a larger timestamp.
+  connection.Query(IsPostgres(connection)
+                       ? "SELECT max(timestamp) FROM ledger_transfers"
+                       : "SELECT max(coalesce((SELECT max(timestamp) FROM ledger_transfers), 0), "
+                         "(SELECT balances_through FROM ledger_balance_progress WHERE id = 1))",
+                   {}, [&](const store::Row& row) {
+                     if (!row.IsNull(0)) last = row.Int64(0);
+                   });
   return last;
 }
+
+namespace {
+
+// ---- SQLite: balances behind the transfers (migration 13) ----
+// ledger_accounts holds every event up to balances_through; an account's balances are that row
+// plus the changes of the events after the mark: the tail of transfers (rowid-ordered, so read
+// from the mark on) and the expiries of pending transfers.
+
+using AccountFilter = std::unordered_set<u128, U128Hash>;
+
+// Added modulo 2^128: releasing a pending amount adds its negation, and the sums are exact because
+// every balance, before and after, lies in [0, 2^128).
+struct BalanceChange {
+  u128 debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0;
+};
+
+void AddTo(Account& account, const BalanceChange& change) {
+  account.debits_pending += change.debits_pending;
+  account.debits_posted += change.debits_posted;
+  account.credits_pending += change.credits_pending;
+  account.credits_posted += change.credits_posted;
+}
+
+int64_t BalancesThrough(Connection& connection) {
+  int64_t through = 0;
+  connection.Query("SELECT balances_through FROM ledger_balance_progress WHERE id = 1", {},
+                   [&](const store::Row& row) { through = row.Int64(0); });
+  return through;
+}
+
+// The balance changes of the events after a mark, for the accounts in `only` (all when null).
+class Tail {
+ public:
+  Tail(Connection& connection, const AccountFilter* only) : connection_(connection), only_(only) {}
+
+  // Reads the events after `through`; returns the last one's timestamp (`through` when none).
+  int64_t Read(int64_t through) {
+    int64_t last = through;
+    std::vector<u128> released;  // pending transfers posted, voided or expired after the mark
+    connection_.Query(
+        "SELECT debit_account_id, credit_account_id, amount, pending_id, flags, id, timestamp "
+        "FROM ledger_transfers WHERE timestamp > $1 ORDER BY timestamp",
+        {through}, [&](const store::Row& row) {
+          last = row.Int64(6);
+          const u128 debit = row.Id(0), credit = row.Id(1);
+          if (!Wanted(debit) && !Wanted(credit)) return;
+          const u128 amount = ReadAmount(row, 2);
+          const auto flags = static_cast<uint32_t>(row.Int64(4));
+          if ((flags & TransferFlags::kPending) != 0) {
+            pending_[row.Id(5)] = Pending{amount, debit, credit};
+            Add(debit, credit, amount, amount, 0);
+            return;
+          }
+          if ((flags &
+               (TransferFlags::kPostPendingTransfer | TransferFlags::kVoidPendingTransfer)) != 0) {
+            released.push_back(row.Id(3));
+          }
+          if ((flags & TransferFlags::kVoidPendingTransfer) == 0) Add(debit, credit, 0, 0, amount);
+        });
+    connection_.Query(
+        "SELECT id, resolved_at FROM ledger_pending WHERE state = 4 AND resolved_at > $1",
+        {through}, [&](const store::Row& row) {
+          released.push_back(row.Id(0));
+          last = std::max(last, row.Int64(1));
+        });
+    for (u128 pending_id : released) Release(pending_id);
+    return last;
+  }
+
+  std::unordered_map<u128, BalanceChange, U128Hash> changes;
+
+ private:
+  struct Pending {
+    u128 amount, debit, credit;
+  };
+
+  bool Wanted(u128 id) const { return only_ == nullptr || only_->contains(id); }
+
+  // Debit and credit sides of one event: `pending` added to the pending balances, `posted` to the
+  // posted ones (each possibly the negation of an amount released).
+  void Add(u128 debit, u128 credit, u128 pending_debit, u128 pending_credit, u128 posted) {
+    if (Wanted(debit)) {
+      changes[debit].debits_pending += pending_debit;
+      changes[debit].debits_posted += posted;
+    }
+    if (Wanted(credit)) {
+      changes[credit].credits_pending += pending_credit;
+      changes[credit].credits_posted += posted;
+    }
+  }
+
+  void Release(u128 pending_id) {
+    auto it = pending_.find(pending_id);
+    if (it == pending_.end()) {
+      connection_.Query(
+          "SELECT amount, debit_account_id, credit_account_id FROM ledger_transfers WHERE id = $1",
+          {store::Id{pending_id}}, [&](const store::Row& row) {
+            it = pending_.emplace(pending_id, Pending{ReadAmount(row, 0), row.Id(1), row.Id(2)})
+                     .first;
+          });
+      if (it == pending_.end()) {
+        throw store::Error(store::Error::Kind::kOther,
+                           "ledger: pending transfer " + ToHex32(pending_id) + " is missing");
+      }
+    }
+    const Pending& p = it->second;
+    Add(p.debit, p.credit, u128{0} - p.amount, u128{0} - p.amount, 0);
+  }
+
+  Connection& connection_;
+  const AccountFilter* only_;
+  std::unordered_map<u128, Pending, U128Hash> pending_;
+};
+
+// Brings accounts read from ledger_accounts up to date: `find` gives the account to change, or
+// null. Within one snapshot of the database (a transaction, or ReadSnapshot).
+template <typename Find>
+void AddTail(Connection& connection, const AccountFilter* only, Find find) {
+  Tail tail(connection, only);
+  tail.Read(BalancesThrough(connection));
+  for (const auto& [id, change] : tail.changes) {
+    if (Account* account = find(id)) AddTo(*account, change);
+  }
+}
+
+// One snapshot for the reads of an account's row, the mark and the tail, inside or outside a
+// transaction (a savepoint is both; a read-only one needs no rollback).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Connection& connection) : connection_(connection) {
+    connection_.Execute("SAVEPOINT ledger_read");
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  ~ReadSnapshot() {
+    try {
+      connection_.Execute("RELEASE ledger_read");
+    } catch (...) {  // the connection is gone; so is the savepoint
+    }
+  }
+
+ private:
+  Connection& connection_;
+};
+
+}  // namespace
 
 namespace {
 
@@ -211,6 +364,13 @@ void LedgerStore::LockAccounts(Connection& connection, std::span<const u128> ids
                                BatchApplier& into) {
   SelectByIds select[] = {LockAccountsSelect(ids, into)};
   RunSelects(connection, select);
+  if (IsPostgres(connection) || ids.empty()) return;
+  // Only the accounts just read: others in `into` came from the committer's cache, up to date.
+  const AccountFilter only(ids.begin(), ids.end());
+  AddTail(connection, &only, [&](u128 id) -> Account* {
+    auto it = into.accounts.find(id);
+    return it != into.accounts.end() && only.contains(id) ? &it->second : nullptr;
+  });
 }
 
 void LedgerStore::Load(Connection& connection, const BatchReads& reads, BatchApplier& into) {
@@ -380,16 +540,17 @@ void WriteSqlite(Connection& connection, const BatchApplier& applied) {
         {store::Id{pending_id}, static_cast<int64_t>(it->second.state), it->second.expires_at,
          it->second.resolved_at});
   }
-  for (u128 account_id : applied.dirty_accounts) {
-    const Account& a = applied.accounts.at(account_id);
-    const std::string dp = ToDecimal(a.debits_pending), dpo = ToDecimal(a.debits_posted),
-                      cp = ToDecimal(a.credits_pending), cpo = ToDecimal(a.credits_posted);
-    connection.Execute(
-        "UPDATE ledger_accounts SET debits_pending = $2, debits_posted = $3, "
-        "credits_pending = $4, credits_posted = $5 WHERE id = $1",
-        {store::Id{a.id}, std::string_view(dp), std::string_view(dpo), std::string_view(cp),
-         std::string_view(cpo)});
-  }
+  // Account balances are not written here: MaterializeBalances writes them behind, in bulk.
+}
+
+void UpdateBalances(Connection& connection, const Account& a) {
+  const std::string dp = ToDecimal(a.debits_pending), dpo = ToDecimal(a.debits_posted),
+                    cp = ToDecimal(a.credits_pending), cpo = ToDecimal(a.credits_posted);
+  connection.Execute(
+      "UPDATE ledger_accounts SET debits_pending = $2, debits_posted = $3, "
+      "credits_pending = $4, credits_posted = $5 WHERE id = $1",
+      {store::Id{a.id}, std::string_view(dp), std::string_view(dpo), std::string_view(cp),
+       std::string_view(cpo)});
 }
 
 }  // namespace
@@ -426,11 +587,57 @@ void LedgerStore::InsertAccount(Connection& connection, const Account& a) {
        static_cast<int64_t>(a.user_data_32), std::string_view(zero), a.timestamp});
 }
 
-std::optional<Account> LedgerStore::FindAccount(Connection& connection, u128 id) {
+std::optional<Account> LedgerStore::FindStoredAccount(Connection& connection, u128 id) {
   std::optional<Account> found;
-  connection.Query("SELECT " + std::string(kAccountColumns) + " FROM ledger_accounts WHERE id = $1",
-                   {store::Id{id}}, [&](const store::Row& row) { found = ReadAccount(row); });
+  connection.Query(SelectAccounts() + " WHERE id = $1", {store::Id{id}},
+                   [&](const store::Row& row) { found = ReadAccount(row); });
   return found;
+}
+
+std::optional<Account> LedgerStore::FindAccount(Connection& connection, u128 id) {
+  if (IsPostgres(connection)) return FindStoredAccount(connection, id);
+  ReadSnapshot snapshot(connection);
+  std::optional<Account> found = FindStoredAccount(connection, id);
+  if (found) {
+    const AccountFilter only{id};
+    AddTail(connection, &only, [&](u128) { return &*found; });
+  }
+  return found;
+}
+
+std::vector<Account> LedgerStore::AllAccounts(Connection& connection) {
+  std::optional<ReadSnapshot> snapshot;
+  if (!IsPostgres(connection)) snapshot.emplace(connection);
+  std::vector<Account> accounts;
+  connection.Query(SelectAccounts() + " ORDER BY id", {},
+                   [&](const store::Row& row) { accounts.push_back(ReadAccount(row)); });
+  if (!snapshot) return accounts;
+  std::unordered_map<u128, Account*, U128Hash> by_id;
+  for (Account& account : accounts) by_id.emplace(account.id, &account);
+  AddTail(connection, nullptr, [&](u128 id) -> Account* {
+    auto it = by_id.find(id);
+    return it != by_id.end() ? it->second : nullptr;
+  });
+  return accounts;
+}
+
+void LedgerStore::MaterializeBalances(Connection& connection) {
+  if (IsPostgres(connection)) return;
+  const int64_t through = BalancesThrough(connection);
+  Tail tail(connection, nullptr);
+  const int64_t last = tail.Read(through);
+  if (last == through) return;
+  for (const auto& [id, change] : tail.changes) {
+    std::optional<Account> account = FindStoredAccount(connection, id);
+    if (!account) {
+      throw store::Error(store::Error::Kind::kOther,
+                         "ledger: a transfer names account " + ToHex32(id) + ", which is missing");
+    }
+    AddTo(*account, change);
+    UpdateBalances(connection, *account);
+  }
+  connection.Execute("UPDATE ledger_balance_progress SET balances_through = $1 WHERE id = 1",
+                     {last});
 }
 
 std::optional<Transfer> LedgerStore::FindTransfer(Connection& connection, u128 id) {

@@ -17,7 +17,7 @@ namespace cambista::ledger {
 
 class LedgerStore {
  public:
-  // Largest transfer timestamp in the database (0 when empty).
+  // Largest transfer timestamp in the database (0 when empty); on SQLite at least the balance mark.
   static int64_t LastTimestamp(store::Connection& connection);
 
   static void LoadTransfers(store::Connection& connection, std::span<const u128> ids,
@@ -50,8 +50,20 @@ class LedgerStore {
   // caller's write transaction. No-op on PostgreSQL, whose history indexes are maintained per row.
   static void IndexHistory(store::Connection& connection);
 
+  // SQLite keeps account balances behind the transfers: commits write no balances, and
+  // ledger_accounts holds the events up to a mark (ledger_balance_progress). FindAccount,
+  // AllAccounts and LockAccounts add the events after it; this writes them into the rows and moves
+  // the mark, in the caller's write transaction (the committer does it every
+  // LedgerOptions::balance_interval_ms). No-op on PostgreSQL, whose balances are always current.
+  static void MaterializeBalances(store::Connection& connection);
+
   static void InsertAccount(store::Connection& connection, const Account& account);
+  // The account with its current balances.
   static std::optional<Account> FindAccount(store::Connection& connection, u128 id);
+  // Every account with its current balances, in id order.
+  static std::vector<Account> AllAccounts(store::Connection& connection);
+  // The row as stored: on SQLite its balances may be behind (its other fields never are).
+  static std::optional<Account> FindStoredAccount(store::Connection& connection, u128 id);
   static std::optional<Transfer> FindTransfer(store::Connection& connection, u128 id);
   // Transfers touching `account_id`, ordered by (timestamp, id), strictly after the cursor.
   static std::vector<Transfer> AccountTransfers(store::Connection& connection, u128 account_id,

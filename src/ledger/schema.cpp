@@ -119,8 +119,29 @@ CREATE TABLE ledger_pending (
 CREATE INDEX ledger_pending_expiry ON ledger_pending (expires_at) WHERE state = 1 AND expires_at > 0;
 )sql";
 
+// ---- 13: ledger_balances_behind --------------------------------------------------------------
+// SQLite: account balances are written in bulk behind the transfers instead of on every commit
+// (a commit then writes a few appended pages instead of one random page per account it touches).
+// ledger_accounts holds every event up to balances_through; readers add the events after it (the
+// short tail of transfers, and expiries of pending transfers, indexed below). Existing databases
+// hold current balances, so the mark starts at their last event. PostgreSQL keeps balances current
+// on every commit (its row locks are what serialize conflicting transfers across nodes).
+constexpr std::string_view kBalancesBehindSqlite = R"sql(
+CREATE TABLE ledger_balance_progress (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  balances_through INTEGER NOT NULL
+);
+INSERT INTO ledger_balance_progress (id, balances_through) VALUES (1, max(
+  coalesce((SELECT max(timestamp) FROM ledger_transfers), 0),
+  coalesce((SELECT max(resolved_at) FROM ledger_pending), 0)));
+CREATE INDEX ledger_pending_expired ON ledger_pending (resolved_at) WHERE state = 4;
+)sql";
+
+constexpr std::string_view kBalancesBehindPostgres = "SELECT 1";
+
 constexpr std::array kMigrations = {
     store::Migration{1, "ledger", kLedgerSqlite, kLedgerPostgres},
+    store::Migration{13, "ledger_balances_behind", kBalancesBehindSqlite, kBalancesBehindPostgres},
 };
 
 }  // namespace

@@ -291,6 +291,67 @@ TEST_P(LedgerTest, TwoPhasePartialPostVoidAndExpiry) {
   ExpectConsistent();
 }
 
+// SQLite writes account balances behind the transfers: commits leave the rows as they were, every
+// read adds the transfers, posts, voids and expiries after the mark, and MaterializeBalances
+// writes exactly that into the rows. PostgreSQL's rows are always current.
+TEST_P(LedgerTest, BalancesBehindTheTransfersReadCurrentAndMaterializeExactly) {
+  ledger_.reset();
+  options_.balance_interval_ms = 3'600'000;  // only when the test asks (and once at start)
+  ledger_ = std::make_unique<Ledger>(db(), clock_, options_);
+  Submit({MakeTransfer(1, 2, 1, 1000)});
+  Transfer hold = MakeTransfer(20, 1, 3, 700, TransferFlags::kPending);
+  ASSERT_EQ(Submit({hold, Resolve(21, 20, TransferFlags::kPostPendingTransfer, 250),
+                    MakeTransfer(30, 1, 3, 100, TransferFlags::kPending),
+                    Resolve(31, 30, TransferFlags::kVoidPendingTransfer),
+                    MakeTransfer(50, 1, 4, 40, TransferFlags::kPending)}),
+            (std::vector<R>(5, R::kOk)));
+  Transfer expiring = MakeTransfer(40, 1, 3, 500, TransferFlags::kPending);
+  expiring.timeout_s = 30;
+  ASSERT_EQ(Submit({expiring}), (std::vector<R>{R::kOk}));
+  clock_.AdvanceMs(31'000);
+  ASSERT_EQ(ledger_->ExpirePending(), 1u);
+
+  auto connection = db().Connect();
+  const bool sqlite = connection->backend() == store::Backend::kSqlite;
+  // (the committer wrote the balances once, after the first batch: account 3 moved only since)
+  EXPECT_EQ(LedgerStore::FindStoredAccount(*connection, 3)->credits_posted, sqlite ? 0u : 250u);
+  const Account current = Get(1);
+  EXPECT_EQ(current.credits_posted, 1000u);
+  EXPECT_EQ(current.debits_posted, 250u);
+  EXPECT_EQ(current.debits_pending, 40u);
+  EXPECT_EQ(Get(3).credits_posted, 250u);
+  EXPECT_EQ(Get(3).credits_pending, 0u);
+  EXPECT_EQ(Get(4).credits_pending, 40u);
+  ExpectConsistent();
+  {  // another connection's transaction checks limits against the current balances: 710 is left
+    store::Transaction tx(*connection, store::TransactionMode::kWrite);
+    const Transfer transfers[] = {MakeTransfer(60, 1, 4, 711), MakeTransfer(61, 1, 4, 710)};
+    EXPECT_EQ(ledger_->SubmitInTransaction(*connection, transfers),
+              (std::vector<R>{R::kExceedsCredits, R::kOk}));
+    tx.Commit();
+  }
+
+  ledger_->MaterializeBalances();
+  ledger_->MaterializeBalances();  // nothing new: changes nothing
+  for (u128 id = 1; id <= 4; ++id) {
+    const Account stored = LedgerStore::FindStoredAccount(*connection, id).value();
+    const Account read = Get(id);
+    EXPECT_EQ(ToDecimal(stored.debits_pending), ToDecimal(read.debits_pending)) << ToHex32(id);
+    EXPECT_EQ(ToDecimal(stored.debits_posted), ToDecimal(read.debits_posted)) << ToHex32(id);
+    EXPECT_EQ(ToDecimal(stored.credits_pending), ToDecimal(read.credits_pending)) << ToHex32(id);
+    EXPECT_EQ(ToDecimal(stored.credits_posted), ToDecimal(read.credits_posted)) << ToHex32(id);
+  }
+  EXPECT_EQ(Get(1).debits_posted, 960u);
+  EXPECT_EQ(Get(4).credits_posted, 710u);
+  // After a restart, and after more transfers on top of the written rows, reads still add up.
+  ledger_.reset();
+  ledger_ = std::make_unique<Ledger>(db(), clock_, options_);
+  EXPECT_EQ(Submit({MakeTransfer(70, 1, 2, 1), MakeTransfer(71, 4, 1, 1)}),
+            (std::vector<R>{R::kExceedsCredits, R::kOk}));
+  EXPECT_EQ(Get(1).credits_posted, 1001u);
+  ExpectConsistent();
+}
+
 TEST_P(LedgerTest, ConcurrentSubmittersShareCommits) {
   constexpr int kThreads = 8, kPerThread = 150;
   Submit({MakeTransfer(1, 2, 1, 1'000'000)});
@@ -344,6 +405,7 @@ TEST_P(LedgerTest, TwoLedgersOnOneDatabaseRaceSafely) {
 
 TEST_P(LedgerTest, AuditorNamesTamperedBalances) {
   Submit({MakeTransfer(1, 2, 1, 1000)});
+  ledger_->MaterializeBalances();  // SQLite: the row holds the transfer before it is tampered with
   auto connection = db().Connect();
   connection->Execute("UPDATE ledger_accounts SET credits_posted = $1 WHERE id = $2",
                       {std::string_view("999"), store::Id{1}});
