@@ -22,6 +22,11 @@ work=$(mktemp -d /tmp/cambista-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 ratios=()
 
+# Each measurement starts on a settled disk: what the previous one wrote is flushed first (the
+# SQLite runs leave hundreds of MiB of dirty pages that would otherwise be written back during the
+# next run, ours or a baseline's).
+settle() { sync; sleep 2; }
+settle_postgres() { psql -q -X "$CAMBISTA_TEST_PG_URL" -c CHECKPOINT; settle; }  # and its buffers
 rate() { grep -oP '"transfers_per_sec":\K[0-9.]+' "$1"; }
 # ratio NAME OURS BASELINE TARGET: one line for the summary.
 ratio() {
@@ -31,16 +36,19 @@ ratio() {
 }
 
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+settle
 echo "== 1a. SQLite: cambista bench ledger --transfers $SQLITE_TRANSFERS --concurrency $SQLITE_CONCURRENCY"
 build/cambista bench ledger --db "sqlite:$work/bench.db" --transfers "$SQLITE_TRANSFERS" \
   --concurrency "$SQLITE_CONCURRENCY" 2>&1 | grep -v '^bench ledger: [cvs]' | tee "$work/sqlite.json"
 build/cambista ledger verify --db "sqlite:$work/bench.db" >/dev/null && echo "ledger verify: ok"
 
+settle
 echo "== 1b. SQLite, random 128-bit ids (worst case for the unique index): --transfers $SQLITE_RANDOM_TRANSFERS --random-ids"
 build/cambista bench ledger --db "sqlite:$work/random.db" --transfers "$SQLITE_RANDOM_TRANSFERS" \
   --concurrency "$SQLITE_CONCURRENCY" --random-ids 2>&1 | grep -v '^bench ledger: [cvs]'
 build/cambista ledger verify --db "sqlite:$work/random.db" >/dev/null && echo "ledger verify: ok"
 
+settle
 echo "== 1c. baseline: cambista bench ledger --naive --transfers $NAIVE_SQLITE_TRANSFERS --concurrency $SQLITE_CONCURRENCY (same disk)"
 build/cambista bench ledger --naive --db "sqlite:$work/naive.db" --transfers "$NAIVE_SQLITE_TRANSFERS" \
   --concurrency "$SQLITE_CONCURRENCY" | tee "$work/naive.json"
@@ -51,13 +59,15 @@ for concurrency in $PG_CONCURRENCIES; do
   psql -q -X "$CAMBISTA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS cambista_bench" \
     -c "CREATE DATABASE cambista_bench" -c "DROP DATABASE IF EXISTS naive_bench" \
     -c "CREATE DATABASE naive_bench" 2>&1 | grep -v NOTICE || true
+  settle_postgres
   echo "== 2a. PostgreSQL: cambista bench ledger --transfers $PG_TRANSFERS --concurrency $concurrency"
   build/cambista bench ledger --db "$base/cambista_bench" --transfers "$PG_TRANSFERS" \
     --concurrency "$concurrency" 2>&1 | grep -v '^bench ledger: [cvs]' | tee "$work/pg.json"
   build/cambista ledger verify --db "$base/cambista_bench" >/dev/null && echo "ledger verify: ok"
 
-  echo "== 2b. baseline: pgbench -n -c $concurrency -j 2 -T $PGBENCH_SECONDS --max-tries=10 -f bench/naive_transfer.sql"
   psql -q -X "$base/naive_bench" -f bench/naive_schema.sql 2>&1 | grep -v NOTICE || true
+  settle_postgres
+  echo "== 2b. baseline: pgbench -n -c $concurrency -j 2 -T $PGBENCH_SECONDS --max-tries=10 -f bench/naive_transfer.sql"
   pgbench -n -c "$concurrency" -j 2 -T "$PGBENCH_SECONDS" --max-tries=10 \
     -f bench/naive_transfer.sql "$base/naive_bench" 2>&1 | tee "$work/pgbench.txt" |
     grep -E "tps|failed|latency average"
