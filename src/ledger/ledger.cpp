@@ -270,7 +270,12 @@ void Ledger::CommitterLoop(Committer& committer) {
     bool expire_now = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::milliseconds(options_.expiry_interval_ms),
+      // Idle, the committer still wakes for its maintenance: expiry, and on SQLite the balances
+      // (in the server most transfers come through SubmitInTransaction, not this queue).
+      const int idle_ms = committer.connection->backend() == store::Backend::kSqlite
+                              ? std::min(options_.expiry_interval_ms, options_.balance_interval_ms)
+                              : options_.expiry_interval_ms;
+      wake_.wait_for(lock, std::chrono::milliseconds(idle_ms),
                      [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
       size_t transfer_count = 0;
