@@ -28,6 +28,8 @@ constexpr KindInfo kKinds[] = {
      "the desk's side of currency conversions; its balance is the position"},
     {AccountKind::kFees, "fees", "fees", 410, NormalSide::kCredit, "provider",
      "fees the desk earns (spreads, service fees)"},
+    {AccountKind::kExternal, "external", "external", 510, NormalSide::kNone, "",
+     "money outside the ledger: the other side of the deposits an operator records"},
 };
 
 ChartEntry ReadEntry(const store::Row& row) {

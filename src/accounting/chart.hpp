@@ -29,6 +29,9 @@
 //                                              other; its balance is the position (trading)
 //   fees              410   credit  provider   fees the desk earns from its tenants' customers
 //                                              (spreads and service fees; trading, payouts)
+//   external          510   none    -          money outside the ledger: the other side of a
+//                                              deposit an operator records (a float topped up
+//                                              at a provider, a bank deposit; payouts)
 //
 // Gateway fees on pay-ins are not an account of their own: the gateway keeps them, so they are
 // booked from the merchant account back to the gateway's clearing account in the payment's
@@ -61,6 +64,7 @@ enum class AccountKind : uint8_t {
   kSuspense,
   kFx,
   kFees,
+  kExternal,
 };
 
 // The side an account's balance reads on; a bounded side may not go below zero.

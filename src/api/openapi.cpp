@@ -192,6 +192,9 @@ std::string ProblemComponent() {
               {"detail", Described(String(), "What went wrong, for people.")},
               {"code", Described(String(), "Stable machine code: switch on it.")},
               Optional("field", Described(String(), "The request field at fault.")),
+              Optional("reason", Described(String(),
+                                           "invalid_destination: the rule broken "
+                                           "(checksum_mismatch, invalid_length...).")),
               Optional("minimum", Described(Nullable(Decimal()),
                                             "amount_out_of_range: the least amount taken.")),
               Optional("maximum", Described(Nullable(Decimal()),

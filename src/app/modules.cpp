@@ -12,12 +12,13 @@
 #include "ledger/schema.hpp"
 #include "module/module.hpp"
 #include "payins/module.hpp"
+#include "payouts/module.hpp"
 #include "providers/module.hpp"
 
 namespace cambista::app {
 
 std::span<const module::Module> Modules() {
-  static const std::array<module::Module, 8> modules = {
+  static const std::array<module::Module, 9> modules = {
       module::Module{"ledger", ledger::Migrations},
       module::Module{"jobs", jobs::Migrations},
       module::Module{"api", api::Migrations},
@@ -26,6 +27,7 @@ std::span<const module::Module> Modules() {
       accounting::kModule,
       providers::kModule,
       payins::kModule,
+      payouts::kModule,
   };
   return modules;
 }

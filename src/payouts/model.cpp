@@ -57,4 +57,27 @@ std::optional<PayoutOrigin> ParsePayoutOrigin(std::string_view name) {
   return ParseEnumName<PayoutOrigin>(kOriginNames, name, NameCase::kExact);  // an API field
 }
 
+bool IsValidCustomerId(std::string_view id) {
+  if (id.empty() || id.size() > kCustomerIdCharsMax) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string DestinationFingerprint(const Destination& d) {
+  const std::string kind(DestinationKindName(d.kind));
+  switch (d.kind) {
+    case DestinationKind::kCryptoAddress:
+      return kind + "|" + std::string(NetworkName(d.network)) + "|" + d.address;
+    case DestinationKind::kPixKey:
+      return kind + "|" + d.key;
+    case DestinationKind::kVesBank:
+      return kind + "|" + d.bank + "|" + d.account + "|" + d.document;
+  }
+  return kind;
+}
+
 }  // namespace cambista::payouts

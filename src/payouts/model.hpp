@@ -26,6 +26,9 @@
 #include <string_view>
 #include <utility>
 
+#include "core/int128.hpp"
+#include "payouts/destination.hpp"
+
 namespace cambista::payouts {
 
 enum class PayoutStatus : uint8_t {
@@ -66,16 +69,62 @@ enum class PayoutErrorKind : uint8_t {
   kApprovalRefused,     // the approver is the creator, lacks the scope, or the TOTP is wrong
   kProviderRefused,     // the provider refused the request itself
   kProviderFailed,      // the provider was unreachable or misbehaved
+  kConflict,            // the same reference was used for something else
   kInternal,            // a bug or the database failing
 };
 
 struct PayoutError {
-  PayoutError(PayoutErrorKind kind_in, std::string detail_in, std::string field_in = "")
-      : kind(kind_in), detail(std::move(detail_in)), field(std::move(field_in)) {}
+  PayoutError(PayoutErrorKind kind_in, std::string detail_in, std::string field_in = "",
+              std::string reason_in = "")
+      : kind(kind_in),
+        detail(std::move(detail_in)),
+        field(std::move(field_in)),
+        reason(std::move(reason_in)) {}
 
   PayoutErrorKind kind;
   std::string detail;  // for people
   std::string field;   // the offending field, if any
+  std::string reason;  // a stable sub-code (a destination's "checksum_mismatch"), if any
+};
+
+// One of the desk's own customers. The id is the desk's (a bot may use its chat id); it names the
+// customer's ledger accounts ("customer:<tenant>:<id>:USDT").
+struct Customer {
+  std::string tenant;
+  std::string id;
+  std::string name;
+  std::string document;
+  int kyc_level = 0;  // 0 (none) to kKycLevelMax: the desk's own scale
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+inline constexpr int kKycLevelMax = 9;
+inline constexpr size_t kCustomerIdCharsMax = 64;
+// 1 to kCustomerIdCharsMax of [A-Za-z0-9_.-] (no ':', which separates the parts of account names).
+bool IsValidCustomerId(std::string_view id);
+
+// A destination saved for a customer, to be named by id in later payouts.
+struct SavedDestination {
+  std::string id;  // "dst_" + 32 hex digits
+  std::string tenant;
+  std::string customer_id;
+  Destination destination;
+  int64_t created_at_ms = 0;
+};
+// The destination's normal form as one text, the same for the same place: a customer saving the
+// same destination twice gets the first back.
+std::string DestinationFingerprint(const Destination& destination);
+
+// Money that arrived outside the system, recorded by an operator on a chart account.
+struct Deposit {
+  std::string id;  // "dep_" + 32 hex digits
+  std::string tenant;
+  std::string account;  // the chart account's name ("customer:acme:c1:USDT")
+  std::string asset;
+  i128 amount = 0;  // minor units of `asset`
+  std::string reference;
+  std::string actor;  // the API key's prefix
+  int64_t created_at_ms = 0;
 };
 
 }  // namespace cambista::payouts

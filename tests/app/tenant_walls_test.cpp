@@ -143,6 +143,10 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
     const std::string url = Field(sandbox, "webhook_url");
     return url.substr(url.rfind('/') + 1);
   }();
+  ASSERT_EQ(Send("PUT", "/v1/customers/c1", ours_, R"({"name":"Ana","kyc_level":1})").status, 201);
+  const std::string tron = R"({"kind":"crypto_address","network":"TRON",)"
+                           R"("address":"TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL"})";
+  ASSERT_EQ(Send("POST", "/v1/customers/c1/destinations", ours_, tron).status, 201);
   const std::string absent_charge = "ch_" + std::string(32, '0');
   const std::string absent_account = std::string(31, '0') + "1";
 
@@ -157,6 +161,9 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
        {{"id", absent_charge}},
        R"({"action":"accept","reason":"not mine"})",
        true},
+      {"GET", "/v1/customers/{id}", {{"id", "c1"}}, {{"id", "c-absent"}}},
+      {"GET", "/v1/customers/{id}/destinations", {{"id", "c1"}}, {{"id", "c-absent"}}},
+      {"POST", "/v1/customers/{id}/destinations", {{"id", "c1"}}, {{"id", "c-absent"}}, tron},
       {"GET", "/v1/ledger/accounts/{id}", {{"id", account_id}}, {{"id", absent_account}}},
       {"GET", "/v1/ledger/accounts/{id}/transfers", {{"id", account_id}}, {{"id", absent_account}}},
       {"GET",
@@ -169,8 +176,8 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
        {{"id", "we_" + std::string(24, '0')}}},
   };
   // Routes whose parameter is not an object of a tenant, each walked by its own test below.
-  const std::set<std::string> elsewhere = {"/v1/gateways/{gateway}", "/webhooks/{gateway}",
-                                           "/webhooks/{gateway}/{tenant}",
+  const std::set<std::string> elsewhere = {"/v1/gateways/{gateway}", "/v1/customers/{id}",
+                                           "/webhooks/{gateway}", "/webhooks/{gateway}/{tenant}",
                                            "/webhooks/{gateway}/{tenant}/{token}"};
   std::set<std::string> covered;
   for (const WalkedRoute& route : walked) covered.insert(route.method + " " + route.pattern);
@@ -227,6 +234,22 @@ TEST_P(TenantWallsTest, ATenantsGatewaySettingsAreItsOwn) {
   const Reply listed = Send("GET", "/v1/gateways", theirs_);
   EXPECT_NE(listed.body.find("\"pushinpay\""), std::string::npos) << listed.body;
   EXPECT_EQ(listed.body.find("\"syncpay\""), std::string::npos) << listed.body;
+}
+
+TEST_P(TenantWallsTest, ATenantsCustomersAreItsOwn) {
+  // Customer ids are the desk's own: the second tenant's PUT of the same id makes its own
+  // customer and leaves the first tenant's as it was.
+  ASSERT_EQ(Send("PUT", "/v1/customers/c1", ours_, R"({"name":"Ana"})").status, 201);
+  const Reply theirs = Send("PUT", "/v1/customers/c1", theirs_, R"({"name":"Mallory"})");
+  EXPECT_EQ(theirs.status, 201) << theirs.body;
+  EXPECT_EQ(Field(Send("GET", "/v1/customers/c1", ours_).body, "name"), "Ana");
+  EXPECT_EQ(Field(Send("GET", "/v1/customers/c1", theirs_).body, "name"), "Mallory");
+  const Reply deposit = Send("POST", "/v1/treasury/deposits", theirs_,
+                             R"({"account":"customer:c1","asset":"USDT","amount":"5.00",)"
+                             R"("reference":"walls-1"})",
+                             "walls-deposit");
+  EXPECT_EQ(deposit.status, 201) << deposit.body;
+  EXPECT_EQ(Field(deposit.body, "account"), "customer:acme:c1:USDT");
 }
 
 INSTANTIATE_BACKENDS(TenantWallsTest);

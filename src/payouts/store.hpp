@@ -1,0 +1,46 @@
+// Every SQL statement of the payouts module, on both backends: customers, their saved
+// destinations and the deposits an operator records. Each function runs on a Connection the
+// caller owns, in whatever transaction the caller has open; every read is scoped to a tenant.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "payouts/model.hpp"
+#include "store/database.hpp"
+
+namespace cambista::payouts {
+
+class PayoutStore {
+ public:
+  // --- customers
+  static std::optional<Customer> FindCustomer(store::Connection& connection,
+                                              std::string_view tenant, std::string_view id);
+  // Creates the customer or updates its name, document and KYC level (created_at_ms kept).
+  static void UpsertCustomer(store::Connection& connection, const Customer& customer);
+
+  // --- destinations
+  static std::optional<SavedDestination> FindDestination(store::Connection& connection,
+                                                         std::string_view tenant,
+                                                         std::string_view id);
+  static std::optional<SavedDestination> FindDestinationByFingerprint(store::Connection& connection,
+                                                                      std::string_view tenant,
+                                                                      std::string_view customer_id,
+                                                                      std::string_view fingerprint);
+  // A constraint error when the customer already has this place (FindDestinationByFingerprint).
+  static void InsertDestination(store::Connection& connection, const SavedDestination& saved);
+  // Oldest first, after `after_id` (ids grow with time), at most `limit`.
+  static std::vector<SavedDestination> ListDestinations(store::Connection& connection,
+                                                        std::string_view tenant,
+                                                        std::string_view customer_id,
+                                                        std::string_view after_id, int limit);
+
+  // --- deposits
+  static std::optional<Deposit> FindDepositByReference(store::Connection& connection,
+                                                       std::string_view tenant,
+                                                       std::string_view reference);
+  static void InsertDeposit(store::Connection& connection, const Deposit& deposit);
+};
+
+}  // namespace cambista::payouts
