@@ -28,6 +28,8 @@ constexpr KindInfo kKinds[] = {
      "the desk's side of currency conversions; its balance is the position"},
     {AccountKind::kFees, "fees", "fees", 410, NormalSide::kCredit, "provider",
      "fees the desk earns (spreads, service fees)"},
+    {AccountKind::kProviderFees, "provider_fees", "provider_fees", 420, NormalSide::kDebit,
+     "provider", "what the desk pays its payout providers (their commissions)"},
     {AccountKind::kExternal, "external", "external", 510, NormalSide::kNone, "",
      "money outside the ledger: the other side of the deposits an operator records"},
 };

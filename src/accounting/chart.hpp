@@ -29,6 +29,9 @@
 //                                              other; its balance is the position (trading)
 //   fees              410   credit  provider   fees the desk earns from its tenants' customers
 //                                              (spreads and service fees; trading, payouts)
+//   provider_fees     420   debit   provider   what the desk pays its payout providers: their
+//                                              commissions, booked when a payout is confirmed
+//                                              (payouts)
 //   external          510   none    -          money outside the ledger: the other side of a
 //                                              deposit an operator records (a float topped up
 //                                              at a provider, a bank deposit; payouts)
@@ -64,6 +67,7 @@ enum class AccountKind : uint8_t {
   kSuspense,
   kFx,
   kFees,
+  kProviderFees,
   kExternal,
 };
 

@@ -115,6 +115,40 @@ struct SavedDestination {
 // same destination twice gets the first back.
 std::string DestinationFingerprint(const Destination& destination);
 
+// A payout as stored. `provider_reference` is fixed when the payout is made (the provider-side
+// idempotency key: Heleket's order_id), before any call, and never changes.
+struct Payout {
+  std::string id;  // "po_" + 32 hex digits
+  std::string tenant;
+  std::string customer_id;
+  std::string provider;  // "heleket"
+  std::string asset;
+  i128 amount = 0;  // minor units of `asset`
+  Destination destination;
+  PayoutOrigin origin = PayoutOrigin::kManual;
+  std::string reference;           // the caller's
+  std::string provider_reference;  // ours, at the provider: the id's 32 hex digits
+  std::string provider_id;         // the provider's own id, once it answered
+  PayoutStatus status = PayoutStatus::kRequested;
+  std::string txid;
+  std::optional<i128> commission;  // what the provider charged, from its answer
+  std::string failure_reason;
+  std::string created_by;  // the API key's prefix
+  std::string idempotency_key;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  int64_t unknown_since_ms = 0;  // when its last provider answer was lost; 0 otherwise
+};
+
+// One change of a payout's state, for its history.
+struct PayoutChange {
+  std::optional<PayoutStatus> from;  // nullopt for the creation
+  PayoutStatus to = PayoutStatus::kRequested;
+  std::string actor;  // "api:<key>", "provider:<name>", "resolve", "operator:<key>"
+  std::string reason;
+  int64_t at_ms = 0;
+};
+
 // Money that arrived outside the system, recorded by an operator on a chart account.
 struct Deposit {
   std::string id;  // "dep_" + 32 hex digits

@@ -16,6 +16,7 @@ using namespace cambista::api;
 constexpr size_t kNameCharsMax = 200;
 constexpr size_t kDocumentCharsMax = 32;
 constexpr size_t kReferenceCharsMax = 64;
+constexpr size_t kCallbackBodyBytesMax = 64 << 10;
 
 HttpResponse Json(int status, std::string body) {
   HttpResponse response;
@@ -113,8 +114,85 @@ std::string DepositJson(const Deposit& d, const AssetRegistry& assets) {
          ",\"created_at_ms\":" + std::to_string(d.created_at_ms) + "}";
 }
 
+std::string MoneyText(const AssetRegistry& assets, std::string_view code, i128 minor) {
+  auto asset = assets.Find(code);
+  return JsonString(asset.ok() ? Amount(minor, asset.value()).ToString() : ToDecimal(minor));
+}
+
+std::string PayoutJson(const Payout& p, const AssetRegistry& assets) {
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? std::string("null") : JsonString(text);
+  };
+  return "{\"id\":" + JsonString(p.id) + ",\"status\":" + JsonString(PayoutStatusName(p.status)) +
+         ",\"customer\":" + JsonString(p.customer_id) + ",\"provider\":" + JsonString(p.provider) +
+         ",\"asset\":" + JsonString(p.asset) +
+         ",\"amount\":" + MoneyText(assets, p.asset, p.amount) +
+         ",\"destination\":{\"kind\":" + JsonString(DestinationKindName(p.destination.kind)) +
+         DestinationFields(p.destination) +
+         "},\"origin\":" + JsonString(PayoutOriginName(p.origin)) +
+         ",\"reference\":" + JsonString(p.reference) +
+         ",\"provider_reference\":" + JsonString(p.provider_reference) +
+         ",\"provider_id\":" + text_or_null(p.provider_id) + ",\"txid\":" + text_or_null(p.txid) +
+         ",\"commission\":" +
+         (p.commission ? MoneyText(assets, p.asset, *p.commission) : std::string("null")) +
+         ",\"failure_reason\":" + text_or_null(p.failure_reason) +
+         ",\"created_at_ms\":" + std::to_string(p.created_at_ms) +
+         ",\"updated_at_ms\":" + std::to_string(p.updated_at_ms) + "}";
+}
+
+std::string HistoryJson(const std::vector<PayoutChange>& history) {
+  std::string out = "[";
+  for (const PayoutChange& change : history) {
+    out += (out.size() > 1 ? ",{\"from\":" : "{\"from\":") +
+           (change.from ? JsonString(PayoutStatusName(*change.from)) : std::string("null")) +
+           ",\"to\":" + JsonString(PayoutStatusName(change.to)) +
+           ",\"actor\":" + JsonString(change.actor) + ",\"reason\":" + JsonString(change.reason) +
+           ",\"at_ms\":" + std::to_string(change.at_ms) + "}";
+  }
+  return out + "]";
+}
+
+std::string PayoutStatusSchema() {
+  std::vector<std::string_view> names;
+  for (int i = 0; i < kPayoutStatusCount; ++i) {
+    names.push_back(PayoutStatusName(static_cast<PayoutStatus>(i)));
+  }
+  return schema::Enum(names);
+}
+
+void AddPayoutSchema(Router& router) {
+  using namespace schema;
+  const std::string nullable_text = Nullable(String());
+  router.AddSchema(
+      "Payout",
+      Object(
+          {{"id", Id("po_")},
+           {"status", PayoutStatusSchema()},
+           {"customer", String()},
+           {"provider", String()},
+           {"asset", String()},
+           {"amount", Decimal()},
+           {"destination", OpenObject({{"kind", Enum({"crypto_address", "pix_key", "ves_bank"})}})},
+           {"origin", Enum({"manual", "scheduled", "bonus", "trade"})},
+           {"reference", String()},
+           {"provider_reference",
+            Described(String(), "Our id at the provider (Heleket order_id), fixed at creation.")},
+           {"provider_id", nullable_text},
+           {"txid", nullable_text},
+           {"commission", Described(Nullable(Decimal()), "What the provider charged.")},
+           {"failure_reason", nullable_text},
+           {"created_at_ms", Integer()},
+           {"updated_at_ms", Integer()},
+           Optional("history", ArrayOf(Object({{"from", Nullable(PayoutStatusSchema())},
+                                               {"to", PayoutStatusSchema()},
+                                               {"actor", String()},
+                                               {"reason", String()},
+                                               {"at_ms", Integer()}})))}));
+}
+
 void AddPayoutSchemas(Router& router) {
   using namespace schema;
+  AddPayoutSchema(router);
   router.AddSchema("Customer", Object({{"id", String()},
                                        {"name", String()},
                                        {"document", String()},
@@ -164,10 +242,9 @@ Result<CustomerInput, HttpResponse> ReadCustomerInput(const HttpRequest& request
 }
 
 // The destination's fields as given; ValidateDestination judges them (kinds, networks, formats).
-Result<DestinationInput, HttpResponse> ReadDestinationInput(const HttpRequest& request) {
-  auto reader = JsonObjectReader::Parse(request.body);
-  if (!reader.ok()) return Failure(InputProblem(reader.error()));
-  JsonObjectReader& body = reader.value();
+// `prefix` names the object in errors ("destination.").
+Result<DestinationInput, HttpResponse> ReadDestinationFields(JsonObjectReader& body,
+                                                             std::string_view prefix) {
   DestinationInput input;
   std::optional<std::string>* targets[] = {&input.kind, &input.network, &input.address, &input.key,
                                            &input.bank, &input.account, &input.document};
@@ -176,11 +253,24 @@ Result<DestinationInput, HttpResponse> ReadDestinationInput(const HttpRequest& r
   for (size_t i = 0; i < std::size(names); ++i) {
     // Twice the validator's bound, so that its own error (too_long, naming the rule) answers.
     auto value = body.OptionalString(names[i], 2 * kDestinationFieldCharsMax);
-    if (!value.ok()) return Failure(InputProblem(value.error()));
+    if (!value.ok()) {
+      InputError error = value.error();
+      error.field = std::string(prefix) + error.field;
+      return Failure(InputProblem(error));
+    }
     *targets[i] = std::move(value).value();
   }
-  if (auto unknown = body.RejectUnknownFields()) return Failure(InputProblem(*unknown));
+  if (auto unknown = body.RejectUnknownFields()) {
+    unknown->field = std::string(prefix) + unknown->field;
+    return Failure(InputProblem(*unknown));
+  }
   return input;
+}
+
+Result<DestinationInput, HttpResponse> ReadDestinationInput(const HttpRequest& request) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return Failure(InputProblem(reader.error()));
+  return ReadDestinationFields(reader.value(), "");
 }
 
 Result<DepositRequest, HttpResponse> ReadDeposit(const HttpRequest& request,
@@ -203,6 +293,53 @@ Result<DepositRequest, HttpResponse> ReadDeposit(const HttpRequest& request,
   if (!reference.ok()) return Failure(InputProblem(reference.error()));
   if (auto unknown = body.RejectUnknownFields()) return Failure(InputProblem(*unknown));
   return DepositRequest{std::move(account).value(), amount.value(), std::move(reference).value()};
+}
+
+Result<NewPayout, HttpResponse> ReadNewPayout(const HttpRequest& request,
+                                              const AssetRegistry& assets) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return Failure(InputProblem(reader.error()));
+  JsonObjectReader& body = reader.value();
+  auto customer = body.RequiredString("customer", kCustomerIdCharsMax);
+  if (!customer.ok()) return Failure(InputProblem(customer.error()));
+  auto provider = body.OptionalString("provider", 32);
+  if (!provider.ok()) return Failure(InputProblem(provider.error()));
+  auto code = body.RequiredString("asset", 10);
+  if (!code.ok()) return Failure(InputProblem(code.error()));
+  auto asset = assets.Find(code.value());
+  if (!asset.ok()) {
+    return Failure(InputProblem(
+        {"invalid_request", "asset", "\"asset\" must be an asset of the desk, such as USDT."}));
+  }
+  auto amount = body.RequiredAmount("amount", asset.value());
+  if (!amount.ok()) return Failure(InputProblem(amount.error()));
+  static constexpr std::string_view kOrigins[] = {"manual", "scheduled", "bonus", "trade"};
+  auto origin = body.RequiredEnum("origin", kOrigins);
+  if (!origin.ok()) return Failure(InputProblem(origin.error()));
+  auto reference = body.OptionalString("reference", kReferenceCharsMax);
+  if (!reference.ok()) return Failure(InputProblem(reference.error()));
+  auto destination_id = body.OptionalString("destination_id", 40);
+  if (!destination_id.ok()) return Failure(InputProblem(destination_id.error()));
+  auto object = body.OptionalObject("destination");
+  if (!object.ok()) return Failure(InputProblem(object.error()));
+  std::optional<DestinationInput> destination;
+  if (object.value()) {
+    auto fields = ReadDestinationFields(*object.value(), "destination.");
+    if (!fields.ok()) return Failure(fields.error());
+    destination = std::move(fields).value();
+  }
+  if (auto unknown = body.RejectUnknownFields()) return Failure(InputProblem(*unknown));
+  if (destination.has_value() == destination_id.value().has_value()) {
+    return Failure(InputProblem(
+        {"invalid_request", "destination", "Give either \"destination\" or \"destination_id\"."}));
+  }
+  return NewPayout{std::move(customer).value(),
+                   std::move(provider).value(),
+                   amount.value(),
+                   std::move(destination),
+                   std::move(destination_id).value(),
+                   ParsePayoutOrigin(origin.value()).value_or(PayoutOrigin::kManual),
+                   std::move(reference).value().value_or("")};
 }
 
 void AddCustomerRoutes(Router& router, AuthGate& gate, PayoutService& payouts) {
@@ -355,6 +492,200 @@ void AddDepositRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
                  })));
 }
 
+void AddPayoutCreateRoute(Router& router, AuthGate& gate, Idempotency& idempotency,
+                          PayoutService& payouts, const AssetRegistry& assets) {
+  using namespace schema;
+  router.Add(
+      "POST", "/v1/payouts",
+      RouteDoc{
+          .summary = "Pay a customer out.",
+          .access = "payouts:write",
+          .description =
+              "From the customer's account to a destination (inline, validated, or a saved "
+              "destination_id), through the named provider or the first that sends the asset "
+              "there. The amount is held at once (a pending ledger transfer to the provider's "
+              "float): 409 `insufficient_funds` when the customer's balance or the float does not "
+              "cover it, and nothing is sent. Above the asset's approval threshold the payout "
+              "waits in AWAITING_APPROVAL. It reaches the provider at most once, under its "
+              "provider_reference.",
+          .status = 201,
+          .response_schema = Ref("Payout"),
+          .request_schema = Object({{"customer", String()},
+                                    Optional("provider", String()),
+                                    {"asset", String()},
+                                    {"amount", Decimal()},
+                                    Optional("destination", OpenObject({{"kind", String()}})),
+                                    Optional("destination_id", Id("dst_")),
+                                    {"origin", Enum({"manual", "scheduled", "bonus", "trade"})},
+                                    Optional("reference", Text(kReferenceCharsMax))}),
+          .idempotency_key = true,
+          .errors = {{400, {"invalid_request", "invalid_amount"}},
+                     {404, {"not_found", "unknown_provider"}},
+                     {409, {"insufficient_funds"}},
+                     {422, {"invalid_destination"}}}},
+      RequireKey(
+          gate, Scope::kPayoutsWrite,
+          idempotency.WrapCallingOut([&payouts, &assets](const HttpRequest& request,
+                                                         const PathParams&,
+                                                         const Principal& principal) {
+            auto payout = ReadNewPayout(request, assets);
+            if (!payout.ok()) return payout.error();
+            auto made = payouts.CreatePayout(principal.tenant, principal.key_prefix,
+                                             request.Header("Idempotency-Key"), payout.value());
+            if (!made.ok()) return ToProblem(made.error());
+            return Json(made.value().created ? 201 : 200, PayoutJson(made.value().value, assets));
+          })));
+}
+
+HttpResponse ListPayouts(PayoutService& payouts, const AssetRegistry& assets,
+                         const HttpRequest& request, const Principal& principal) {
+  auto limit = PageLimit(request);
+  if (!limit.ok()) return limit.error();
+  std::optional<PayoutStatus> status;
+  if (const auto text = QueryValue(request.query, "status")) {
+    status = ParsePayoutStatus(*text);
+    if (!status) return InvalidField("status", "a payout status such as SUBMITTED");
+  }
+  const auto cursor = QueryValue(request.query, "cursor");
+  if (cursor && !cursor->starts_with("po_")) {
+    return InvalidField("cursor", "the next_cursor of a previous page");
+  }
+  const auto list =
+      payouts.ListPayouts(principal.tenant, status, QueryValue(request.query, "customer"), cursor,
+                          static_cast<int>(limit.value()));
+  std::string body = "{\"data\":[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    body += (i == 0 ? "" : ",") + PayoutJson(list[i], assets);
+  }
+  body += "],\"next_cursor\":";
+  body += static_cast<int64_t>(list.size()) == limit.value() ? JsonString(list.back().id)
+                                                             : std::string("null");
+  return Json(200, body + "}");
+}
+
+void AddPayoutReadRoutes(Router& router, AuthGate& gate, PayoutService& payouts,
+                         const AssetRegistry& assets) {
+  router.Add("GET", "/v1/payouts/{id}",
+             RouteDoc{.summary = "One payout, with its history.",
+                      .access = "payouts:write",
+                      .response_schema = schema::Ref("Payout"),
+                      .errors = {{404, {"not_found"}}}},
+             RequireKey(gate, Scope::kPayoutsWrite,
+                        [&payouts, &assets](const HttpRequest&, const PathParams& params,
+                                            const Principal& principal) -> HttpResponse {
+                          auto payout = payouts.GetPayout(principal.tenant, params.at("id"));
+                          if (!payout.ok()) return ToProblem(payout.error());
+                          std::string body = PayoutJson(payout.value(), assets);
+                          body.insert(body.size() - 1,
+                                      ",\"history\":" + HistoryJson(payouts.PayoutHistory(
+                                                            principal.tenant, params.at("id"))));
+                          return Json(200, body);
+                        }));
+  router.Add("GET", "/v1/payouts",
+             RouteDoc{.summary = "The tenant's payouts, newest first, a page at a time.",
+                      .access = "payouts:write",
+                      .response_schema = schema::Page(schema::Ref("Payout")),
+                      .query = {{"status", "only payouts in this status (any case)"},
+                                {"customer", "only this customer's payouts"},
+                                {"cursor", "next_cursor of the previous page"},
+                                {"limit", "1 to 200, default 50"}},
+                      .errors = {{400, {"invalid_request"}}}},
+             RequireKey(gate, Scope::kPayoutsWrite,
+                        [&payouts, &assets](const HttpRequest& request, const PathParams&,
+                                            const Principal& principal) {
+                          return ListPayouts(payouts, assets, request, principal);
+                        }));
+}
+
+// approve | reject: a second key with payouts:approve and its TOTP code in the body.
+HttpResponse Decide(PayoutService& payouts, ApiKeyStore& keys, const AssetRegistry& assets,
+                    const HttpRequest& request, const PathParams& params,
+                    const Principal& principal, bool approve) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return InputProblem(reader.error());
+  auto totp = reader.value().RequiredString("totp", 10);
+  if (!totp.ok()) return InputProblem(totp.error());
+  if (auto unknown = reader.value().RejectUnknownFields()) return InputProblem(*unknown);
+  if (keys.CheckTotp(principal.key_prefix, totp.value()) != ApiKeyStore::TotpCheck::kOk) {
+    return ToProblem(PayoutError(PayoutErrorKind::kApprovalRefused,
+                                 "The TOTP code is wrong, used already, or the key has none "
+                                 "(cambista keys totp-enroll).",
+                                 "totp"));
+  }
+  auto decided = payouts.Decide(principal.tenant, params.at("id"), principal.key_prefix, approve);
+  if (!decided.ok()) return ToProblem(decided.error());
+  return Json(200, PayoutJson(decided.value(), assets));
+}
+
+void AddPayoutActionRoutes(Router& router, AuthGate& gate, PayoutService& payouts,
+                           const AssetRegistry& assets) {
+  router.Add("POST", "/v1/payouts/{id}/cancel",
+             RouteDoc{.summary = "Cancel a payout not yet sent.",
+                      .access = "payouts:write",
+                      .description = "REQUESTED or AWAITING_APPROVAL: CANCELLED, the hold voided. "
+                                     "Else 409 `invalid_transition`.",
+                      .response_schema = schema::Ref("Payout"),
+                      .errors = {{404, {"not_found"}}, {409, {"invalid_transition"}}}},
+             RequireKey(gate, Scope::kPayoutsWrite,
+                        [&payouts, &assets](const HttpRequest&, const PathParams& params,
+                                            const Principal& principal) -> HttpResponse {
+                          auto cancelled = payouts.CancelPayout(principal.tenant, params.at("id"),
+                                                                principal.key_prefix);
+                          if (!cancelled.ok()) return ToProblem(cancelled.error());
+                          return Json(200, PayoutJson(cancelled.value(), assets));
+                        }));
+  for (const bool approve : {true, false}) {
+    router.Add(
+        "POST", approve ? "/v1/payouts/{id}/approve" : "/v1/payouts/{id}/reject",
+        RouteDoc{.summary = approve ? "Approve a payout awaiting approval."
+                                    : "Reject a payout awaiting approval.",
+                 .access = "payouts:approve",
+                 .description = "By a key other than the one that created the payout, with the "
+                                "current code of its TOTP (`cambista keys totp-enroll`): 403 "
+                                "`approval_refused` otherwise. Every decision is in the history.",
+                 .response_schema = schema::Ref("Payout"),
+                 .request_schema = schema::Object({{"totp", schema::String()}}),
+                 .errors = {{400, {"invalid_request"}},
+                            {403, {"approval_refused"}},
+                            {404, {"not_found"}},
+                            {409, {"invalid_transition"}}}},
+        RequireKey(
+            gate, Scope::kPayoutsApprove,
+            [&payouts, &keys = gate.keys, &assets, approve](
+                const HttpRequest& request, const PathParams& params, const Principal& principal) {
+              return Decide(payouts, keys, assets, request, params, principal, approve);
+            }));
+  }
+}
+
+void AddCallbackRoute(Router& router, PayoutService& payouts) {
+  router.Add(
+      "POST", "/webhooks/payouts/{provider}",
+      RouteDoc{.summary = "A payout provider's callback.",
+               .access = "public",
+               .description = "A hint: verified on the raw bytes (401 `invalid_signature`, and "
+                              "nothing is recorded), it makes Cambista ask the provider about the "
+                              "payout; only that answer moves it. At most 64 KiB.",
+               .response_schema = schema::Object(
+                   {{"outcome", schema::Enum({"applied", "unknown_payout", "ignored"})}}),
+               .request_schema = R"({"type":"object"})",
+               .errors = {{400, {"invalid_request"}},
+                          {401, {"invalid_signature"}},
+                          {404, {"not_found"}}}},
+      [&payouts](const HttpRequest& request, const PathParams& params) -> HttpResponse {
+        if (request.body.size() > kCallbackBodyBytesMax) {
+          return Problem(413, "payload_too_large", "Payload too large",
+                         "A callback body may hold at most 64 KiB.");
+        }
+        const CallbackOutcome outcome = payouts.TakeCallback(
+            params.at("provider"), CallbackRequest{request.body, request.headers});
+        if (outcome.status >= 400) {
+          return Problem(outcome.status, outcome.code, "Callback refused", outcome.detail);
+        }
+        return Json(200, "{\"outcome\":" + JsonString(outcome.code) + "}");
+      });
+}
+
 }  // namespace
 
 void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
@@ -363,6 +694,10 @@ void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
   AddCustomerRoutes(router, gate, payouts);
   AddDestinationRoutes(router, gate, payouts);
   AddDepositRoute(router, gate, idempotency, payouts, assets);
+  AddPayoutCreateRoute(router, gate, idempotency, payouts, assets);
+  AddPayoutReadRoutes(router, gate, payouts, assets);
+  AddPayoutActionRoutes(router, gate, payouts, assets);
+  AddCallbackRoute(router, payouts);
 }
 
 }  // namespace cambista::payouts

@@ -100,8 +100,108 @@ CREATE TABLE treasury_deposits (
 );
 )sql";
 
+// ---- 15: payouts -----------------------------------------------------------------------------
+// Payouts with their destination (the normal form, as saved destinations hold it) and history.
+// provider_reference is unique per provider: a payout reaches its provider under one key only.
+constexpr std::string_view kPayoutsSqlite = R"sql(
+CREATE TABLE payouts (
+  tenant TEXT NOT NULL,
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  network INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  pix_key_kind INTEGER NOT NULL,
+  pix_key TEXT NOT NULL,
+  bank TEXT NOT NULL,
+  account TEXT NOT NULL,
+  document TEXT NOT NULL,
+  document_kind INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  reference TEXT NOT NULL,
+  provider_reference TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  txid TEXT NOT NULL,
+  commission TEXT,
+  failure_reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  unknown_since_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, id),
+  UNIQUE (provider, provider_reference),
+  UNIQUE (tenant, idempotency_key)
+) WITHOUT ROWID;
+CREATE INDEX payouts_status ON payouts (tenant, status, id);
+CREATE TABLE payout_history (
+  tenant TEXT NOT NULL,
+  payout_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  from_status INTEGER,
+  to_status INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, payout_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kPayoutsPostgres = R"sql(
+CREATE TABLE payouts (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  customer_id text NOT NULL,
+  provider text NOT NULL,
+  asset text NOT NULL,
+  amount numeric(39,0) NOT NULL,
+  kind integer NOT NULL,
+  network integer NOT NULL,
+  address text NOT NULL,
+  pix_key_kind integer NOT NULL,
+  pix_key text NOT NULL,
+  bank text NOT NULL,
+  account text NOT NULL,
+  document text NOT NULL,
+  document_kind integer NOT NULL,
+  origin integer NOT NULL,
+  reference text NOT NULL,
+  provider_reference text NOT NULL,
+  provider_id text NOT NULL,
+  status integer NOT NULL,
+  txid text NOT NULL,
+  commission numeric(39,0),
+  failure_reason text NOT NULL,
+  created_by text NOT NULL,
+  idempotency_key text NOT NULL,
+  created_at_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  unknown_since_ms bigint NOT NULL,
+  PRIMARY KEY (tenant, id),
+  UNIQUE (provider, provider_reference),
+  UNIQUE (tenant, idempotency_key)
+);
+CREATE INDEX payouts_status ON payouts (tenant, status, id);
+CREATE TABLE payout_history (
+  tenant text NOT NULL,
+  payout_id text NOT NULL,
+  seq integer NOT NULL,
+  from_status integer,
+  to_status integer NOT NULL,
+  actor text NOT NULL,
+  reason text NOT NULL,
+  at_ms bigint NOT NULL,
+  PRIMARY KEY (tenant, payout_id, seq)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     store::Migration{14, "payouts_customers", kCustomersSqlite, kCustomersPostgres},
+    store::Migration{15, "payouts", kPayoutsSqlite, kPayoutsPostgres},
 };
 
 }  // namespace

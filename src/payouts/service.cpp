@@ -45,8 +45,12 @@ PayoutError AccountError(std::string detail) {
 }  // namespace
 
 PayoutService::PayoutService(store::Database& database, ledger::Ledger& ledger,
-                             accounting::Chart& chart, const Clock& clock)
-    : pool_(database), ledger_(ledger), chart_(chart), clock_(clock) {}
+                             accounting::Chart& chart, const Clock& clock, PayoutOptions options)
+    : pool_(database),
+      ledger_(ledger),
+      chart_(chart),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 Result<Put<Customer>, PayoutError> PayoutService::PutCustomer(std::string_view tenant,
                                                               std::string_view id,

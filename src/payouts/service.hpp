@@ -1,6 +1,14 @@
 // The payouts' logic, without HTTP or SQL (payouts/routes.cpp and payouts/store.cpp hold those):
-// the desk's customers, the destinations saved for them, and the deposits an operator records
-// for money that arrived outside the system. Errors are PayoutErrors.
+// the desk's customers, the destinations saved for them, the payouts themselves, and the deposits
+// an operator records for money that arrived outside the system. Errors are PayoutErrors.
+//
+// A payout reaches its provider at most once: its provider-side reference is fixed when it is
+// made; before the one Create call it turns UNKNOWN (committed), and only the provider's answer,
+// or a Fetch by that reference, moves it on. An UNKNOWN payout unresolved for review_after_ms goes
+// to MANUAL_REVIEW, never back to the queue. Money moves only on the provider's own API: created,
+// the amount is held (pending transfer); CONFIRMED posts it and books the commission
+// (provider_fees <- float); FAILED, CANCELLED and REJECTED void it; each in the transaction of
+// the state change, with its history row and its `payout.*` event.
 //
 // A deposit is a ledger transfer between the named chart account and the tenant's `external`
 // account, in the transaction that records it: a debit-normal account (a provider's float, a
@@ -10,6 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +32,7 @@
 #include "core/result.hpp"
 #include "ledger/ledger.hpp"
 #include "payouts/model.hpp"
+#include "payouts/provider.hpp"
 #include "store/connection_pool.hpp"
 
 namespace cambista::payouts {
@@ -37,6 +49,54 @@ struct DepositRequest {
   std::string reference;
 };
 
+// The payout providers the service may use, by name.
+class ProviderDirectory {
+ public:
+  virtual ~ProviderDirectory() = default;
+  virtual PayoutProvider* Find(std::string_view name) const = 0;  // nullptr: not configured
+  virtual std::vector<std::string> Names() const = 0;             // in the order they are tried
+};
+
+struct PayoutOptions {
+  const ProviderDirectory* providers = nullptr;
+  const AssetRegistry* assets = nullptr;
+  // Where providers reach us: callbacks go to <base>/webhooks/payouts/<provider>.
+  std::function<std::string()> public_base_url;
+  // Payouts above the asset's threshold (minor units) wait for a second key's approval.
+  std::map<std::string, i128, std::less<>> approval_thresholds;
+  int64_t review_after_ms = 3'600'000;  // UNKNOWN for longer: MANUAL_REVIEW, never sent again
+  int64_t track_interval_ms = 5'000;    // how often an unfinished payout is asked about
+  int event_attempts_max = 8;
+  std::function<void()> wake_jobs;
+};
+
+struct NewPayout {
+  std::string customer;
+  std::optional<std::string> provider;  // else the first provider serving asset and destination
+  Amount amount;
+  std::optional<DestinationInput> destination;  // or
+  std::optional<std::string> destination_id;
+  PayoutOrigin origin = PayoutOrigin::kManual;
+  std::string reference;
+};
+
+// The jobs of a payout: sending it once, then asking the provider until it is final.
+inline constexpr std::string_view kSubmitJobKind = "payouts.submit";
+inline constexpr std::string_view kTrackJobKind = "payouts.track";
+
+struct JobStep {
+  bool done = true;
+  std::string error;  // why it must run again
+  int64_t retry_after_ms = 0;
+};
+
+// What a callback delivery comes to, for its HTTP answer.
+struct CallbackOutcome {
+  int status = 200;  // 401 bad signature, 400 malformed, 404 no such provider, 200 otherwise
+  std::string code;  // the problem code when refused; "applied", "unknown_payout", "ignored"
+  std::string detail;
+};
+
 // The largest deposit, in major units of its asset: a bound before anything is booked.
 inline constexpr int64_t kDepositMajorMax = 1'000'000'000'000;
 
@@ -50,7 +110,7 @@ struct Put {
 class PayoutService {
  public:
   PayoutService(store::Database& database, ledger::Ledger& ledger, accounting::Chart& chart,
-                const Clock& clock);
+                const Clock& clock, PayoutOptions options = {});
 
   Result<Put<Customer>, PayoutError> PutCustomer(std::string_view tenant, std::string_view id,
                                                  const CustomerInput& input);
@@ -65,6 +125,35 @@ class PayoutService {
                                                                       std::string_view after_id,
                                                                       int limit);
 
+  // Holds the amount (a pending transfer from the customer's account to the provider's float)
+  // and queues the sending, in one transaction: 409 insufficient_funds leaves nothing behind. The
+  // same Idempotency-Key finds the first payout.
+  Result<Put<Payout>, PayoutError> CreatePayout(std::string_view tenant, std::string_view actor,
+                                                std::string_view idempotency_key,
+                                                const NewPayout& request);
+  Result<Payout, PayoutError> GetPayout(std::string_view tenant, std::string_view id);
+  std::vector<PayoutChange> PayoutHistory(std::string_view tenant, std::string_view id);
+  std::vector<Payout> ListPayouts(std::string_view tenant, std::optional<PayoutStatus> status,
+                                  std::optional<std::string_view> customer,
+                                  std::optional<std::string_view> before_id, int limit);
+  // Before anything was sent (REQUESTED, AWAITING_APPROVAL): CANCELLED, the hold voided.
+  Result<Payout, PayoutError> CancelPayout(std::string_view tenant, std::string_view id,
+                                           std::string_view actor);
+
+  // Four eyes: a payout above its asset's threshold waits for another key (with payouts:approve
+  // and its TOTP, checked by the caller) to approve it (back to REQUESTED, then sent) or reject it
+  // (REJECTED, the hold voided). The creator's own key is refused: kApprovalRefused.
+  Result<Payout, PayoutError> Decide(std::string_view tenant, std::string_view id,
+                                     std::string_view approver, bool approve);
+
+  // The jobs (payload: tenant '\n' payout id). Submit sends a REQUESTED payout once: it becomes
+  // UNKNOWN before the call and leaves UNKNOWN only on the provider's answer. Track asks the
+  // provider by our reference until the payout is final, or is in review.
+  JobStep Submit(std::string_view payload);
+  JobStep Track(std::string_view payload);
+  // A callback is a hint: verified, it makes Track ask the provider now; it never moves money.
+  CallbackOutcome TakeCallback(std::string_view provider, const CallbackRequest& request);
+
   // `actor`: the API key's prefix, kept with the deposit.
   Result<Put<Deposit>, PayoutError> RecordDeposit(std::string_view tenant, std::string_view actor,
                                                   const DepositRequest& request);
@@ -76,10 +165,27 @@ class PayoutService {
   Result<Put<Deposit>, PayoutError> BookDeposit(Deposit deposit,
                                                 const accounting::AccountRef& target);
 
+  Result<PayoutProvider*, PayoutError> ChooseProvider(const NewPayout& request,
+                                                      const Destination& destination) const;
+  Result<Destination, PayoutError> ResolveDestination(store::Connection& connection,
+                                                      std::string_view tenant,
+                                                      const NewPayout& request);
+  Result<Put<Payout>, PayoutError> InsertPayout(Payout payout);
+  // Moves `payout` to `to` in the caller's transaction: the row, its history, its ledger
+  // transfers (post or void the hold) and its event.
+  void Transition(store::Connection& tx, Payout& payout, PayoutStatus to, std::string_view actor,
+                  std::string_view reason);
+  void ApplyReport(store::Connection& tx, Payout& payout, const ProviderPayout& report,
+                   std::string_view actor);
+  void Book(store::Connection& tx, const Payout& payout, PayoutStatus to);
+  JobStep Answered(std::string_view tenant, std::string_view id,
+                   const Result<ProviderPayout, ProviderError>& answer);
+
   store::ConnectionPool pool_;
   ledger::Ledger& ledger_;
   accounting::Chart& chart_;
   const Clock& clock_;
+  PayoutOptions options_;
 };
 
 }  // namespace cambista::payouts

@@ -25,23 +25,73 @@ Customer ReadCustomer(const store::Row& row) {
   return c;
 }
 
+// A destination's nine columns (kind .. document_kind), from column `at` on.
+Destination ReadDestinationColumns(const store::Row& row, int at) {
+  Destination d;
+  d.kind = static_cast<DestinationKind>(row.Int64(at));
+  d.network = static_cast<Network>(row.Int64(at + 1));
+  d.address = row.Text(at + 2);
+  d.pix_key_kind = static_cast<pix::PixKeyKind>(row.Int64(at + 3));
+  d.key = row.Text(at + 4);
+  d.bank = row.Text(at + 5);
+  d.account = row.Text(at + 6);
+  d.document = row.Text(at + 7);
+  d.document_kind = static_cast<VesDocumentKind>(row.Int64(at + 8));
+  return d;
+}
+
+void AddDestinationParams(std::vector<store::Param>& params, const Destination& d) {
+  params.insert(params.end(),
+                {static_cast<int64_t>(d.kind), static_cast<int64_t>(d.network),
+                 std::string_view(d.address), static_cast<int64_t>(d.pix_key_kind),
+                 std::string_view(d.key), std::string_view(d.bank), std::string_view(d.account),
+                 std::string_view(d.document), static_cast<int64_t>(d.document_kind)});
+}
+
 SavedDestination ReadDestination(const store::Row& row) {
   SavedDestination s;
   s.tenant = row.Text(0);
   s.id = row.Text(1);
   s.customer_id = row.Text(2);
-  Destination& d = s.destination;
-  d.kind = static_cast<DestinationKind>(row.Int64(3));
-  d.network = static_cast<Network>(row.Int64(4));
-  d.address = row.Text(5);
-  d.pix_key_kind = static_cast<pix::PixKeyKind>(row.Int64(6));
-  d.key = row.Text(7);
-  d.bank = row.Text(8);
-  d.account = row.Text(9);
-  d.document = row.Text(10);
-  d.document_kind = static_cast<VesDocumentKind>(row.Int64(11));
+  s.destination = ReadDestinationColumns(row, 3);
   s.created_at_ms = row.Int64(12);
   return s;
+}
+
+constexpr std::string_view kPayoutColumns =
+    "tenant, id, customer_id, provider, asset, amount, kind, network, address, pix_key_kind, "
+    "pix_key, bank, account, document, document_kind, origin, reference, provider_reference, "
+    "provider_id, status, txid, commission, failure_reason, created_by, idempotency_key, "
+    "created_at_ms, updated_at_ms, unknown_since_ms";
+
+Payout ReadPayout(const store::Row& row) {
+  Payout p;
+  p.tenant = row.Text(0);
+  p.id = row.Text(1);
+  p.customer_id = row.Text(2);
+  p.provider = row.Text(3);
+  p.asset = row.Text(4);
+  p.amount = row.Int128(5);
+  p.destination = ReadDestinationColumns(row, 6);
+  p.origin = static_cast<PayoutOrigin>(row.Int64(15));
+  p.reference = row.Text(16);
+  p.provider_reference = row.Text(17);
+  p.provider_id = row.Text(18);
+  p.status = static_cast<PayoutStatus>(row.Int64(19));
+  p.txid = row.Text(20);
+  if (!row.IsNull(21)) p.commission = row.Int128(21);
+  p.failure_reason = row.Text(22);
+  p.created_by = row.Text(23);
+  p.idempotency_key = row.Text(24);
+  p.created_at_ms = row.Int64(25);
+  p.updated_at_ms = row.Int64(26);
+  p.unknown_since_ms = row.Int64(27);
+  return p;
+}
+
+std::string Locked(store::Connection& connection, std::string sql, bool lock) {
+  if (lock && connection.backend() == store::Backend::kPostgres) sql += " FOR UPDATE";
+  return sql;
 }
 
 Deposit ReadDeposit(const store::Row& row) {
@@ -103,16 +153,15 @@ std::optional<SavedDestination> PayoutStore::FindDestinationByFingerprint(
 }
 
 void PayoutStore::InsertDestination(store::Connection& connection, const SavedDestination& s) {
-  const Destination& d = s.destination;
-  const std::string fingerprint = DestinationFingerprint(d);
+  const std::string fingerprint = DestinationFingerprint(s.destination);
+  std::vector<store::Param> params = {std::string_view(s.tenant), std::string_view(s.id),
+                                      std::string_view(s.customer_id)};
+  AddDestinationParams(params, s.destination);
+  params.insert(params.end(), {s.created_at_ms, std::string_view(fingerprint)});
   connection.Execute(
       "INSERT INTO payout_destinations (" + std::string(kDestinationColumns) +
           ", fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-      {std::string_view(s.tenant), std::string_view(s.id), std::string_view(s.customer_id),
-       static_cast<int64_t>(d.kind), static_cast<int64_t>(d.network), std::string_view(d.address),
-       static_cast<int64_t>(d.pix_key_kind), std::string_view(d.key), std::string_view(d.bank),
-       std::string_view(d.account), std::string_view(d.document),
-       static_cast<int64_t>(d.document_kind), s.created_at_ms, std::string_view(fingerprint)});
+      params);
 }
 
 std::vector<SavedDestination> PayoutStore::ListDestinations(store::Connection& connection,
@@ -124,6 +173,119 @@ std::vector<SavedDestination> PayoutStore::ListDestinations(store::Connection& c
                        " WHERE tenant = $1 AND customer_id = $2 AND id > $3 ORDER BY id LIMIT $4",
                    {tenant, customer_id, after_id, static_cast<int64_t>(limit)},
                    [&](const store::Row& row) { list.push_back(ReadDestination(row)); });
+  return list;
+}
+
+std::optional<Payout> PayoutStore::FindPayout(store::Connection& connection,
+                                              std::string_view tenant, std::string_view id,
+                                              bool lock) {
+  std::optional<Payout> found;
+  connection.Query(
+      Locked(connection, Select(kPayoutColumns, "payouts") + " WHERE tenant = $1 AND id = $2",
+             lock),
+      {tenant, id}, [&](const store::Row& row) { found = ReadPayout(row); });
+  return found;
+}
+
+std::optional<Payout> PayoutStore::FindPayoutAtProvider(store::Connection& connection,
+                                                        std::string_view provider,
+                                                        std::string_view provider_reference,
+                                                        bool lock) {
+  std::optional<Payout> found;
+  connection.Query(
+      Locked(connection,
+             Select(kPayoutColumns, "payouts") + " WHERE provider = $1 AND provider_reference = $2",
+             lock),
+      {provider, provider_reference}, [&](const store::Row& row) { found = ReadPayout(row); });
+  return found;
+}
+
+std::optional<Payout> PayoutStore::FindPayoutByIdempotencyKey(store::Connection& connection,
+                                                              std::string_view tenant,
+                                                              std::string_view key) {
+  std::optional<Payout> found;
+  connection.Query(
+      Select(kPayoutColumns, "payouts") + " WHERE tenant = $1 AND idempotency_key = $2",
+      {tenant, key}, [&](const store::Row& row) { found = ReadPayout(row); });
+  return found;
+}
+
+void PayoutStore::InsertPayout(store::Connection& connection, const Payout& p) {
+  std::vector<store::Param> params = {std::string_view(p.tenant),      std::string_view(p.id),
+                                      std::string_view(p.customer_id), std::string_view(p.provider),
+                                      std::string_view(p.asset),       store::Int128{p.amount}};
+  AddDestinationParams(params, p.destination);
+  params.insert(
+      params.end(),
+      {static_cast<int64_t>(p.origin), std::string_view(p.reference),
+       std::string_view(p.provider_reference), std::string_view(p.provider_id),
+       static_cast<int64_t>(p.status), std::string_view(p.txid),
+       p.commission ? store::Param(store::Int128{*p.commission}) : store::Null{},
+       std::string_view(p.failure_reason), std::string_view(p.created_by),
+       std::string_view(p.idempotency_key), p.created_at_ms, p.updated_at_ms, p.unknown_since_ms});
+  std::string placeholders;
+  for (size_t i = 1; i <= params.size(); ++i) {
+    placeholders += (i == 1 ? "$" : ", $") + std::to_string(i);
+  }
+  connection.Execute(
+      "INSERT INTO payouts (" + std::string(kPayoutColumns) + ") VALUES (" + placeholders + ")",
+      params);
+}
+
+void PayoutStore::UpdatePayout(store::Connection& connection, const Payout& p) {
+  connection.Execute(
+      "UPDATE payouts SET status = $3, provider_id = $4, txid = $5, commission = $6, "
+      "failure_reason = $7, updated_at_ms = $8, unknown_since_ms = $9 WHERE tenant = $1 AND "
+      "id = $2",
+      {std::string_view(p.tenant), std::string_view(p.id), static_cast<int64_t>(p.status),
+       std::string_view(p.provider_id), std::string_view(p.txid),
+       p.commission ? store::Param(store::Int128{*p.commission}) : store::Null{},
+       std::string_view(p.failure_reason), p.updated_at_ms, p.unknown_since_ms});
+}
+
+void PayoutStore::AppendHistory(store::Connection& connection, const Payout& p,
+                                const PayoutChange& change) {
+  connection.Execute(
+      "INSERT INTO payout_history (tenant, payout_id, seq, from_status, to_status, actor, "
+      "reason, at_ms) VALUES ($1, $2, (SELECT count(*) + 1 FROM payout_history WHERE tenant = "
+      "$1 AND payout_id = $2), $3, $4, $5, $6, $7)",
+      {std::string_view(p.tenant), std::string_view(p.id),
+       change.from ? store::Param(static_cast<int64_t>(*change.from)) : store::Null{},
+       static_cast<int64_t>(change.to), std::string_view(change.actor),
+       std::string_view(change.reason), change.at_ms});
+}
+
+std::vector<PayoutChange> PayoutStore::History(store::Connection& connection,
+                                               std::string_view tenant, std::string_view id) {
+  std::vector<PayoutChange> history;
+  connection.Query(
+      "SELECT from_status, to_status, actor, reason, at_ms FROM payout_history WHERE tenant = $1 "
+      "AND payout_id = $2 ORDER BY seq",
+      {tenant, id}, [&](const store::Row& row) {
+        PayoutChange change;
+        if (!row.IsNull(0)) change.from = static_cast<PayoutStatus>(row.Int64(0));
+        change.to = static_cast<PayoutStatus>(row.Int64(1));
+        change.actor = row.Text(2);
+        change.reason = row.Text(3);
+        change.at_ms = row.Int64(4);
+        history.push_back(std::move(change));
+      });
+  return history;
+}
+
+std::vector<Payout> PayoutStore::ListPayouts(store::Connection& connection, std::string_view tenant,
+                                             std::optional<PayoutStatus> status,
+                                             std::optional<std::string_view> customer_id,
+                                             std::optional<std::string_view> before_id, int limit) {
+  std::vector<Payout> list;
+  connection.Query(
+      Select(kPayoutColumns, "payouts") +
+          " WHERE tenant = $1 AND ($2 < 0 OR status = $2) AND ($3 = '' OR customer_id = $3) "
+          "AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
+      {tenant, status ? static_cast<int64_t>(*status) : int64_t{-1},
+       customer_id.value_or(std::string_view()), before_id.value_or(std::string_view()),
+       static_cast<int64_t>(limit)},
+      [&](const store::Row& row) { list.push_back(ReadPayout(row)); });
   return list;
 }
 

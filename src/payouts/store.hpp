@@ -36,6 +36,32 @@ class PayoutStore {
                                                         std::string_view customer_id,
                                                         std::string_view after_id, int limit);
 
+  // --- payouts
+  // `lock`: take the row's lock on PostgreSQL (SQLite's write transaction holds the database's).
+  static std::optional<Payout> FindPayout(store::Connection& connection, std::string_view tenant,
+                                          std::string_view id, bool lock);
+  // By the key a provider knows it under (callbacks, jobs): not scoped to a tenant.
+  static std::optional<Payout> FindPayoutAtProvider(store::Connection& connection,
+                                                    std::string_view provider,
+                                                    std::string_view provider_reference, bool lock);
+  static std::optional<Payout> FindPayoutByIdempotencyKey(store::Connection& connection,
+                                                          std::string_view tenant,
+                                                          std::string_view key);
+  // A constraint error when the idempotency key or the provider reference is taken.
+  static void InsertPayout(store::Connection& connection, const Payout& payout);
+  // Writes the state and what the provider said (status, provider id, txid, commission, reason,
+  // updated_at_ms, unknown_since_ms).
+  static void UpdatePayout(store::Connection& connection, const Payout& payout);
+  static void AppendHistory(store::Connection& connection, const Payout& payout,
+                            const PayoutChange& change);
+  static std::vector<PayoutChange> History(store::Connection& connection, std::string_view tenant,
+                                           std::string_view id);
+  // Newest first, before `before_id` (ids grow with time), at most `limit`.
+  static std::vector<Payout> ListPayouts(store::Connection& connection, std::string_view tenant,
+                                         std::optional<PayoutStatus> status,
+                                         std::optional<std::string_view> customer_id,
+                                         std::optional<std::string_view> before_id, int limit);
+
   // --- deposits
   static std::optional<Deposit> FindDepositByReference(store::Connection& connection,
                                                        std::string_view tenant,

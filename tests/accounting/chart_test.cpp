@@ -84,7 +84,7 @@ TEST(ChartKinds, CodesNamesAndPrefixesAreUniqueAndParse) {
     EXPECT_EQ(&Describe(info.kind), &info);
     EXPECT_FALSE(info.description.empty());
   }
-  EXPECT_EQ(AllKinds().size(), 9u);
+  EXPECT_EQ(AllKinds().size(), 10u);
   EXPECT_EQ(ParseKind("Merchant"), std::nullopt);
 }
 
