@@ -760,6 +760,8 @@ std::optional<http::HttpResponse> ReadMove(std::string_view body, Move& move) {
   return std::nullopt;
 }
 
+// What a create may be made to answer (each documented on the route).
+constexpr int64_t kFaultStatuses[] = {400, 409, 429, 500, 502, 503};
 constexpr std::string_view kFinishStatuses[] = {"paid", "fail", "cancel", "system_fail"};
 
 Result<std::pair<std::string, Fault>, http::HttpResponse> ReadFault(std::string_view body) {
@@ -796,6 +798,12 @@ Result<std::pair<std::string, Fault>, http::HttpResponse> ReadFault(std::string_
   }
   if (auto unknown = read.RejectUnknownFields()) return Failure{http::ToProblem(*unknown)};
   fault.create_status = create_status.value().value_or(0);
+  if (fault.create_status != 0 && std::find(std::begin(kFaultStatuses), std::end(kFaultStatuses),
+                                            fault.create_status) == std::end(kFaultStatuses)) {
+    return Failure{http::ToProblem(
+        http::InputError{"invalid_request", "create_status",
+                         "\"create_status\" must be 400, 409, 429, 500, 502 or 503."})};
+  }
   fault.answer_delay_ms = answer_delay.value().value_or(0);
   fault.callback_before_answer = before.value().value_or(false);
   fault.finish_after_ms = finish_after.value().value_or(0);
@@ -988,7 +996,7 @@ void HeleketSimulator::Impl::AddHeleketRoutes(http::Router& router) {
                                                           Optional("url_callback", String()),
                                                           Optional("priority", String())}),
                             .headers = SignedHeaders(),
-                            .responses = HeleketErrors({400, 401, 500})},
+                            .responses = HeleketErrors({400, 401, 409, 429, 500, 502, 503})},
              [this](const http::HttpRequest& request, const http::PathParams&) {
                return HandleCreate(request);
              });
@@ -1096,17 +1104,18 @@ void HeleketSimulator::Impl::AddControlRoutes(http::Router& router) {
 void HeleketSimulator::Impl::AddFaultAndSettingsRoutes(http::Router& router) {
   using namespace http::schema;
   const std::string prefix = std::string(kPrefix);
-  const std::string fault_schema =
-      Object({{"order_id", Text(kOrderIdCharsMax)},
-              Optional("create_status", Described(Integer(400, 599), "Answer so; record nothing.")),
-              Optional("answer_delay_ms",
-                       Described(Integer(0, kDelayMsMax), "Record the payout, answer this late.")),
-              Optional("callback_before_answer",
-                       Described(Boolean(), "Deliver the process callback before answering.")),
-              Optional("finish_status", Enum({"paid", "fail", "cancel", "system_fail"})),
-              Optional("finish_after_ms", Integer(0, kDelayMsMax)),
-              Optional("deliveries", Integer(0, kDeliveriesMax)),
-              Optional("out_of_order", Boolean())});
+  const std::string fault_schema = Object(
+      {{"order_id", Text(kOrderIdCharsMax)},
+       Optional("create_status", Described(R"({"type":"integer","enum":[400,409,429,500,502,503]})",
+                                           "Answer so; record nothing.")),
+       Optional("answer_delay_ms",
+                Described(Integer(0, kDelayMsMax), "Record the payout, answer this late.")),
+       Optional("callback_before_answer",
+                Described(Boolean(), "Deliver the process callback before answering.")),
+       Optional("finish_status", Enum({"paid", "fail", "cancel", "system_fail"})),
+       Optional("finish_after_ms", Integer(0, kDelayMsMax)),
+       Optional("deliveries", Integer(0, kDeliveriesMax)),
+       Optional("out_of_order", Boolean())});
   router.Add("POST", prefix + "/faults",
              http::RouteDoc{.summary = "Sandbox control (heleket): a fault for the next create "
                                        "of an order_id, once.",
