@@ -471,6 +471,29 @@ TEST_F(HeleketTest, RefusesWhatHeleketWouldRefuseWithoutCalling) {
   EXPECT_EQ(Created(*adapter, eth).amount, eth.amount);
 }
 
+TEST_F(HeleketTest, TheControlApiRefusesWhatItCannotDo) {
+  EXPECT_EQ(Post("/sandbox/heleket/faults", R"({"order_id":"po_x","create_status":418})").status,
+            400);
+  EXPECT_EQ(Post("/sandbox/heleket/faults", R"({"order_id":"po_x","finish_status":"done"})").status,
+            400);
+  EXPECT_EQ(Post("/sandbox/heleket/faults", R"({"order_id":"po_x","typo":1})").status, 400);
+  EXPECT_EQ(Post("/sandbox/heleket/settings", R"({"currency":"USDT"})").status, 400);
+  EXPECT_EQ(Post("/sandbox/heleket/settings", R"({"currency":"DOGE","balance":"1"})").status, 400);
+  EXPECT_EQ(Post("/sandbox/heleket/payouts/po_none/paid", "").status, 404);
+  const JsonNode settings = GetJson("/sandbox/heleket/settings");
+  EXPECT_EQ(At(settings, "auto_settle_ms").text(), "0");
+  EXPECT_EQ(Text(settings, "balances.USDT"), "100000.000000");
+  // Heleket's own validation answers: 422 naming the field.
+  const std::string body = R"({"amount":"1","currency":"DOGE","order_id":"po_v","address":"T",)"
+                           R"("network":"TRON"})";
+  const net::ClientResponse invalid =
+      Post("/sandbox/heleket/v1/payout", body,
+           {{"merchant", std::string(kSandboxHeleketMerchant)},
+            {"sign", payouts::HeleketSign(body, kSandboxHeleketPayoutApiKey)}});
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_EQ(At(ParseJson(invalid.body), "errors.currency").items().size(), 1u);
+}
+
 // --- callbacks without the simulator: golden payloads and each field --------------------------
 
 class HeleketCallbackTest : public ::testing::Test {
@@ -514,6 +537,24 @@ TEST_F(HeleketCallbackTest, GoldenCallbacksParseExactly) {
     EXPECT_EQ(paid.value().txid,
               "b7f0a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80");
   }
+  // Each of the two rebuilt texts is needed: the re-encoded callback verifies only through the PHP
+  // encoding, the spaced one only through the raw text with its sign cut out.
+  const auto sign_of = [](const std::string& body) { return Text(ParseJson(body), "sign"); };
+  const auto php_sign = [](const std::string& body) {
+    return payouts::HeleketSign(payouts::HeleketPhpJson(ParseJson(body), "sign"), kGoldenKey);
+  };
+  const auto cut_sign = [](const std::string& body) {
+    return payouts::HeleketSign(payouts::CutTopLevelMember(body, "sign").value(), kGoldenKey);
+  };
+  const std::string reencoded = ReadFixture("payout_paid_reencoded.json");
+  EXPECT_EQ(php_sign(reencoded), sign_of(reencoded));
+  EXPECT_NE(cut_sign(reencoded), sign_of(reencoded));
+  const std::string spaced = ReadFixture("payout_system_fail_spaced.json");
+  EXPECT_NE(php_sign(spaced), sign_of(spaced));
+  EXPECT_EQ(cut_sign(spaced), sign_of(spaced));
+  const std::string as_sent = ReadFixture("payout_paid.json");
+  EXPECT_EQ(php_sign(as_sent), sign_of(as_sent));
+  EXPECT_EQ(cut_sign(as_sent), sign_of(as_sent));
   // Signed over the text as sent, spaces and all: only the raw text with the sign cut out matches.
   auto system_fail = ParseGolden("payout_system_fail_spaced.json");
   ASSERT_TRUE(system_fail.ok()) << system_fail.error().message;
