@@ -266,7 +266,7 @@ ProviderError FromGatewayError(const payins::GatewayError& error) {
       kind = Kind::kAuth;
       break;
     case G::kRejected:
-      kind = error.http_status == 404 ? Kind::kNotFound : Kind::kRejected;
+      kind = Kind::kRejected;
       break;
     case G::kRateLimited:
       kind = Kind::kRateLimited;
@@ -454,7 +454,12 @@ Result<ProviderPayout, ProviderError> HeleketPayouts::Fetch(std::string_view ref
   if (reference.empty()) return Failure{Error(Kind::kInvalidRequest, "info", "needs an order_id")};
   std::string body = payins::JsonBodyWriter().String(kOrderIdField, reference).Finish();
   auto document = Call(kInfoPath, std::move(body), "info");
-  if (!document.ok()) return Failure{document.error()};
+  if (!document.ok()) {
+    ProviderError error = document.error();
+    // Only here does 404 mean what kNotFound says: Heleket holds no payout with that order_id.
+    if (error.kind == Kind::kRejected && error.http_status == 404) error.kind = Kind::kNotFound;
+    return Failure{std::move(error)};
+  }
   auto result = document.value().RootObject().value().RequiredObject(kResultField);
   if (!result.ok()) return Failure{BadResponse("info", result.error())};
   auto payout = ReadPayout(result.value(), true);

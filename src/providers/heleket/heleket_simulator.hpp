@@ -41,6 +41,8 @@ SandboxCredentialMap HeleketSandboxCredentials();  // merchant, payout_api_key
 class HeleketSimulator {
  public:
   // Starts its timer thread. `clock` dates payouts; timers run in real time, as webhooks do.
+  // `sender` must be stopped (WebhookSender::Stop) before the simulator is destroyed: its reports
+  // of deliveries come back into the simulator (Sandbox::Stop does both).
   HeleketSimulator(const Clock& clock, WebhookSender& sender);
   ~HeleketSimulator();  // Stop()
   HeleketSimulator(const HeleketSimulator&) = delete;
