@@ -618,10 +618,14 @@ http::HttpResponse HeleketSimulator::Impl::HandleCreate(const http::HttpRequest&
 // A deferred answer to a create: after the `process` callback's delivery, after a delay, or both.
 http::HttpResponse HeleketSimulator::Impl::Answer(const std::string& order_id, const Fault& fault) {
   return http::Defer([this, order_id, fault](http::Respond respond) {
+    // Each step runs on the timer thread or the sender's, never under `mutex` when it takes it.
     auto answer = [this, order_id, respond = std::move(respond)] {
-      std::lock_guard lock(mutex);
-      const Payout* payout = FindLocked(order_id);
-      respond(payout ? Ok(ResultJsonLocked(*payout)) : StateError(500, "Server error"));
+      http::HttpResponse response = StateError(500, "Server error");  // forgotten meanwhile
+      {
+        std::lock_guard lock(mutex);
+        if (const Payout* payout = FindLocked(order_id)) response = Ok(ResultJsonLocked(*payout));
+      }
+      respond(std::move(response));
     };
     const int64_t delay_ms = fault.answer_delay_ms;
     auto later = [this, delay_ms, answer = std::move(answer)]() mutable {
@@ -632,7 +636,7 @@ http::HttpResponse HeleketSimulator::Impl::Answer(const std::string& order_id, c
     timers.Schedule(0, [this, order_id, later = std::move(later)]() mutable {
       std::lock_guard lock(mutex);
       Payout* payout = FindLocked(order_id);
-      if (payout == nullptr) return later();
+      if (payout == nullptr) return timers.Schedule(0, std::move(later));
       QueueCallbacksLocked(*payout, "process", false, 1, 0, std::move(later));
     });
   });
