@@ -12,6 +12,7 @@
 #include "providers/atomopay/atomopay_simulator.hpp"
 #include "providers/buhopago/buhopago_gateway.hpp"
 #include "providers/buhopago/buhopago_simulator.hpp"
+#include "providers/heleket/heleket_simulator.hpp"
 #include "providers/paradise/paradise_gateway.hpp"
 #include "providers/paradise/paradise_simulator.hpp"
 #include "providers/pushinpay/pushinpay_gateway.hpp"
@@ -197,6 +198,7 @@ std::span<const std::string_view> SandboxGateways() {
 }
 
 SandboxCredentialMap SandboxCredentials(std::string_view gateway) {
+  if (gateway == "heleket") return HeleketSandboxCredentials();
   for (const SimulatorDescription& simulator : Simulators()) {
     if (simulator.name == gateway) return simulator.credentials();
   }
@@ -215,6 +217,7 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
   for (const SimulatorDescription& simulator : Simulators()) {
     simulators_.push_back(simulator.make(*context_));
   }
+  heleket_ = std::make_unique<HeleketSimulator>(*options_.clock, *sender_);
 }
 
 Sandbox::~Sandbox() {
@@ -222,6 +225,7 @@ Sandbox::~Sandbox() {
 }
 
 void Sandbox::Stop() {
+  heleket_->Stop();
   sender_->Stop();
 }
 
@@ -291,6 +295,7 @@ void Sandbox::AddRoutes(http::Router& router) {
           });
     }
   }
+  heleket_->AddRoutes(router);
   // The simulators answer from memory: on the I/O thread, never waiting for the workers whose
   // requests (gateway calls, in serve --sandbox) they answer.
   router.MarkInMemory("/sandbox/");

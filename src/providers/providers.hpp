@@ -24,7 +24,8 @@
 // explicit (/expire): a charge's expires_at is reported, not enforced.
 //
 // Gateways: syncpay, pushinpay, paradise, wiinpay, atomopay (PIX, BRL) and buhopago (VES payment
-// links and the credits API).
+// links and the credits API). Beside them, not a pay-in gateway, the Heleket payout simulator
+// (providers/heleket/heleket_simulator.hpp) under /sandbox/heleket/, with its own control API.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +53,7 @@ namespace cambista::sandbox {
 
 class ChargeBook;
 class GatewaySimulator;
+class HeleketSimulator;
 class WebhookSender;
 struct SimulatedCharge;
 struct SimulatorContext;
@@ -62,7 +64,8 @@ std::span<const std::string_view> SandboxGateways();
 
 // The credentials the simulator of `gateway` accepts: what the tenant `default` gets in sandbox
 // mode. Obviously fake values ("sandbox-syncpay-client-id", BuhoPago "bp_test_..."); the BuhoPago
-// webhook_secret is kSandboxBuhoPagoWebhookSecret. Empty for an unknown gateway.
+// webhook_secret is kSandboxBuhoPagoWebhookSecret; "heleket" gives its merchant and
+// payout_api_key. Empty for an unknown gateway.
 SandboxCredentialMap SandboxCredentials(std::string_view gateway);
 
 class Sandbox {
@@ -96,6 +99,7 @@ class Sandbox {
   std::unique_ptr<SimulatorContext> context_;
   std::unique_ptr<WebhookSender> sender_;
   std::vector<std::unique_ptr<GatewaySimulator>> simulators_;
+  std::unique_ptr<HeleketSimulator> heleket_;  // after sender_: destroyed first
 };
 
 }  // namespace cambista::sandbox
