@@ -447,7 +447,7 @@ JobStep PayoutService::Submit(std::string_view payload) {
       payout.provider_reference, Amount(payout.amount, options_.assets->Find(payout.asset).value()),
       payout.destination,
       (options_.public_base_url ? options_.public_base_url() : std::string()) +
-          "/webhooks/payouts/" + payout.provider};
+          "/callbacks/payouts/" + payout.provider};
   return Answered(payout.tenant, payout.id, provider->Create(request));
 }
 

@@ -48,7 +48,7 @@ struct PayoutRequest {
   std::string reference;  // the provider-side idempotency key, <= 32 chars of [A-Za-z0-9_-]
   Amount amount;          // in the asset the provider sends
   Destination destination;
-  std::string callback_url;  // where the provider posts: <public base>/callbacks/<provider>/...
+  std::string callback_url;  // where the provider posts: <public base>/callbacks/payouts/<provider>
 };
 
 // What a provider says of one payout: the answer to Create or Fetch, a row of List, a callback.

@@ -606,6 +606,10 @@ HttpResponse Decide(PayoutService& payouts, ApiKeyStore& keys, const AssetRegist
   auto totp = reader.value().RequiredString("totp", 10);
   if (!totp.ok()) return InputProblem(totp.error());
   if (auto unknown = reader.value().RejectUnknownFields()) return InputProblem(*unknown);
+  // Another tenant's payout answers like a missing one, before the code is looked at.
+  if (auto payout = payouts.GetPayout(principal.tenant, params.at("id")); !payout.ok()) {
+    return ToProblem(payout.error());
+  }
   if (keys.CheckTotp(principal.key_prefix, totp.value()) != ApiKeyStore::TotpCheck::kOk) {
     return ToProblem(PayoutError(PayoutErrorKind::kApprovalRefused,
                                  "The TOTP code is wrong, used already, or the key has none "
@@ -660,7 +664,7 @@ void AddPayoutActionRoutes(Router& router, AuthGate& gate, PayoutService& payout
 
 void AddCallbackRoute(Router& router, PayoutService& payouts) {
   router.Add(
-      "POST", "/webhooks/payouts/{provider}",
+      "POST", "/callbacks/payouts/{provider}",
       RouteDoc{.summary = "A payout provider's callback.",
                .access = "public",
                .description = "A hint: verified on the raw bytes (401 `invalid_signature`, and "

@@ -60,7 +60,7 @@ class ProviderDirectory {
 struct PayoutOptions {
   const ProviderDirectory* providers = nullptr;
   const AssetRegistry* assets = nullptr;
-  // Where providers reach us: callbacks go to <base>/webhooks/payouts/<provider>.
+  // Where providers reach us: callbacks go to <base>/callbacks/payouts/<provider>.
   std::function<std::string()> public_base_url;
   // Payouts above the asset's threshold (minor units) wait for a second key's approval.
   std::map<std::string, i128, std::less<>> approval_thresholds;

@@ -7,8 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include <mutex>
+
 #include "payins/fees.hpp"
 #include "payins/registry.hpp"
+#include "payouts/service.hpp"
+#include "providers/heleket/heleket_payouts.hpp"
 #include "providers/providers.hpp"
 
 namespace cambista::providers {
@@ -72,6 +76,40 @@ std::map<std::string, std::string, std::less<>> ConfiguredUrls(
   return urls;
 }
 
+// The payout providers in sandbox mode: each adapter at its simulator, with the simulator's
+// credentials. Built on first use: the simulators' URL is the server's, known once it listens.
+class SandboxPayoutProviders final : public payouts::ProviderDirectory {
+ public:
+  SandboxPayoutProviders(const module::ModuleContext& context, payouts::Credentials credentials)
+      : context_{&context.services().provider_client, &context.services().clock, "",
+                 context.host().outbound_timeout_ms},
+        own_url_(context.services().own_url),
+        credentials_(std::move(credentials)) {}
+
+  payouts::PayoutProvider* Find(std::string_view name) const override {
+    if (name != payouts::HeleketPayouts::kName) return nullptr;
+    std::lock_guard lock(mutex_);
+    if (!heleket_) {
+      payouts::ProviderContext context = context_;
+      context.base_url = own_url_() + "/sandbox/heleket";
+      auto made = payouts::HeleketPayouts::Create(credentials_, context);
+      if (!made.ok()) return nullptr;
+      heleket_ = std::move(made).value();
+    }
+    return heleket_.get();
+  }
+  std::vector<std::string> Names() const override {
+    return {std::string(payouts::HeleketPayouts::kName)};
+  }
+
+ private:
+  const payouts::ProviderContext context_;
+  const std::function<std::string()> own_url_;
+  const payouts::Credentials credentials_;
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<payouts::HeleketPayouts> heleket_;
+};
+
 void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catalog) {
   const module::ModuleContext::Services& services = context.services();
   sandbox::Sandbox& simulators = context.Keep(std::make_unique<sandbox::Sandbox>(
@@ -84,6 +122,10 @@ void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catal
     return own_url() + "/sandbox/" + std::string(gateway);
   };
   context.OnStop([&simulators] { simulators.Stop(); });
+  const sandbox::SandboxCredentialMap heleket = simulators.Credentials("heleket");
+  auto& payout_providers = context.Keep(std::make_unique<SandboxPayoutProviders>(
+      context, payouts::Credentials(heleket.begin(), heleket.end())));
+  context.Provide<payouts::ProviderDirectory>(payout_providers);
 }
 
 void Install(module::ModuleContext& context) {

@@ -5,7 +5,9 @@
 // where its answers do not say, payins/fees.hpp: "5% + 16% tax"; default buhopago "5% + 16% tax",
 // the others "0%"). Install() fills the payins::GatewayCatalog the pay-ins build on: every
 // adapter, each gateway's URL and fees; in sandbox mode every gateway is its simulator, answering
-// under /sandbox/<gateway>/ on the server's own listener.
+// under /sandbox/<gateway>/ on the server's own listener, and the payouts' provider directory
+// (payouts::ProviderDirectory) holds the Heleket adapter at its simulator under /sandbox/heleket/.
+// Outside the sandbox no payout provider is set up yet.
 #pragma once
 
 #include "module/module.hpp"

@@ -149,16 +149,20 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
   ASSERT_EQ(Send("POST", "/v1/customers/c1/destinations", ours_, tron).status, 201);
   // A payout of the first tenant (waiting for its provider: the sandbox has none configured yet,
   // or it is sent; either way it is ours).
-  ASSERT_EQ(Send("POST", "/v1/treasury/deposits", ours_,
-                 R"({"account":"customer:c1","asset":"USDT","amount":"50","reference":"w1"})",
-                 "walls-deposit-1")
-                .status,
-            201);
+  for (const std::string account : {"customer:c1", "provider:heleket"}) {
+    ASSERT_EQ(Send("POST", "/v1/treasury/deposits", ours_,
+                   R"({"account":")" + account +
+                       R"(","asset":"USDT","amount":"50","reference":"w-)" + account + R"("})",
+                   "walls-deposit-" + account)
+                  .status,
+              201);
+  }
   const Reply payout = Send("POST", "/v1/payouts", ours_,
                             R"({"customer":"c1","asset":"USDT","amount":"10","origin":"manual",)"
                             R"("destination":)" +
                                 tron + "}",
                             "walls-payout");
+  ASSERT_EQ(payout.status, 201) << payout.body;
   const std::string payout_id = Field(payout.body, "id");
   const std::string absent_payout = "po_" + std::string(32, '0');
   const std::string absent_charge = "ch_" + std::string(32, '0');
@@ -204,7 +208,7 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
   // Routes whose parameter is not an object of a tenant, each walked by its own test below.
   const std::set<std::string> elsewhere = {
       "/v1/gateways/{gateway}",       "/v1/customers/{id}",
-      "/webhooks/{gateway}",          "/webhooks/payouts/{provider}",
+      "/webhooks/{gateway}",          "/callbacks/payouts/{provider}",
       "/webhooks/{gateway}/{tenant}", "/webhooks/{gateway}/{tenant}/{token}"};
   std::set<std::string> covered;
   for (const WalkedRoute& route : walked) covered.insert(route.method + " " + route.pattern);
