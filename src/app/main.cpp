@@ -15,6 +15,7 @@
 #include "app/master_key.hpp"
 #include "app/master_key_rotate.hpp"
 #include "app/modules.hpp"
+#include "app/reconcile.hpp"
 #include "app/serve.hpp"
 #include "http/problem.hpp"
 #include "ledger/auditor.hpp"
@@ -304,6 +305,19 @@ KeysCommands AddKeysCommands(CLI::App& app, KeysFlags& flags) {
   return {keys_create, keys_list, keys_revoke, keys_totp};
 }
 
+CLI::App* AddReconcileCommand(CLI::App& app, cambista::app::ReconcileFlags& flags) {
+  auto* reconcile = app.add_subcommand(
+      "reconcile",
+      "Our payouts at a provider against the provider's list: one JSON line per mismatch "
+      "(credentials from CAMBISTA_<PROVIDER>_<CREDENTIAL>)");
+  reconcile->add_option("--db", flags.database_url, "Database URL")->required();
+  reconcile->add_option("--provider", flags.provider, "Payout provider, e.g. heleket")->required();
+  reconcile->add_option("--url", flags.url, "The provider's API root")->required();
+  reconcile->add_option("--since", flags.since, "How far back: e.g. 48h, 7d")
+      ->capture_default_str();
+  return reconcile;
+}
+
 struct BenchCommands {
   CLI::App* ledger;
   CLI::App* charges;
@@ -401,6 +415,9 @@ int main(int argc, char** argv) {
   accounts->add_option("--db", database_url, "Database URL")->required();
   accounts->add_option("--tenant", accounts_tenant, "Only this tenant's accounts");
 
+  cambista::app::ReconcileFlags reconcile_flags;
+  auto* reconcile = AddReconcileCommand(app, reconcile_flags);
+
   cambista::app::LedgerBenchOptions ledger_bench_options;
   cambista::app::ChargeBenchOptions charge_bench_options;
   const BenchCommands bench = AddBenchCommands(app, ledger_bench_options, charge_bench_options);
@@ -416,6 +433,7 @@ int main(int argc, char** argv) {
     if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*accounts) return RunLedgerAccounts(database_url, accounts_tenant);
+    if (*reconcile) return cambista::app::RunReconcile(reconcile_flags);
     if (*bench.ledger) {
       return ledger_bench_options.naive ? cambista::app::RunNaiveLedgerBench(ledger_bench_options)
                                         : cambista::app::RunLedgerBench(ledger_bench_options);

@@ -6,6 +6,8 @@
 
 #include "core/asset.hpp"
 #include "jobs/job_queue.hpp"
+#include "jobs/job_schedule.hpp"
+#include "payouts/reconciliation.hpp"
 #include "payouts/routes.hpp"
 #include "payouts/schema.hpp"
 #include "payouts/service.hpp"
@@ -55,6 +57,35 @@ jobs::JobOutcome Outcome(const JobStep& step) {
       step.error, step.retry_after_ms > 0 ? std::optional(step.retry_after_ms) : std::nullopt);
 }
 
+// Once a day, every provider's list of the last two days against ours: mismatches become
+// reconciliation.mismatch events (and a log line); nothing is changed.
+constexpr int64_t kReconcileIntervalMs = 24 * 3'600'000;
+constexpr int64_t kReconcileWindowMs = 2 * kReconcileIntervalMs;
+
+jobs::JobOutcome ReconcileAll(const module::ModuleContext::Services& services,
+                              const ProviderDirectory* providers, int event_attempts_max) {
+  if (providers == nullptr) return jobs::JobOutcome::Done();
+  std::string failures;
+  for (const std::string& name : providers->Names()) {
+    PayoutProvider* provider = providers->Find(name);
+    if (provider == nullptr) continue;
+    ReconcileOptions options;
+    options.since_ms = services.clock.NowMs() - kReconcileWindowMs;
+    options.emit_events = true;
+    options.event_attempts_max = event_attempts_max;
+    auto result = Reconcile(services.database, *provider, services.assets, services.clock, options);
+    if (!result.ok()) {
+      failures += name + ": " + result.error().message + "; ";
+      continue;
+    }
+    services.logger.Info(
+        "payouts reconciled",
+        {{"provider", name}, {"mismatches", std::to_string(result.value().size())}});
+  }
+  if (failures.empty()) return jobs::JobOutcome::Done();
+  return jobs::JobOutcome::Retry(failures, 15 * 60'000);
+}
+
 void Install(module::ModuleContext& context) {
   const module::ModuleContext::Services& services = context.services();
   PayoutService& payouts = context.Keep(std::make_unique<PayoutService>(
@@ -67,6 +98,14 @@ void Install(module::ModuleContext& context) {
   services.jobs.Register(std::string(kTrackJobKind), [&payouts](const jobs::JobContext& job) {
     return Outcome(payouts.Track(job.job.payload));
   });
+  services.jobs.Register(
+      "payouts.reconcile",
+      [services, providers = context.Find<ProviderDirectory>(),
+       attempts = static_cast<int>(context.host().delivery_attempts_max)](const jobs::JobContext&) {
+        return ReconcileAll(services, providers, attempts);
+      });
+  services.jobs.AddSchedule(
+      jobs::Every("payouts-reconcile", "payouts.reconcile", kReconcileIntervalMs));
 }
 
 }  // namespace

@@ -289,6 +289,17 @@ std::vector<Payout> PayoutStore::ListPayouts(store::Connection& connection, std:
   return list;
 }
 
+std::vector<Payout> PayoutStore::ListPayoutsAtProvider(store::Connection& connection,
+                                                       std::string_view provider,
+                                                       int64_t since_ms) {
+  std::vector<Payout> list;
+  connection.Query(Select(kPayoutColumns, "payouts") +
+                       " WHERE provider = $1 AND created_at_ms >= $2 ORDER BY created_at_ms, id",
+                   {provider, since_ms},
+                   [&](const store::Row& row) { list.push_back(ReadPayout(row)); });
+  return list;
+}
+
 std::optional<Deposit> PayoutStore::FindDepositByReference(store::Connection& connection,
                                                            std::string_view tenant,
                                                            std::string_view reference) {

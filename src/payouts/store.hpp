@@ -62,6 +62,11 @@ class PayoutStore {
                                          std::optional<std::string_view> customer_id,
                                          std::optional<std::string_view> before_id, int limit);
 
+  // Every tenant's payouts at `provider` created at or after `since_ms`, oldest first
+  // (reconciliation).
+  static std::vector<Payout> ListPayoutsAtProvider(store::Connection& connection,
+                                                   std::string_view provider, int64_t since_ms);
+
   // --- deposits
   static std::optional<Deposit> FindDepositByReference(store::Connection& connection,
                                                        std::string_view tenant,

@@ -12,7 +12,7 @@
 #include "payins/fees.hpp"
 #include "payins/registry.hpp"
 #include "payouts/service.hpp"
-#include "providers/heleket/heleket_payouts.hpp"
+#include "providers/payout_providers.hpp"
 #include "providers/providers.hpp"
 
 namespace cambista::providers {
@@ -80,34 +80,38 @@ std::map<std::string, std::string, std::less<>> ConfiguredUrls(
 // credentials. Built on first use: the simulators' URL is the server's, known once it listens.
 class SandboxPayoutProviders final : public payouts::ProviderDirectory {
  public:
-  SandboxPayoutProviders(const module::ModuleContext& context, payouts::Credentials credentials)
+  SandboxPayoutProviders(const module::ModuleContext& context, const sandbox::Sandbox& simulators)
       : context_{&context.services().provider_client, &context.services().clock, "",
                  context.host().outbound_timeout_ms},
-        own_url_(context.services().own_url),
-        credentials_(std::move(credentials)) {}
+        own_url_(context.services().own_url) {
+    for (const std::string& name : PayoutProviderNames()) {
+      const sandbox::SandboxCredentialMap credentials = simulators.Credentials(name);
+      credentials_[name] = payouts::Credentials(credentials.begin(), credentials.end());
+    }
+  }
 
   payouts::PayoutProvider* Find(std::string_view name) const override {
-    if (name != payouts::HeleketPayouts::kName) return nullptr;
+    const auto credentials = credentials_.find(name);
+    if (credentials == credentials_.end()) return nullptr;
     std::lock_guard lock(mutex_);
-    if (!heleket_) {
+    auto& built = built_[std::string(name)];
+    if (!built) {
       payouts::ProviderContext context = context_;
-      context.base_url = own_url_() + "/sandbox/heleket";
-      auto made = payouts::HeleketPayouts::Create(credentials_, context);
+      context.base_url = own_url_() + "/sandbox/" + std::string(name);
+      auto made = BuildPayoutProvider(name, credentials->second, context);
       if (!made.ok()) return nullptr;
-      heleket_ = std::move(made).value();
+      built = std::move(made).value();
     }
-    return heleket_.get();
+    return built.get();
   }
-  std::vector<std::string> Names() const override {
-    return {std::string(payouts::HeleketPayouts::kName)};
-  }
+  std::vector<std::string> Names() const override { return PayoutProviderNames(); }
 
  private:
   const payouts::ProviderContext context_;
   const std::function<std::string()> own_url_;
-  const payouts::Credentials credentials_;
+  std::map<std::string, payouts::Credentials, std::less<>> credentials_;
   mutable std::mutex mutex_;
-  mutable std::unique_ptr<payouts::HeleketPayouts> heleket_;
+  mutable std::map<std::string, std::unique_ptr<payouts::PayoutProvider>, std::less<>> built_;
 };
 
 void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catalog) {
@@ -122,9 +126,8 @@ void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catal
     return own_url() + "/sandbox/" + std::string(gateway);
   };
   context.OnStop([&simulators] { simulators.Stop(); });
-  const sandbox::SandboxCredentialMap heleket = simulators.Credentials("heleket");
-  auto& payout_providers = context.Keep(std::make_unique<SandboxPayoutProviders>(
-      context, payouts::Credentials(heleket.begin(), heleket.end())));
+  auto& payout_providers =
+      context.Keep(std::make_unique<SandboxPayoutProviders>(context, simulators));
   context.Provide<payouts::ProviderDirectory>(payout_providers);
 }
 

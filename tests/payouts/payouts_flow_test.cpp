@@ -8,10 +8,14 @@
 #include <chrono>
 #include <thread>
 
+#include <set>
+
 #include "ledger/auditor.hpp"
+#include "payouts/reconciliation.hpp"
 #include "payouts_server_fixture.hpp"
 #include "providers/heleket/heleket_sign.hpp"
 #include "providers/heleket/heleket_simulator.hpp"
+#include "providers/payout_providers.hpp"
 #include "security/totp.hpp"
 
 namespace cambista::app {
@@ -220,6 +224,44 @@ TEST_P(PayoutsFlowTest, ForgedCallbacksChangeNothingAndUnknownOnesAreOnlyAcknowl
   EXPECT_EQ(unknown.status, 200) << unknown.body;
   EXPECT_EQ(unknown.Field("outcome"), "unknown_payout");
   EXPECT_EQ(Send("POST", "/callbacks/payouts/nosuch", "", signed_json).status, 404);
+}
+
+TEST_P(PayoutsFlowTest, AReconciliationRunFindsPlantedMismatchesAndChangesNothing) {
+  Fund("50", "100");
+  const Reply made = Send("POST", "/v1/payouts", writer_, PayoutBody("10"), "reconcile-1");
+  ASSERT_EQ(made.status, 201) << made.body;
+  WaitFor(made.Field("id"), "CONFIRMED");
+  const net::HttpClient http;
+  SystemClock clock;
+  const auto credentials = sandbox::HeleketSandboxCredentials();
+  auto provider = providers::BuildPayoutProvider(
+      "heleket", payouts::Credentials(credentials.begin(), credentials.end()),
+      payouts::ProviderContext{&http, &clock, server_->url() + "/sandbox/heleket", 10'000});
+  ASSERT_TRUE(provider.ok());
+  const AssetRegistry assets = AssetRegistry::WithBuiltins();
+  payouts::ReconcileOptions options;
+  options.since_ms = clock.NowMs() - 3'600'000;
+  auto clean = payouts::Reconcile(db(), *provider.value(), assets, clock, options);
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  EXPECT_TRUE(clean.value().empty());
+
+  // Planted: a payout at the provider we never made, and our amount changed behind its back.
+  const payouts::PayoutRequest planted{
+      "planted1", Amount::Parse("3", assets.Find("USDT").value()).value(),
+      payouts::ValidateDestination({"crypto_address", "TRON", std::string(kTron), {}, {}, {}, {}})
+          .value(),
+      server_->url() + "/callbacks/payouts/heleket"};
+  ASSERT_TRUE(provider.value()->Create(planted).ok());
+  auto connection = db().Connect();
+  connection->Execute("UPDATE payouts SET amount = amount + 1 WHERE id = $1",
+                      {std::string_view(made.Field("id"))});
+  auto found = payouts::Reconcile(db(), *provider.value(), assets, clock, options);
+  ASSERT_TRUE(found.ok());
+  std::set<std::string> kinds;
+  for (const payouts::Mismatch& m : found.value()) kinds.insert(m.kind + ":" + m.reference);
+  EXPECT_EQ(kinds, (std::set<std::string>{"missing_here:planted1",
+                                          "amount_differs:" + made.Field("provider_reference")}));
+  EXPECT_EQ(Send("GET", "/v1/payouts/" + made.Field("id"), writer_).Field("status"), "CONFIRMED");
 }
 
 INSTANTIATE_BACKENDS(PayoutsFlowTest);
