@@ -91,7 +91,8 @@ void Install(module::ModuleContext& context) {
   PayoutService& payouts = context.Keep(std::make_unique<PayoutService>(
       services.database, services.ledger, services.chart, services.clock, OptionsOf(context)));
   context.Provide(payouts);
-  AddPayoutRoutes(services.router, services.gate, services.idempotency, payouts, services.assets);
+  AddPayoutRoutes(services.router, services.gate, services.idempotency, payouts, services.assets,
+                  services.clock);
   services.jobs.Register(std::string(kSubmitJobKind), [&payouts](const jobs::JobContext& job) {
     return Outcome(payouts.Submit(job.job.payload));
   });

@@ -549,3 +549,60 @@ CallbackOutcome PayoutService::TakeCallback(std::string_view provider_name,
 }
 
 }  // namespace cambista::payouts
+
+namespace cambista::payouts {
+namespace {
+
+// The value at quantile q (percent) of sorted `values`: nearest rank, so always an observed value.
+int64_t Percentile(const std::vector<int64_t>& sorted, int percent) {
+  const size_t rank = (sorted.size() * static_cast<size_t>(percent) + 99) / 100;
+  return sorted[std::max<size_t>(rank, 1) - 1];
+}
+
+}  // namespace
+
+std::vector<ProviderStats> PayoutService::Stats(std::string_view tenant, int64_t from_ms,
+                                                int64_t to_ms) {
+  std::vector<Payout> payouts;
+  {
+    auto connection = pool_.Acquire();
+    payouts = PayoutStore::ListPayoutsCreatedBetween(*connection, tenant, from_ms, to_ms,
+                                                     kStatsPayoutsMax);
+  }
+  std::map<std::string, ProviderStats> by_provider;
+  std::map<std::string, std::vector<int64_t>> to_final;
+  for (const Payout& p : payouts) {
+    ProviderStats& stats = by_provider[p.provider];
+    stats.provider = p.provider;
+    ++stats.count;
+    // Failed at the provider (or refused by it), or cancelled there; not a payout cancelled or
+    // rejected before it was sent.
+    const bool sent_and_lost = p.status == PayoutStatus::kFailed ||
+                               (p.status == PayoutStatus::kCancelled && !p.provider_id.empty());
+    if (p.status == PayoutStatus::kConfirmed) {
+      ++stats.confirmed;
+      stats.volume[p.asset] += p.amount;
+    } else if (sent_and_lost) {
+      ++stats.failed;
+    }
+    if (p.status == PayoutStatus::kConfirmed || sent_and_lost) {
+      to_final[p.provider].push_back(p.updated_at_ms - p.created_at_ms);
+    }
+  }
+  std::vector<ProviderStats> out;
+  for (auto& [name, stats] : by_provider) {
+    if (stats.confirmed + stats.failed > 0) {
+      stats.success_rate_bp = stats.confirmed * 10'000 / (stats.confirmed + stats.failed);
+    }
+    std::vector<int64_t>& durations = to_final[name];
+    if (!durations.empty()) {
+      std::sort(durations.begin(), durations.end());
+      stats.p50_ms_to_final = Percentile(durations, 50);
+      stats.p95_ms_to_final = Percentile(durations, 95);
+    }
+    out.push_back(std::move(stats));
+  }
+  return out;
+}
+
+}  // namespace cambista::payouts

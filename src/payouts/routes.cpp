@@ -662,6 +662,91 @@ void AddPayoutActionRoutes(Router& router, AuthGate& gate, PayoutService& payout
   }
 }
 
+// Milliseconds as seconds with three decimals ("1.250"), for people; no floating point.
+std::string Seconds(std::optional<int64_t> ms) {
+  if (!ms) return "null";
+  std::string fraction = std::to_string(*ms % 1000);
+  fraction.insert(0, 3 - fraction.size(), '0');
+  return std::to_string(*ms / 1000) + "." + fraction;
+}
+
+std::string StatsJson(const std::vector<ProviderStats>& stats, const AssetRegistry& assets,
+                      int64_t from_ms, int64_t to_ms) {
+  std::string body = "{\"from_ms\":" + std::to_string(from_ms) +
+                     ",\"to_ms\":" + std::to_string(to_ms) + ",\"providers\":[";
+  for (size_t i = 0; i < stats.size(); ++i) {
+    const ProviderStats& s = stats[i];
+    std::string volume;
+    for (const auto& [asset, minor] : s.volume) {
+      volume +=
+          (volume.empty() ? "" : ",") + JsonString(asset) + ":" + MoneyText(assets, asset, minor);
+    }
+    body += (i == 0 ? "" : ",") + std::string("{\"provider\":") + JsonString(s.provider) +
+            ",\"count\":" + std::to_string(s.count) +
+            ",\"confirmed\":" + std::to_string(s.confirmed) +
+            ",\"failed\":" + std::to_string(s.failed) + ",\"volume\":{" + volume +
+            "},\"success_rate_bp\":" +
+            (s.success_rate_bp ? std::to_string(*s.success_rate_bp) : std::string("null")) +
+            ",\"seconds_to_final_p50\":" + Seconds(s.p50_ms_to_final) +
+            ",\"seconds_to_final_p95\":" + Seconds(s.p95_ms_to_final) + "}";
+  }
+  return body + "]}";
+}
+
+HttpResponse PayoutStats(PayoutService& payouts, const AssetRegistry& assets, const Clock& clock,
+                         const HttpRequest& request, const Principal& principal) {
+  constexpr int64_t kDefaultRangeMs = 30LL * 24 * 3'600'000;
+  std::optional<int64_t> bounds[2];
+  const std::string_view names[] = {"from", "to"};
+  for (int i = 0; i < 2; ++i) {
+    const auto text = QueryValue(request.query, names[i]);
+    if (!text) continue;
+    const auto value = ParseI128Decimal(*text);
+    if (!value || *value < 0 || *value > INT64_MAX) {
+      return InvalidField(names[i], "a time in milliseconds since 1970");
+    }
+    bounds[i] = static_cast<int64_t>(*value);
+  }
+  const int64_t to_ms = bounds[1].value_or(clock.NowMs());
+  const int64_t from_ms = bounds[0].value_or(to_ms - kDefaultRangeMs);
+  if (from_ms > to_ms) return InvalidField("from", "at most `to`");
+  return Json(200,
+              StatsJson(payouts.Stats(principal.tenant, from_ms, to_ms), assets, from_ms, to_ms));
+}
+
+void AddStatsRoute(Router& router, AuthGate& gate, PayoutService& payouts,
+                   const AssetRegistry& assets, const Clock& clock) {
+  using namespace schema;
+  const std::string seconds = Nullable(Described(Number(), "Seconds, three decimals."));
+  router.Add(
+      "GET", "/v1/stats/payouts",
+      RouteDoc{.summary = "Payout figures per provider over a time range.",
+               .access = "payouts:write",
+               .description = "Of the payouts created in [from, to) (ms since 1970; default the "
+                              "last 30 days): count, confirmed and failed, the confirmed volume "
+                              "per asset, the success rate (confirmed of those final, in basis "
+                              "points) and the median and p95 seconds from creation to final.",
+               .response_schema = Object(
+                   {{"from_ms", Integer()},
+                    {"to_ms", Integer()},
+                    {"providers", ArrayOf(Object({{"provider", String()},
+                                                  {"count", Integer()},
+                                                  {"confirmed", Integer()},
+                                                  {"failed", Integer()},
+                                                  {"volume", MapOf(Decimal())},
+                                                  {"success_rate_bp", Nullable(Integer(0, 10'000))},
+                                                  {"seconds_to_final_p50", seconds},
+                                                  {"seconds_to_final_p95", seconds}}))}}),
+               .query = {{"from", "ms since 1970 (default: `to` less 30 days)"},
+                         {"to", "ms since 1970 (default: now)"}},
+               .errors = {{400, {"invalid_request"}}}},
+      RequireKey(gate, Scope::kPayoutsWrite,
+                 [&payouts, &assets, &clock](const HttpRequest& request, const PathParams&,
+                                             const Principal& principal) {
+                   return PayoutStats(payouts, assets, clock, request, principal);
+                 }));
+}
+
 void AddCallbackRoute(Router& router, PayoutService& payouts) {
   router.Add(
       "POST", "/callbacks/payouts/{provider}",
@@ -693,7 +778,7 @@ void AddCallbackRoute(Router& router, PayoutService& payouts) {
 }  // namespace
 
 void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
-                     PayoutService& payouts, const AssetRegistry& assets) {
+                     PayoutService& payouts, const AssetRegistry& assets, const Clock& clock) {
   AddPayoutSchemas(router);
   AddCustomerRoutes(router, gate, payouts);
   AddDestinationRoutes(router, gate, payouts);
@@ -701,6 +786,7 @@ void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
   AddPayoutCreateRoute(router, gate, idempotency, payouts, assets);
   AddPayoutReadRoutes(router, gate, payouts, assets);
   AddPayoutActionRoutes(router, gate, payouts, assets);
+  AddStatsRoute(router, gate, payouts, assets, clock);
   AddCallbackRoute(router, payouts);
 }
 

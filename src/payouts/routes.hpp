@@ -13,6 +13,6 @@
 namespace cambista::payouts {
 
 void AddPayoutRoutes(http::Router& router, api::AuthGate& gate, api::Idempotency& idempotency,
-                     PayoutService& payouts, const AssetRegistry& assets);
+                     PayoutService& payouts, const AssetRegistry& assets, const Clock& clock);
 
 }  // namespace cambista::payouts

@@ -97,6 +97,21 @@ struct CallbackOutcome {
   std::string detail;
 };
 
+// One provider's figures over a time range (GET /v1/stats/payouts).
+struct ProviderStats {
+  std::string provider;
+  int64_t count = 0;                                // payouts created in the range
+  int64_t confirmed = 0;                            // of them, CONFIRMED
+  int64_t failed = 0;                               // FAILED or CANCELLED after it was sent
+  std::map<std::string, i128, std::less<>> volume;  // confirmed amounts per asset, minor units
+  // confirmed / (confirmed + failed), in basis points; nullopt before any is final
+  std::optional<int64_t> success_rate_bp;
+  // From creation to a final state (CONFIRMED, FAILED, CANCELLED), over those that reached one.
+  std::optional<int64_t> p50_ms_to_final;
+  std::optional<int64_t> p95_ms_to_final;
+};
+inline constexpr int kStatsPayoutsMax = 200'000;  // payouts read for one range
+
 // The largest deposit, in major units of its asset: a bound before anything is booked.
 inline constexpr int64_t kDepositMajorMax = 1'000'000'000'000;
 
@@ -153,6 +168,9 @@ class PayoutService {
   JobStep Track(std::string_view payload);
   // A callback is a hint: verified, it makes Track ask the provider now; it never moves money.
   CallbackOutcome TakeCallback(std::string_view provider, const CallbackRequest& request);
+
+  // Per provider, the payouts created in [from_ms, to_ms) (at most kStatsPayoutsMax of them).
+  std::vector<ProviderStats> Stats(std::string_view tenant, int64_t from_ms, int64_t to_ms);
 
   // `actor`: the API key's prefix, kept with the deposit.
   Result<Put<Deposit>, PayoutError> RecordDeposit(std::string_view tenant, std::string_view actor,

@@ -300,6 +300,18 @@ std::vector<Payout> PayoutStore::ListPayoutsAtProvider(store::Connection& connec
   return list;
 }
 
+std::vector<Payout> PayoutStore::ListPayoutsCreatedBetween(store::Connection& connection,
+                                                           std::string_view tenant, int64_t from_ms,
+                                                           int64_t to_ms, int limit) {
+  std::vector<Payout> list;
+  connection.Query(Select(kPayoutColumns, "payouts") +
+                       " WHERE tenant = $1 AND created_at_ms >= $2 AND created_at_ms < $3 "
+                       "ORDER BY created_at_ms LIMIT $4",
+                   {tenant, from_ms, to_ms, static_cast<int64_t>(limit)},
+                   [&](const store::Row& row) { list.push_back(ReadPayout(row)); });
+  return list;
+}
+
 std::optional<Deposit> PayoutStore::FindDepositByReference(store::Connection& connection,
                                                            std::string_view tenant,
                                                            std::string_view reference) {

@@ -67,6 +67,11 @@ class PayoutStore {
   static std::vector<Payout> ListPayoutsAtProvider(store::Connection& connection,
                                                    std::string_view provider, int64_t since_ms);
 
+  // The tenant's payouts created in [from_ms, to_ms), at most `limit` (statistics).
+  static std::vector<Payout> ListPayoutsCreatedBetween(store::Connection& connection,
+                                                       std::string_view tenant, int64_t from_ms,
+                                                       int64_t to_ms, int limit);
+
   // --- deposits
   static std::optional<Deposit> FindDepositByReference(store::Connection& connection,
                                                        std::string_view tenant,

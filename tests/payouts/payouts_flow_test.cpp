@@ -117,6 +117,15 @@ TEST_P(PayoutsFlowTest, APayoutIsHeldSentOnceAndConfirmedOnTheProvidersWord) {
   const i128 commission_minor = Amount::Parse(commission, usdt).value().minor();
   EXPECT_EQ(Balance("provider_float", "heleket"),
             Amount(90'000'000 - commission_minor, usdt).ToString());
+  const Reply stats = Send("GET", "/v1/stats/payouts", writer_);
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_NE(stats.body.find(R"("provider":"heleket","count":1,"confirmed":1,"failed":0,)"
+                            R"("volume":{"USDT":"10.000000"},"success_rate_bp":10000,)"),
+            std::string::npos)
+      << stats.body;
+  EXPECT_EQ(Send("GET", "/v1/stats/payouts?from=5&to=4", writer_).status, 400);
+  EXPECT_NE(Send("GET", "/v1/stats/payouts?to=1", writer_).body.find(R"("providers":[])"),
+            std::string::npos);
   for (const char* step :
        {R"("to":"REQUESTED")", R"("from":"REQUESTED","to":"UNKNOWN")", R"("to":"CONFIRMED")"}) {
     EXPECT_NE(confirmed.body.find(step), std::string::npos) << step << " in " << confirmed.body;
