@@ -1,0 +1,71 @@
+#include "app/bench_server.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "app/config.hpp"
+#include "app/master_key.hpp"
+#include "store/database.hpp"
+
+namespace cambista::app {
+namespace {
+
+constexpr int64_t kStopGraceMs = 5'000;
+constexpr int64_t kBenchRateLimit = 1'000'000'000;
+
+Config EmbeddedConfig(const std::optional<std::string>& database_url,
+                      const std::string& directory) {
+  const Environment environment = EnvironmentFromProcess();
+  auto loaded = LoadConfig(std::nullopt, environment);
+  if (!loaded.ok()) throw std::runtime_error("configuration: " + loaded.error().ToString());
+  Config config = std::move(loaded).value();
+  config.database_url = database_url.value_or("sqlite:" + directory + "/bench.db");
+  config.listen_host = "127.0.0.1";
+  config.listen_port = 0;
+  config.sandbox = true;
+  config.rate_key_burst = kBenchRateLimit;
+  config.rate_key_per_second = kBenchRateLimit;
+  // A request log line per request would flood the terminal; CAMBISTA_LOG_LEVEL=info keeps it.
+  if (!environment.contains("CAMBISTA_LOG_LEVEL")) config.log_level = "warn";
+  const bool postgres = !config.database_url.starts_with("sqlite");
+  if (config.master_key_file.empty() && config.master_key_hex.empty() &&
+      (!database_url || postgres)) {
+    config.master_key_file = directory + "/bench.key";
+  }
+  return config;
+}
+
+}  // namespace
+
+EmbeddedServer::EmbeddedServer(const std::optional<std::string>& database_url,
+                               std::string_view name) {
+  std::string pattern = "/tmp/cambista-bench-" + std::string(name) + ".XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a temporary dir");
+  }
+  directory_ = pattern;
+  const Config config = EmbeddedConfig(database_url, directory_);
+  database_url_ = config.database_url;
+  DatabaseKeys keys;
+  {
+    auto database = store::Open(database_url_);
+    backend_ = std::string(store::BackendName(database->backend()));
+    SystemClock clock;
+    auto unsealed = MigrateAndUnseal(config, *database, clock);
+    if (!unsealed.ok()) throw std::runtime_error(unsealed.error());
+    keys = unsealed.value().keys;
+  }
+  server_ = std::make_unique<Server>(config, keys);
+  server_->Start();
+}
+
+EmbeddedServer::~EmbeddedServer() {
+  if (server_) server_->Stop(kStopGraceMs);
+  server_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+}  // namespace cambista::app
