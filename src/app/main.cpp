@@ -11,6 +11,7 @@
 #include "api/api_key_store.hpp"
 #include "app/bench_charges.hpp"
 #include "app/bench_ledger.hpp"
+#include "app/bench_payouts.hpp"
 #include "app/config.hpp"
 #include "app/master_key.hpp"
 #include "app/master_key_rotate.hpp"
@@ -321,11 +322,27 @@ CLI::App* AddReconcileCommand(CLI::App& app, cambista::app::ReconcileFlags& flag
 struct BenchCommands {
   CLI::App* ledger;
   CLI::App* charges;
+  CLI::App* payouts;
 };
+
+CLI::App* AddPayoutBenchCommand(CLI::App& bench, cambista::app::PayoutBenchOptions& payouts) {
+  auto* command = bench.add_subcommand(
+      "payouts",
+      "Send payouts over HTTP to the Heleket simulator of an embedded `serve --sandbox`; print "
+      "one JSON line (request to SUBMITTED)");
+  command->add_option("--concurrency", payouts.concurrency, "Client connections")
+      ->capture_default_str();
+  command->add_option("--n", payouts.n, "Payouts to send")->capture_default_str();
+  command->add_option("--db", payouts.database_url,
+                      "Database URL of the embedded server (default: a temporary SQLite file)");
+  command->add_option("--amount", payouts.amount, "USDT per payout")->capture_default_str();
+  return command;
+}
 
 // `cambista bench ledger|charges`, their options written into `ledger` and `charges`.
 BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions& ledger,
-                               cambista::app::ChargeBenchOptions& charges) {
+                               cambista::app::ChargeBenchOptions& charges,
+                               cambista::app::PayoutBenchOptions& payouts) {
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
   auto* bench_ledger = bench->add_subcommand(
@@ -373,7 +390,7 @@ BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions&
                    "A running server (http://HOST:PORT) instead of an embedded one; the API key "
                    "(charges:write) in CAMBISTA_BENCH_KEY")
       ->excludes("--db");
-  return {bench_ledger, bench_charges};
+  return {bench_ledger, bench_charges, AddPayoutBenchCommand(*bench, payouts)};
 }
 
 }  // namespace
@@ -420,7 +437,9 @@ int main(int argc, char** argv) {
 
   cambista::app::LedgerBenchOptions ledger_bench_options;
   cambista::app::ChargeBenchOptions charge_bench_options;
-  const BenchCommands bench = AddBenchCommands(app, ledger_bench_options, charge_bench_options);
+  cambista::app::PayoutBenchOptions payout_bench_options;
+  const BenchCommands bench =
+      AddBenchCommands(app, ledger_bench_options, charge_bench_options, payout_bench_options);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -439,6 +458,7 @@ int main(int argc, char** argv) {
                                         : cambista::app::RunLedgerBench(ledger_bench_options);
     }
     if (*bench.charges) return cambista::app::RunChargeBench(charge_bench_options);
+    if (*bench.payouts) return cambista::app::RunPayoutBench(payout_bench_options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cambista: %s\n", error.what());
     return 1;

@@ -149,7 +149,9 @@ Server::Parts::Parts(Config config_in, const DatabaseKeys& secrets, const Clock*
 
 jobs::JobQueueOptions Server::Parts::JobOptions() {
   jobs::JobQueueOptions options;
-  options.worker_count = 2;  // a slow receiver must not hold up every other job
+  // Jobs mostly wait on the outside (webhook receivers, payout providers): a slow receiver must
+  // not hold up every other job, and sending payouts is one provider call per job.
+  options.worker_count = 16;  // each waits on the outside, not on the CPU
   options.on_error = [this](std::string_view message) {
     logger.Warn("job queue", {{"error", message}});
   };

@@ -19,6 +19,7 @@ using accounting::AccountRef;
 // Ledger codes of the payouts' transfers (the kind of movement; accounts carry their own codes).
 constexpr uint32_t kHoldCode = 600;
 constexpr uint32_t kCommissionCode = 601;
+constexpr int64_t kTrackIntervalMaxMs = 600'000;
 
 // Transfer ids derived from the payout and the booking: booking it twice finds the first.
 u128 PayoutTransferId(std::string_view payout_id, std::string_view booking) {
@@ -489,7 +490,11 @@ JobStep PayoutService::Answered(std::string_view tenant, std::string_view id,
   }
   tx.Commit();
   const bool done = IsFinal(payout->status) || payout->status == PayoutStatus::kManualReview;
-  return JobStep{done, error, options_.track_interval_ms};
+  // Asked again at a quarter of its age (at least track_interval_ms, at most every 10 minutes):
+  // a payout minutes old is not asked about every few seconds.
+  const int64_t age_ms = clock_.NowMs() - payout->created_at_ms;
+  return JobStep{done, error,
+                 std::clamp<int64_t>(age_ms / 4, options_.track_interval_ms, kTrackIntervalMaxMs)};
 }
 
 JobStep PayoutService::Track(std::string_view payload) {
