@@ -49,6 +49,8 @@ struct SimulatorContext {
   ChargeBook& charges;
   const Clock& clock;
   const SandboxOptions& options;
+  // For webhooks a simulator sends of its own accord (BuhoPago's credit events); may be null.
+  WebhookSender* webhooks = nullptr;
 };
 
 // --- helpers shared by the simulators ---
