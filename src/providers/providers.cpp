@@ -226,6 +226,7 @@ Sandbox::~Sandbox() {
 
 void Sandbox::Stop() {
   heleket_->Stop();
+  for (const auto& simulator : simulators_) simulator->Stop();
   sender_->Stop();
 }
 

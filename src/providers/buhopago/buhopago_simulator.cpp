@@ -22,10 +22,10 @@
 //        webhook {id, event: "credit.completed" | "credit.failed", timestamp, data: credit}
 //        when the credit settles (at once: APROBADA; a `settle_failed` fault: RECHAZADA)
 //   Control: GET /sandbox/buhopago/credits (every credit held, with its key and requests);
-//   POST /sandbox/buhopago/faults {idempotency_key, execute_status (answer it, record nothing),
-//        answer_delay_ms (record, then answer this late), settle_failed (answer "EN PROCESO",
-//        then the credit is RECHAZADA: its volume comes back)}: for the next execute under that
-//        key, once.
+//   POST /sandbox/buhopago/faults {idempotency_key, execute_status (400, 409, 422, 429, 500, 502
+//        or 503: answer it, record nothing), answer_delay_ms (record, then answer this late),
+//        settle_failed (answer "EN PROCESO", then the credit is RECHAZADA: its volume comes
+//        back)}: for the next execute under that key, once.
 //   webhook {id, event: "payment.completed" | "payment.failed" | "payment.expired" |
 //        "payment.refunded" | "payment.pending", timestamp, data{payment_link_id, transaction_id,
 //        amount, currency, status, reference_id, bank_reference, payer_email, completed_at}}
@@ -83,6 +83,8 @@ constexpr std::string_view kInProcess = "EN PROCESO";
 constexpr std::string_view kRejected = "RECHAZADA";
 constexpr size_t kCreditPageSize = 20;
 constexpr int64_t kAnswerDelayMsMax = 60'000;
+// What an execute fault may answer (each documented on the route).
+constexpr int64_t kFaultStatuses[] = {400, 409, 422, 429, 500, 502, 503};
 
 struct Credit {
   std::string transaction_id;
@@ -109,13 +111,17 @@ struct CreditFault {
 // and drops what is unanswered.
 class LateAnswers {
  public:
-  ~LateAnswers() {
+  ~LateAnswers() { Stop(); }
+  // Wakes every waiting thread, which drops its answer unsent, and joins them. Idempotent.
+  void Stop() {
+    std::vector<std::thread> threads;
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
+      threads.swap(threads_);
     }
     wake_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
+    for (std::thread& thread : threads) thread.join();
   }
   void After(int64_t delay_ms, http::Respond respond, http::HttpResponse response) {
     std::lock_guard lock(mutex_);
@@ -145,6 +151,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       : context_(context), api_key_(Credentials().at("api_key")) {}
 
   std::string_view name() const override { return kName; }
+  void Stop() override { late_.Stop(); }
 
   std::string_view StatusWord(ChargeState state) const override {
     switch (state) {
@@ -227,7 +234,7 @@ class BuhoPagoSimulator final : public GatewaySimulator {
                               .response_schema = Ref("BuhoPagoCredit"),
                               .request_schema = CreditSchema(),
                               .headers = {{"Idempotency-Key", "Up to 255 characters.", false}},
-                              .responses = Errors({400, 401, 409, 422, 429, 500})},
+                              .responses = Errors({400, 401, 409, 422, 429, 500, 502, 503})},
                [this](const http::HttpRequest& request, const http::PathParams&) {
                  return Execute(request);
                });
@@ -342,7 +349,8 @@ class BuhoPagoSimulator final : public GatewaySimulator {
   static std::string FaultSchema() {
     using namespace http::schema;
     return OpenObject({{"idempotency_key", Text(kIdempotencyKeyCharsMax)},
-                       Optional("execute_status", Integer(400, 599)),
+                       Optional("execute_status", Described(Integer(400, 599),
+                                                            "400, 409, 422, 429, 500, 502 or 503")),
                        Optional("answer_delay_ms", Integer(0, kAnswerDelayMsMax)),
                        Optional("settle_failed", Boolean())});
   }
@@ -728,6 +736,12 @@ class BuhoPagoSimulator final : public GatewaySimulator {
     if (!key.ok()) return http::ToProblem(key.error());
     auto status = read.OptionalInteger("execute_status", 400, 599);
     if (!status.ok()) return http::ToProblem(status.error());
+    if (status.value() && std::find(std::begin(kFaultStatuses), std::end(kFaultStatuses),
+                                    *status.value()) == std::end(kFaultStatuses)) {
+      return http::ToProblem({"invalid_request", "execute_status",
+                              "execute_status must be 400, 409, 422, 429, 500, "
+                              "502 or 503."});
+    }
     auto delay = read.OptionalInteger("answer_delay_ms", 0, kAnswerDelayMsMax);
     if (!delay.ok()) return http::ToProblem(delay.error());
     auto failed = read.OptionalBool("settle_failed");
