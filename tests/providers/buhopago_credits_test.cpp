@@ -300,6 +300,16 @@ TEST_F(BuhoPagoCreditsTest, TheSimulatorsCallbacksAreSignedAndForgeriesRefused) 
   auto other_secret = Adapter(10'000, "bp_test_sandbox_buhopago_api_key", "another-secret");
   EXPECT_EQ(other_secret->ParseCallback(AsCallback(callback)).error().kind,
             CallbackRejection::Kind::kBadSignature);
+  // webhook_secret is optional: without it no callback is believed (Fetch tells).
+  payouts::ProviderContext context;
+  context.http = &client_;
+  context.clock = &clock_;
+  context.base_url = Url("/sandbox/buhopago");
+  auto unsigned_only = BuhoPagoCredits::Create(
+      {{"api_key", "bp_test_sandbox_buhopago_api_key"}, {"bank_account_id", "b"}}, context);
+  ASSERT_TRUE(unsigned_only.ok());
+  EXPECT_EQ(unsigned_only.value()->ParseCallback(AsCallback(callback)).error().kind,
+            CallbackRejection::Kind::kBadSignature);
 }
 
 TEST_F(BuhoPagoCreditsTest, ListGoesThroughEveryPage) {
