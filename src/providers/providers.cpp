@@ -208,12 +208,12 @@ SandboxCredentialMap SandboxCredentials(std::string_view gateway) {
 Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
   CAMBISTA_CHECK(options_.http != nullptr && options_.clock != nullptr);
   charges_ = std::make_unique<ChargeBook>(*options_.clock);
-  context_ =
-      std::make_unique<SimulatorContext>(SimulatorContext{*charges_, *options_.clock, options_});
   sender_ = std::make_unique<WebhookSender>(
       *options_.http, WebhookSenderOptions{.attempts_max = options_.webhook_attempts_max,
                                            .retry_delay_ms = options_.webhook_retry_delay_ms,
                                            .timeout_ms = options_.webhook_timeout_ms});
+  context_ = std::make_unique<SimulatorContext>(
+      SimulatorContext{*charges_, *options_.clock, options_, sender_.get()});
   for (const SimulatorDescription& simulator : Simulators()) {
     simulators_.push_back(simulator.make(*context_));
   }
@@ -226,6 +226,7 @@ Sandbox::~Sandbox() {
 
 void Sandbox::Stop() {
   heleket_->Stop();
+  for (const auto& simulator : simulators_) simulator->Stop();
   sender_->Stop();
 }
 

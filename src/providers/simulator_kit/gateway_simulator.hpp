@@ -42,6 +42,9 @@ class GatewaySimulator {
   // The webhook telling the charge's webhook_url that the charge is in `state`: the charge as it
   // is now, except for the stale webhook of an out-of-order payment, which says kPending.
   virtual OutgoingWebhook Webhook(const SimulatedCharge& charge, ChargeState state) const = 0;
+  // Drops what the simulator would still do on its own threads (answers it holds back): Sandbox's
+  // Stop calls it, before the server those answers go to is destroyed. Idempotent.
+  virtual void Stop() {}
 };
 
 // What the simulators share; owned by Sandbox, outlives them.
@@ -49,6 +52,8 @@ struct SimulatorContext {
   ChargeBook& charges;
   const Clock& clock;
   const SandboxOptions& options;
+  // For webhooks a simulator sends of its own accord (BuhoPago's credit events); may be null.
+  WebhookSender* webhooks = nullptr;
 };
 
 // --- helpers shared by the simulators ---
