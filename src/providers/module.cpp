@@ -76,6 +76,8 @@ std::map<std::string, std::string, std::less<>> ConfiguredUrls(
   return urls;
 }
 
+constexpr std::string_view kSandboxBankAccountId = "ba_sandbox_desk";
+
 // The payout providers in sandbox mode: each adapter at its simulator, with the simulator's
 // credentials. Built on first use: the simulators' URL is the server's, known once it listens.
 class SandboxPayoutProviders final : public payouts::ProviderDirectory {
@@ -87,6 +89,8 @@ class SandboxPayoutProviders final : public payouts::ProviderDirectory {
     for (const std::string& name : PayoutProviderNames()) {
       const sandbox::SandboxCredentialMap credentials = simulators.Credentials(name);
       credentials_[name] = payouts::Credentials(credentials.begin(), credentials.end());
+      // BuhoPago credits go to the desk's bank account as registered at BuhoPago.
+      if (name == "buhopago") credentials_[name]["bank_account_id"] = kSandboxBankAccountId;
     }
   }
 
