@@ -221,6 +221,11 @@ TEST_F(PixoutTest, TheAdapterCachesItsTokenUntilShortlyBeforeItExpires) {
   clock_.AdvanceMs(3'600'000 - 30'000);  // within the refresh margin
   Capacity(*adapter);
   EXPECT_EQ(std::stoi(Setting("tokens_issued")), std::stoi(before) + 2);
+  // Revoked early: the call answered 401 is made again once, with a fresh token.
+  ASSERT_EQ(Call("POST", "/sandbox/pixout/settings", R"({"revoke_tokens":true})").status, 200);
+  EXPECT_EQ(Created(*adapter, Request("tok2")).reference, "tok2");
+  EXPECT_EQ(std::stoi(Setting("tokens_issued")), std::stoi(before) + 3);
+  EXPECT_EQ(SendsHeld(), 2u);
 }
 
 TEST_F(PixoutTest, CreatesASendAndReadsItBack) {

@@ -821,6 +821,8 @@ http::HttpResponse PixoutSimulator::Impl::HandleSettings(const http::HttpRequest
   if (!balance_text.ok()) return http::ToProblem(balance_text.error());
   auto url = read.OptionalString("webhook_url", kUrlCharsMax);
   if (!url.ok()) return http::ToProblem(url.error());
+  auto revoke = read.OptionalBool("revoke_tokens");
+  if (!revoke.ok()) return http::ToProblem(revoke.error());
   if (auto unknown = read.RejectUnknownFields()) return http::ToProblem(*unknown);
   std::optional<Amount> amount;
   if (balance_text.value()) {
@@ -842,6 +844,7 @@ http::HttpResponse PixoutSimulator::Impl::HandleSettings(const http::HttpRequest
   if (lifetime.value()) token_lifetime_s = *lifetime.value();
   if (amount) balance = *amount;
   if (url.value()) webhook_url = *url.value();
+  if (revoke.value().value_or(false)) tokens.clear();  // as a PSP may, before they expire
   return JsonResponse(200, SettingsJsonLocked());
 }
 
@@ -1098,7 +1101,8 @@ void PixoutSimulator::Impl::AddFaultAndSettingsRoutes(http::Router& router) {
   router.Add("POST", prefix + "/settings",
              http::RouteDoc{.summary = "Sandbox control (pixout): change the settings.",
                             .access = "public",
-                            .description = "auto_settle_ms 0 settles only on command.",
+                            .description = "auto_settle_ms 0 settles only on command; "
+                                           "revoke_tokens true refuses every token issued so far.",
                             .response_schema = settings,
                             .request_schema = change,
                             .request_optional = true,

@@ -27,7 +27,8 @@
 //        after acceptance), webhook_before_answer (the send settles and its webhook is delivered
 //        before the create is answered)}: applies to the next create of that idEnvio, once.
 //   GET|POST /sandbox/pixout/settings {auto_settle_ms, page_size, balance, token_lifetime_s,
-//        webhook_url}; GET also tells tokens_issued.
+//        webhook_url, revoke_tokens (POST: every token issued so far is refused from now on)};
+//        GET also tells tokens_issued.
 #pragma once
 
 #include <memory>
