@@ -6,7 +6,7 @@
 // the others "0%"). Install() fills the payins::GatewayCatalog the pay-ins build on: every
 // adapter, each gateway's URL and fees; in sandbox mode every gateway is its simulator, answering
 // under /sandbox/<gateway>/ on the server's own listener, and the payouts' provider directory
-// (payouts::ProviderDirectory) holds each payout adapter (Heleket, BuhoPago credits) at its
+// (payouts::ProviderDirectory) holds each payout adapter (Heleket, pixout, BuhoPago credits) at its
 // simulator.
 // Outside the sandbox no payout provider is set up yet.
 #pragma once

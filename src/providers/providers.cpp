@@ -15,6 +15,7 @@
 #include "providers/heleket/heleket_simulator.hpp"
 #include "providers/paradise/paradise_gateway.hpp"
 #include "providers/paradise/paradise_simulator.hpp"
+#include "providers/pixout/pixout_simulator.hpp"
 #include "providers/pushinpay/pushinpay_gateway.hpp"
 #include "providers/pushinpay/pushinpay_simulator.hpp"
 #include "providers/simulator_kit/charge_book.hpp"
@@ -199,6 +200,7 @@ std::span<const std::string_view> SandboxGateways() {
 
 SandboxCredentialMap SandboxCredentials(std::string_view gateway) {
   if (gateway == "heleket") return HeleketSandboxCredentials();
+  if (gateway == "pixout") return PixoutSandboxCredentials();
   for (const SimulatorDescription& simulator : Simulators()) {
     if (simulator.name == gateway) return simulator.credentials();
   }
@@ -218,6 +220,7 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
     simulators_.push_back(simulator.make(*context_));
   }
   heleket_ = std::make_unique<HeleketSimulator>(*options_.clock, *sender_);
+  pixout_ = std::make_unique<PixoutSimulator>(*options_.clock, *sender_);
 }
 
 Sandbox::~Sandbox() {
@@ -226,6 +229,7 @@ Sandbox::~Sandbox() {
 
 void Sandbox::Stop() {
   heleket_->Stop();
+  pixout_->Stop();
   for (const auto& simulator : simulators_) simulator->Stop();
   sender_->Stop();
 }
@@ -297,6 +301,7 @@ void Sandbox::AddRoutes(http::Router& router) {
     }
   }
   heleket_->AddRoutes(router);
+  pixout_->AddRoutes(router);
   // The simulators answer from memory: on the I/O thread, never waiting for the workers whose
   // requests (gateway calls, in serve --sandbox) they answer.
   router.MarkInMemory("/sandbox/");

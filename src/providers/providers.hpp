@@ -24,8 +24,9 @@
 // explicit (/expire): a charge's expires_at is reported, not enforced.
 //
 // Gateways: syncpay, pushinpay, paradise, wiinpay, atomopay (PIX, BRL) and buhopago (VES payment
-// links and the credits API). Beside them, not a pay-in gateway, the Heleket payout simulator
-// (providers/heleket/heleket_simulator.hpp) under /sandbox/heleket/, with its own control API.
+// links and the credits API). Beside them, not pay-in gateways, the payout simulators with their
+// own control APIs: Heleket (providers/heleket/heleket_simulator.hpp) under /sandbox/heleket/ and a
+// PSP's PIX send API (providers/pixout/pixout_simulator.hpp) under /sandbox/pixout/.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,7 @@ namespace cambista::sandbox {
 class ChargeBook;
 class GatewaySimulator;
 class HeleketSimulator;
+class PixoutSimulator;
 class WebhookSender;
 struct SimulatedCharge;
 struct SimulatorContext;
@@ -65,7 +67,8 @@ std::span<const std::string_view> SandboxGateways();
 // The credentials the simulator of `gateway` accepts: what the tenant `default` gets in sandbox
 // mode. Obviously fake values ("sandbox-syncpay-client-id", BuhoPago "bp_test_..."); the BuhoPago
 // webhook_secret is kSandboxBuhoPagoWebhookSecret; "heleket" gives its merchant and
-// payout_api_key. Empty for an unknown gateway.
+// payout_api_key, "pixout" its client_id, client_secret and payer_key. Empty for an unknown
+// gateway.
 SandboxCredentialMap SandboxCredentials(std::string_view gateway);
 
 class Sandbox {
@@ -100,6 +103,7 @@ class Sandbox {
   std::unique_ptr<WebhookSender> sender_;
   std::vector<std::unique_ptr<GatewaySimulator>> simulators_;
   std::unique_ptr<HeleketSimulator> heleket_;  // after sender_: destroyed first
+  std::unique_ptr<PixoutSimulator> pixout_;    // after sender_: destroyed first
 };
 
 }  // namespace cambista::sandbox

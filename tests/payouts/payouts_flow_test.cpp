@@ -219,6 +219,38 @@ TEST_P(PayoutsFlowTest, ATimeoutAfterTheProviderAcceptedIsResolvedByAskingNotByS
   ExpectLedgerConsistent();
 }
 
+TEST_P(PayoutsFlowTest, CallbacksBeforeTheAnswerTwiceAndOutOfOrderConfirmItOnce) {
+  Fund("500", "500");
+  const Reply made = Send("POST", "/v1/payouts", writer_, PayoutBody("150"), "early-1");
+  ASSERT_EQ(made.Field("status"), "AWAITING_APPROVAL");
+  const std::string reference = made.Field("provider_reference");
+  // The process callback comes before the create is answered; the paid one twice, then a stale
+  // process after it.
+  ASSERT_EQ(Send("POST", "/sandbox/heleket/faults", "",
+                 R"({"order_id":")" + reference +
+                     R"(","callback_before_answer":true,"deliveries":2,"out_of_order":true})")
+                .status,
+            200);
+  const auto [approver, secret] = Approver();
+  ASSERT_EQ(Send("POST", "/v1/payouts/" + made.Field("id") + "/approve", approver,
+                 R"({"totp":")" + Code(secret) + R"("})")
+                .status,
+            200);
+  const Reply confirmed = WaitFor(made.Field("id"), "CONFIRMED");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'500));  // the late callbacks land
+  const Reply after = Send("GET", "/v1/payouts/" + made.Field("id"), writer_);
+  EXPECT_EQ(after.Field("status"), "CONFIRMED");
+  size_t confirmations = 0;
+  for (size_t at = after.body.find(R"("to":"CONFIRMED")"); at != std::string::npos;
+       at = after.body.find(R"("to":"CONFIRMED")", at + 1)) {
+    ++confirmations;
+  }
+  EXPECT_EQ(confirmations, 1u) << after.body;
+  EXPECT_EQ(AtProvider(reference), 1);
+  EXPECT_EQ(Balance("customer", "c1"), "350.000000");
+  ExpectLedgerConsistent();
+}
+
 TEST_P(PayoutsFlowTest, ForgedCallbacksChangeNothingAndUnknownOnesAreOnlyAcknowledged) {
   const std::string unsigned_json =
       R"({"type":"payout","uuid":"6b6d2c5e-0000-4000-8000-000000000001","order_id":"nosuch",)"
