@@ -147,7 +147,10 @@ int RunPayoutBench(const PayoutBenchOptions& options) {
   }
   std::unique_ptr<EmbeddedServer> embedded;
   std::string admin;
-  const net::HttpClient http;
+  // The simulator's list of every payout it holds runs to megabytes.
+  net::HttpClientOptions client_options;
+  client_options.response_bytes_max = 512 << 20;
+  const net::HttpClient http(client_options);
   try {
     std::fprintf(stderr, "bench payouts: starting a sandbox server\n");
     embedded = std::make_unique<EmbeddedServer>(options.database_url, "payouts");

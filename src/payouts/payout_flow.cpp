@@ -20,6 +20,10 @@ using accounting::AccountRef;
 constexpr uint32_t kHoldCode = 600;
 constexpr uint32_t kCommissionCode = 601;
 constexpr int64_t kTrackIntervalMaxMs = 600'000;
+// A submitted payout at a provider that signs its callbacks is asked about after this much quiet.
+constexpr int64_t kSubmittedQuietMs = 60'000;
+// After a payout is sent, its track job first asks this late: sooner only if the answer was lost.
+constexpr int64_t kSubmitSafetyTrackMs = 60'000;
 
 // Transfer ids derived from the payout and the booking: booking it twice finds the first.
 u128 PayoutTransferId(std::string_view payout_id, std::string_view booking) {
@@ -58,11 +62,21 @@ std::string JobPayload(const Payout& p) {
   return p.tenant + "\n" + p.id;
 }
 
-std::optional<std::pair<std::string, std::string>> ParsePayload(std::string_view payload) {
+// A job's payload: tenant '\n' payout id, and for a track job a callback prompted, '\n' "asked".
+struct JobIds {
+  std::string first;   // tenant
+  std::string second;  // payout id
+  bool asked = false;  // a verified callback asked for this run: the provider is asked at once
+};
+
+std::optional<JobIds> ParsePayload(std::string_view payload) {
   const size_t newline = payload.find('\n');
   if (newline == std::string_view::npos) return std::nullopt;
-  return std::pair{std::string(payload.substr(0, newline)),
-                   std::string(payload.substr(newline + 1))};
+  std::string_view rest = payload.substr(newline + 1);
+  const size_t second = rest.find('\n');
+  const bool asked = second != std::string_view::npos && rest.substr(second + 1) == "asked";
+  return JobIds{std::string(payload.substr(0, newline)), std::string(rest.substr(0, second)),
+                asked};
 }
 
 bool Serves(const ProviderDescription& description, std::string_view asset,
@@ -431,13 +445,14 @@ JobStep PayoutService::Submit(std::string_view payload) {
     }
     payout = std::move(*found);
     // Committed before the call: a crash from here on leaves UNKNOWN, which only asking the
-    // provider resolves. Track starts asking after one interval.
+    // provider resolves: this track job asks a minute on, in case the process dies during the
+    // call; a lost answer has one asking sooner (Answered).
     Transition(*connection, payout, PayoutStatus::kUnknown, "submit",
                "sending to " + payout.provider);
     jobs::NewJob track = Job(kTrackJobKind, JobPayload(payout));
     track.dedupe_key = std::string(kTrackJobKind) + ":" + payout.tenant + ":" + payout.id;
     track.max_attempts = 1'000'000;
-    track.delay_ms = options_.track_interval_ms;
+    track.delay_ms = kSubmitSafetyTrackMs;
     jobs::Enqueue(*connection, clock_, track);
     tx.Commit();
   }
@@ -449,7 +464,9 @@ JobStep PayoutService::Submit(std::string_view payload) {
       payout.destination,
       (options_.public_base_url ? options_.public_base_url() : std::string()) +
           "/callbacks/payouts/" + payout.provider};
-  return Answered(payout.tenant, payout.id, provider->Create(request));
+  Answered(payout.tenant, payout.id, provider->Create(request),
+           provider->Describe().signs_callbacks);
+  return JobStep{};  // sent once: what follows is the track jobs
 }
 
 }  // namespace cambista::payouts
@@ -460,7 +477,8 @@ namespace cambista::payouts {
 // Without an answer the payout stays as it is and is asked about again; UNKNOWN for longer than
 // review_after_ms goes to MANUAL_REVIEW.
 JobStep PayoutService::Answered(std::string_view tenant, std::string_view id,
-                                const Result<ProviderPayout, ProviderError>& answer) {
+                                const Result<ProviderPayout, ProviderError>& answer,
+                                bool callbacks_signed) {
   auto connection = pool_.Acquire();
   store::Transaction tx(*connection, store::TransactionMode::kWrite);
   auto payout = PayoutStore::FindPayout(*connection, tenant, id, true);
@@ -486,15 +504,25 @@ JobStep PayoutService::Answered(std::string_view tenant, std::string_view id,
                clock_.NowMs() - payout->unknown_since_ms >= options_.review_after_ms) {
       Transition(*connection, *payout, PayoutStatus::kManualReview, "track",
                  "no answer from " + payout->provider + " since it was sent: " + error);
+    } else if (payout->status == PayoutStatus::kUnknown) {
+      // The answer was lost: ask soon (once; the track job keeps asking after that).
+      jobs::NewJob soon = Job(kTrackJobKind, JobPayload(*payout));
+      soon.dedupe_key =
+          std::string(kTrackJobKind) + ":" + payout->tenant + ":" + payout->id + ":lost";
+      soon.delay_ms = options_.track_interval_ms;
+      jobs::Enqueue(*connection, clock_, soon);
     }
   }
   tx.Commit();
   const bool done = IsFinal(payout->status) || payout->status == PayoutStatus::kManualReview;
   // Asked again at a quarter of its age (at least track_interval_ms, at most every 10 minutes):
-  // a payout minutes old is not asked about every few seconds.
+  // a payout minutes old is not asked about every few seconds; a submitted one whose provider
+  // signs its callbacks, not before a quiet minute.
   const int64_t age_ms = clock_.NowMs() - payout->created_at_ms;
-  return JobStep{done, error,
-                 std::clamp<int64_t>(age_ms / 4, options_.track_interval_ms, kTrackIntervalMaxMs)};
+  const int64_t least = callbacks_signed && payout->status == PayoutStatus::kSubmitted
+                            ? kSubmittedQuietMs
+                            : options_.track_interval_ms;
+  return JobStep{done, error, std::clamp<int64_t>(age_ms / 4, least, kTrackIntervalMaxMs)};
 }
 
 JobStep PayoutService::Track(std::string_view payload) {
@@ -517,7 +545,15 @@ JobStep PayoutService::Track(std::string_view payload) {
   if (provider == nullptr) {
     return JobStep{false, "provider " + payout.provider + " is not set up", 60'000};
   }
-  return Answered(payout.tenant, payout.id, provider->Fetch(payout.provider_reference));
+  // A provider that signs its callbacks tells us when a submitted payout moves: until it has been
+  // quiet for a while, there is nothing to ask.
+  const bool told = provider->Describe().signs_callbacks;
+  const int64_t quiet_ms = clock_.NowMs() - payout.updated_at_ms;
+  if (!ids->asked && told && payout.status == PayoutStatus::kSubmitted &&
+      quiet_ms < kSubmittedQuietMs) {
+    return JobStep{false, "waiting for the provider's callback", kSubmittedQuietMs - quiet_ms};
+  }
+  return Answered(payout.tenant, payout.id, provider->Fetch(payout.provider_reference), told);
 }
 
 CallbackOutcome PayoutService::TakeCallback(std::string_view provider_name,
@@ -543,7 +579,7 @@ CallbackOutcome PayoutService::TakeCallback(std::string_view provider_name,
                                                   parsed.value().reference, false);
   if (!payout) return CallbackOutcome{200, "unknown_payout", "No payout has this reference."};
   // A hint: the provider is asked now (one job per reported status), and only its answer counts.
-  jobs::NewJob track = Job(kTrackJobKind, JobPayload(*payout));
+  jobs::NewJob track = Job(kTrackJobKind, JobPayload(*payout) + "\nasked");
   track.dedupe_key = std::string(kTrackJobKind) + ":" + payout->tenant + ":" + payout->id + ":" +
                      parsed.value().raw_status + (parsed.value().is_final ? ":final" : "");
   track.max_attempts = 20;

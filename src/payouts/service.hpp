@@ -197,7 +197,7 @@ class PayoutService {
                    std::string_view actor);
   void Book(store::Connection& tx, const Payout& payout, PayoutStatus to);
   JobStep Answered(std::string_view tenant, std::string_view id,
-                   const Result<ProviderPayout, ProviderError>& answer);
+                   const Result<ProviderPayout, ProviderError>& answer, bool callbacks_signed);
 
   store::ConnectionPool pool_;
   ledger::Ledger& ledger_;
