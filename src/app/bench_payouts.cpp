@@ -112,11 +112,7 @@ int64_t Duplicates(const net::HttpClient& http, const std::string& url, size_t s
     ++held[body.substr(at, body.find('"', at) - at)];
   }
   int64_t duplicates = 0;
-  int64_t total = 0;
-  for (const auto& [order_id, count] : held) {
-    duplicates += count - 1;
-    total += count;
-  }
+  for (const auto& [order_id, count] : held) duplicates += count - 1;
   return duplicates +
          std::max<int64_t>(0, static_cast<int64_t>(held.size()) - static_cast<int64_t>(sent));
 }

@@ -79,8 +79,10 @@ std::optional<JobIds> ParsePayload(std::string_view payload) {
                 asked};
 }
 
+// Whether the provider can send a customer's payout of `asset` to `destination`.
 bool Serves(const ProviderDescription& description, std::string_view asset,
             const Destination& destination) {
+  if (description.own_account_only) return false;  // its money goes to the desk's own account
   return std::any_of(
       description.routes.begin(), description.routes.end(), [&](const PayoutRoute& route) {
         if (route.asset != asset || route.kind != destination.kind) return false;

@@ -127,6 +127,9 @@ struct ProviderDescription {
   std::vector<PayoutRoute> routes;
   bool signs_callbacks = false;  // false: a callback only prompts a Fetch
   bool can_cancel = false;
+  // Sends only to the desk's own account, registered at the provider (BuhoPago's credits to the
+  // desk's bank): for the treasury, never for a customer's payout.
+  bool own_account_only = false;
 };
 
 using Credentials = std::map<std::string, std::string, std::less<>>;

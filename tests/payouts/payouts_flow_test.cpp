@@ -156,6 +156,22 @@ TEST_P(PayoutsFlowTest, WithoutFundsNothingIsSentOrKept) {
   ExpectLedgerConsistent();
 }
 
+TEST_P(PayoutsFlowTest, ACustomersPayoutNeverGoesToAProviderThatPaysOnlyTheDesk) {
+  // BuhoPago's credits go to the desk's registered bank account, whatever the destination says.
+  ASSERT_EQ(Send("PUT", "/v1/customers/c1", writer_, R"({"name":"Ana"})").status, 201);
+  const std::string body =
+      R"({"customer":"c1","asset":"VES","amount":"500.00","origin":"manual",)"
+      R"("destination":{"kind":"ves_bank","bank":"0102","account":"01020123450123456789",)"
+      R"("document":"V12345678"}})";
+  const Reply any = Send("POST", "/v1/payouts", writer_, body, "ves-1");
+  EXPECT_EQ(any.status, 404) << any.body;
+  EXPECT_EQ(any.Field("code"), "unknown_provider");
+  const Reply named = Send("POST", "/v1/payouts", writer_,
+                           body.substr(0, body.size() - 1) + R"(,"provider":"buhopago"})", "ves-2");
+  EXPECT_EQ(named.status, 404) << named.body;
+  EXPECT_EQ(named.Field("field"), "provider");
+}
+
 TEST_P(PayoutsFlowTest, ApprovalNeedsAnotherKeyWithItsTotpAndARejectionVoidsTheHold) {
   Fund("500", "500");
   const std::string both =

@@ -205,6 +205,7 @@ ProviderDescription BuhoPagoCredits::Description() {
                              std::nullopt}},
       .signs_callbacks = true,
       .can_cancel = false,
+      .own_account_only = true,
   };
 }
 
