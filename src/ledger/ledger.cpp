@@ -313,27 +313,30 @@ void Ledger::CommitterLoop(Committer& committer) {
       CommitBatch(committer, batch);
       batch.clear();
     }
-    if (!committer.runs_maintenance) continue;
-    if (std::chrono::steady_clock::now() >= next_balances_) {
-      MaterializeBalances(committer);
-      next_balances_ = std::chrono::steady_clock::now() +
-                       std::chrono::milliseconds(options_.balance_interval_ms);
-    }
-    if (durability_ && std::chrono::steady_clock::now() >= next_history_index_) {
-      IndexHistory(committer);
-      next_history_index_ = std::chrono::steady_clock::now() +
-                            std::chrono::milliseconds(options_.history_index_interval_ms);
-    }
-    if (clock_.NowNs() >= next_expiry_ns_) {
-      try {
-        ExpireDue(committer);
-      } catch (const std::exception&) {
-        // Retried at the next interval; pending transfers past their timeout are already refused.
-      }
-      next_expiry_ns_ = clock_.NowNs() + int64_t{options_.expiry_interval_ms} * 1'000'000;
-    }
+    if (committer.runs_maintenance) RunMaintenance(committer);
   }
   if (committer.runs_maintenance) MaterializeBalances(committer);  // leave the rows current
+}
+
+void Ledger::RunMaintenance(Committer& committer) {
+  if (std::chrono::steady_clock::now() >= next_balances_) {
+    MaterializeBalances(committer);
+    next_balances_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.balance_interval_ms);
+  }
+  if (durability_ && std::chrono::steady_clock::now() >= next_history_index_) {
+    IndexHistory(committer);
+    next_history_index_ = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.history_index_interval_ms);
+  }
+  if (clock_.NowNs() >= next_expiry_ns_) {
+    try {
+      ExpireDue(committer);
+    } catch (const std::exception&) {
+      // Retried at the next interval; pending transfers past their timeout are already refused.
+    }
+    next_expiry_ns_ = clock_.NowNs() + int64_t{options_.expiry_interval_ms} * 1'000'000;
+  }
 }
 
 int64_t Ledger::ReserveTimestamps(store::Connection& connection, size_t count) {

@@ -133,6 +133,9 @@ class Ledger {
   };
 
   void CommitterLoop(Committer& committer);
+  // The maintenance committer's chores between batches: balances written behind (SQLite), history
+  // indexed (SQLite), expired pending transfers voided; each when its interval has passed.
+  void RunMaintenance(Committer& committer);
   void SyncerLoop();
   void CheckpointerLoop();
   void CommitBatch(Committer& committer, std::vector<Request>& batch);

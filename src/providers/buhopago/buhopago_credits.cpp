@@ -1,4 +1,5 @@
 #include "providers/buhopago/buhopago_credits.hpp"
+#include "providers/payout_gateway_error.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -138,32 +139,6 @@ Result<ProviderPayout, JsonFieldError> ReadCredit(const JsonObject& object) {
   if (!message.ok()) return Failure{message.error()};
   payout.reason = message.value().value_or("");
   return payout;
-}
-
-ProviderError FromGatewayError(const payins::GatewayError& error) {
-  using G = payins::GatewayError::Kind;
-  Kind kind = Kind::kBadResponse;
-  switch (error.kind) {
-    case G::kInvalidRequest:
-      kind = Kind::kInvalidRequest;
-      break;
-    case G::kAuth:
-      kind = Kind::kAuth;
-      break;
-    case G::kRejected:
-      kind = Kind::kRejected;
-      break;
-    case G::kRateLimited:
-      kind = Kind::kRateLimited;
-      break;
-    case G::kUnavailable:
-      kind = Kind::kUnavailable;
-      break;
-    case G::kBadResponse:
-      kind = Kind::kBadResponse;
-      break;
-  }
-  return ProviderError{kind, error.message, error.http_status};
 }
 
 CallbackRejection Rejection(CallbackRejection::Kind kind, std::string_view field,

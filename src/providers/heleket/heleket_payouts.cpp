@@ -1,4 +1,5 @@
 #include "providers/heleket/heleket_payouts.hpp"
+#include "providers/payout_gateway_error.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -253,32 +254,6 @@ Result<ProviderPayout, JsonFieldError> ReadPayout(const JsonObject& object,
   if (!commission.ok()) return Failure{commission.error()};
   payout.value().commission = commission.value();
   return payout;
-}
-
-ProviderError FromGatewayError(const payins::GatewayError& error) {
-  using G = payins::GatewayError::Kind;
-  Kind kind = Kind::kBadResponse;
-  switch (error.kind) {
-    case G::kInvalidRequest:
-      kind = Kind::kInvalidRequest;
-      break;
-    case G::kAuth:
-      kind = Kind::kAuth;
-      break;
-    case G::kRejected:
-      kind = Kind::kRejected;
-      break;
-    case G::kRateLimited:
-      kind = Kind::kRateLimited;
-      break;
-    case G::kUnavailable:
-      kind = Kind::kUnavailable;
-      break;
-    case G::kBadResponse:
-      kind = Kind::kBadResponse;
-      break;
-  }
-  return ProviderError{kind, error.message, error.http_status};
 }
 
 }  // namespace

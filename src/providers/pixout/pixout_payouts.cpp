@@ -1,4 +1,5 @@
 #include "providers/pixout/pixout_payouts.hpp"
+#include "providers/payout_gateway_error.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -152,32 +153,6 @@ Result<ProviderPayout, JsonFieldError> ReadSend(const JsonObject& object) {
   if (!motivo.ok()) return Failure{motivo.error()};
   payout.reason = motivo.value().value_or("");
   return payout;
-}
-
-ProviderError FromGatewayError(const payins::GatewayError& error) {
-  using G = payins::GatewayError::Kind;
-  Kind kind = Kind::kBadResponse;
-  switch (error.kind) {
-    case G::kInvalidRequest:
-      kind = Kind::kInvalidRequest;
-      break;
-    case G::kAuth:
-      kind = Kind::kAuth;
-      break;
-    case G::kRejected:
-      kind = Kind::kRejected;
-      break;
-    case G::kRateLimited:
-      kind = Kind::kRateLimited;
-      break;
-    case G::kUnavailable:
-      kind = Kind::kUnavailable;
-      break;
-    case G::kBadResponse:
-      kind = Kind::kBadResponse;
-      break;
-  }
-  return ProviderError{kind, error.message, error.http_status};
 }
 
 // "<page>.<fim in epoch ms>"; nullopt for anything else.
