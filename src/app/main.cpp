@@ -306,13 +306,27 @@ KeysCommands AddKeysCommands(CLI::App& app, KeysFlags& flags) {
   return {keys_create, keys_list, keys_revoke, keys_totp};
 }
 
+int RunReconcile(const cambista::app::ReconcileFlags& flags) {
+  auto config =
+      CommandConfig("reconcile", flags.config_file, flags.database_url, flags.master_key_file);
+  return config ? cambista::app::RunReconcile(flags, *config) : 2;
+}
+
 CLI::App* AddReconcileCommand(CLI::App& app, cambista::app::ReconcileFlags& flags) {
   auto* reconcile = app.add_subcommand(
       "reconcile",
-      "Our payouts at a provider against the provider's list: one JSON line per mismatch "
-      "(credentials from CAMBISTA_<PROVIDER>_<CREDENTIAL>)");
+      "Our payouts at a payout provider against its list (credentials from "
+      "CAMBISTA_<PROVIDER>_<CREDENTIAL>), or our charges at a gateway against its status API "
+      "(each tenant's credentials, with the master key): one JSON line per mismatch");
   reconcile->add_option("--db", flags.database_url, "Database URL")->required();
-  reconcile->add_option("--provider", flags.provider, "Payout provider, e.g. heleket")->required();
+  reconcile->add_option("--provider", flags.provider, "Payout provider or gateway, e.g. heleket")
+      ->required();
+  reconcile->add_flag("--charges", flags.charges,
+                      "Reconcile the gateway's charges (for a name that is also a payout "
+                      "provider's: buhopago)");
+  reconcile->add_option("--config", flags.config_file, "TOML configuration file");
+  reconcile->add_option("--master-key-file", flags.master_key_file,
+                        "Master key file (default: config, or the SQLite path + .key)");
   reconcile->add_option("--url", flags.url, "The provider's API root")->required();
   reconcile->add_option("--since", flags.since, "How far back: e.g. 48h, 7d")
       ->capture_default_str();
@@ -452,7 +466,7 @@ int main(int argc, char** argv) {
     if (*keys.totp) return RunKeys("totp-enroll", keys_flags);
     if (*verify) return RunLedgerVerify(database_url);
     if (*accounts) return RunLedgerAccounts(database_url, accounts_tenant);
-    if (*reconcile) return cambista::app::RunReconcile(reconcile_flags);
+    if (*reconcile) return RunReconcile(reconcile_flags);
     if (*bench.ledger) {
       return ledger_bench_options.naive ? cambista::app::RunNaiveLedgerBench(ledger_bench_options)
                                         : cambista::app::RunLedgerBench(ledger_bench_options);

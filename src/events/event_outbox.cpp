@@ -20,7 +20,7 @@ constexpr std::array kEventTypes = {
     EventType{"payout.submitted", "payouts"},     EventType{"payout.unknown", "payouts"},
     EventType{"payout.confirmed", "payouts"},     EventType{"payout.failed", "payouts"},
     EventType{"payout.cancelled", "payouts"},     EventType{"payout.rejected", "payouts"},
-    EventType{"payout.manual_review", "payouts"}, EventType{"reconciliation.mismatch", "payouts"},
+    EventType{"payout.manual_review", "payouts"}, EventType{"reconciliation.mismatch", ""},
     EventType{"rate.updated", "rates"},           EventType{"test.ping", ""},
 };
 constexpr std::array<std::string_view, 4> kChannels = {"charges", "payouts", "rates", "trades"};
@@ -57,7 +57,8 @@ EmittedEvent EmitEvent(store::Connection& tx, const Clock& clock, const NewEvent
                        int attempts_max) {
   const auto channel = ChannelOf(event.type);
   CAMBISTA_CHECK(channel.has_value());
-  // A type has its channel; test.ping goes on whichever channel the caller names.
+  // A type has its channel; test.ping and reconciliation.mismatch (of a payout or a charge) go on
+  // whichever channel the caller names.
   CAMBISTA_CHECK(channel->empty() ? std::find(kChannels.begin(), kChannels.end(), event.channel) !=
                                         kChannels.end()
                                   : *channel == event.channel);

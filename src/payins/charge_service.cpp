@@ -33,6 +33,26 @@ std::optional<Credentials> DecodeCredentials(std::string_view text) {
   return credentials;
 }
 
+ChargeError NoTenantGateway(std::string_view gateway) {
+  return ChargeError{ChargeErrorKind::kNoTenantGateway,
+                     "The tenant has no credentials for gateway \"" + std::string(gateway) + "\".",
+                     "gateway"};
+}
+
+Result<Credentials, ChargeError> OpenSealed(const SecretBox& box, std::string_view sealed,
+                                            std::string_view tenant, std::string_view gateway) {
+  auto opened = box.Open(sealed, CredentialContext(tenant, gateway));
+  std::optional<Credentials> credentials;
+  if (opened.ok()) credentials = DecodeCredentials(opened.value());
+  if (!credentials) {
+    return Failure(ChargeError{ChargeErrorKind::kCredentialsUnreadable,
+                               "The stored credentials for gateway \"" + std::string(gateway) +
+                                   "\" cannot be opened with this master key.",
+                               ""});
+  }
+  return std::move(*credentials);
+}
+
 // The tenant's bounds for the gateway in minor units of its currency: positive, at most the
 // currency's scale in decimals, the minimum not above the maximum, and leaving some amount that the
 // gateway itself takes (a bound past the gateway's own would refuse every charge there).
@@ -77,6 +97,15 @@ Result<AmountBounds, ChargeError> ReadBounds(const BoundsText& text,
 }
 
 }  // namespace
+
+Result<Credentials, ChargeError> LoadTenantCredentials(store::Connection& connection,
+                                                       const SecretBox& box,
+                                                       std::string_view tenant,
+                                                       std::string_view gateway) {
+  auto row = ChargeStore::LoadCredentials(connection, tenant, gateway);
+  if (!row) return Failure(NoTenantGateway(gateway));
+  return OpenSealed(box, row->sealed, tenant, gateway);
+}
 
 ChargeService::ChargeService(store::Database& database, ledger::Ledger& ledger,
                              accounting::Chart& chart, const AssetRegistry& assets,
@@ -137,11 +166,7 @@ std::vector<GatewaySetting> ChargeService::Gateways(std::string_view tenant) {
 Result<std::shared_ptr<PayinGateway>, ChargeError> ChargeService::Adapter(
     store::Connection& connection, std::string_view tenant, std::string_view gateway) {
   auto row = ChargeStore::LoadCredentials(connection, tenant, gateway);
-  if (!row) {
-    return Failure(ChargeError{
-        ChargeErrorKind::kNoTenantGateway,
-        "The tenant has no credentials for gateway \"" + std::string(gateway) + "\".", "gateway"});
-  }
+  if (!row) return Failure(NoTenantGateway(gateway));
   const std::string key = std::string(tenant) + "\n" + std::string(gateway);
   {
     std::lock_guard lock(cache_mutex_);
@@ -150,16 +175,9 @@ Result<std::shared_ptr<PayinGateway>, ChargeError> ChargeService::Adapter(
       return it->second.gateway;
     }
   }
-  auto opened = box_.Open(row->sealed, CredentialContext(tenant, gateway));
-  std::optional<Credentials> credentials;
-  if (opened.ok()) credentials = DecodeCredentials(opened.value());
-  if (!credentials) {
-    return Failure(ChargeError{ChargeErrorKind::kCredentialsUnreadable,
-                               "The stored credentials for gateway \"" + std::string(gateway) +
-                                   "\" cannot be opened with this master key.",
-                               ""});
-  }
-  auto built = factory_(gateway, *credentials);
+  auto credentials = OpenSealed(box_, row->sealed, tenant, gateway);
+  if (!credentials.ok()) return Failure(credentials.error());
+  auto built = factory_(gateway, credentials.value());
   if (!built.ok()) return Failure(built.error());
   std::shared_ptr<PayinGateway> adapter(std::move(built).value());
   std::lock_guard lock(cache_mutex_);
@@ -212,6 +230,22 @@ void ChargeService::RecordFailure(std::string_view tenant, std::string_view gate
   store::Transaction tx(*connection, store::TransactionMode::kWrite);
   ChargeStore::BumpStats(*connection, tenant, gateway, currency, 0, 0, 0, error, clock_.NowMs());
   tx.Commit();
+}
+
+ChargeReconciliation ChargeService::Reconcile(std::string_view gateway, int64_t since_ms,
+                                              bool emit_events) {
+  auto connection = pool_.Acquire();
+  ChargeReconciliation result = ReconcileCharges(
+      *connection, gateway,
+      [this, gateway](store::Connection& c, std::string_view tenant) {
+        return Adapter(c, tenant, gateway);
+      },
+      assets_, since_ms);
+  if (emit_events) {
+    events::EmitMismatches(*connection, clock_, result.mismatches, "charges",
+                           options_.event_delivery_attempts_max);
+  }
+  return result;
 }
 
 }  // namespace cambista::payins

@@ -58,6 +58,7 @@
 #include "payins/gateway.hpp"
 #include "payins/gateway_lanes.hpp"
 #include "payins/model.hpp"
+#include "payins/reconciliation.hpp"
 #include "security/secret_box.hpp"
 #include "store/connection_pool.hpp"
 
@@ -71,6 +72,14 @@ using AdapterFactory = std::function<Result<std::unique_ptr<PayinGateway>, Charg
 // The associated data of a tenant's sealed credentials for a gateway
 // (gateway_credentials.credentials_sealed).
 std::string CredentialContext(std::string_view tenant, std::string_view gateway);
+
+// A tenant's stored credentials for a gateway, opened: kNoTenantGateway when none are stored,
+// kCredentialsUnreadable when they do not open with `box` (another master key). The service's own
+// way to them, and `cambista reconcile`'s.
+Result<Credentials, ChargeError> LoadTenantCredentials(store::Connection& connection,
+                                                       const SecretBox& box,
+                                                       std::string_view tenant,
+                                                       std::string_view gateway);
 
 // One webhook delivery as the route received it.
 struct IncomingWebhook {
@@ -169,6 +178,10 @@ class ChargeService {
   // gateway Cambista does not know is 404 and not recorded (the route's name is the caller's to
   // choose: recording it would let anyone fill the disk past the rate limit).
   IngestResult Ingest(const IncomingWebhook& webhook);
+  // Our charges at `gateway` created since since_ms against the gateway's status API, each with
+  // its tenant's credentials (payins/reconciliation.hpp); with `emit_events`, each mismatch is a
+  // reconciliation.mismatch event on the charges channel to the charge's tenant.
+  ChargeReconciliation Reconcile(std::string_view gateway, int64_t since_ms, bool emit_events);
   // The `charges.confirm` job (its payload names the charge): asks the charge's gateway and
   // applies what it says.
   ConfirmOutcome Confirm(std::string_view job_payload);

@@ -76,6 +76,33 @@ void RegisterJobs(jobs::JobQueue& queue, ChargeService& charges) {
   queue.AddSchedule(jobs::Every("charges-recover", "charges.recover", 30'000));
 }
 
+// Once a day, every charge of the last two days at each gateway with a status API against what the
+// gateway says now: mismatches become reconciliation.mismatch events (and a log line); nothing is
+// changed.
+constexpr int64_t kReconcileIntervalMs = 24 * 3'600'000;
+constexpr int64_t kReconcileWindowMs = 2 * kReconcileIntervalMs;
+
+void RegisterReconciliation(const module::ModuleContext::Services& services,
+                            const GatewayCatalog& catalog, ChargeService& charges) {
+  services.jobs.Register(
+      "charges.reconcile", [services, &catalog, &charges](const jobs::JobContext&) {
+        for (const std::string& gateway : catalog.registry.Names()) {
+          const GatewayDescription* description = catalog.registry.Describe(gateway);
+          if (description == nullptr || !description->can_fetch_status) continue;
+          const ChargeReconciliation result =
+              charges.Reconcile(gateway, services.clock.NowMs() - kReconcileWindowMs, true);
+          services.logger.Info("charges reconciled",
+                               {{"gateway", gateway},
+                                {"checked", std::to_string(result.checked)},
+                                {"unchecked", std::to_string(result.unchecked)},
+                                {"mismatches", std::to_string(result.mismatches.size())}});
+        }
+        return jobs::JobOutcome::Done();
+      });
+  services.jobs.AddSchedule(
+      jobs::Every("charges-reconcile", "charges.reconcile", kReconcileIntervalMs));
+}
+
 // In sandbox mode the tenant `default` takes payments through every simulator.
 void GiveSandboxAccounts(const GatewayCatalog& catalog, ChargeService& charges,
                          obs::JsonLogger& logger) {
@@ -101,6 +128,7 @@ void Install(module::ModuleContext& context) {
   AddChargeRoutes(services.router, services.gate, services.idempotency, charges, services.assets,
                   services.metrics, services.clock);
   RegisterJobs(services.jobs, charges);
+  RegisterReconciliation(services, *catalog, charges);
   services.retention.AddRule(DeliveryBodiesRetentionRule());
   context.OnStart([catalog, &charges, &logger = services.logger] {
     GiveSandboxAccounts(*catalog, charges, logger);

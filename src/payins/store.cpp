@@ -177,6 +177,14 @@ void ChargeStore::ScheduleCheck(store::Connection& connection, std::string_view 
                      {id, next_check_at_ms, static_cast<int64_t>(check_failures)});
 }
 
+std::vector<Charge> ChargeStore::AtGateway(store::Connection& connection, std::string_view gateway,
+                                           int64_t since_ms, std::string_view after_id, int limit) {
+  return QueryMany(connection,
+                   "gateway = $1 AND gateway_charge_id IS NOT NULL AND gateway_charge_id <> '' AND "
+                   "created_at_ms >= $2 AND id > $3 ORDER BY id LIMIT $4",
+                   {gateway, since_ms, after_id, static_cast<int64_t>(limit)});
+}
+
 std::vector<Charge> ChargeStore::DueForExpiry(store::Connection& connection, int64_t now_ms,
                                               int limit) {
   return QueryMany(connection,

@@ -69,6 +69,10 @@ class ChargeStore {
   static void ScheduleCheck(store::Connection& connection, std::string_view id,
                             int64_t next_check_at_ms, int check_failures);
   // PENDING charges past their expiry and due for a check, oldest check first.
+  // Reconciliation: charges at `gateway` that it gave an id, created at or after since_ms, after
+  // `after_id` in id order, at most `limit`.
+  static std::vector<Charge> AtGateway(store::Connection& connection, std::string_view gateway,
+                                       int64_t since_ms, std::string_view after_id, int limit);
   static std::vector<Charge> DueForExpiry(store::Connection& connection, int64_t now_ms, int limit);
   // CREATING charges created before `created_before_ms`, oldest first.
   static std::vector<Charge> StaleCreating(store::Connection& connection, int64_t created_before_ms,

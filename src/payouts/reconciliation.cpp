@@ -2,8 +2,6 @@
 
 #include <map>
 
-#include "events/event_outbox.hpp"
-#include "http/problem.hpp"
 #include "payouts/store.hpp"
 
 namespace cambista::payouts {
@@ -49,17 +47,6 @@ Mismatch Make(std::string kind, std::string_view provider, const Payout* ours,
 }
 
 }  // namespace
-
-std::string MismatchJson(const Mismatch& m) {
-  const auto text = [](const std::string& value) {
-    return value.empty() ? std::string("null") : http::JsonString(value);
-  };
-  return "{\"kind\":" + http::JsonString(m.kind) + ",\"provider\":" + http::JsonString(m.provider) +
-         ",\"reference\":" + http::JsonString(m.reference) + ",\"payout_id\":" + text(m.payout_id) +
-         ",\"tenant\":" + text(m.tenant) + ",\"ours_status\":" + text(m.ours_status) +
-         ",\"theirs_status\":" + text(m.theirs_status) + ",\"ours_amount\":" + text(m.ours_amount) +
-         ",\"theirs_amount\":" + text(m.theirs_amount) + "}";
-}
 
 std::vector<Mismatch> ComparePayouts(std::string_view provider, const std::vector<Payout>& ours,
                                      const std::vector<ProviderPayout>& theirs,
@@ -110,14 +97,7 @@ Result<std::vector<Mismatch>, ProviderError> Reconcile(store::Database& database
       PayoutStore::ListPayoutsAtProvider(*connection, name, options.since_ms);
   std::vector<Mismatch> mismatches = ComparePayouts(name, ours, theirs, assets);
   if (options.emit_events) {
-    store::Transaction tx(*connection, store::TransactionMode::kWrite);
-    for (const Mismatch& m : mismatches) {
-      if (m.tenant.empty()) continue;  // no tenant to tell: printed and logged only
-      events::EmitEvent(*connection, clock,
-                        {m.tenant, "reconciliation.mismatch", "payouts", MismatchJson(m)},
-                        options.event_attempts_max);
-    }
-    tx.Commit();
+    events::EmitMismatches(*connection, clock, mismatches, "payouts", options.event_attempts_max);
   }
   return mismatches;
 }

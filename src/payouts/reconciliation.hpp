@@ -10,7 +10,8 @@
 //   amount_differs       the provider sends another amount than ours
 //
 // `cambista reconcile` prints each as a JSON line; the daily job `payouts.reconcile` emits each as
-// a `reconciliation.mismatch` event to the payout's tenant.
+// a `reconciliation.mismatch` event on the payouts channel to the payout's tenant
+// (events/reconciliation_mismatch.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,25 +21,14 @@
 #include "core/asset.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "events/reconciliation_mismatch.hpp"
 #include "payouts/model.hpp"
 #include "payouts/provider.hpp"
 #include "store/database.hpp"
 
 namespace cambista::payouts {
 
-struct Mismatch {
-  std::string kind;  // missing_at_provider | missing_here | status_differs | amount_differs
-  std::string provider;
-  std::string reference;
-  std::string payout_id;  // empty for missing_here
-  std::string tenant;     // empty for missing_here
-  std::string ours_status;
-  std::string theirs_status;  // the provider's own word
-  std::string ours_amount;    // decimal text
-  std::string theirs_amount;
-};
-
-std::string MismatchJson(const Mismatch& mismatch);
+using events::Mismatch;
 
 // Pure: our payouts at `provider` against what it lists.
 std::vector<Mismatch> ComparePayouts(std::string_view provider, const std::vector<Payout>& ours,
