@@ -251,6 +251,12 @@ bool CompleteJob(store::Connection& connection, const ClaimedJob& job, int64_t n
              {job.id, std::string_view(job.lease_token), now_ms}) == 1;
 }
 
+bool CompleteReadyJob(store::Connection& connection, int64_t id, int64_t now_ms) {
+  return connection.Execute(
+             "UPDATE jobs SET state = 2, finished_at_ms = $2 WHERE id = $1 AND state = 0",
+             {id, now_ms}) == 1;
+}
+
 bool RescheduleJob(store::Connection& connection, const ClaimedJob& job, int64_t run_at_ms,
                    std::string_view error) {
   const std::string clean = SanitizeJobError(error);

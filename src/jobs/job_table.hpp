@@ -62,6 +62,11 @@ struct ClaimResult {
 // without waiting on each other; on SQLite the write lock (BEGIN IMMEDIATE) serializes claimers.
 ClaimResult ClaimJobs(store::Connection& connection, const ClaimRequest& request);
 
+// Marks done a job nobody has claimed (its work was done another way: a payout sent from its
+// request's lane before its fallback submit job came due); false, changing nothing, when it is
+// claimed, finished or gone.
+bool CompleteReadyJob(store::Connection& connection, int64_t id, int64_t now_ms);
+
 // Each returns false, changing nothing, when the lease is no longer held (it expired and the job
 // was claimed again, or the job was finished already).
 bool CompleteJob(store::Connection& connection, const ClaimedJob& job, int64_t now_ms);

@@ -10,6 +10,7 @@
 #include "payouts/reconciliation.hpp"
 #include "payouts/routes.hpp"
 #include "payouts/schema.hpp"
+#include "payouts/send_lanes.hpp"
 #include "payouts/service.hpp"
 
 namespace cambista::payouts {
@@ -34,7 +35,12 @@ std::vector<module::ConfigKey> ConfigKeys() {
   return keys;
 }
 
-PayoutOptions OptionsOf(const module::ModuleContext& context) {
+// The lanes that send a payout as soon as it is REQUESTED: as many as the job workers, each
+// waiting on a provider's answer most of the time.
+constexpr int kSendThreads = 16;
+constexpr size_t kSendQueuedMax = 100'000;
+
+PayoutOptions OptionsOf(const module::ModuleContext& context, SendLanes& lanes) {
   const module::ModuleContext::Services& services = context.services();
   PayoutOptions options;
   options.providers = context.Find<ProviderDirectory>();
@@ -42,6 +48,7 @@ PayoutOptions OptionsOf(const module::ModuleContext& context) {
   options.public_base_url = services.public_url;
   options.event_attempts_max = static_cast<int>(context.host().delivery_attempts_max);
   options.wake_jobs = [&jobs = services.jobs] { jobs.Wake(); };
+  options.send_soon = [&lanes](std::function<void()> task) { return lanes.Post(std::move(task)); };
   for (const Asset& asset : services.assets.assets()) {
     if (auto text = context.Setting(ThresholdKey(asset.code()))) {
       options.approval_thresholds[std::string(asset.code())] =
@@ -88,8 +95,12 @@ jobs::JobOutcome ReconcileAll(const module::ModuleContext::Services& services,
 
 void Install(module::ModuleContext& context) {
   const module::ModuleContext::Services& services = context.services();
-  PayoutService& payouts = context.Keep(std::make_unique<PayoutService>(
-      services.database, services.ledger, services.chart, services.clock, OptionsOf(context)));
+  SendLanes& lanes = context.Keep(std::make_unique<SendLanes>(kSendThreads, kSendQueuedMax));
+  PayoutService& payouts = context.Keep(
+      std::make_unique<PayoutService>(services.database, services.ledger, services.chart,
+                                      services.clock, OptionsOf(context, lanes)));
+  // Sends under way finish; those not started are the fallback submit jobs' (after a restart).
+  context.OnStop([&lanes] { lanes.Stop(); });
   context.Provide(payouts);
   AddPayoutRoutes(services.router, services.gate, services.idempotency, payouts, services.assets,
                   services.clock);

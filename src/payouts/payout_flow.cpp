@@ -271,16 +271,30 @@ Result<Put<Payout>, PayoutError> PayoutService::InsertPayout(Payout payout) {
     return Failure(PayoutError(PayoutErrorKind::kInternal,
                                "The ledger refused the hold: " + std::string(ledger::Name(held))));
   }
-  if (payout.status == PayoutStatus::kRequested) {
-    jobs::Enqueue(*connection, clock_, Job(kSubmitJobKind, JobPayload(payout)));
-  }
+  const int64_t submit_job =
+      payout.status == PayoutStatus::kRequested ? EnqueueSubmit(*connection, payout) : 0;
   events::EmitEvent(
       *connection, clock_,
       {payout.tenant, std::string(EventTypeFor(payout.status)), "payouts", EventData(payout)},
       options_.event_attempts_max);
   tx.Commit();
-  if (options_.wake_jobs) options_.wake_jobs();
+  if (submit_job != 0) SendSoon(payout, submit_job);
   return Put<Payout>{std::move(payout), true};
+}
+
+int64_t PayoutService::EnqueueSubmit(store::Connection& tx, const Payout& payout) {
+  jobs::NewJob submit = Job(kSubmitJobKind, JobPayload(payout));
+  if (options_.send_soon) submit.delay_ms = kSubmitFallbackMs;
+  return jobs::Enqueue(tx, clock_, submit).id;
+}
+
+void PayoutService::SendSoon(const Payout& payout, int64_t submit_job) {
+  const bool taken =
+      options_.send_soon && options_.send_soon([this, payload = JobPayload(payout), submit_job] {
+        Submit(payload, submit_job);
+      });
+  // Not taken: the submit job sends it, at once if it can be woken.
+  if (!taken && options_.wake_jobs) options_.wake_jobs();
 }
 
 void PayoutService::Book(store::Connection& tx, const Payout& payout, PayoutStatus to) {
@@ -396,12 +410,12 @@ Result<Payout, PayoutError> PayoutService::Decide(std::string_view tenant, std::
   const std::string actor = "approver:" + std::string(approver);
   if (approve) {
     Transition(*connection, *payout, PayoutStatus::kRequested, actor, "approved");
-    jobs::Enqueue(*connection, clock_, Job(kSubmitJobKind, JobPayload(*payout)));
   } else {
     Transition(*connection, *payout, PayoutStatus::kRejected, actor, "rejected");
   }
+  const int64_t submit_job = approve ? EnqueueSubmit(*connection, *payout) : 0;
   tx.Commit();
-  if (approve && options_.wake_jobs) options_.wake_jobs();
+  if (approve) SendSoon(*payout, submit_job);
   return std::move(*payout);
 }
 
@@ -431,7 +445,7 @@ void PayoutService::ApplyReport(store::Connection& tx, Payout& payout, const Pro
   Transition(tx, payout, to, actor, reason);
 }
 
-JobStep PayoutService::Submit(std::string_view payload) {
+JobStep PayoutService::Submit(std::string_view payload, std::optional<int64_t> fallback_job) {
   const auto ids = ParsePayload(payload);
   if (!ids) return JobStep{true, "malformed payload", 0};
   Payout payout;
@@ -456,6 +470,7 @@ JobStep PayoutService::Submit(std::string_view payload) {
     track.max_attempts = 1'000'000;
     track.delay_ms = kSubmitSafetyTrackMs;
     jobs::Enqueue(*connection, clock_, track);
+    if (fallback_job) jobs::CompleteReadyJob(*connection, *fallback_job, clock_.NowMs());
     tx.Commit();
   }
   if (options_.assets == nullptr || !options_.assets->Find(payout.asset).ok()) {

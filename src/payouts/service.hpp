@@ -68,6 +68,11 @@ struct PayoutOptions {
   int64_t track_interval_ms = 5'000;    // how often an unfinished payout is asked about
   int event_attempts_max = 8;
   std::function<void()> wake_jobs;
+  // Sends a payout right after the transaction that makes it REQUESTED commits, off the caller's
+  // thread (payouts/send_lanes.hpp); false when it cannot take the work now. The submit job,
+  // enqueued in that transaction kSubmitFallbackMs later, sends it only if this never did (a
+  // crash, a full lane); the send marks that job done. Unset: the submit job runs at once.
+  std::function<bool(std::function<void()>)> send_soon;
 };
 
 struct NewPayout {
@@ -83,6 +88,8 @@ struct NewPayout {
 // The jobs of a payout: sending it once, then asking the provider until it is final.
 inline constexpr std::string_view kSubmitJobKind = "payouts.submit";
 inline constexpr std::string_view kTrackJobKind = "payouts.track";
+// With send_soon, how long the submit job waits before it sends a payout the lanes did not.
+inline constexpr int64_t kSubmitFallbackMs = 30'000;
 
 struct JobStep {
   bool done = true;
@@ -164,7 +171,8 @@ class PayoutService {
   // The jobs (payload: tenant '\n' payout id). Submit sends a REQUESTED payout once: it becomes
   // UNKNOWN before the call and leaves UNKNOWN only on the provider's answer. Track asks the
   // provider by our reference until the payout is final, or is in review.
-  JobStep Submit(std::string_view payload);
+  // `fallback_job`: the submit job a send from the lanes makes redundant.
+  JobStep Submit(std::string_view payload, std::optional<int64_t> fallback_job = std::nullopt);
   JobStep Track(std::string_view payload);
   // A callback is a hint: verified, it makes Track ask the provider now; it never moves money.
   CallbackOutcome TakeCallback(std::string_view provider, const CallbackRequest& request);
@@ -189,6 +197,10 @@ class PayoutService {
                                                       std::string_view tenant,
                                                       const NewPayout& request);
   Result<Put<Payout>, PayoutError> InsertPayout(Payout payout);
+  // In the transaction that makes `payout` REQUESTED: its submit job (at once, or as the fallback
+  // of send_soon). After the commit, SendSoon with what it returned.
+  int64_t EnqueueSubmit(store::Connection& tx, const Payout& payout);
+  void SendSoon(const Payout& payout, int64_t submit_job);
   // Moves `payout` to `to` in the caller's transaction: the row, its history, its ledger
   // transfers (post or void the hold) and its event.
   void Transition(store::Connection& tx, Payout& payout, PayoutStatus to, std::string_view actor,
