@@ -140,7 +140,11 @@ void AddConfiguredPayoutProviders(module::ModuleContext& context) {
                                payouts::ProviderContext{&services.provider_client, &services.clock,
                                                         "", context.host().outbound_timeout_ms});
   if (!configured.ok()) throw std::runtime_error("configuration: " + configured.error());
-  if (configured.value()->Names().empty()) return LogPayoutProviders(context, nullptr);
+  // None configured: no directory at all, so a payout says "No payout provider is set up."
+  if (configured.value()->Names().empty()) {
+    LogPayoutProviders(context, nullptr);
+    return;
+  }
   auto& directory = context.Keep(std::move(configured).value());
   context.Provide<payouts::ProviderDirectory>(directory);
   LogPayoutProviders(context, &directory);
