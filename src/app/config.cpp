@@ -80,6 +80,7 @@ struct Key {
   std::string path;  // "table.key"
   enum class Type { kString, kInteger, kBool } type;
   Setter set;
+  std::string secret_variable = {};  // a secret's only source (module::ConfigKey)
 };
 
 // The keys, a table per section; Keys() is all of them.
@@ -140,7 +141,8 @@ Key ModuleKey(module::ConfigKey key) {
             if (auto problem = check(v)) return problem;
             c.module_values[path] = std::string(v);
             return std::nullopt;
-          }};
+          },
+          std::move(key.secret_variable)};
 }
 
 std::vector<Key> SecurityAndRateLimitKeys() {
@@ -229,6 +231,11 @@ std::string EnvironmentName(std::string_view path) {
   return name;
 }
 
+// Where a key is read from the environment: its own variable for a secret, else its path's.
+std::string VariableOf(const Key& key) {
+  return key.secret_variable.empty() ? EnvironmentName(key.path) : key.secret_variable;
+}
+
 const Key* FindKey(std::string_view path) {
   for (const Key& key : Keys()) {
     if (path == key.path) return &key;
@@ -257,6 +264,34 @@ std::optional<std::string> ValueText(const toml::node& node, Key::Type type, std
 
 std::string Where(std::string_view file_name, const toml::node& node) {
   return std::string(file_name) + ":" + std::to_string(node.source().begin.line);
+}
+
+// Sets every key of `table`, whose path starts with `prefix`, descending into tables that name
+// no key: [payouts.providers.heleket] url = "..." sets payouts.providers.heleket.url.
+std::optional<ConfigError> SetTable(Config& config, const toml::table& table,
+                                    const std::string& prefix, std::string_view file_name) {
+  for (const auto& [key_name, value] : table) {
+    const std::string path = prefix + "." + std::string(key_name.str());
+    const Key* key = FindKey(path);
+    if (key == nullptr && value.is_table()) {
+      if (auto error = SetTable(config, *value.as_table(), path, file_name)) return error;
+      continue;
+    }
+    if (key == nullptr) return ConfigError{Where(file_name, value), "unknown key \"" + path + "\""};
+    if (!key->secret_variable.empty()) {  // the value is not repeated: it is a secret
+      return ConfigError{Where(file_name, value),
+                         path + ": a secret, read only from the environment (" +
+                             key->secret_variable + "), never from a file"};
+    }
+    std::string text;
+    if (auto error = ValueText(value, key->type, text)) {
+      return ConfigError{Where(file_name, value), path + ": " + *error};
+    }
+    if (auto error = key->set(config, text)) {
+      return ConfigError{Where(file_name, value), path + ": " + *error};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -301,26 +336,16 @@ Result<Config, ConfigError> LoadConfigText(std::string_view toml_text, std::stri
           Where(file_name, section),
           "\"" + std::string(section_name.str()) + "\" must be a table such as [server]"}};
     }
-    for (const auto& [key_name, value] : *section.as_table()) {
-      const std::string path = std::string(section_name.str()) + "." + std::string(key_name.str());
-      const Key* key = FindKey(path);
-      if (key == nullptr) {
-        return Failure{ConfigError{Where(file_name, value), "unknown key \"" + path + "\""}};
-      }
-      std::string text;
-      if (auto error = ValueText(value, key->type, text)) {
-        return Failure{ConfigError{Where(file_name, value), path + ": " + *error}};
-      }
-      if (auto error = key->set(config, text)) {
-        return Failure{ConfigError{Where(file_name, value), path + ": " + *error}};
-      }
+    if (auto error =
+            SetTable(config, *section.as_table(), std::string(section_name.str()), file_name)) {
+      return Failure{std::move(*error)};
     }
   }
   for (const auto& [name, value] : environment) {
     if (!name.starts_with("CAMBISTA_")) continue;
     const Key* key = nullptr;
     for (const Key& candidate : Keys()) {
-      if (EnvironmentName(candidate.path) == name) key = &candidate;
+      if (VariableOf(candidate) == name) key = &candidate;
     }
     if (key == nullptr) {  // e.g. CAMBISTA_TEST_PG_URL of the test scripts: reported, not fatal
       config.ignored_environment.push_back(name);

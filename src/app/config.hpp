@@ -18,8 +18,14 @@
 //   [sandbox]   enabled = false                   CAMBISTA_SANDBOX_ENABLED
 //                 (every pay-in gateway answered by its simulator under /sandbox/<gateway>/, and
 //                 the tenant `default` given the simulators' credentials)
-//   Each module's own sections, with the same rules (module/module.hpp, app/modules.cpp):
-//   [gateways], [gateway_fees]: the providers' (providers/module.hpp)
+//   Each module's own sections, with the same rules (module/module.hpp, app/modules.cpp); a
+//   section may nest ([payouts.providers.heleket] url = "..." is payouts.providers.heleket.url,
+//   CAMBISTA_PAYOUTS_PROVIDERS_HELEKET_URL):
+//   [gateways], [gateway_fees], [payouts.providers.<name>]: the providers' (providers/module.hpp)
+//   [payouts], [payouts.approval_thresholds]: the payouts' (payouts/module.hpp)
+//   A module's secret (a payout provider's credential, CAMBISTA_HELEKET_PAYOUT_API_KEY) is read
+//   only from its environment variable; written in the file it is an error, and no error repeats
+//   its value.
 //   [log]       level = "info"                    CAMBISTA_LOG_LEVEL
 //   [rate_limit] key_burst = 200, key_per_second = 100 (per API key)
 //               ip_burst = 20, ip_per_second = 5  (per client IP, requests without a valid key)

@@ -22,14 +22,6 @@ namespace {
 
 constexpr int64_t kTimeoutMs = 30'000;
 
-std::string EnvName(std::string_view provider, std::string_view credential) {
-  std::string name = "CAMBISTA_";
-  for (std::string_view part : {provider, std::string_view("_"), credential}) {
-    for (char c : part) name += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-  }
-  return name;
-}
-
 int Report(const std::vector<events::Mismatch>& mismatches) {
   for (const events::Mismatch& mismatch : mismatches) {
     std::printf("%s\n", events::MismatchJson(mismatch).c_str());
@@ -39,19 +31,23 @@ int Report(const std::vector<events::Mismatch>& mismatches) {
 }
 
 int ReconcilePayouts(const ReconcileFlags& flags, int64_t since_ms, const Clock& clock) {
-  payouts::Credentials credentials;
-  for (const std::string& name : providers::PayoutProviderCredentials(flags.provider)) {
-    const std::string variable = EnvName(flags.provider, name);
-    const char* value = std::getenv(variable.c_str());
-    if (value == nullptr || *value == '\0') {
-      std::fprintf(stderr, "cambista reconcile: set %s\n", variable.c_str());
-      return 2;
-    }
-    credentials[name] = value;
+  // A command run by hand: its credentials come from the environment directly, as `serve` reads
+  // them through its configuration (providers/payout_providers.hpp).
+  auto credentials = providers::ReadPayoutCredentials(
+      flags.provider, [&flags](std::string_view name) -> std::optional<std::string> {
+        const std::string variable = providers::PayoutCredentialVariable(flags.provider, name);
+        const char* value = std::getenv(variable.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      });
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "cambista reconcile: %s\n", credentials.error().c_str());
+    return 2;
   }
   const net::HttpClient http;
   auto provider = providers::BuildPayoutProvider(
-      flags.provider, credentials, payouts::ProviderContext{&http, &clock, flags.url, kTimeoutMs});
+      flags.provider, credentials.value(),
+      payouts::ProviderContext{&http, &clock, flags.url, kTimeoutMs});
   if (!provider.ok()) {
     std::fprintf(stderr, "cambista reconcile: %s\n", provider.error().message.c_str());
     return 2;

@@ -52,17 +52,25 @@ int RunServe(const ServeFlags& flags) {
     }
     secrets = unsealed.value().keys;
   }
-  Server server(config, *secrets);
+  // A module refuses a configuration it cannot run with (a payout provider's url set without its
+  // credentials) while the server is built: that is a configuration error, exit 2.
+  std::optional<Server> server;
   try {
-    server.Start();
+    server.emplace(config, *secrets);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cambista serve: %s\n", error.what());
+    return 2;
+  }
+  try {
+    server->Start();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cambista serve: %s\n", error.what());
     return 1;
   }
-  const std::string url = server.url();
+  const std::string url = server->url();
   std::printf("listening on %s\n", url.c_str());
   std::fflush(stdout);
-  obs::JsonLogger& logger = server.logger();
+  obs::JsonLogger& logger = server->logger();
   logger.Info("listening on " + url);
   for (const auto& name : config.ignored_environment) {
     logger.Warn("environment variable names no setting; ignored", {{"variable", name}});
@@ -71,7 +79,7 @@ int RunServe(const ServeFlags& flags) {
   int received = 0;
   sigwait(&signals, &received);
   logger.Info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server.Stop(config.shutdown_grace_ms);
+  server->Stop(config.shutdown_grace_ms);
   logger.Info("stopped");
   return 0;
 }

@@ -1,7 +1,10 @@
 #include "payouts/module.hpp"
 
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/asset.hpp"
@@ -21,8 +24,37 @@ std::string ThresholdKey(std::string_view asset) {
   return "payouts.approval_thresholds." + std::string(asset);
 }
 
+// [payouts] track_after_send_ms, review_after_ms: whole milliseconds within these bounds.
+struct DurationKey {
+  std::string_view path;
+  int64_t min_ms;
+  int64_t max_ms;
+};
+constexpr DurationKey kTrackAfterSend{"payouts.track_after_send_ms", 100, 3'600'000};
+constexpr DurationKey kReviewAfter{"payouts.review_after_ms", 60'000, 30 * 86'400'000LL};
+
+std::optional<int64_t> ParseDuration(const DurationKey& key, std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < key.min_ms ||
+      value > key.max_ms) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+module::ConfigKey DurationConfigKey(const DurationKey& key) {
+  return {std::string(key.path), module::ConfigKey::Type::kInteger,
+          [key](std::string_view text) -> std::optional<std::string> {
+            if (ParseDuration(key, text)) return std::nullopt;
+            return "expected milliseconds from " + std::to_string(key.min_ms) + " to " +
+                   std::to_string(key.max_ms);
+          }};
+}
+
 std::vector<module::ConfigKey> ConfigKeys() {
-  std::vector<module::ConfigKey> keys;
+  std::vector<module::ConfigKey> keys{DurationConfigKey(kTrackAfterSend),
+                                      DurationConfigKey(kReviewAfter)};
   for (const Asset& asset : AssetRegistry::WithBuiltins().assets()) {
     keys.push_back({ThresholdKey(asset.code()), module::ConfigKey::Type::kString,
                     [asset](std::string_view text) -> std::optional<std::string> {
@@ -49,6 +81,10 @@ PayoutOptions OptionsOf(const module::ModuleContext& context, SendLanes& lanes) 
   options.event_attempts_max = static_cast<int>(context.host().delivery_attempts_max);
   options.wake_jobs = [&jobs = services.jobs] { jobs.Wake(); };
   options.send_soon = [&lanes](std::function<void()> task) { return lanes.Post(std::move(task)); };
+  for (auto [key, field] : {std::pair{&kTrackAfterSend, &options.track_after_send_ms},
+                            std::pair{&kReviewAfter, &options.review_after_ms}}) {
+    if (auto text = context.Setting(key->path)) *field = ParseDuration(*key, *text).value();
+  }
   for (const Asset& asset : services.assets.assets()) {
     if (auto text = context.Setting(ThresholdKey(asset.code()))) {
       options.approval_thresholds[std::string(asset.code())] =

@@ -22,8 +22,6 @@ constexpr uint32_t kCommissionCode = 601;
 constexpr int64_t kTrackIntervalMaxMs = 600'000;
 // A submitted payout at a provider that signs its callbacks is asked about after this much quiet.
 constexpr int64_t kSubmittedQuietMs = 60'000;
-// After a payout is sent, its track job first asks this late: sooner only if the answer was lost.
-constexpr int64_t kSubmitSafetyTrackMs = 60'000;
 
 // Transfer ids derived from the payout and the booking: booking it twice finds the first.
 u128 PayoutTransferId(std::string_view payout_id, std::string_view booking) {
@@ -461,14 +459,14 @@ JobStep PayoutService::Submit(std::string_view payload, std::optional<int64_t> f
     }
     payout = std::move(*found);
     // Committed before the call: a crash from here on leaves UNKNOWN, which only asking the
-    // provider resolves: this track job asks a minute on, in case the process dies during the
-    // call; a lost answer has one asking sooner (Answered).
+    // provider resolves: this track job asks track_after_send_ms on (a minute), in case the
+    // process dies during the call; a lost answer has one asking sooner (Answered).
     Transition(*connection, payout, PayoutStatus::kUnknown, "submit",
                "sending to " + payout.provider);
     jobs::NewJob track = Job(kTrackJobKind, JobPayload(payout));
     track.dedupe_key = std::string(kTrackJobKind) + ":" + payout.tenant + ":" + payout.id;
     track.max_attempts = 1'000'000;
-    track.delay_ms = kSubmitSafetyTrackMs;
+    track.delay_ms = options_.track_after_send_ms;
     jobs::Enqueue(*connection, clock_, track);
     if (fallback_job) jobs::CompleteReadyJob(*connection, *fallback_job, clock_.NowMs());
     tx.Commit();

@@ -124,6 +124,8 @@ struct ProviderDescription {
   std::string name;  // "heleket"
   std::string display_name;
   std::vector<std::string> required_credentials;
+  std::vector<std::string> optional_credentials =
+      {};  // used when given (BuhoPago's webhook_secret)
   std::vector<PayoutRoute> routes;
   bool signs_callbacks = false;  // false: a callback only prompts a Fetch
   bool can_cancel = false;

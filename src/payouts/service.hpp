@@ -66,6 +66,10 @@ struct PayoutOptions {
   std::map<std::string, i128, std::less<>> approval_thresholds;
   int64_t review_after_ms = 3'600'000;  // UNKNOWN for longer: MANUAL_REVIEW, never sent again
   int64_t track_interval_ms = 5'000;    // how often an unfinished payout is asked about
+  // After a payout is sent, its track job (committed before the call, with the UNKNOWN state)
+  // first asks this late: it is what resolves a payout whose sender died during the call; a lost
+  // answer has it asked sooner.
+  int64_t track_after_send_ms = 60'000;
   int event_attempts_max = 8;
   std::function<void()> wake_jobs;
   // Sends a payout right after the transaction that makes it REQUESTED commits, off the caller's

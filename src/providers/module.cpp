@@ -3,15 +3,16 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <mutex>
-
 #include "payins/fees.hpp"
 #include "payins/registry.hpp"
 #include "payouts/service.hpp"
+#include "providers/configured_payout_providers.hpp"
 #include "providers/payout_providers.hpp"
 #include "providers/providers.hpp"
 
@@ -61,6 +62,7 @@ std::vector<module::ConfigKey> ConfigKeys() {
   for (const GatewayDefaults& gateway : kGateways) {
     keys.push_back({FeeKey(gateway.name), module::ConfigKey::Type::kString, CheckFee});
   }
+  for (module::ConfigKey& key : PayoutProviderConfigKeys()) keys.push_back(std::move(key));
   return keys;
 }
 
@@ -118,6 +120,36 @@ class SandboxPayoutProviders final : public payouts::ProviderDirectory {
   mutable std::map<std::string, std::unique_ptr<payouts::PayoutProvider>, std::less<>> built_;
 };
 
+void LogPayoutProviders(const module::ModuleContext& context,
+                        const payouts::ProviderDirectory* directory) {
+  std::string names;
+  if (directory != nullptr) {
+    for (const std::string& name : directory->Names()) names += (names.empty() ? "" : ",") + name;
+  }
+  context.services().logger.Info("payout providers",
+                                 {{"enabled", names.empty() ? "none" : names},
+                                  {"mode", context.host().sandbox ? "sandbox" : "configured"}});
+}
+
+// Outside the sandbox: the providers whose [payouts.providers.<name>] url is set. Credentials
+// missing or refused stop the server here, before it listens (the message names variables only).
+void AddConfiguredPayoutProviders(module::ModuleContext& context) {
+  const module::ModuleContext::Services& services = context.services();
+  auto configured =
+      ConfigurePayoutProviders([&context](std::string_view path) { return context.Setting(path); },
+                               payouts::ProviderContext{&services.provider_client, &services.clock,
+                                                        "", context.host().outbound_timeout_ms});
+  if (!configured.ok()) throw std::runtime_error("configuration: " + configured.error());
+  // None configured: no directory at all, so a payout says "No payout provider is set up."
+  if (configured.value()->Names().empty()) {
+    LogPayoutProviders(context, nullptr);
+    return;
+  }
+  auto& directory = context.Keep(std::move(configured).value());
+  context.Provide<payouts::ProviderDirectory>(directory);
+  LogPayoutProviders(context, &directory);
+}
+
 void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catalog) {
   const module::ModuleContext::Services& services = context.services();
   sandbox::Sandbox& simulators = context.Keep(std::make_unique<sandbox::Sandbox>(
@@ -133,6 +165,7 @@ void AddSimulators(module::ModuleContext& context, payins::GatewayCatalog& catal
   auto& payout_providers =
       context.Keep(std::make_unique<SandboxPayoutProviders>(context, simulators));
   context.Provide<payouts::ProviderDirectory>(payout_providers);
+  LogPayoutProviders(context, &payout_providers);
 }
 
 void Install(module::ModuleContext& context) {
@@ -150,6 +183,7 @@ void Install(module::ModuleContext& context) {
       const auto it = urls.find(gateway);
       return it == urls.end() ? std::string() : it->second;
     };
+    AddConfiguredPayoutProviders(context);
   }
   context.Provide(catalog);
 }

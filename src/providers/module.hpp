@@ -7,8 +7,9 @@
 // adapter, each gateway's URL and fees; in sandbox mode every gateway is its simulator, answering
 // under /sandbox/<gateway>/ on the server's own listener, and the payouts' provider directory
 // (payouts::ProviderDirectory) holds each payout adapter (Heleket, pixout, BuhoPago credits) at its
-// simulator.
-// Outside the sandbox no payout provider is set up yet.
+// simulator. Outside the sandbox the directory holds the providers configured in
+// [payouts.providers.<name>] (configured_payout_providers.hpp: url in the file, credentials in
+// CAMBISTA_<NAME>_<CREDENTIAL>); none configured, there is none, and a payout finds no provider.
 #pragma once
 
 #include "module/module.hpp"

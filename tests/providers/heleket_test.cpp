@@ -260,6 +260,24 @@ TEST_F(HeleketTest, AFailedCreateRecordsNothing) {
   EXPECT_EQ(PayoutsHeld(), 1u);
 }
 
+TEST_F(HeleketTest, AFaultForAnyOrderIdAppliesToTheNextCreateWithoutItsOwnOnce) {
+  // For a caller whose order_ids are fixed where the test cannot see them first (the e2e crash
+  // test: a server makes them). An order_id's own fault goes first and leaves "*" waiting.
+  ASSERT_EQ(Post("/sandbox/heleket/faults", R"({"order_id":"*","create_status":503})").status, 200);
+  ASSERT_EQ(Post("/sandbox/heleket/faults", R"({"order_id":"po_own","create_status":502})").status,
+            200);
+  auto adapter = Adapter();
+  auto own = adapter->Create(Request("po_own"));
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error().http_status, 502);
+  auto any = adapter->Create(Request("po_any"));
+  ASSERT_FALSE(any.ok());
+  EXPECT_EQ(any.error().http_status, 503);
+  EXPECT_EQ(PayoutsHeld(), 0u);
+  Created(*adapter, Request("po_next"));  // used once
+  EXPECT_EQ(PayoutsHeld(), 1u);
+}
+
 TEST_F(HeleketTest, FetchMapsEveryStatusAndIsFinal) {
   struct Case {
     std::string action;  // empty: left in process

@@ -173,6 +173,7 @@ ProviderDescription BuhoPagoCredits::Description() {
       .name = std::string(kName),
       .display_name = "BuhoPago (bank credits)",
       .required_credentials = {std::string(kApiKeyCredential), std::string(kBankAccountCredential)},
+      .optional_credentials = {std::string(kWebhookSecretCredential)},
       .routes = {PayoutRoute{"VES",
                              DestinationKind::kVesBank,
                              {},

@@ -45,6 +45,8 @@ constexpr int kHeleketDecimals = 8;
 constexpr size_t kOrderIdCharsMax = 128;
 constexpr size_t kTextCharsMax = 255;
 constexpr int64_t kDelayMsMax = 600'000;
+// A fault for the next create of an order_id that has none of its own (not a valid order_id).
+constexpr std::string_view kAnyOrderId = "*";
 constexpr int64_t kDeliveriesMax = 2;
 constexpr int64_t kPageSizeMax = 100;
 constexpr int64_t kDefaultAutoSettleMs = 2'000;
@@ -586,7 +588,9 @@ http::HttpResponse HeleketSimulator::Impl::HandleCreate(const http::HttpRequest&
     return Ok(ResultJsonLocked(*existing));
   }
   Fault fault;
-  if (const auto found = faults.find(fields.value().order_id); found != faults.end()) {
+  auto found = faults.find(fields.value().order_id);
+  if (found == faults.end()) found = faults.find(kAnyOrderId);  // for an order_id not known yet
+  if (found != faults.end()) {
     fault = found->second;
     faults.erase(found);
   }

@@ -17,7 +17,8 @@
 //        timeout after acceptance), callback_before_answer (the `process` callback is delivered
 //        before the create call is answered), finish_status + finish_after_ms (the payout ends so
 //        by itself, e.g. system_fail), deliveries, out_of_order (for that ending's callbacks)}:
-//        applies to the next create of that order_id, once.
+//        applies to the next create of that order_id, once; order_id "*" to the next create of
+//        any order_id without a fault of its own (for a caller that fixes its ids itself).
 //   GET|POST /sandbox/heleket/settings {auto_settle_ms, page_size (payout/list), balances
 //        {currency: "amount"}}
 #pragma once
