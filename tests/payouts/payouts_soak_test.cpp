@@ -49,8 +49,13 @@ namespace {
 constexpr int kPayoutsDefault = 150;
 // The providers' deadline (real time): a timeout fault answers after it, a late one before it.
 constexpr int64_t kProviderDeadlineMs = 2'000;
+constexpr int kCustomersPer150Payouts = 4;
 // The provider is moved, and callbacks forged, about one of the latest payouts made.
 constexpr size_t kRecentMax = 12;
+// The approval thresholds (config), in the assets' major units.
+constexpr std::string_view kUsdtThreshold = "500";
+constexpr std::string_view kBrlThreshold = "2000";
+// Bounds of the quiet phase, far beyond what it takes (review comes an hour after a lost answer).
 constexpr int64_t kQuietClockMsMax = 4 * 3'600'000;
 constexpr auto kQuietRealTimeMax = std::chrono::seconds(150);
 // A create still on its way (UNKNOWN, not at the simulator) holds the clock back this long at most.
@@ -116,7 +121,6 @@ struct Asked {
   std::string customer;
   i128 amount = 0;
   std::string reference;  // ours ("soak-7"), also its Idempotency-Key
-  int status = 0;         // the create's HTTP status
   std::string id;
   std::string provider_reference;
   bool awaiting = false;  // AWAITING_APPROVAL and not decided yet
@@ -171,8 +175,8 @@ struct Held {
 class PayoutsSoakTest : public PayoutsServerTest {
  protected:
   void Configure(Config& config) override {
-    config.module_values["payouts.approval_thresholds.USDT"] = "500";
-    config.module_values["payouts.approval_thresholds.BRL"] = "2000";
+    config.module_values["payouts.approval_thresholds.USDT"] = kUsdtThreshold;
+    config.module_values["payouts.approval_thresholds.BRL"] = kBrlThreshold;
     config.webhook_timeout_ms = kProviderDeadlineMs;
     // Thousands of requests on a clock that barely moves: no key may run out of tokens.
     config.rate_key_burst = 1'000'000'000;
@@ -197,9 +201,11 @@ class PayoutsSoakTest : public PayoutsServerTest {
   void AdvanceClock(int64_t ms);
   std::pair<std::string, std::string> ApproverCode();
   void Quiesce();
-  void SettleSimulators();
+  void SettleSimulators(const std::map<std::string, Held>& at_heleket,
+                        const std::map<std::string, Held>& at_pixout);
   using SteadyTime = std::chrono::steady_clock::time_point;
-  bool CreateOnItsWay(const std::vector<Row>& ours,
+  bool CreateOnItsWay(const std::vector<Row>& ours, const std::map<std::string, Held>& at_heleket,
+                      const std::map<std::string, Held>& at_pixout,
                       std::map<std::string, SteadyTime>& unknown_since);
   std::vector<Row> ListOurs();
   std::map<std::string, Held> HeldAt(const Rail& rail);
@@ -228,7 +234,7 @@ class PayoutsSoakTest : public PayoutsServerTest {
   Prng rng_{0};
   Rail heleket_{"heleket", "USDT"};
   Rail pixout_{"pixout", "BRL"};
-  std::vector<std::string> customers_ = {"c1", "c2", "c3", "c4"};
+  std::vector<std::string> customers_;
   std::map<std::pair<std::string, std::string>, i128> deposited_;  // (customer, asset) -> minor
   std::map<std::string, i128> float_deposited_;                    // provider -> minor
   std::vector<Asked> asked_;
@@ -246,7 +252,7 @@ class PayoutsSoakTest : public PayoutsServerTest {
 
 void PayoutsSoakTest::SetUpRails() {
   heleket_.minimum = 1'000'000;  // 1 USDT
-  heleket_.threshold = 500'000'000;
+  heleket_.threshold = Amount::Parse(kUsdtThreshold, heleket_.asset).value().minor();
   heleket_.usual_max = 300'000'000;
   for (const auto& [network, address] : std::vector<std::pair<std::string, std::string>>{
            {"TRON", "TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL"},
@@ -257,7 +263,7 @@ void PayoutsSoakTest::SetUpRails() {
                                     R"(","address":")" + address + "\"}");
   }
   pixout_.minimum = 1;  // 0.01 BRL
-  pixout_.threshold = 200'000;
+  pixout_.threshold = Amount::Parse(kBrlThreshold, pixout_.asset).value().minor();
   pixout_.usual_max = 150'000;
   // The last one is a key the PSP does not know: the send ends NAO_REALIZADO there.
   for (const char* key : {"52998224725", "11222333000181", "+5511987654321", "pix@example.com",
@@ -266,7 +272,7 @@ void PayoutsSoakTest::SetUpRails() {
   }
 }
 
-// Customers with deposits in both assets, more for more payouts; floats that never run short;
+// Customers (more for more payouts) with deposits in both assets; floats that never run short;
 // simulators that settle on their own, soon, and never run out themselves.
 void PayoutsSoakTest::SetUpMoney(int payouts) {
   const auto deposit = [&](const std::string& account, const Rail& rail, i128 minor) {
@@ -276,6 +282,9 @@ void PayoutsSoakTest::SetUpMoney(int payouts) {
                 std::to_string(++deposits_made_) + "\"}");
     ASSERT_EQ(made.status, 201) << made.body;
   };
+  for (int i = 1; i <= kCustomersPer150Payouts * std::max(1, payouts / 150); ++i) {
+    customers_.push_back("c" + std::to_string(i));
+  }
   for (const std::string& customer : customers_) {
     ASSERT_EQ(
         Send("PUT", "/v1/customers/" + customer, writer_, R"({"name":"Soak )" + customer + R"("})")
@@ -283,7 +292,7 @@ void PayoutsSoakTest::SetUpMoney(int payouts) {
         201);
     for (const Rail* rail : {&heleket_, &pixout_}) {
       // Enough for most of its share of the payouts, not for all of them.
-      const i128 minor = rng_.Between(8, 25) * rail->threshold * std::max(1, payouts / 150);
+      const i128 minor = rng_.Between(8, 25) * rail->threshold;
       deposit("customer:" + customer, *rail, minor);
       deposited_[{customer, std::string(rail->asset.code())}] += minor;
     }
@@ -358,7 +367,6 @@ void PayoutsSoakTest::AskOne() {
   }
   const std::string body = PayoutBody(asked);
   const Reply made = Send("POST", "/v1/payouts", writer_, body, asked.reference);
-  asked.status = made.status;
   if (made.status == 409) {  // the holds of earlier payouts may leave too little too
     EXPECT_EQ(made.Field("code"), "insufficient_funds") << made.body;
     ++injected_["insufficient funds"];
@@ -625,19 +633,22 @@ void PayoutsSoakTest::Quiesce() {
       ADD_FAILURE() << open << " payouts never became final or went to review, e.g. " << example;
       return;
     }
-    SettleSimulators();
-    const bool hold_back =
-        now - started < kInFlightRealTimeMax && CreateOnItsWay(ours, unknown_since);
-    manual_clock_.AdvanceMs(hold_back ? 1'000 : 300'000);
+    const std::map<std::string, Held> at_heleket = HeldAt(heleket_);
+    const std::map<std::string, Held> at_pixout = HeldAt(pixout_);
+    SettleSimulators(at_heleket, at_pixout);
+    const bool hold_back = now - started < kInFlightRealTimeMax &&
+                           CreateOnItsWay(ours, at_heleket, at_pixout, unknown_since);
+    manual_clock_.AdvanceMs(hold_back ? 1'000 : 600'000);
     server_->jobs().Wake();
     std::this_thread::sleep_for(std::chrono::milliseconds(hold_back ? 50 : 20));
   }
 }
 
 // Whatever a simulator holds unfinished is paid now (it may have ended meanwhile: 409).
-void PayoutsSoakTest::SettleSimulators() {
+void PayoutsSoakTest::SettleSimulators(const std::map<std::string, Held>& at_heleket,
+                                       const std::map<std::string, Held>& at_pixout) {
   for (const Rail* rail : {&heleket_, &pixout_}) {
-    for (const auto& [reference, held] : HeldAt(*rail)) {
+    for (const auto& [reference, held] : rail == &heleket_ ? at_heleket : at_pixout) {
       if (held.is_final) continue;
       const int settled = Send("POST",
                                "/sandbox/" + rail->provider + "/payouts/" + reference +
@@ -653,9 +664,9 @@ void PayoutsSoakTest::SettleSimulators() {
 // UNKNOWN without its simulator holding it while nothing refused its create: its create may still
 // be on its way.
 bool PayoutsSoakTest::CreateOnItsWay(const std::vector<Row>& ours,
+                                     const std::map<std::string, Held>& at_heleket,
+                                     const std::map<std::string, Held>& at_pixout,
                                      std::map<std::string, SteadyTime>& unknown_since) {
-  const std::map<std::string, Held> at_heleket = HeldAt(heleket_);
-  const std::map<std::string, Held> at_pixout = HeldAt(pixout_);
   const auto now = std::chrono::steady_clock::now();
   bool on_its_way = false;
   for (const Row& row : ours) {
