@@ -243,8 +243,10 @@ Server::~Server() {
 
 void Server::Start() {
   Parts& p = *parts_;
-  p.job_queue.Start();
-  p.feed.Start();
+  // The listener first: jobs reach providers at URLs made from our own (the sandbox's simulators,
+  // callback URLs), so no job may run before that URL is known. A job that ran first (the daily
+  // reconciliation is due at once) built the sandbox's payout adapters for the server's life with
+  // an empty base URL: every payout stayed UNKNOWN.
   p.server->Start();
   const bool ipv6 = p.config.listen_host.find(':') != std::string::npos;
   {
@@ -252,6 +254,8 @@ void Server::Start() {
     p.listen_url = "http://" + std::string(ipv6 ? "[" : "") + p.config.listen_host +
                    (ipv6 ? "]" : "") + ":" + std::to_string(p.server->port());
   }
+  p.job_queue.Start();
+  p.feed.Start();
   p.modules.RunStartSteps();
 }
 
@@ -289,6 +293,10 @@ payins::ChargeService& Server::charges() {
 
 obs::JsonLogger& Server::logger() {
   return parts_->logger;
+}
+
+jobs::JobQueue& Server::jobs() {
+  return parts_->job_queue;
 }
 
 }  // namespace cambista::app

@@ -18,6 +18,9 @@ class ApiKeyStore;
 namespace cambista::http {
 class Router;
 }  // namespace cambista::http
+namespace cambista::jobs {
+class JobQueue;
+}
 namespace cambista::obs {
 class JsonLogger;
 }
@@ -38,8 +41,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Starts the job workers, the event feed and the listener; in sandbox mode also gives the tenant
-  // `default` every simulator's credentials. Throws std::runtime_error if the address is taken.
+  // Starts the listener (url() is known from then on), then the job workers and the event feed; in
+  // sandbox mode also gives the tenant `default` every simulator's credentials. Throws
+  // std::runtime_error if the address is taken.
   void Start();
   // Stops taking requests (in flight ones finish within grace_ms), then the gateway lanes, the
   // simulators, the feed and the job workers. Idempotent.
@@ -51,6 +55,9 @@ class Server {
   api::ApiKeyStore& keys();
   payins::ChargeService& charges();
   obs::JsonLogger& logger();
+  // The job queue: a test that moves a manual clock wakes it, so that the jobs now due run at once
+  // rather than at the workers' next poll.
+  jobs::JobQueue& jobs();
 
  private:
   struct Parts;

@@ -23,8 +23,8 @@ constexpr std::pair<PayoutStatus, PayoutStatus> kTransitions[] = {
     {S::kSubmitted, S::kConfirmed},        {S::kSubmitted, S::kFailed},
     {S::kSubmitted, S::kCancelled},        {S::kUnknown, S::kSubmitted},
     {S::kUnknown, S::kConfirmed},          {S::kUnknown, S::kFailed},
-    {S::kUnknown, S::kManualReview},       {S::kManualReview, S::kConfirmed},
-    {S::kManualReview, S::kFailed},
+    {S::kUnknown, S::kCancelled},          {S::kUnknown, S::kManualReview},
+    {S::kManualReview, S::kConfirmed},     {S::kManualReview, S::kFailed},
 };
 
 }  // namespace

@@ -8,10 +8,11 @@
 //   REQUESTED, AWAITING_APPROVAL -> CANCELLED       (before anything was sent)
 //   SUBMITTED -> CONFIRMED | FAILED | CANCELLED     (final at the provider; cancelled there where
 //                                                    the provider allows it)
-//   UNKNOWN -> SUBMITTED | CONFIRMED | FAILED | MANUAL_REVIEW
+//   UNKNOWN -> SUBMITTED | CONFIRMED | FAILED | CANCELLED | MANUAL_REVIEW
 //                                                   (resolved only by asking the provider by our
-//                                                    id, never by sending again; unresolved for
-//                                                    too long: an operator looks)
+//                                                    id, never by sending again, to whatever it
+//                                                    says, cancelled there too; unresolved for too
+//                                                    long: an operator looks)
 //   MANUAL_REVIEW -> CONFIRMED | FAILED              (an operator resolves it)
 //
 // A payout reaches its provider at most once: the provider-side id is fixed before the first call

@@ -480,7 +480,7 @@ JobStep PayoutService::Submit(std::string_view payload, std::optional<int64_t> f
       (options_.public_base_url ? options_.public_base_url() : std::string()) +
           "/callbacks/payouts/" + payout.provider};
   Answered(payout.tenant, payout.id, provider->Create(request),
-           provider->Describe().signs_callbacks);
+           provider->Describe().signs_callbacks, true);
   return JobStep{};  // sent once: what follows is the track jobs
 }
 
@@ -493,7 +493,7 @@ namespace cambista::payouts {
 // review_after_ms goes to MANUAL_REVIEW.
 JobStep PayoutService::Answered(std::string_view tenant, std::string_view id,
                                 const Result<ProviderPayout, ProviderError>& answer,
-                                bool callbacks_signed) {
+                                bool callbacks_signed, bool answers_create) {
   auto connection = pool_.Acquire();
   store::Transaction tx(*connection, store::TransactionMode::kWrite);
   auto payout = PayoutStore::FindPayout(*connection, tenant, id, true);
@@ -506,10 +506,12 @@ JobStep PayoutService::Answered(std::string_view tenant, std::string_view id,
   } else {
     const ProviderError& failure = answer.error();
     error = std::string(ProviderErrorKindName(failure.kind)) + ": " + failure.message;
-    const bool refused = failure.kind == ProviderError::Kind::kRejected ||
-                         failure.kind == ProviderError::Kind::kInvalidRequest ||
-                         failure.kind == ProviderError::Kind::kAuth;
-    // Refused for certain (a 4xx on the create): nothing exists at the provider.
+    // Refused for certain (a 4xx on the create): nothing exists at the provider. A status query
+    // refused (credentials rotated, a 4xx of its API) proves nothing of the kind: the payout
+    // stays UNKNOWN, and goes to review if that lasts.
+    const bool refused = answers_create && (failure.kind == ProviderError::Kind::kRejected ||
+                                            failure.kind == ProviderError::Kind::kInvalidRequest ||
+                                            failure.kind == ProviderError::Kind::kAuth);
     if (refused && payout->status == PayoutStatus::kUnknown && payout->provider_id.empty() &&
         payout->updated_at_ms == payout->unknown_since_ms) {
       payout->failure_reason = failure.message;
@@ -568,7 +570,8 @@ JobStep PayoutService::Track(std::string_view payload) {
       quiet_ms < kSubmittedQuietMs) {
     return JobStep{false, "waiting for the provider's callback", kSubmittedQuietMs - quiet_ms};
   }
-  return Answered(payout.tenant, payout.id, provider->Fetch(payout.provider_reference), told);
+  return Answered(payout.tenant, payout.id, provider->Fetch(payout.provider_reference), told,
+                  false);
 }
 
 CallbackOutcome PayoutService::TakeCallback(std::string_view provider_name,

@@ -212,8 +212,11 @@ class PayoutService {
   void ApplyReport(store::Connection& tx, Payout& payout, const ProviderPayout& report,
                    std::string_view actor);
   void Book(store::Connection& tx, const Payout& payout, PayoutStatus to);
+  // `answers_create`: the answer to the one Create (only its refusal proves that nothing exists at
+  // the provider), else to a Fetch.
   JobStep Answered(std::string_view tenant, std::string_view id,
-                   const Result<ProviderPayout, ProviderError>& answer, bool callbacks_signed);
+                   const Result<ProviderPayout, ProviderError>& answer, bool callbacks_signed,
+                   bool answers_create);
 
   store::ConnectionPool pool_;
   ledger::Ledger& ledger_;

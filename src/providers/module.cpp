@@ -102,8 +102,10 @@ class SandboxPayoutProviders final : public payouts::ProviderDirectory {
     std::lock_guard lock(mutex_);
     auto& built = built_[std::string(name)];
     if (!built) {
+      const std::string own_url = own_url_();
+      if (own_url.empty()) return nullptr;  // not listening yet: an adapter now would be kept
       payouts::ProviderContext context = context_;
-      context.base_url = own_url_() + "/sandbox/" + std::string(name);
+      context.base_url = own_url + "/sandbox/" + std::string(name);
       auto made = BuildPayoutProvider(name, credentials->second, context);
       if (!made.ok()) return nullptr;
       built = std::move(made).value();

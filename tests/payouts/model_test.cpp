@@ -46,8 +46,8 @@ TEST(PayoutModelTest, TheTransitionsAreExactlyTheDocumentedOnes) {
       {S::kSubmitted, S::kConfirmed},        {S::kSubmitted, S::kFailed},
       {S::kSubmitted, S::kCancelled},        {S::kUnknown, S::kSubmitted},
       {S::kUnknown, S::kConfirmed},          {S::kUnknown, S::kFailed},
-      {S::kUnknown, S::kManualReview},       {S::kManualReview, S::kConfirmed},
-      {S::kManualReview, S::kFailed},
+      {S::kUnknown, S::kCancelled},          {S::kUnknown, S::kManualReview},
+      {S::kManualReview, S::kConfirmed},     {S::kManualReview, S::kFailed},
   };
   for (PayoutStatus from : AllStatuses()) {
     for (PayoutStatus to : AllStatuses()) {

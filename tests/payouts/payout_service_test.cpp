@@ -1,0 +1,171 @@
+// PayoutService without HTTP, against a provider whose every answer the test decides, on each
+// backend: what the service makes of answers the simulators cannot give on command.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accounting/chart.hpp"
+#include "core/clock.hpp"
+#include "ledger/ledger.hpp"
+#include "payouts/service.hpp"
+#include "test_database.hpp"
+
+namespace cambista::payouts {
+namespace {
+
+constexpr std::string_view kTenant = "t1";
+
+// A provider of USDT on TRON whose Create and Fetch answer what the test set, counting the calls.
+class ScriptedProvider final : public PayoutProvider, public ProviderDirectory {
+ public:
+  ScriptedProvider() {
+    const Asset usdt = AssetRegistry::WithBuiltins().Find("USDT").value();
+    description_.name = "scripted";
+    description_.display_name = "Scripted";
+    description_.routes = {PayoutRoute{"USDT",
+                                       DestinationKind::kCryptoAddress,
+                                       {Network::kTron},
+                                       Amount::Parse("1", usdt).value(),
+                                       std::nullopt}};
+  }
+  const ProviderDescription& Describe() const override { return description_; }
+  Result<ProviderPayout, ProviderError> Create(const PayoutRequest&) override {
+    ++creates;
+    return create_answer;
+  }
+  Result<ProviderPayout, ProviderError> Fetch(std::string_view) override {
+    ++fetches;
+    return fetch_answer;
+  }
+  Result<ProviderPayout, ProviderError> Cancel(std::string_view) override {
+    return Failure{ProviderError{ProviderError::Kind::kInvalidRequest, "no cancel"}};
+  }
+  Result<ProviderPayout, CallbackRejection> ParseCallback(const CallbackRequest&) const override {
+    return Failure{CallbackRejection{CallbackRejection::Kind::kIgnored, "", "not used"}};
+  }
+  Result<std::vector<ProviderCapacity>, ProviderError> ReadCapacity() override {
+    return std::vector<ProviderCapacity>{};
+  }
+  Result<PayoutPage, ProviderError> List(int64_t, std::string_view) override {
+    return PayoutPage{};
+  }
+  PayoutProvider* Find(std::string_view name) const override {
+    return name == description_.name ? const_cast<ScriptedProvider*>(this) : nullptr;
+  }
+  std::vector<std::string> Names() const override { return {description_.name}; }
+
+  Result<ProviderPayout, ProviderError> create_answer =
+      Failure{ProviderError{ProviderError::Kind::kUnavailable, "timed out"}};
+  Result<ProviderPayout, ProviderError> fetch_answer =
+      Failure{ProviderError{ProviderError::Kind::kUnavailable, "timed out"}};
+  int creates = 0;
+  int fetches = 0;
+
+ private:
+  ProviderDescription description_;
+};
+
+class PayoutServiceTest : public cambista::testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    if (IsSkipped()) return;
+    ledger_ = std::make_unique<ledger::Ledger>(db(), clock_);
+    chart_ = std::make_unique<accounting::Chart>(db(), *ledger_);
+    PayoutOptions options;
+    options.providers = &provider_;
+    options.assets = &assets_;
+    options.public_base_url = [] { return std::string("http://127.0.0.1:1"); };
+    service_ = std::make_unique<PayoutService>(db(), *ledger_, *chart_, clock_, options);
+    ASSERT_TRUE(service_->PutCustomer(kTenant, "c1", CustomerInput{"Ana", "", 0}).ok());
+    for (const auto& [account, amount] :
+         {std::pair{"customer:c1", "100"}, std::pair{"provider:scripted", "1000"}}) {
+      ASSERT_TRUE(
+          service_
+              ->RecordDeposit(kTenant, "test",
+                              DepositRequest{account, Usdt(amount), std::string("fund-") + account})
+              .ok());
+    }
+  }
+  void TearDown() override {
+    service_.reset();
+    chart_.reset();
+    ledger_.reset();  // its threads hold the database
+    DatabaseTest::TearDown();
+  }
+  Amount Usdt(std::string_view text) const {
+    return Amount::Parse(text, assets_.Find("USDT").value()).value();
+  }
+  Payout Create(std::string_view amount) {
+    const NewPayout request{
+        "c1",
+        std::nullopt,
+        Usdt(amount),
+        DestinationInput{
+            "crypto_address", "TRON", "TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL", {}, {}, {}, {}},
+        std::nullopt,
+        PayoutOrigin::kManual,
+        ""};
+    auto made = service_->CreatePayout(kTenant, "key1", "idem-" + std::string(amount), request);
+    EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error().detail);
+    return made.ok() ? made.value().value : Payout{};
+  }
+  PayoutStatus StatusOf(const Payout& payout) {
+    auto found = service_->GetPayout(kTenant, payout.id);
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? found.value().status : PayoutStatus::kRequested;
+  }
+
+  ManualClock clock_;
+  const AssetRegistry assets_ = AssetRegistry::WithBuiltins();
+  ScriptedProvider provider_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<accounting::Chart> chart_;
+  std::unique_ptr<PayoutService> service_;
+};
+
+// Only a create refused for certain proves that nothing exists at the provider. Asking about a
+// payout whose create answer was lost, and being refused (credentials rotated, a 4xx of the status
+// API), proves nothing: the payout may well be there, and failing it would give the customer the
+// money back while the provider pays it out.
+TEST_P(PayoutServiceTest, AStatusQueryRefusedNeverFailsAPayoutWhoseCreateAnswerWasLost) {
+  const Payout payout = Create("10");
+  const std::string payload = std::string(kTenant) + "\n" + payout.id;
+  service_->Submit(payload);  // the answer is lost: UNKNOWN
+  ASSERT_EQ(StatusOf(payout), PayoutStatus::kUnknown);
+  for (const ProviderError::Kind refused :
+       {ProviderError::Kind::kAuth, ProviderError::Kind::kRejected,
+        ProviderError::Kind::kInvalidRequest}) {
+    provider_.fetch_answer = Failure{ProviderError{refused, "refused", 403}};
+    clock_.AdvanceMs(60'000);
+    service_->Track(payload);
+    EXPECT_EQ(StatusOf(payout), PayoutStatus::kUnknown) << ProviderErrorKindName(refused);
+  }
+  EXPECT_EQ(provider_.creates, 1);
+  EXPECT_EQ(provider_.fetches, 3);
+  // Still unresolved an hour on: an operator looks; the money stays held meanwhile.
+  clock_.AdvanceMs(3'600'000);
+  service_->Track(payload);
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kManualReview);
+  EXPECT_EQ(provider_.creates, 1);
+}
+
+TEST_P(PayoutServiceTest, ACreateRefusedForCertainFailsThePayoutAndReleasesTheMoney) {
+  provider_.create_answer =
+      Failure{ProviderError{ProviderError::Kind::kRejected, "amount too small", 422}};
+  const Payout payout = Create("10");
+  service_->Submit(std::string(kTenant) + "\n" + payout.id);
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kFailed);
+  EXPECT_EQ(provider_.creates, 1);
+  // All of the customer's 100 is free again: a second payout of 100 is held.
+  EXPECT_EQ(StatusOf(Create("100")), PayoutStatus::kRequested);
+}
+
+INSTANTIATE_BACKENDS(PayoutServiceTest);
+
+}  // namespace
+}  // namespace cambista::payouts
