@@ -423,7 +423,9 @@ void PayoutService::ApplyReport(store::Connection& tx, Payout& payout, const Pro
   if (!report.txid.empty()) payout.txid = report.txid;
   if (report.commission) payout.commission = report.commission->minor();
   const std::string reason = "provider status " + report.raw_status;
-  if (!report.is_final) {
+  // A "final" word of no final status (Heleket's `check` with is_final) is taken as not final:
+  // the provider holds the payout, and is asked again.
+  if (!report.is_final || report.status == ProviderPayoutStatus::kProcessing) {
     // Not final: only news for a payout whose answer was lost; a status going backwards after
     // SUBMITTED changes nothing.
     if (payout.status == PayoutStatus::kUnknown) {
@@ -435,9 +437,7 @@ void PayoutService::ApplyReport(store::Connection& tx, Payout& payout, const Pro
   PayoutStatus to = PayoutStatus::kConfirmed;
   if (report.status == ProviderPayoutStatus::kFailed) to = PayoutStatus::kFailed;
   if (report.status == ProviderPayoutStatus::kCancelled) to = PayoutStatus::kCancelled;
-  if (report.status == ProviderPayoutStatus::kProcessing || !TransitionAllowed(payout.status, to)) {
-    return;  // a final report of no final status, or for a payout already past it
-  }
+  if (!TransitionAllowed(payout.status, to)) return;  // a payout already past it
   if (to != PayoutStatus::kConfirmed) payout.failure_reason = report.reason;
   payout.unknown_since_ms = 0;
   Transition(tx, payout, to, actor, reason);

@@ -165,7 +165,88 @@ TEST_P(PayoutServiceTest, ACreateRefusedForCertainFailsThePayoutAndReleasesTheMo
   EXPECT_EQ(StatusOf(Create("100")), PayoutStatus::kRequested);
 }
 
+// A provider's "final" word that is no final status (Heleket's `check` with is_final): the
+// provider holds the payout, so a lost create answer is resolved as SUBMITTED, and it is asked on.
+TEST_P(PayoutServiceTest, AFinalReportOfAStillProcessingPayoutMakesItSubmittedNotFinal) {
+  const Payout payout = Create("10");
+  const std::string payload = std::string(kTenant) + "\n" + payout.id;
+  service_->Submit(payload);
+  ASSERT_EQ(StatusOf(payout), PayoutStatus::kUnknown);
+  ProviderPayout report;
+  report.provider_id = "p-1";
+  report.reference = payout.provider_reference;
+  report.status = ProviderPayoutStatus::kProcessing;
+  report.is_final = true;
+  report.raw_status = "check";
+  provider_.fetch_answer = report;
+  clock_.AdvanceMs(60'000);
+  const JobStep step = service_->Track(payload);
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kSubmitted);
+  EXPECT_FALSE(step.done);  // still asked about
+  EXPECT_EQ(provider_.creates, 1);
+}
+
+// The send lanes and their fallback: a payout sent at once marks its submit job done in the same
+// transaction as UNKNOWN; one the lanes could not take is sent by that job, once.
+class PayoutSendSoonTest : public PayoutServiceTest {
+ protected:
+  void SetUp() override {
+    PayoutServiceTest::SetUp();
+    if (IsSkipped()) return;
+    PayoutOptions options;
+    options.providers = &provider_;
+    options.assets = &assets_;
+    options.public_base_url = [] { return std::string("http://127.0.0.1:1"); };
+    options.send_soon = [this](std::function<void()> task) {
+      if (!lanes_take) return false;
+      taken.push_back(std::move(task));
+      return true;
+    };
+    service_ = std::make_unique<PayoutService>(db(), *ledger_, *chart_, clock_, options);
+  }
+  // The payouts.submit job's state (0 ready, 2 done) and when it is due, from now.
+  std::pair<int64_t, int64_t> SubmitJob() {
+    auto connection = db().Connect();
+    std::pair<int64_t, int64_t> job{-1, 0};
+    connection->Query("SELECT state, run_at_ms FROM jobs WHERE kind = 'payouts.submit'", {},
+                      [&](const store::Row& row) {
+                        job = {row.Int64(0), row.Int64(1) - clock_.NowMs()};
+                      });
+    return job;
+  }
+
+  bool lanes_take = true;
+  std::vector<std::function<void()>> taken;
+};
+
+TEST_P(PayoutSendSoonTest, ASendFromTheLanesMarksTheFallbackSubmitJobDone) {
+  ProviderPayout accepted;
+  accepted.provider_id = "p-1";
+  accepted.raw_status = "process";
+  provider_.create_answer = accepted;
+  const Payout payout = Create("10");
+  EXPECT_EQ(SubmitJob(), (std::pair<int64_t, int64_t>{0, kSubmitFallbackMs}));
+  ASSERT_EQ(taken.size(), 1u);
+  taken[0]();
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kSubmitted);
+  EXPECT_EQ(SubmitJob().first, 2);
+  // Were the job to run anyway (claimed before the send committed), it finds the payout sent.
+  service_->Submit(std::string(kTenant) + "\n" + payout.id);
+  EXPECT_EQ(provider_.creates, 1);
+}
+
+TEST_P(PayoutSendSoonTest, APayoutTheLanesCannotTakeIsSentByItsSubmitJob) {
+  lanes_take = false;
+  const Payout payout = Create("10");
+  EXPECT_TRUE(taken.empty());
+  EXPECT_EQ(SubmitJob(), (std::pair<int64_t, int64_t>{0, kSubmitFallbackMs}));
+  service_->Submit(std::string(kTenant) + "\n" + payout.id);  // the job, when due
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kUnknown);        // the answer was lost
+  EXPECT_EQ(provider_.creates, 1);
+}
+
 INSTANTIATE_BACKENDS(PayoutServiceTest);
+INSTANTIATE_BACKENDS(PayoutSendSoonTest);
 
 }  // namespace
 }  // namespace cambista::payouts
