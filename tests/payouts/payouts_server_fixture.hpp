@@ -33,6 +33,8 @@ class PayoutsServerTest : public MasterKeyTest {
  protected:
   // Tests may change the configuration before SetUp starts the server.
   virtual void Configure(Config&) {}
+  // The server's clock: the system's unless a test gives one (which outlives the server).
+  virtual const Clock* ServerClock() { return nullptr; }
   void SetUp() override {
     MasterKeyTest::SetUp();
     if (IsSkipped()) return;
@@ -45,7 +47,7 @@ class PayoutsServerTest : public MasterKeyTest {
     }
     auto unsealed = MigrateAndUnseal(config, db(), clock_);
     ASSERT_TRUE(unsealed.ok()) << unsealed.error();
-    server_ = std::make_unique<Server>(config, unsealed.value().keys);
+    server_ = std::make_unique<Server>(config, unsealed.value().keys, ServerClock());
     server_->Start();
     admin_ = server_->keys().Create("default", ScopeSet{Scope::kAdmin});
     writer_ = server_->keys().Create("default", ScopeSet{Scope::kPayoutsWrite});
