@@ -259,6 +259,31 @@ std::string Where(std::string_view file_name, const toml::node& node) {
   return std::string(file_name) + ":" + std::to_string(node.source().begin.line);
 }
 
+// Every key of a section, a table within it read as part of the path:
+// [payouts.approval_thresholds] USDT = "..." is the key "payouts.approval_thresholds.USDT".
+std::optional<ConfigError> ApplyTable(Config& config, const toml::table& table,
+                                      const std::string& prefix, std::string_view file_name) {
+  for (const auto& [key_name, value] : table) {
+    const std::string path = prefix + std::string(key_name.str());
+    const Key* key = FindKey(path);
+    if (key == nullptr && value.is_table()) {
+      if (auto error = ApplyTable(config, *value.as_table(), path + ".", file_name)) return error;
+      continue;
+    }
+    if (key == nullptr) {
+      return ConfigError{Where(file_name, value), "unknown key \"" + path + "\""};
+    }
+    std::string text;
+    if (auto error = ValueText(value, key->type, text)) {
+      return ConfigError{Where(file_name, value), path + ": " + *error};
+    }
+    if (auto error = key->set(config, text)) {
+      return ConfigError{Where(file_name, value), path + ": " + *error};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string, ConfigError> MasterKeyPath(const Config& config) {
@@ -301,19 +326,9 @@ Result<Config, ConfigError> LoadConfigText(std::string_view toml_text, std::stri
           Where(file_name, section),
           "\"" + std::string(section_name.str()) + "\" must be a table such as [server]"}};
     }
-    for (const auto& [key_name, value] : *section.as_table()) {
-      const std::string path = std::string(section_name.str()) + "." + std::string(key_name.str());
-      const Key* key = FindKey(path);
-      if (key == nullptr) {
-        return Failure{ConfigError{Where(file_name, value), "unknown key \"" + path + "\""}};
-      }
-      std::string text;
-      if (auto error = ValueText(value, key->type, text)) {
-        return Failure{ConfigError{Where(file_name, value), path + ": " + *error}};
-      }
-      if (auto error = key->set(config, text)) {
-        return Failure{ConfigError{Where(file_name, value), path + ": " + *error}};
-      }
+    if (auto error = ApplyTable(config, *section.as_table(), std::string(section_name.str()) + ".",
+                                file_name)) {
+      return Failure{std::move(*error)};
     }
   }
   for (const auto& [name, value] : environment) {

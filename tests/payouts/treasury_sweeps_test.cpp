@@ -10,8 +10,10 @@
 // manual review. `ledger verify` passes after each.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <thread>
 
+#include "app/config.hpp"
 #include "ledger/auditor.hpp"
 #include "payouts/treasury_sweeps.hpp"
 #include "payouts_server_fixture.hpp"
@@ -296,8 +298,106 @@ TEST_P(TreasurySweepsTest, ACreditThatNeverArrivedStaysHeldAndIsNotMadeAgain) {
   ExpectLedgerConsistent();
 }
 
+// Sweeps turned off in the sandbox: nothing runs, the routes say so, and no client can make a
+// payout of the treasury's own origin.
+class TreasurySweepsOffTest : public PayoutsServerTest {
+ protected:
+  void Configure(Config& config) override {
+    config.module_values["treasury.sweep_enabled"] = "false";
+  }
+};
+
+TEST_P(TreasurySweepsOffTest, NothingRunsAndNoClientMakesASweep) {
+  const Reply run = Send("POST", "/v1/treasury/sweeps/run", admin_);
+  EXPECT_EQ(run.status, 409);
+  EXPECT_EQ(run.Field("code"), "sweeps_not_configured");
+  const Reply sweeps = Send("GET", "/v1/treasury/sweeps", admin_);
+  EXPECT_EQ(sweeps.status, 200);
+  EXPECT_EQ(At(sweeps.body, {"data", "0", "id"}), "");
+  EXPECT_EQ(Send("GET", "/v1/treasury/sweeps?cursor=po_1", admin_).status, 400);
+  ASSERT_EQ(Send("PUT", "/v1/customers/c1", writer_, R"({"name":"Ana"})").status / 100, 2);
+  const Reply payout = Send("POST", "/v1/payouts", writer_,
+                            R"({"customer":"c1","asset":"VES","amount":"150.00","origin":"sweep",)"
+                            R"("destination":{"kind":"ves_bank","bank":"0102",)"
+                            R"("account":"01020000000000000042","document":"V12345678"}})",
+                            "off-1");
+  EXPECT_EQ(payout.status, 400) << payout.body;
+  EXPECT_EQ(payout.Field("field"), "origin");
+}
+
+// A bank account that cannot be the sweeps' stops the server before it starts.
+class TreasuryStartTest : public MasterKeyTest {
+ protected:
+  std::string StartFailure(const std::map<std::string, std::string>& values) {
+    Config config = ConfigWithKeyFile("treasury.key");
+    config.sandbox = true;
+    config.listen_port = 0;
+    for (const auto& [path, value] : values) config.module_values[path] = value;
+    auto unsealed = MigrateAndUnseal(config, db(), clock_);
+    EXPECT_TRUE(unsealed.ok());
+    if (!unsealed.ok()) return "";
+    try {
+      Server server(config, unsealed.value().keys);
+    } catch (const std::exception& error) {
+      return error.what();
+    }
+    return "";
+  }
+};
+
+TEST_P(TreasuryStartTest, APartOrAnotherBanksAccountIsRefused) {
+  EXPECT_NE(StartFailure({{"treasury.bank", "0102"}}).find("go together"), std::string::npos);
+  const std::string other_bank = StartFailure({{"treasury.bank", "0102"},
+                                               {"treasury.bank_account", "01340000000000000001"},
+                                               {"treasury.bank_document", "V12345678"}});
+  EXPECT_NE(other_bank.find("treasury.bank_account: the account's first four digits are another "
+                            "bank's code"),
+            std::string::npos)
+      << other_bank;
+}
+
+TEST(TreasuryConfigTest, EveryKeyIsCheckedAndTheEnvironmentWins) {
+  auto config = LoadConfigText(
+      "[treasury]\nsweep_interval_minutes = 15\ntenant = \"desk\"\nbank = \"0134\"\n"
+      "bank_account = \"0134-0000-00-0000000001\"\nbank_document = \"J-00002961-0\"\n"
+      "[treasury.min_withdrawal]\nVES = \"500.00\"\n[treasury.capacity_alert]\nVES = "
+      "\"10000.00\"\n",
+      "c.toml", {{"CAMBISTA_TREASURY_SWEEP_INTERVAL_MINUTES", "45"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->module_values.at("treasury.sweep_interval_minutes"), "45");
+  EXPECT_EQ(config->module_values.at("treasury.min_withdrawal.VES"), "500.00");
+  EXPECT_EQ(config->module_values.at("treasury.capacity_alert.VES"), "10000.00");
+  auto nested = LoadConfigText("[payouts.approval_thresholds]\nUSDT = \"1000.00\"\n", "c.toml", {});
+  ASSERT_TRUE(nested.ok()) << nested.error().ToString();
+  EXPECT_EQ(nested->module_values.at("payouts.approval_thresholds.USDT"), "1000.00");
+  auto unknown = LoadConfigText("[treasury.minimum]\nVES = \"1.00\"\n", "c.toml", {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().ToString(), "c.toml:2: unknown key \"treasury.minimum.VES\"");
+  const std::pair<std::string, std::string> refused[] = {
+      {"CAMBISTA_TREASURY_SWEEP_INTERVAL_MINUTES", "0"},
+      {"CAMBISTA_TREASURY_SWEEP_INTERVAL_MINUTES", "30m"},
+      {"CAMBISTA_TREASURY_SWEEP_ENABLED", "yes"},
+      {"CAMBISTA_TREASURY_TENANT", "a:b"},
+      {"CAMBISTA_TREASURY_BANK", "9999"},
+      {"CAMBISTA_TREASURY_BANK_ACCOUNT", "0134-0000"},
+      {"CAMBISTA_TREASURY_BANK_ACCOUNT", "99990000000000000001"},
+      {"CAMBISTA_TREASURY_BANK_DOCUMENT", "J000029611"},
+      {"CAMBISTA_TREASURY_MIN_WITHDRAWAL_VES", "-1.00"},
+      {"CAMBISTA_TREASURY_CAPACITY_ALERT_VES", "1.005"},
+  };
+  for (const auto& [name, value] : refused) {
+    auto loaded = LoadConfigText("", "c.toml", {{name, value}});
+    ASSERT_FALSE(loaded.ok()) << name << "=" << value;
+    EXPECT_EQ(loaded.error().key, name);
+    EXPECT_NE(loaded.error().message.find("expected"), std::string::npos)
+        << loaded.error().ToString();
+  }
+}
+
 INSTANTIATE_BACKENDS(TreasurySweepsTest);
 INSTANTIATE_BACKENDS(TreasurySweepsTimeoutTest);
+INSTANTIATE_BACKENDS(TreasurySweepsOffTest);
+INSTANTIATE_BACKENDS(TreasuryStartTest);
 
 }  // namespace
 }  // namespace cambista::app
