@@ -41,10 +41,11 @@ TEST(EventTypesTest, EveryTypeIsOnAKnownChannelExceptTestPing) {
     EXPECT_NE(std::find(channels.begin(), channels.end(), type.channel), channels.end())
         << type.name << " on " << type.channel;
     // The type's prefix names its channel: charge.* on charges, and so on; reconciliation
-    // reports are about payouts and go where payouts do.
+    // reports and the treasury's capacity alerts are about payouts and go where payouts do.
     const std::string_view prefix = type.name.substr(0, type.name.find('.'));
-    const std::string expected =
-        prefix == "reconciliation" ? std::string("payouts") : std::string(prefix) + "s";
+    const std::string expected = prefix == "reconciliation" || prefix == "treasury"
+                                     ? std::string("payouts")
+                                     : std::string(prefix) + "s";
     EXPECT_EQ(expected, type.channel) << type.name;
   }
 }
