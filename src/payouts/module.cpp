@@ -52,6 +52,8 @@ std::optional<int64_t> ParseMinutes(std::string_view text) {
   return minutes;
 }
 
+// The account alone: its first four digits must be a known bank's code (ValidateVesBankAccount
+// with that code and a placeholder holder); that they are treasury.bank's is checked at Install.
 std::optional<std::string> CheckAccount(std::string_view text) {
   std::string digits;
   for (char c : text) {
