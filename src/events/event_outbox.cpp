@@ -12,16 +12,27 @@ namespace cambista::events {
 namespace {
 
 constexpr std::array kEventTypes = {
-    EventType{"charge.paid", "charges"},          EventType{"charge.failed", "charges"},
-    EventType{"charge.expired", "charges"},       EventType{"charge.refunded", "charges"},
-    EventType{"charge.manual_review", "charges"}, EventType{"charge.refund_pending", "charges"},
-    EventType{"trade.completed", "trades"},       EventType{"trade.expired", "trades"},
-    EventType{"payout.requested", "payouts"},     EventType{"payout.awaiting_approval", "payouts"},
-    EventType{"payout.submitted", "payouts"},     EventType{"payout.unknown", "payouts"},
-    EventType{"payout.confirmed", "payouts"},     EventType{"payout.failed", "payouts"},
-    EventType{"payout.cancelled", "payouts"},     EventType{"payout.rejected", "payouts"},
-    EventType{"payout.manual_review", "payouts"}, EventType{"reconciliation.mismatch", ""},
-    EventType{"rate.updated", "rates"},           EventType{"test.ping", ""},
+    EventType{"charge.paid", "charges"},
+    EventType{"charge.failed", "charges"},
+    EventType{"charge.expired", "charges"},
+    EventType{"charge.refunded", "charges"},
+    EventType{"charge.manual_review", "charges"},
+    EventType{"charge.refund_pending", "charges"},
+    EventType{"trade.completed", "trades"},
+    EventType{"trade.expired", "trades"},
+    EventType{"payout.requested", "payouts"},
+    EventType{"payout.awaiting_approval", "payouts"},
+    EventType{"payout.submitted", "payouts"},
+    EventType{"payout.unknown", "payouts"},
+    EventType{"payout.confirmed", "payouts"},
+    EventType{"payout.failed", "payouts"},
+    EventType{"payout.cancelled", "payouts"},
+    EventType{"payout.rejected", "payouts"},
+    EventType{"payout.manual_review", "payouts"},
+    EventType{"reconciliation.mismatch", ""},
+    EventType{"treasury.capacity_alert", "payouts"},
+    EventType{"rate.updated", "rates"},
+    EventType{"test.ping", ""},
 };
 constexpr std::array<std::string_view, 4> kChannels = {"charges", "payouts", "rates", "trades"};
 

@@ -276,13 +276,18 @@ class CollectorFamily final : public detail::MetricFamilyBase {
 }  // namespace
 
 void CollectorSink::Report(LabelValues label_values, int64_t value) {
+  Report(label_values, value, 1);
+}
+
+void CollectorSink::Report(LabelValues label_values, int64_t value,
+                           int64_t units_per_rendered_unit) {
   CAMBISTA_CHECK(label_values.size() == family_.label_names().size());
   CAMBISTA_ASSERT(!counter_ || value >= 0);
   out_ += family_.name();
   detail::AppendLabels(out_, family_.label_names(), label_values);
   CloseLabels(out_, !family_.label_names().empty());
   out_ += ' ';
-  AppendInteger(out_, value);
+  AppendScaledDecimal(out_, value, units_per_rendered_unit);
   out_ += '\n';
 }
 

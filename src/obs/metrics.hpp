@@ -184,6 +184,13 @@ class CollectorSink {
     Report(LabelValues(label_values.begin(), label_values.size()), value);
   }
   void Report(LabelValues label_values, int64_t value);
+  // `value / units_per_rendered_unit` as an exact decimal (AppendScaledDecimal): an amount kept in
+  // minor units reported in its major unit ("1234.56"), a ratio kept in basis points.
+  void Report(std::initializer_list<std::string_view> label_values, int64_t value,
+              int64_t units_per_rendered_unit) {
+    Report(LabelValues(label_values.begin(), label_values.size()), value, units_per_rendered_unit);
+  }
+  void Report(LabelValues label_values, int64_t value, int64_t units_per_rendered_unit);
 
  private:
   std::string& out_;

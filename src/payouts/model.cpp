@@ -11,7 +11,8 @@ constexpr std::array<std::string_view, kPayoutStatusCount> kStatusNames = {
     "REQUESTED", "AWAITING_APPROVAL", "SUBMITTED", "CONFIRMED",    "FAILED",
     "CANCELLED", "REJECTED",          "UNKNOWN",   "MANUAL_REVIEW"};
 
-constexpr std::array<std::string_view, 4> kOriginNames = {"manual", "scheduled", "bonus", "trade"};
+constexpr std::array<std::string_view, 5> kOriginNames = {"manual", "scheduled", "bonus", "trade",
+                                                          "sweep"};
 
 using S = PayoutStatus;
 // Every transition a payout may make; anything else is a bug (CAMBISTA_CHECK where applied).
@@ -55,6 +56,18 @@ std::string_view PayoutOriginName(PayoutOrigin origin) {
 
 std::optional<PayoutOrigin> ParsePayoutOrigin(std::string_view name) {
   return ParseEnumName<PayoutOrigin>(kOriginNames, name, NameCase::kExact);  // an API field
+}
+
+std::string_view SweepOutcomeName(SweepOutcome outcome) {
+  switch (outcome) {
+    case SweepOutcome::kBelowMinimum:
+      return "below_minimum";
+    case SweepOutcome::kLedgerShort:
+      return "ledger_short";
+    case SweepOutcome::kCredited:
+      return "credited";
+  }
+  return "below_minimum";
 }
 
 bool IsValidCustomerId(std::string_view id) {

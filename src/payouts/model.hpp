@@ -52,8 +52,9 @@ bool TransitionAllowed(PayoutStatus from, PayoutStatus to);
 // CONFIRMED, FAILED, CANCELLED and REJECTED: nothing moves a payout on from there.
 bool IsFinal(PayoutStatus status);
 
-// Where a payout comes from (the API's `origin`).
-enum class PayoutOrigin : uint8_t { kManual, kScheduled, kBonus, kTrade };
+// Where a payout comes from (the API's `origin`). Stored as its number: never renumber. `sweep` is
+// the treasury's own (payouts/treasury_sweeps.hpp): a client cannot ask for one.
+enum class PayoutOrigin : uint8_t { kManual, kScheduled, kBonus, kTrade, kSweep };
 std::string_view PayoutOriginName(PayoutOrigin origin);  // "manual", ...
 std::optional<PayoutOrigin> ParsePayoutOrigin(std::string_view name);
 
@@ -148,6 +149,43 @@ struct PayoutChange {
   std::string actor;  // "api:<key>", "provider:<name>", "resolve", "operator:<key>"
   std::string reason;
   int64_t at_ms = 0;
+};
+
+// A treasury sweep's payout moves money between two of the desk's own accounts: from the
+// provider's clearing account (where the pay-ins it collected were booked) to this treasury place
+// ("treasury:<tenant>:bank:VES"), the bank account the provider credits.
+inline constexpr std::string_view kSweepTreasuryPlace = "bank";
+
+// What a treasury sweep came to in its window (payouts/treasury_sweeps.hpp). Stable numbers:
+// stored; never change or reuse one.
+enum class SweepOutcome : uint8_t {
+  kBelowMinimum = 1,  // the provider's capacity is below the minimum withdrawal
+  kLedgerShort = 2,   // the provider has enough, but the books show less there than the minimum
+  kCredited = 3,      // one credit was made in the window: `payout_id`
+};
+std::string_view SweepOutcomeName(SweepOutcome outcome);  // "below_minimum", ...
+
+// One provider's capacity in one window of the sweep, and what was done with it: one row per
+// provider, asset and window (the constraint that makes one credit per window). The figures are
+// the last reading in the window.
+struct TreasurySweep {
+  std::string id;  // "sw_" + 32 hex digits
+  std::string tenant;
+  std::string provider;
+  std::string asset;
+  int64_t window_start_ms = 0;  // the window: [start, start + interval)
+  i128 available = 0;           // the provider's volume_available, minor units
+  std::optional<i128> processed_total;
+  std::optional<i128> credited_total;
+  i128 ledger_available = 0;  // the provider's clearing account on the tenant's books
+  SweepOutcome outcome = SweepOutcome::kBelowMinimum;
+  std::string payout_id;  // the window's credit; empty before one
+  i128 amount = 0;        // what it credits; 0 before one
+  bool alerted = false;   // treasury.capacity_alert emitted in this window
+  int64_t checks = 0;     // capacity readings in this window
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  std::optional<PayoutStatus> payout_status;  // read with the row, never stored in it
 };
 
 // Money that arrived outside the system, recorded by an operator on a chart account.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +16,93 @@
 #include "payouts/schema.hpp"
 #include "payouts/send_lanes.hpp"
 #include "payouts/service.hpp"
+#include "payouts/treasury_sweeps.hpp"
 
 namespace cambista::payouts {
 namespace {
+
+// One key per asset of the desk's standard set, each a positive amount of its asset.
+void AddAmountKeys(std::vector<module::ConfigKey>& keys, std::string_view section) {
+  for (const Asset& asset : AssetRegistry::WithBuiltins().assets()) {
+    keys.push_back({std::string(section) + "." + std::string(asset.code()),
+                    module::ConfigKey::Type::kString,
+                    [asset](std::string_view text) -> std::optional<std::string> {
+                      auto amount = Amount::Parse(text, asset);
+                      if (amount.ok() && amount.value().minor() > 0) return std::nullopt;
+                      return "expected a positive amount of " + std::string(asset.code()) +
+                             " such as \"1000.00\"";
+                    }});
+  }
+}
+
+// [treasury]: the sweeps of payouts/treasury_sweeps.hpp. The bank account is checked field by
+// field here, and as a whole (the account's bank) at Install.
+constexpr std::string_view kTreasury = "treasury.";
+constexpr int64_t kSweepIntervalMinutesMax = 24 * 60;
+
+// The text of a flag as the file or the environment gives it.
+std::optional<bool> ParseFlag(std::string_view text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> ParseMinutes(std::string_view text) {
+  int64_t minutes = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), minutes);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (minutes < 1 || minutes > kSweepIntervalMinutesMax) return std::nullopt;
+  return minutes;
+}
+
+// The account alone: its first four digits must be a known bank's code (ValidateVesBankAccount
+// with that code and a placeholder holder); that they are treasury.bank's is checked at Install.
+std::optional<std::string> CheckAccount(std::string_view text) {
+  std::string digits;
+  for (char c : text) {
+    if (c != '-' && c != ' ') digits.push_back(c);
+  }
+  auto valid = ValidateVesBankAccount(std::string_view(digits).substr(0, 4), text, "V1");
+  if (valid.ok()) return std::nullopt;
+  if (valid.error().field == "bank") {
+    return "expected a 20-digit account whose first four digits are a Venezuelan bank's code";
+  }
+  return "expected a 20-digit account: " + valid.error().reason;
+}
+
+void AddTreasuryKeys(std::vector<module::ConfigKey>& keys) {
+  using Type = module::ConfigKey::Type;
+  const auto key = [](std::string_view name) { return std::string(kTreasury) + std::string(name); };
+  keys.push_back(
+      {key("sweep_enabled"), Type::kBool, [](std::string_view text) -> std::optional<std::string> {
+         if (ParseFlag(text)) return std::nullopt;
+         return "expected true or false";
+       }});
+  keys.push_back({key("sweep_interval_minutes"), Type::kInteger,
+                  [](std::string_view text) -> std::optional<std::string> {
+                    if (ParseMinutes(text)) return std::nullopt;
+                    return "expected whole minutes from 1 to 1440";
+                  }});
+  keys.push_back(
+      {key("tenant"), Type::kString, [](std::string_view text) -> std::optional<std::string> {
+         if (IsValidCustomerId(text)) return std::nullopt;
+         return "expected a tenant id: 1 to 64 of A-Z, a-z, 0-9, '_', '.' and '-'";
+       }});
+  keys.push_back(
+      {key("bank"), Type::kString, [](std::string_view text) -> std::optional<std::string> {
+         if (!VesBankName(text).empty()) return std::nullopt;
+         return "expected the 4-digit code of a Venezuelan bank, such as \"0134\"";
+       }});
+  keys.push_back({key("bank_account"), Type::kString, CheckAccount});
+  keys.push_back({key("bank_document"), Type::kString,
+                  [](std::string_view text) -> std::optional<std::string> {
+                    auto valid = ValidateVesDocument(text);
+                    if (valid.ok()) return std::nullopt;
+                    return "expected a cédula or RIF: " + valid.error().reason;
+                  }});
+  AddAmountKeys(keys, key("min_withdrawal"));
+  AddAmountKeys(keys, key("capacity_alert"));
+}
 
 // [payouts.approval_thresholds] USDT = "1000.00": one key per asset of the desk's standard set.
 std::string ThresholdKey(std::string_view asset) {
@@ -55,15 +140,8 @@ module::ConfigKey DurationConfigKey(const DurationKey& key) {
 std::vector<module::ConfigKey> ConfigKeys() {
   std::vector<module::ConfigKey> keys{DurationConfigKey(kTrackAfterSend),
                                       DurationConfigKey(kReviewAfter)};
-  for (const Asset& asset : AssetRegistry::WithBuiltins().assets()) {
-    keys.push_back({ThresholdKey(asset.code()), module::ConfigKey::Type::kString,
-                    [asset](std::string_view text) -> std::optional<std::string> {
-                      auto amount = Amount::Parse(text, asset);
-                      if (amount.ok() && amount.value().minor() > 0) return std::nullopt;
-                      return "expected a positive amount of " + std::string(asset.code()) +
-                             " such as \"1000.00\"";
-                    }});
-  }
+  AddAmountKeys(keys, "payouts.approval_thresholds");
+  AddTreasuryKeys(keys);
   return keys;
 }
 
@@ -92,6 +170,124 @@ PayoutOptions OptionsOf(const module::ModuleContext& context, SendLanes& lanes) 
     }
   }
   return options;
+}
+
+// `serve --sandbox` sweeps the BuhoPago simulator to a bank account of its own unless [treasury]
+// names one, and alerts at seed 000's level.
+constexpr std::string_view kSandboxBank = "0134";
+constexpr std::string_view kSandboxBankAccount = "01340000000000000001";
+constexpr std::string_view kSandboxBankDocument = "J000029610";
+constexpr std::string_view kSandboxCapacityAlert = "10000.00";  // VES
+
+// Sweeps run when [treasury] names the bank account (bank, bank_account, bank_document), or in
+// the sandbox, unless sweep_enabled = false. Throws, for people, on a configuration that cannot
+// work: part of the account, the account of another bank, sweeps enabled without an account.
+Destination SweepBank(const module::ModuleContext& context) {
+  const auto setting = [&](std::string_view name) {
+    return context.Setting(std::string(kTreasury) + std::string(name));
+  };
+  const auto bank = setting("bank");
+  const auto account = setting("bank_account");
+  const auto document = setting("bank_document");
+  auto destination =
+      bank && account && document
+          ? ValidateVesBankAccount(*bank, *account, *document)
+          : ValidateVesBankAccount(kSandboxBank, kSandboxBankAccount, kSandboxBankDocument);
+  if (!destination.ok()) {
+    throw std::runtime_error("treasury.bank_account: " + destination.error().reason);
+  }
+  return std::move(destination).value();
+}
+
+SweepOptions SweepOptionsOf(const module::ModuleContext& context) {
+  const auto setting = [&](std::string_view name) {
+    return context.Setting(std::string(kTreasury) + std::string(name));
+  };
+  const int given = static_cast<int>(setting("bank").has_value()) +
+                    static_cast<int>(setting("bank_account").has_value()) +
+                    static_cast<int>(setting("bank_document").has_value());
+  if (given != 0 && given != 3) {
+    throw std::runtime_error(
+        "[treasury] bank, bank_account and bank_document go together: the sweeps' bank account "
+        "needs all three");
+  }
+  const bool sandbox = context.host().sandbox;
+  SweepOptions options;
+  const auto enabled = setting("sweep_enabled");
+  options.enabled = enabled ? ParseFlag(*enabled).value_or(false) : given == 3 || sandbox;
+  if (!options.enabled) return options;
+  if (given == 0 && !sandbox) {
+    throw std::runtime_error(
+        "treasury.sweep_enabled = true needs the bank account: [treasury] bank, bank_account and "
+        "bank_document");
+  }
+  options.bank = SweepBank(context);
+  options.tenant = std::string(setting("tenant").value_or("default"));
+  if (const auto minutes = setting("sweep_interval_minutes")) {
+    options.interval_ms = ParseMinutes(*minutes).value_or(30) * 60'000;  // checked by the key
+  }
+  for (const Asset& asset : context.services().assets.assets()) {
+    const std::string code(asset.code());
+    if (auto text = setting("min_withdrawal." + code)) {
+      options.min_withdrawal[code] = Amount::Parse(*text, asset).value().minor();
+    }
+    const auto alert = setting("capacity_alert." + code);
+    if (alert || (sandbox && code == "VES")) {
+      options.capacity_alert[code] =
+          Amount::Parse(alert.value_or(kSandboxCapacityAlert), asset).value().minor();
+    }
+  }
+  options.event_attempts_max = static_cast<int>(context.host().delivery_attempts_max);
+  return options;
+}
+
+// The job's run: a log line per provider and asset; a provider that could not be read is asked
+// again in a minute (the window's row keeps a retry from crediting twice).
+constexpr int64_t kSweepRetryMs = 60'000;
+constexpr int kSweepAttemptsMax = 5;
+
+jobs::JobOutcome RunSweeps(TreasurySweeps& sweeps, obs::JsonLogger& logger) {
+  std::string unavailable;
+  for (const SweepRun& run : sweeps.RunOnce()) {
+    const bool worrying =
+        run.result == SweepRunResult::kUnavailable || run.result == SweepRunResult::kLedgerShort;
+    if (run.result == SweepRunResult::kUnavailable) unavailable += run.provider + ": " + run.detail;
+    const std::vector<obs::LogField> fields = {
+        {"provider", run.provider},
+        {"asset", run.asset},
+        {"result", SweepRunResultName(run.result)},
+        {"detail", run.detail},
+        {"payout_id", run.sweep ? std::string_view(run.sweep->payout_id) : std::string_view()}};
+    logger.Log(worrying ? obs::LogLevel::kWarn : obs::LogLevel::kInfo, "treasury sweep", fields);
+  }
+  if (unavailable.empty()) return jobs::JobOutcome::Done();
+  return jobs::JobOutcome::Retry(unavailable, kSweepRetryMs);
+}
+
+// The treasury sweeps: their routes and metrics always (a disabled sweep lists what it did
+// before), their job always (one a removed schedule left behind does nothing), their schedule
+// when enabled, declared once the server listens (the sandbox's providers need its URL).
+void InstallSweeps(module::ModuleContext& context, PayoutService& payouts) {
+  const module::ModuleContext::Services& services = context.services();
+  TreasurySweeps& sweeps = context.Keep(std::make_unique<TreasurySweeps>(
+      services.database, services.ledger, payouts, context.Find<ProviderDirectory>(),
+      services.assets, services.clock, SweepOptionsOf(context)));
+  AddTreasuryRoutes(services.router, services.gate, sweeps, services.assets);
+  sweeps.RegisterMetrics(services.metrics);
+  services.jobs.Register(std::string(kSweepJobKind),
+                         [&sweeps, &logger = services.logger](const jobs::JobContext&) {
+                           return RunSweeps(sweeps, logger);
+                         });
+  context.OnStart([&sweeps, &jobs = services.jobs] {
+    if (!sweeps.options().enabled) {
+      jobs.RemoveSchedule("treasury-sweep");
+      return;
+    }
+    jobs::JobSchedule schedule =
+        jobs::Every("treasury-sweep", std::string(kSweepJobKind), sweeps.options().interval_ms);
+    schedule.max_attempts = kSweepAttemptsMax;
+    jobs.AddSchedule(schedule);
+  });
 }
 
 jobs::JobOutcome Outcome(const JobStep& step) {
@@ -154,6 +350,7 @@ void Install(module::ModuleContext& context) {
       });
   services.jobs.AddSchedule(
       jobs::Every("payouts-reconcile", "payouts.reconcile", kReconcileIntervalMs));
+  InstallSweeps(context, payouts);
 }
 
 }  // namespace

@@ -43,6 +43,22 @@ AccountRef ProviderFeesAccount(const Payout& p) {
   return AccountRef{p.tenant, AccountKind::kProviderFees, p.provider, p.asset};
 }
 
+// The two accounts a payout's hold moves money between. A customer's payout lowers what the desk
+// owes the customer and the provider's float; a treasury sweep moves what the provider collected
+// for the desk (its clearing account, where pay-ins are booked; the payout provider and the pay-in
+// gateway share the name) to the desk's bank (treasury:bank), both debit-normal.
+struct Legs {
+  AccountRef debit;
+  AccountRef credit;  // also pays the provider's commission
+};
+Legs LegsOf(const Payout& p) {
+  if (p.origin == PayoutOrigin::kSweep) {
+    return {AccountRef{p.tenant, AccountKind::kTreasury, std::string(kSweepTreasuryPlace), p.asset},
+            accounting::GatewayClearingAccount(p.tenant, p.provider, p.asset)};
+  }
+  return {CustomerAccount(p), FloatAccount(p)};
+}
+
 std::string Lower(std::string_view text) {
   std::string lower(text);
   for (char& c : lower) c = AsciiLower(c);
@@ -233,36 +249,53 @@ Result<Put<Payout>, PayoutError> PayoutService::CreatePayout(std::string_view te
   return InsertPayout(std::move(payout));
 }
 
-Result<Put<Payout>, PayoutError> PayoutService::InsertPayout(Payout payout) {
-  const AccountRef accounts[] = {CustomerAccount(payout), FloatAccount(payout),
-                                 ProviderFeesAccount(payout)};
+void PayoutService::PrepareAccounts(const Payout& payout) {
+  const Legs legs = LegsOf(payout);
+  const AccountRef accounts[] = {legs.debit, legs.credit, ProviderFeesAccount(payout)};
   chart_.Ensure(accounts);
+}
+
+Result<Put<Payout>, PayoutError> PayoutService::InsertPayout(Payout payout) {
+  PrepareAccounts(payout);
   auto connection = pool_.Acquire();
   store::Transaction tx(*connection, store::TransactionMode::kWrite);
   if (auto first = PayoutStore::FindPayoutByIdempotencyKey(*connection, payout.tenant,
                                                            payout.idempotency_key)) {
     return Put<Payout>{std::move(*first), false};  // a concurrent request with the key won
   }
-  PayoutStore::InsertPayout(*connection, payout);
-  PayoutStore::AppendHistory(*connection, payout,
-                             PayoutChange{std::nullopt, payout.status, "api:" + payout.created_by,
+  const auto held = HoldInTransaction(*connection, payout, "api:" + payout.created_by);
+  if (!held.ok()) return Failure(held.error());
+  tx.Commit();
+  if (held.value() != 0) SendSoon(payout, held.value());
+  return Put<Payout>{std::move(payout), true};
+}
+
+Result<int64_t, PayoutError> PayoutService::HoldInTransaction(store::Connection& tx,
+                                                              const Payout& payout,
+                                                              std::string_view actor) {
+  PayoutStore::InsertPayout(tx, payout);
+  PayoutStore::AppendHistory(tx, payout,
+                             PayoutChange{std::nullopt, payout.status, std::string(actor),
                                           "created", payout.created_at_ms});
+  const Legs legs = LegsOf(payout);
   ledger::Transfer hold;
   hold.id = PayoutTransferId(payout.id, "hold");
-  hold.debit_account_id = CustomerAccount(payout).Id();
-  hold.credit_account_id = FloatAccount(payout).Id();
+  hold.debit_account_id = legs.debit.Id();
+  hold.credit_account_id = legs.credit.Id();
   hold.amount = static_cast<u128>(payout.amount);
   hold.asset = payout.asset;
   hold.code = kHoldCode;
   hold.flags = ledger::TransferFlags::kPending;
   const ledger::Transfer transfers[] = {hold};
-  const ledger::CreateTransferResult held = ledger_.SubmitInTransaction(*connection, transfers)[0];
+  const ledger::CreateTransferResult held = ledger_.SubmitInTransaction(tx, transfers)[0];
   if (held == ledger::CreateTransferResult::kExceedsCredits ||
       held == ledger::CreateTransferResult::kExceedsDebits) {
+    const bool sweep = payout.origin == PayoutOrigin::kSweep;
     return Failure(PayoutError(PayoutErrorKind::kInsufficientFunds,
                                held == ledger::CreateTransferResult::kExceedsCredits
                                    ? "The customer's balance does not cover the payout."
-                                   : "The provider's float does not cover the payout.",
+                               : sweep ? "The provider's clearing account does not cover the sweep."
+                                       : "The provider's float does not cover the payout.",
                                "amount"));
   }
   if (held != ledger::CreateTransferResult::kOk) {
@@ -270,14 +303,12 @@ Result<Put<Payout>, PayoutError> PayoutService::InsertPayout(Payout payout) {
                                "The ledger refused the hold: " + std::string(ledger::Name(held))));
   }
   const int64_t submit_job =
-      payout.status == PayoutStatus::kRequested ? EnqueueSubmit(*connection, payout) : 0;
+      payout.status == PayoutStatus::kRequested ? EnqueueSubmit(tx, payout) : 0;
   events::EmitEvent(
-      *connection, clock_,
+      tx, clock_,
       {payout.tenant, std::string(EventTypeFor(payout.status)), "payouts", EventData(payout)},
       options_.event_attempts_max);
-  tx.Commit();
-  if (submit_job != 0) SendSoon(payout, submit_job);
-  return Put<Payout>{std::move(payout), true};
+  return submit_job;
 }
 
 int64_t PayoutService::EnqueueSubmit(store::Connection& tx, const Payout& payout) {
@@ -311,7 +342,7 @@ void PayoutService::Book(store::Connection& tx, const Payout& payout, PayoutStat
     ledger::Transfer commission;
     commission.id = PayoutTransferId(payout.id, "commission");
     commission.debit_account_id = ProviderFeesAccount(payout).Id();
-    commission.credit_account_id = FloatAccount(payout).Id();
+    commission.credit_account_id = LegsOf(payout).credit.Id();
     commission.amount = static_cast<u128>(*payout.commission);
     commission.asset = payout.asset;
     commission.code = kCommissionCode;

@@ -199,9 +199,61 @@ CREATE TABLE payout_history (
 );
 )sql";
 
+// ---- 16: treasury_sweeps ---------------------------------------------------------------------
+// One row per provider, asset and sweep window: the last capacity read in the window and what was
+// done with it. The primary key is what makes one credit per provider and window: the row is
+// claimed (inserted or locked) in the transaction that holds the credit's payout and queues its
+// sending, so a second run in the window, on any node, finds the credit and makes none.
+constexpr std::string_view kSweepsSqlite = R"sql(
+CREATE TABLE treasury_sweeps (
+  provider TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  available TEXT NOT NULL,
+  processed_total TEXT,
+  credited_total TEXT,
+  ledger_available TEXT NOT NULL,
+  outcome INTEGER NOT NULL,
+  payout_id TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  alerted INTEGER NOT NULL,
+  checks INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (provider, asset, window_start_ms)
+) WITHOUT ROWID;
+CREATE INDEX treasury_sweeps_tenant ON treasury_sweeps (tenant, id);
+)sql";
+
+constexpr std::string_view kSweepsPostgres = R"sql(
+CREATE TABLE treasury_sweeps (
+  provider text NOT NULL,
+  asset text NOT NULL,
+  window_start_ms bigint NOT NULL,
+  id text NOT NULL UNIQUE,
+  tenant text NOT NULL,
+  available numeric(39,0) NOT NULL,
+  processed_total numeric(39,0),
+  credited_total numeric(39,0),
+  ledger_available numeric(39,0) NOT NULL,
+  outcome integer NOT NULL,
+  payout_id text NOT NULL,
+  amount numeric(39,0) NOT NULL,
+  alerted integer NOT NULL,
+  checks bigint NOT NULL,
+  created_at_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  PRIMARY KEY (provider, asset, window_start_ms)
+);
+CREATE INDEX treasury_sweeps_tenant ON treasury_sweeps (tenant, id);
+)sql";
+
 constexpr std::array kMigrations = {
     store::Migration{14, "payouts_customers", kCustomersSqlite, kCustomersPostgres},
     store::Migration{15, "payouts", kPayoutsSqlite, kPayoutsPostgres},
+    store::Migration{16, "treasury_sweeps", kSweepsSqlite, kSweepsPostgres},
 };
 
 }  // namespace

@@ -3,12 +3,14 @@
 // an operator records for money that arrived outside the system. Errors are PayoutErrors.
 //
 // A payout reaches its provider at most once: its provider-side reference is fixed when it is
-// made; before the one Create call it turns UNKNOWN (committed), and only the provider's answer,
-// or a Fetch by that reference, moves it on. An UNKNOWN payout unresolved for review_after_ms goes
-// to MANUAL_REVIEW, never back to the queue. Money moves only on the provider's own API: created,
-// the amount is held (pending transfer); CONFIRMED posts it and books the commission
-// (provider_fees <- float); FAILED, CANCELLED and REJECTED void it; each in the transaction of
-// the state change, with its history row and its `payout.*` event.
+// made (a customer's by the API, a treasury sweep's by payouts/treasury_sweeps.hpp); before the one
+// Create call it turns UNKNOWN (committed), and only the provider's answer, or a Fetch by that
+// reference, moves it on. An UNKNOWN payout unresolved for review_after_ms goes to MANUAL_REVIEW,
+// never back to the queue. Money moves only on the provider's own API: created, the amount is
+// held (a pending transfer from the customer's account to the provider's float; for a sweep from
+// the provider's clearing account to treasury:bank); CONFIRMED posts it and books the commission
+// (provider_fees <- float, or <- clearing); FAILED, CANCELLED and REJECTED void it; each in the
+// transaction of the state change, with its history row and its `payout.*` event.
 //
 // A deposit is a ledger transfer between the named chart account and the tenant's `external`
 // account, in the transaction that records it: a debit-normal account (a provider's float, a
@@ -188,6 +190,18 @@ class PayoutService {
   Result<Put<Deposit>, PayoutError> RecordDeposit(std::string_view tenant, std::string_view actor,
                                                   const DepositRequest& request);
 
+  // For payouts another part of the module makes in a transaction of its own (the treasury
+  // sweeps, payouts/treasury_sweeps.hpp). PrepareAccounts opens the payout's ledger accounts,
+  // before that transaction. HoldInTransaction then stores the payout with its first history row
+  // (by `actor`), holds its amount, queues its submit job and emits its event, in the caller's
+  // open write transaction, and gives the submit job's id (0: none, it awaits approval): on an
+  // error (kInsufficientFunds when the ledger cannot cover it) the caller rolls back. After the
+  // commit, SendSoon with that id sends it now (send_soon, else the job workers woken).
+  void PrepareAccounts(const Payout& payout);
+  Result<int64_t, PayoutError> HoldInTransaction(store::Connection& tx, const Payout& payout,
+                                                 std::string_view actor);
+  void SendSoon(const Payout& payout, int64_t submit_job);
+
  private:
   Result<accounting::AccountRef, PayoutError> DepositAccount(std::string_view tenant,
                                                              std::string_view name,
@@ -202,9 +216,8 @@ class PayoutService {
                                                       const NewPayout& request);
   Result<Put<Payout>, PayoutError> InsertPayout(Payout payout);
   // In the transaction that makes `payout` REQUESTED: its submit job (at once, or as the fallback
-  // of send_soon). After the commit, SendSoon with what it returned.
+  // of send_soon), its id.
   int64_t EnqueueSubmit(store::Connection& tx, const Payout& payout);
-  void SendSoon(const Payout& payout, int64_t submit_job);
   // Moves `payout` to `to` in the caller's transaction: the row, its history, its ledger
   // transfers (post or void the hold) and its event.
   void Transition(store::Connection& tx, Payout& payout, PayoutStatus to, std::string_view actor,

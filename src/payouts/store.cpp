@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/assert.hpp"
+
 namespace cambista::payouts {
 namespace {
 
@@ -329,6 +331,104 @@ void PayoutStore::InsertDeposit(store::Connection& connection, const Deposit& d)
       {std::string_view(d.tenant), std::string_view(d.id), std::string_view(d.account),
        std::string_view(d.asset), store::Int128{d.amount}, std::string_view(d.reference),
        std::string_view(d.actor), d.created_at_ms});
+}
+
+namespace {
+
+constexpr std::string_view kSweepColumns =
+    "s.id, s.tenant, s.provider, s.asset, s.window_start_ms, s.available, s.processed_total, "
+    "s.credited_total, s.ledger_available, s.outcome, s.payout_id, s.amount, s.alerted, s.checks, "
+    "s.created_at_ms, s.updated_at_ms";
+
+TreasurySweep ReadSweep(const store::Row& row) {
+  TreasurySweep s;
+  s.id = row.Text(0);
+  s.tenant = row.Text(1);
+  s.provider = row.Text(2);
+  s.asset = row.Text(3);
+  s.window_start_ms = row.Int64(4);
+  s.available = row.Int128(5);
+  if (!row.IsNull(6)) s.processed_total = row.Int128(6);
+  if (!row.IsNull(7)) s.credited_total = row.Int128(7);
+  s.ledger_available = row.Int128(8);
+  s.outcome = static_cast<SweepOutcome>(row.Int64(9));
+  s.payout_id = row.Text(10);
+  s.amount = row.Int128(11);
+  s.alerted = row.Int64(12) != 0;
+  s.checks = row.Int64(13);
+  s.created_at_ms = row.Int64(14);
+  s.updated_at_ms = row.Int64(15);
+  return s;
+}
+
+store::Param OptionalAmount(const std::optional<i128>& amount) {
+  return amount ? store::Param(store::Int128{*amount}) : store::Null{};
+}
+
+}  // namespace
+
+TreasurySweep PayoutStore::ClaimSweep(store::Connection& connection, const TreasurySweep& s) {
+  connection.Execute(
+      "INSERT INTO treasury_sweeps (id, tenant, provider, asset, window_start_ms, available, "
+      "processed_total, credited_total, ledger_available, outcome, payout_id, amount, alerted, "
+      "checks, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11, $12, $13, $14, $15, $15) ON CONFLICT (provider, asset, window_start_ms) DO NOTHING",
+      {std::string_view(s.id), std::string_view(s.tenant), std::string_view(s.provider),
+       std::string_view(s.asset), s.window_start_ms, store::Int128{s.available},
+       OptionalAmount(s.processed_total), OptionalAmount(s.credited_total),
+       store::Int128{s.ledger_available}, static_cast<int64_t>(s.outcome),
+       std::string_view(s.payout_id), store::Int128{s.amount}, int64_t{s.alerted ? 1 : 0}, s.checks,
+       s.created_at_ms});
+  std::optional<TreasurySweep> claimed;
+  connection.Query(Locked(connection,
+                          "SELECT " + std::string(kSweepColumns) +
+                              " FROM treasury_sweeps s WHERE s.provider = $1 AND s.asset = $2 "
+                              "AND s.window_start_ms = $3",
+                          true),
+                   {std::string_view(s.provider), std::string_view(s.asset), s.window_start_ms},
+                   [&](const store::Row& row) { claimed = ReadSweep(row); });
+  CAMBISTA_CHECK(claimed.has_value());  // inserted above, or there already
+  return std::move(*claimed);
+}
+
+void PayoutStore::UpdateSweep(store::Connection& connection, const TreasurySweep& s) {
+  connection.Execute(
+      "UPDATE treasury_sweeps SET available = $4, processed_total = $5, credited_total = $6, "
+      "ledger_available = $7, outcome = $8, payout_id = $9, amount = $10, alerted = $11, "
+      "checks = $12, updated_at_ms = $13 WHERE provider = $1 AND asset = $2 AND "
+      "window_start_ms = $3",
+      {std::string_view(s.provider), std::string_view(s.asset), s.window_start_ms,
+       store::Int128{s.available}, OptionalAmount(s.processed_total),
+       OptionalAmount(s.credited_total), store::Int128{s.ledger_available},
+       static_cast<int64_t>(s.outcome), std::string_view(s.payout_id), store::Int128{s.amount},
+       int64_t{s.alerted ? 1 : 0}, s.checks, s.updated_at_ms});
+}
+
+std::vector<TreasurySweep> PayoutStore::ListSweeps(store::Connection& connection,
+                                                   std::string_view tenant,
+                                                   std::string_view before_id, int limit) {
+  std::vector<TreasurySweep> list;
+  connection.Query(
+      "SELECT " + std::string(kSweepColumns) +
+          ", p.status FROM treasury_sweeps s LEFT JOIN payouts p ON p.tenant = s.tenant AND "
+          "p.id = s.payout_id WHERE s.tenant = $1 AND ($2 = '' OR s.id < $2) ORDER BY s.id DESC "
+          "LIMIT $3",
+      {tenant, before_id, static_cast<int64_t>(limit)}, [&](const store::Row& row) {
+        TreasurySweep sweep = ReadSweep(row);
+        if (!row.IsNull(16)) sweep.payout_status = static_cast<PayoutStatus>(row.Int64(16));
+        list.push_back(std::move(sweep));
+      });
+  return list;
+}
+
+std::vector<TreasurySweep> PayoutStore::LatestSweeps(store::Connection& connection) {
+  std::vector<TreasurySweep> list;
+  connection.Query("SELECT " + std::string(kSweepColumns) +
+                       " FROM treasury_sweeps s WHERE s.window_start_ms = (SELECT "
+                       "max(t.window_start_ms) FROM treasury_sweeps t WHERE t.provider = "
+                       "s.provider AND t.asset = s.asset) ORDER BY s.provider, s.asset",
+                   {}, [&](const store::Row& row) { list.push_back(ReadSweep(row)); });
+  return list;
 }
 
 }  // namespace cambista::payouts

@@ -1,6 +1,7 @@
 // Every SQL statement of the payouts module, on both backends: customers, their saved
-// destinations and the deposits an operator records. Each function runs on a Connection the
-// caller owns, in whatever transaction the caller has open; every read is scoped to a tenant.
+// destinations, payouts, the deposits an operator records and the treasury sweeps. Each function
+// runs on a Connection the caller owns, in whatever transaction the caller has open; every read is
+// scoped to a tenant.
 #pragma once
 
 #include <optional>
@@ -77,6 +78,20 @@ class PayoutStore {
                                                        std::string_view tenant,
                                                        std::string_view reference);
   static void InsertDeposit(store::Connection& connection, const Deposit& deposit);
+
+  // --- treasury sweeps: one row per provider, asset and window
+  // Inserts `fresh` unless its provider, asset and window have a row already, then reads that
+  // row, locked (on PostgreSQL a second node waits here until the first commits, then finds its
+  // credit). In the caller's write transaction.
+  static TreasurySweep ClaimSweep(store::Connection& connection, const TreasurySweep& fresh);
+  // Writes the figures, outcome, credit, alert flag, checks and updated_at_ms.
+  static void UpdateSweep(store::Connection& connection, const TreasurySweep& sweep);
+  // The tenant's sweeps, newest first, before `before_id`, with each credit's payout status.
+  static std::vector<TreasurySweep> ListSweeps(store::Connection& connection,
+                                               std::string_view tenant, std::string_view before_id,
+                                               int limit);
+  // The latest window's row of every provider and asset (the capacity metrics).
+  static std::vector<TreasurySweep> LatestSweeps(store::Connection& connection);
 };
 
 }  // namespace cambista::payouts

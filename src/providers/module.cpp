@@ -99,11 +99,13 @@ class SandboxPayoutProviders final : public payouts::ProviderDirectory {
   payouts::PayoutProvider* Find(std::string_view name) const override {
     const auto credentials = credentials_.find(name);
     if (credentials == credentials_.end()) return nullptr;
+    // Job workers start before the listener: until it listens there is no URL to call, and an
+    // adapter built now would keep a wrong one. Not set up yet; the caller tries again later.
+    const std::string own_url = own_url_();
+    if (own_url.empty()) return nullptr;
     std::lock_guard lock(mutex_);
     auto& built = built_[std::string(name)];
     if (!built) {
-      const std::string own_url = own_url_();
-      if (own_url.empty()) return nullptr;  // not listening yet: an adapter now would be kept
       payouts::ProviderContext context = context_;
       context.base_url = own_url + "/sandbox/" + std::string(name);
       auto made = BuildPayoutProvider(name, credentials->second, context);

@@ -77,6 +77,8 @@ TEST(PayoutModelTest, OriginsAreTheApisExactNames) {
   EXPECT_EQ(ParsePayoutOrigin("bonus"), PayoutOrigin::kBonus);
   EXPECT_EQ(ParsePayoutOrigin("trade"), PayoutOrigin::kTrade);
   EXPECT_EQ(PayoutOriginName(PayoutOrigin::kTrade), "trade");
+  EXPECT_EQ(ParsePayoutOrigin("sweep"), PayoutOrigin::kSweep);  // the treasury's; routes refuse it
+  EXPECT_EQ(PayoutOriginName(PayoutOrigin::kSweep), "sweep");
   EXPECT_FALSE(ParsePayoutOrigin("Manual"));
   EXPECT_FALSE(ParsePayoutOrigin("refund"));
 }
