@@ -88,6 +88,8 @@ class BuhoPagoCreditsTest : public ::testing::Test {
   std::vector<JsonNode> CreditsHeld() {
     const net::ClientResponse response = Send("GET", "/sandbox/buhopago/credits", "");
     EXPECT_EQ(response.status, 200);
+    // The same list where every payout simulator has it.
+    EXPECT_EQ(Send("GET", "/sandbox/buhopago/payouts", "").body, response.body);
     const JsonNode body = ParseJson(response.body);
     const auto items = At(body, "data").items();
     return std::vector<JsonNode>(items.begin(), items.end());

@@ -266,13 +266,15 @@ class BuhoPagoSimulator final : public GatewaySimulator {
                [this](const http::HttpRequest& request, const http::PathParams& params) {
                  return GetCredit(request, params.at("transaction_id"));
                });
-    router.Add(
-        "GET", std::string(kPrefix) + "/credits",
-        http::RouteDoc{.summary = "Sandbox control: every BuhoPago credit held, oldest "
-                                  "first.",
-                       .access = "public",
-                       .response_schema = http::schema::List(Ref("SandboxBuhoPagoCredit"))},
-        [this](const http::HttpRequest&, const http::PathParams&) { return SandboxCredits(); });
+    // /payouts as at every payout simulator (what a sandbox user looks for), /credits by its name.
+    for (std::string_view path : {"/credits", "/payouts"}) {
+      router.Add(
+          "GET", std::string(kPrefix) + std::string(path),
+          http::RouteDoc{.summary = "Sandbox control: every BuhoPago credit held, oldest first.",
+                         .access = "public",
+                         .response_schema = http::schema::List(Ref("SandboxBuhoPagoCredit"))},
+          [this](const http::HttpRequest&, const http::PathParams&) { return SandboxCredits(); });
+    }
     router.Add("POST", std::string(kPrefix) + "/faults",
                http::RouteDoc{.summary = "Sandbox control: a fault for the next BuhoPago credit "
                                          "under an Idempotency-Key, once.",
