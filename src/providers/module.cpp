@@ -99,8 +99,9 @@ class SandboxPayoutProviders final : public payouts::ProviderDirectory {
   payouts::PayoutProvider* Find(std::string_view name) const override {
     const auto credentials = credentials_.find(name);
     if (credentials == credentials_.end()) return nullptr;
-    // Job workers start before the listener: until it listens there is no URL to call, and an
-    // adapter built now would keep a wrong one. Not set up yet; the caller tries again later.
+    // Until the server listens there is no URL to call, and an adapter built now would keep a
+    // wrong one (the server starts its job workers after the listener; this guards any other
+    // early caller). Not set up yet; the caller tries again later.
     const std::string own_url = own_url_();
     if (own_url.empty()) return nullptr;
     std::lock_guard lock(mutex_);
