@@ -8,6 +8,8 @@
 //   REQUESTED, AWAITING_APPROVAL -> CANCELLED       (before anything was sent)
 //   SUBMITTED -> CONFIRMED | FAILED | CANCELLED     (final at the provider; cancelled there where
 //                                                    the provider allows it)
+//   SUBMITTED, UNKNOWN -> MANUAL_REVIEW             (paid there, another amount than ours: an
+//                                                    operator looks, the money stays held)
 //   UNKNOWN -> SUBMITTED | CONFIRMED | FAILED | CANCELLED | MANUAL_REVIEW
 //                                                   (resolved only by asking the provider by our
 //                                                    id, never by sending again, to whatever it

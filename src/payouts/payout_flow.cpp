@@ -469,6 +469,13 @@ void PayoutService::ApplyReport(store::Connection& tx, Payout& payout, const Pro
   if (report.status == ProviderPayoutStatus::kFailed) to = PayoutStatus::kFailed;
   if (report.status == ProviderPayoutStatus::kCancelled) to = PayoutStatus::kCancelled;
   if (!TransitionAllowed(payout.status, to)) return;  // a payout already past it
+  if (to == PayoutStatus::kConfirmed && report.amount && report.amount->minor() != payout.amount) {
+    // Paid, but not what we asked: nothing is posted on the provider's word alone.
+    payout.unknown_since_ms = 0;
+    Transition(tx, payout, PayoutStatus::kManualReview, actor,
+               "paid with another amount: " + report.amount->ToString() + " " + payout.asset);
+    return;
+  }
   if (to != PayoutStatus::kConfirmed) payout.failure_reason = report.reason;
   payout.unknown_since_ms = 0;
   Transition(tx, payout, to, actor, reason);

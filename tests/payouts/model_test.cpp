@@ -48,6 +48,7 @@ TEST(PayoutModelTest, TheTransitionsAreExactlyTheDocumentedOnes) {
       {S::kUnknown, S::kConfirmed},          {S::kUnknown, S::kFailed},
       {S::kUnknown, S::kCancelled},          {S::kUnknown, S::kManualReview},
       {S::kManualReview, S::kConfirmed},     {S::kManualReview, S::kFailed},
+      {S::kSubmitted, S::kManualReview},
   };
   for (PayoutStatus from : AllStatuses()) {
     for (PayoutStatus to : AllStatuses()) {

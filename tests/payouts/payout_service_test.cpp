@@ -186,6 +186,42 @@ TEST_P(PayoutServiceTest, AFinalReportOfAStillProcessingPayoutMakesItSubmittedNo
   EXPECT_EQ(provider_.creates, 1);
 }
 
+// Paid, but another amount than ours: nothing is posted on the provider's word alone; the payout
+// waits for an operator with its money held.
+TEST_P(PayoutServiceTest, APaymentOfAnotherAmountGoesToReviewNotConfirmed) {
+  ProviderPayout accepted;
+  accepted.provider_id = "p-1";
+  provider_.create_answer = accepted;
+  const Payout payout = Create("10");
+  const std::string payload = std::string(kTenant) + "\n" + payout.id;
+  service_->Submit(payload);
+  ASSERT_EQ(StatusOf(payout), PayoutStatus::kSubmitted);
+  ProviderPayout paid = accepted;
+  paid.status = ProviderPayoutStatus::kPaid;
+  paid.is_final = true;
+  paid.raw_status = "paid";
+  paid.amount = Usdt("10.5");
+  provider_.fetch_answer = paid;
+  clock_.AdvanceMs(120'000);
+  const JobStep step = service_->Track(payload);
+  EXPECT_TRUE(step.done);
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kManualReview);
+  // The 10 stays held: only 90 of the customer's 100 can be held again.
+  EXPECT_EQ(StatusOf(Create("90")), PayoutStatus::kRequested);
+  const NewPayout more{
+      "c1",
+      std::nullopt,
+      Usdt("1"),
+      DestinationInput{
+          "crypto_address", "TRON", "TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL", {}, {}, {}, {}},
+      std::nullopt,
+      PayoutOrigin::kManual,
+      ""};
+  const auto refused = service_->CreatePayout(kTenant, "key1", "idem-more", more);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, PayoutErrorKind::kInsufficientFunds);
+}
+
 // The send lanes and their fallback: a payout sent at once marks its submit job done in the same
 // transaction as UNKNOWN; one the lanes could not take is sent by that job, once.
 class PayoutSendSoonTest : public PayoutServiceTest {
