@@ -81,17 +81,17 @@ ChargeReconciliation ReconcileCharges(store::Connection& connection, std::string
     const std::vector<Charge> page =
         ChargeStore::AtGateway(connection, gateway, since_ms, after, kPageSize);
     for (const Charge& charge : page) {
-      auto& cached = adapters[charge.tenant];
-      if (!cached) {
+      auto cached = adapters.find(charge.tenant);
+      if (cached == adapters.end()) {  // once per tenant, a tenant without credentials too
         auto made = adapter(connection, charge.tenant);
-        if (made.ok()) cached = made.value();
+        cached = adapters.emplace(charge.tenant, made.ok() ? made.value() : nullptr).first;
       }
       const auto asset = assets.Find(charge.currency);
-      if (!cached || !asset.ok()) {
+      if (!cached->second || !asset.ok()) {
         ++result.unchecked;
         continue;
       }
-      const auto theirs = cached->FetchStatus(charge.gateway_charge_id);
+      const auto theirs = cached->second->FetchStatus(charge.gateway_charge_id);
       const bool answered = theirs.ok() || (theirs.error().kind == GatewayError::Kind::kRejected &&
                                             theirs.error().http_status == kNotFound);
       ++(answered ? result.checked : result.unchecked);

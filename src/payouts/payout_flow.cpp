@@ -322,7 +322,7 @@ void PayoutService::SendSoon(const Payout& payout, int64_t submit_job) {
       options_.send_soon && options_.send_soon([this, payload = JobPayload(payout), submit_job] {
         Submit(payload, submit_job);
       });
-  // Not taken: the submit job sends it, at once if it can be woken.
+  // Not taken: the submit job sends it when due (at once when there are no lanes).
   if (!taken && options_.wake_jobs) options_.wake_jobs();
 }
 

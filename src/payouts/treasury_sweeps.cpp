@@ -271,24 +271,23 @@ void TreasurySweeps::RegisterMetrics(obs::MetricsRegistry& metrics) {
           sink.Report({s.provider, s.asset}, Sample(s.available), UnitsPerMajor(s.asset));
         }
       });
+  // A provider's running total, where its last reading had one.
+  const auto total = [this](std::optional<i128> TreasurySweep::*field) {
+    return [this, field](obs::CollectorSink& sink) {
+      for (const TreasurySweep& s : Latest()) {
+        if (s.*field)
+          sink.Report({s.provider, s.asset}, Sample(*(s.*field)), UnitsPerMajor(s.asset));
+      }
+    };
+  };
   auto processed = metrics.RegisterCounterCollector(
       "cambista_provider_capacity_processed_total",
       "What a provider has processed for the desk (its volume_processed_total).", labels,
-      [this](obs::CollectorSink& sink) {
-        for (const TreasurySweep& s : Latest()) {
-          if (!s.processed_total) continue;
-          sink.Report({s.provider, s.asset}, Sample(*s.processed_total), UnitsPerMajor(s.asset));
-        }
-      });
+      total(&TreasurySweep::processed_total));
   auto credited = metrics.RegisterCounterCollector(
       "cambista_provider_capacity_credited_total",
       "What a provider has credited to the desk's bank (its volume_credited_total).", labels,
-      [this](obs::CollectorSink& sink) {
-        for (const TreasurySweep& s : Latest()) {
-          if (!s.credited_total) continue;
-          sink.Report({s.provider, s.asset}, Sample(*s.credited_total), UnitsPerMajor(s.asset));
-        }
-      });
+      total(&TreasurySweep::credited_total));
   auto utilization = metrics.RegisterGaugeCollector(
       "cambista_provider_capacity_utilization_ratio",
       "credited_total / processed_total: the share of what a provider processed that has reached "
