@@ -14,11 +14,12 @@
 #include "payins/module.hpp"
 #include "payouts/module.hpp"
 #include "providers/module.hpp"
+#include "trading/module.hpp"
 
 namespace cambista::app {
 
 std::span<const module::Module> Modules() {
-  static const std::array<module::Module, 9> modules = {
+  static const std::array<module::Module, 10> modules = {
       module::Module{"ledger", ledger::Migrations},
       module::Module{"jobs", jobs::Migrations},
       module::Module{"api", api::Migrations},
@@ -28,6 +29,7 @@ std::span<const module::Module> Modules() {
       providers::kModule,
       payins::kModule,
       payouts::kModule,
+      trading::kModule,
   };
   return modules;
 }

@@ -277,6 +277,7 @@ Charge ChargeService::Apply(store::Connection& tx, const Charge& charge, Change 
                                        ChargeJson(after, asset.ok() ? asset.value().scale() : 2)},
                       options_.event_delivery_attempts_max);
   }
+  if (observer_.changed) observer_.changed(tx, after);
   return after;
 }
 
@@ -317,6 +318,7 @@ int ChargeService::ExpireDue(int limit) {
     if (proof == Proof::kOperator) change->reason = "expired";
     Apply(*connection, *locked, std::move(*change), "expiry", "");
     tx.Commit();
+    Committed();
   }
   return static_cast<int>(due.size());
 }
@@ -367,6 +369,7 @@ Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std:
     Charge after =
         Apply(*connection, *charge, std::move(*change), "operator:" + std::string(actor), "");
     tx.Commit();
+    Committed();
     return after;
   } catch (const BookingRefused&) {
     return Failure(ChargeError{ChargeErrorKind::kInsufficientFunds,

@@ -200,6 +200,15 @@ class ChargeService {
   // become FAILED. Returns how many it found.
   int RecoverCreating(int limit);
 
+  // Told of every change of a charge's state (trading follows the charges of its trades):
+  // `changed` inside the change's transaction, `committed` after it commits. Set before the
+  // server starts.
+  struct Observer {
+    std::function<void(store::Connection& tx, const Charge& charge)> changed;
+    std::function<void()> committed;
+  };
+  void Observe(Observer observer) { observer_ = std::move(observer); }
+
   std::vector<ChargeStatsRow> Stats(std::string_view tenant);
   std::vector<std::pair<std::string, ChargeStatsRow>> AllStats();
   const IngestCounters& counters() const { return counters_; }
@@ -252,6 +261,9 @@ class ChargeService {
                std::string_view actor, std::string_view detail);
   bool Book(store::Connection& tx, const Charge& charge, const ChargeChange& change);
   i128 FeeFor(std::string_view gateway, i128 amount) const;
+  void Committed() const {
+    if (observer_.committed) observer_.committed();
+  }
   int64_t CheckBackoff(int failures) const;
 
   store::ConnectionPool pool_;
@@ -264,6 +276,7 @@ class ChargeService {
   GatewayLanes& lanes_;
   ChargeServiceOptions options_;
   IngestCounters counters_;
+  Observer observer_;
   std::mutex cache_mutex_;
   std::map<std::string, Cached, std::less<>> cache_;  // "<tenant>\n<gateway>"
 };

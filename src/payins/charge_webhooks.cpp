@@ -161,7 +161,10 @@ IngestResult ChargeService::ApplyWebhook(const IncomingWebhook& webhook, const C
       }
       ChargeStore::InsertDelivery(*connection, delivery);
       tx.Commit();
-      if (change) counters_.applied.fetch_add(1, std::memory_order_relaxed);
+      if (change) {
+        counters_.applied.fetch_add(1, std::memory_order_relaxed);
+        Committed();
+      }
       return IngestResult{200, outcome, "", "", charge.id};
     } catch (const store::Error& error) {
       // The same event applied concurrently (its dedupe key taken): the retry says duplicate.
@@ -230,6 +233,7 @@ ConfirmOutcome ChargeService::Confirm(std::string_view job_payload) {
     counters_.applied.fetch_add(1, std::memory_order_relaxed);
   }
   tx.Commit();
+  if (change) Committed();
   return ConfirmOutcome{};
 }
 

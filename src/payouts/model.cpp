@@ -11,8 +11,8 @@ constexpr std::array<std::string_view, kPayoutStatusCount> kStatusNames = {
     "REQUESTED", "AWAITING_APPROVAL", "SUBMITTED", "CONFIRMED",    "FAILED",
     "CANCELLED", "REJECTED",          "UNKNOWN",   "MANUAL_REVIEW"};
 
-constexpr std::array<std::string_view, 5> kOriginNames = {"manual", "scheduled", "bonus", "trade",
-                                                          "sweep"};
+constexpr std::array<std::string_view, 6> kOriginNames = {"manual", "scheduled", "bonus",
+                                                          "trade",  "sweep",     "refund"};
 
 using S = PayoutStatus;
 // Every transition a payout may make; anything else is a bug (CAMBISTA_CHECK where applied).

@@ -56,7 +56,8 @@ bool IsFinal(PayoutStatus status);
 
 // Where a payout comes from (the API's `origin`). Stored as its number: never renumber. `sweep` is
 // the treasury's own (payouts/treasury_sweeps.hpp): a client cannot ask for one.
-enum class PayoutOrigin : uint8_t { kManual, kScheduled, kBonus, kTrade, kSweep };
+// `refund` is trading's: a trade's money going back to its customer.
+enum class PayoutOrigin : uint8_t { kManual, kScheduled, kBonus, kTrade, kSweep, kRefund };
 std::string_view PayoutOriginName(PayoutOrigin origin);  // "manual", ...
 std::optional<PayoutOrigin> ParsePayoutOrigin(std::string_view name);
 

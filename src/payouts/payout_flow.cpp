@@ -195,6 +195,28 @@ Result<Put<Payout>, PayoutError> PayoutService::CreatePayout(std::string_view te
                                                              std::string_view actor,
                                                              std::string_view idempotency_key,
                                                              const NewPayout& request) {
+  {
+    auto connection = pool_.Acquire();
+    if (auto first =
+            PayoutStore::FindPayoutByIdempotencyKey(*connection, tenant, idempotency_key)) {
+      return Put<Payout>{std::move(*first), false};
+    }
+  }
+  auto payout = PreparePayout(tenant, actor, idempotency_key, request);
+  if (!payout.ok()) return Failure(payout.error());
+  return InsertPayout(std::move(payout).value());
+}
+
+Result<Destination, PayoutError> PayoutService::DestinationFor(std::string_view tenant,
+                                                               const NewPayout& request) {
+  auto connection = pool_.Acquire();
+  return ResolveDestination(*connection, tenant, request);
+}
+
+Result<Payout, PayoutError> PayoutService::PreparePayout(std::string_view tenant,
+                                                         std::string_view actor,
+                                                         std::string_view idempotency_key,
+                                                         const NewPayout& request) {
   if (request.amount.minor() <= 0) {
     return Failure(
         PayoutError(PayoutErrorKind::kInvalidAmount, "A payout is a positive amount.", "amount"));
@@ -202,10 +224,6 @@ Result<Put<Payout>, PayoutError> PayoutService::CreatePayout(std::string_view te
   Payout payout;
   {
     auto connection = pool_.Acquire();
-    if (auto first =
-            PayoutStore::FindPayoutByIdempotencyKey(*connection, tenant, idempotency_key)) {
-      return Put<Payout>{std::move(*first), false};
-    }
     if (!PayoutStore::FindCustomer(*connection, tenant, request.customer)) {
       return Failure(
           PayoutError(PayoutErrorKind::kNotFound, "No customer has this id.", "customer"));
@@ -246,7 +264,7 @@ Result<Put<Payout>, PayoutError> PayoutService::CreatePayout(std::string_view te
       threshold != options_.approval_thresholds.end() && payout.amount > threshold->second
           ? PayoutStatus::kAwaitingApproval
           : PayoutStatus::kRequested;
-  return InsertPayout(std::move(payout));
+  return payout;
 }
 
 void PayoutService::PrepareAccounts(const Payout& payout) {
@@ -374,6 +392,7 @@ void PayoutService::Transition(store::Connection& tx, Payout& payout, PayoutStat
   events::EmitEvent(tx, clock_,
                     {payout.tenant, std::string(EventTypeFor(to)), "payouts", EventData(payout)},
                     options_.event_attempts_max);
+  if (observer_) observer_(tx, payout);
 }
 
 }  // namespace cambista::payouts

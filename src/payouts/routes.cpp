@@ -173,8 +173,10 @@ void AddPayoutSchema(Router& router) {
            {"asset", String()},
            {"amount", Decimal()},
            {"destination", OpenObject({{"kind", Enum({"crypto_address", "pix_key", "ves_bank"})}})},
-           {"origin", Described(Enum({"manual", "scheduled", "bonus", "trade", "sweep"}),
-                                "`sweep`: a treasury sweep's credit to the desk's bank.")},
+           {"origin",
+            Described(Enum({"manual", "scheduled", "bonus", "trade", "sweep", "refund"}),
+                      "`sweep`: a treasury sweep's credit to the desk's bank; `refund`: a "
+                      "trade's pay-in going back to its customer.")},
            {"reference", String()},
            {"provider_reference",
             Described(String(), "Our id at the provider (Heleket order_id), fixed at creation.")},
@@ -240,32 +242,6 @@ Result<CustomerInput, HttpResponse> ReadCustomerInput(const HttpRequest& request
   if (auto unknown = body.RejectUnknownFields()) return Failure(InputProblem(*unknown));
   return CustomerInput{std::move(name).value(), document.value().value_or(""),
                        static_cast<int>(kyc.value().value_or(0))};
-}
-
-// The destination's fields as given; ValidateDestination judges them (kinds, networks, formats).
-// `prefix` names the object in errors ("destination.").
-Result<DestinationInput, HttpResponse> ReadDestinationFields(JsonObjectReader& body,
-                                                             std::string_view prefix) {
-  DestinationInput input;
-  std::optional<std::string>* targets[] = {&input.kind, &input.network, &input.address, &input.key,
-                                           &input.bank, &input.account, &input.document};
-  const std::string_view names[] = {"kind", "network", "address", "key",
-                                    "bank", "account", "document"};
-  for (size_t i = 0; i < std::size(names); ++i) {
-    // Twice the validator's bound, so that its own error (too_long, naming the rule) answers.
-    auto value = body.OptionalString(names[i], 2 * kDestinationFieldCharsMax);
-    if (!value.ok()) {
-      InputError error = value.error();
-      error.field = std::string(prefix) + error.field;
-      return Failure(InputProblem(error));
-    }
-    *targets[i] = std::move(value).value();
-  }
-  if (auto unknown = body.RejectUnknownFields()) {
-    unknown->field = std::string(prefix) + unknown->field;
-    return Failure(InputProblem(*unknown));
-  }
-  return input;
 }
 
 Result<DestinationInput, HttpResponse> ReadDestinationInput(const HttpRequest& request) {
@@ -777,6 +753,30 @@ void AddCallbackRoute(Router& router, PayoutService& payouts) {
 }
 
 }  // namespace
+
+Result<DestinationInput, HttpResponse> ReadDestinationFields(JsonObjectReader& body,
+                                                             std::string_view prefix) {
+  DestinationInput input;
+  std::optional<std::string>* targets[] = {&input.kind, &input.network, &input.address, &input.key,
+                                           &input.bank, &input.account, &input.document};
+  const std::string_view names[] = {"kind", "network", "address", "key",
+                                    "bank", "account", "document"};
+  for (size_t i = 0; i < std::size(names); ++i) {
+    // Twice the validator's bound, so that its own error (too_long, naming the rule) answers.
+    auto value = body.OptionalString(names[i], 2 * kDestinationFieldCharsMax);
+    if (!value.ok()) {
+      InputError error = value.error();
+      error.field = std::string(prefix) + error.field;
+      return Failure(InputProblem(error));
+    }
+    *targets[i] = std::move(value).value();
+  }
+  if (auto unknown = body.RejectUnknownFields()) {
+    unknown->field = std::string(prefix) + unknown->field;
+    return Failure(InputProblem(*unknown));
+  }
+  return input;
+}
 
 void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
                      PayoutService& payouts, const AssetRegistry& assets, const Clock& clock) {

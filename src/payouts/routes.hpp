@@ -10,6 +10,7 @@
 #include "api/auth.hpp"
 #include "api/idempotency.hpp"
 #include "core/asset.hpp"
+#include "http/json_input.hpp"
 #include "payouts/service.hpp"
 #include "payouts/treasury_sweeps.hpp"
 
@@ -17,6 +18,12 @@ namespace cambista::payouts {
 
 void AddPayoutRoutes(http::Router& router, api::AuthGate& gate, api::Idempotency& idempotency,
                      PayoutService& payouts, const AssetRegistry& assets, const Clock& clock);
+// A destination's fields as a body gives them ({kind, network, address, key, bank, account,
+// document}), each bounded, unknown fields refused; ValidateDestination judges them. `prefix` names
+// the object in errors ("destination."). The 400 problem on a malformed field. (Trading reads its
+// trades' destinations with it.)
+Result<DestinationInput, http::HttpResponse> ReadDestinationFields(http::JsonObjectReader& body,
+                                                                   std::string_view prefix);
 void AddTreasuryRoutes(http::Router& router, api::AuthGate& gate, TreasurySweeps& sweeps,
                        const AssetRegistry& assets);
 

@@ -197,10 +197,25 @@ class PayoutService {
   // open write transaction, and gives the submit job's id (0: none, it awaits approval): on an
   // error (kInsufficientFunds when the ledger cannot cover it) the caller rolls back. After the
   // commit, SendSoon with that id sends it now (send_soon, else the job workers woken).
+  //
+  // PreparePayout checks a request as CreatePayout does (customer, destination, provider, the
+  // provider's bounds) and gives the payout it would store, with fresh ids, storing nothing.
+  Result<Payout, PayoutError> PreparePayout(std::string_view tenant, std::string_view actor,
+                                            std::string_view idempotency_key,
+                                            const NewPayout& request);
+  // The destination a request names (inline, validated, or the customer's saved one).
+  Result<Destination, PayoutError> DestinationFor(std::string_view tenant,
+                                                  const NewPayout& request);
   void PrepareAccounts(const Payout& payout);
   Result<int64_t, PayoutError> HoldInTransaction(store::Connection& tx, const Payout& payout,
                                                  std::string_view actor);
   void SendSoon(const Payout& payout, int64_t submit_job);
+
+  // Told of every change of a payout's state after its creation, inside the transaction of the
+  // change (trading follows the payouts of its trades: it enqueues a job there). Set before the
+  // server starts.
+  using Observer = std::function<void(store::Connection& tx, const Payout& payout)>;
+  void Observe(Observer observer) { observer_ = std::move(observer); }
 
  private:
   Result<accounting::AccountRef, PayoutError> DepositAccount(std::string_view tenant,
@@ -236,6 +251,7 @@ class PayoutService {
   accounting::Chart& chart_;
   const Clock& clock_;
   PayoutOptions options_;
+  Observer observer_;
 };
 
 }  // namespace cambista::payouts
