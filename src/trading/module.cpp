@@ -162,6 +162,35 @@ jobs::JobOutcome Outcome(const payouts::JobStep& step) {
       step.error, step.retry_after_ms > 0 ? std::optional(step.retry_after_ms) : std::nullopt);
 }
 
+// `serve --sandbox`: the desk's liquidity at the payout simulators (their starting balances) on the
+// ledger, by a treasury deposit to each provider's float at first start (the deposit's reference
+// finds the first one after a restart), so that a trade completes on a fresh database.
+struct SandboxFloat {
+  std::string_view provider;
+  std::string_view asset;
+  std::string_view amount;
+};
+constexpr SandboxFloat kSandboxFloats[] = {{"heleket", "USDT", "100000.000000"},
+                                           {"pixout", "BRL", "100000.00"}};
+
+void FundSandbox(payouts::PayoutService& payouts, const AssetRegistry& assets,
+                 obs::JsonLogger& logger) {
+  for (const SandboxFloat& fund : kSandboxFloats) {
+    const Asset asset = assets.Find(fund.asset).value();
+    const payouts::DepositRequest deposit{
+        "provider:" + std::string(fund.provider), Amount::Parse(fund.amount, asset).value(),
+        "sandbox-liquidity:" + std::string(fund.provider) + ":" + std::string(fund.asset)};
+    auto made = payouts.RecordDeposit("default", "sandbox", deposit);
+    if (!made.ok()) {
+      logger.Warn("sandbox liquidity",
+                  {{"provider", fund.provider}, {"error", made.error().detail}});
+    } else if (made.value().created) {
+      logger.Info("sandbox liquidity",
+                  {{"provider", fund.provider}, {"asset", fund.asset}, {"amount", fund.amount}});
+    }
+  }
+}
+
 constexpr int64_t kExpireIntervalMs = 60'000;
 constexpr int kExpireBatchMax = 200;
 
@@ -194,6 +223,9 @@ void Install(module::ModuleContext& context) {
   });
   services.jobs.AddSchedule(
       jobs::Every("trades-expire", std::string(kExpireJobKind), kExpireIntervalMs));
+  if (context.host().sandbox) {
+    FundSandbox(*payouts, services.assets, services.logger);
+  }
 }
 
 }  // namespace

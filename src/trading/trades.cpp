@@ -308,7 +308,10 @@ void TradeService::ChargeChanged(store::Connection& tx, const payins::Charge& ch
 void TradeService::PayoutChanged(store::Connection& tx, const payouts::Payout& payout) {
   const bool trades = payout.origin == payouts::PayoutOrigin::kTrade ||
                       payout.origin == payouts::PayoutOrigin::kRefund;
-  if (trades && payout.reference.starts_with("tr_")) {
+  // Only an end, or a review, moves a trade on.
+  const bool moves =
+      payouts::IsFinal(payout.status) || payout.status == payouts::PayoutStatus::kManualReview;
+  if (trades && moves && payout.reference.starts_with("tr_")) {
     EnqueueAdvance(tx, payout.tenant, payout.reference);
   }
 }
