@@ -10,11 +10,10 @@
 #include "http/json_schema.hpp"
 #include "http/problem.hpp"
 #include "obs/json_log.hpp"
+#include "pricing/price_body.hpp"
 
 namespace cambista::pricing {
 namespace {
-
-constexpr size_t kRateCharsMax = 60;
 
 http::HttpResponse Json(int status, std::string body) {
   http::HttpResponse response;
@@ -154,35 +153,6 @@ http::HttpResponse UnknownPair(std::string_view text) {
       "No configured pair " + std::string(text) + " (write it BASE-QUOTE, such as USDT-BRL).");
 }
 
-struct NewPrice {
-  Rate bid;
-  Rate ask;
-};
-
-Result<NewPrice, http::InputError> ReadPrice(std::string_view body) {
-  auto reader = http::JsonObjectReader::Parse(body);
-  if (!reader.ok()) return Failure{reader.error()};
-  std::optional<Rate> rates[2];
-  const std::string_view names[2] = {"bid", "ask"};
-  for (int i = 0; i < 2; ++i) {
-    auto text = reader.value().RequiredString(names[i], kRateCharsMax);
-    if (!text.ok()) return Failure{text.error()};
-    auto rate = Rate::Parse(text.value());
-    if (!rate.ok() || rate.value().units() > kRateUnitsMax) {
-      return Failure{http::InputError{
-          "invalid_request", std::string(names[i]),
-          "\"" + std::string(names[i]) +
-              "\" must be a positive decimal string below 10^12, such as \"5.40\"."}};
-    }
-    rates[i] = rate.value();
-  }
-  if (auto unknown = reader.value().RejectUnknownFields()) return Failure{*unknown};
-  if (rates[1]->units() <= rates[0]->units()) {
-    return Failure{http::InputError{"invalid_request", "ask", "\"ask\" must be above \"bid\"."}};
-  }
-  return NewPrice{*rates[0], *rates[1]};
-}
-
 http::HttpResponse PutPrice(const SandboxRates& sandbox, const http::HttpRequest& request,
                             const std::string& text) {
   const auto pair = ParsePair(text);
@@ -190,7 +160,7 @@ http::HttpResponse PutPrice(const SandboxRates& sandbox, const http::HttpRequest
   if (!pair || std::find(pairs.begin(), pairs.end(), pair->Text()) == pairs.end()) {
     return UnknownPair(text);
   }
-  auto price = ReadPrice(request.body);
+  auto price = ReadPriceBody(request.body);
   if (!price.ok()) return http::ToProblem(price.error());
   sandbox.feed.Set(*pair, price.value().bid, price.value().ask);
   if (sandbox.market != nullptr) {

@@ -61,6 +61,10 @@ Result<RateQuote, SourceError> FetchFrom(RateSource& source, const Pair& pair) {
 
 }  // namespace
 
+std::string_view RateErrorCode(RateError error) {
+  return error == RateError::kUnknownPair ? "unknown_pair" : "rate_unavailable";
+}
+
 // What the book keeps of a source. `source` and `breaker` are the source's own; `by_pair` is only
 // touched by the poll (under poll_mutex_); the reported fields under mutex_.
 struct RateBook::SourceState {

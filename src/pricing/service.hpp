@@ -62,6 +62,9 @@ enum class RateError : uint8_t {
   kUnknownPair = 1,  // not one of the configured pairs
   kUnavailable = 2,  // no live value and none within max_age
 };
+// The stable problem code of each, for whoever answers with it: "unknown_pair" and
+// "rate_unavailable" (to be served with 503: the desk cannot price now, later it may).
+std::string_view RateErrorCode(RateError error);
 
 struct RateBookOptions {
   std::vector<Pair> pairs;  // the pairs priced, in this order

@@ -44,11 +44,11 @@ std::string ItemOf(const std::string& body, std::string_view array, std::string_
       std::string text = "{";
       for (size_t i = 0; i < item.size(); ++i) {
         const JsonNode& member = item.child(i);
-        const std::string value = member.IsArray() ? std::to_string(member.size()) + " items"
+        const std::string shown = member.IsArray() ? std::to_string(member.size()) + " items"
                                   : member.kind() == JsonNode::Kind::kBool
                                       ? (member.bool_value() ? "true" : "false")
                                       : std::string(member.text());
-        text += std::string(i == 0 ? "" : ",") + std::string(item.key(i)) + "=" + value;
+        text += std::string(i == 0 ? "" : ",") + std::string(item.key(i)) + "=" + shown;
       }
       return text + "}";
     }

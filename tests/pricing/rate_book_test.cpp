@@ -115,6 +115,8 @@ TEST(RateBookTest, UnknownPairsAndNoSourcesGiveNoPrice) {
   ASSERT_EQ(status.pairs.size(), 2u);
   EXPECT_EQ(status.pairs[0].unavailable_reason, "no_source");
   EXPECT_EQ(book.PollPair("USDT/ARS").error(), RateError::kUnknownPair);
+  EXPECT_EQ(RateErrorCode(RateError::kUnavailable), "rate_unavailable");
+  EXPECT_EQ(RateErrorCode(RateError::kUnknownPair), "unknown_pair");
 }
 
 TEST(RateBookTest, AStaticSourceCoversOnlyItsPairs) {

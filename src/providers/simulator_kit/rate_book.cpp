@@ -1,40 +1,14 @@
 #include "providers/simulator_kit/rate_book.hpp"
 
 #include "core/assert.hpp"
-#include "http/json_input.hpp"
 #include "http/json_schema.hpp"
 #include "http/problem.hpp"
+#include "pricing/price_body.hpp"
 #include "pricing/rate_source.hpp"
 #include "providers/simulator_kit/gateway_simulator.hpp"
 
 namespace cambista::sandbox {
 namespace {
-
-constexpr size_t kRateCharsMax = 60;
-
-Result<SimulatedRateBook::Price, http::InputError> ReadPrice(std::string_view body) {
-  auto reader = http::JsonObjectReader::Parse(body);
-  if (!reader.ok()) return Failure{reader.error()};
-  std::optional<Rate> rates[2];
-  const std::string_view names[2] = {"bid", "ask"};
-  for (int i = 0; i < 2; ++i) {
-    auto text = reader.value().RequiredString(names[i], kRateCharsMax);
-    if (!text.ok()) return Failure{text.error()};
-    auto rate = Rate::Parse(text.value());
-    if (!rate.ok() || rate.value().units() > pricing::kRateUnitsMax) {
-      return Failure{http::InputError{
-          "invalid_request", std::string(names[i]),
-          "\"" + std::string(names[i]) +
-              "\" must be a positive decimal string below 10^12, such as \"5.40\"."}};
-    }
-    rates[i] = rate.value();
-  }
-  if (auto unknown = reader.value().RejectUnknownFields()) return Failure{*unknown};
-  if (rates[1]->units() <= rates[0]->units()) {
-    return Failure{http::InputError{"invalid_request", "ask", "\"ask\" must be above \"bid\"."}};
-  }
-  return SimulatedRateBook::Price{*rates[0], *rates[1]};
-}
 
 std::string PriceJson(std::string_view pair, const SimulatedRateBook::Price& price) {
   return "{\"pair\":" + http::JsonString(pair) + ",\"bid\":\"" + price.bid.ToString() +
@@ -110,10 +84,11 @@ void SimulatedRateBook::AddControlRoutes(http::Router& router, std::string_view 
                  return http::Problem(404, "unknown_pair", "Unknown pair",
                                       "Write the pair BASE-QUOTE, such as USDT-BRL.");
                }
-               auto price = ReadPrice(request.body);
+               auto price = pricing::ReadPriceBody(request.body);
                if (!price.ok()) return http::ToProblem(price.error());
                Set(*pair, price.value().bid, price.value().ask);
-               return JsonResponse(200, PriceJson(pair->Text(), price.value()));
+               return JsonResponse(
+                   200, PriceJson(pair->Text(), Price{price.value().bid, price.value().ask}));
              });
   for (const bool failing : {true, false}) {
     router.Add("POST", base + (failing ? "/fail" : "/recover"),
