@@ -100,14 +100,16 @@ std::optional<Destination> ReadDestination(const store::Row& row, int at) {
   return d;
 }
 
-void AddDestination(std::vector<store::Param>& params, const std::optional<Destination>& d) {
+// `d` (nullptr: none) must outlive the statement: the parameters point into it.
+void AddDestination(std::vector<store::Param>& params, const Destination* d) {
   static const Destination kNone{};
-  const Destination& of = d ? *d : kNone;
-  params.insert(params.end(),
-                {d ? static_cast<int64_t>(of.kind) : int64_t{-1}, static_cast<int64_t>(of.network),
-                 std::string_view(of.address), static_cast<int64_t>(of.pix_key_kind),
-                 std::string_view(of.key), std::string_view(of.bank), std::string_view(of.account),
-                 std::string_view(of.document), static_cast<int64_t>(of.document_kind)});
+  const Destination& of = d != nullptr ? *d : kNone;
+  params.insert(
+      params.end(),
+      {d != nullptr ? static_cast<int64_t>(of.kind) : int64_t{-1}, static_cast<int64_t>(of.network),
+       std::string_view(of.address), static_cast<int64_t>(of.pix_key_kind),
+       std::string_view(of.key), std::string_view(of.bank), std::string_view(of.account),
+       std::string_view(of.document), static_cast<int64_t>(of.document_kind)});
 }
 
 Trade ReadTrade(const store::Row& row) {
@@ -219,8 +221,8 @@ void TradeStore::InsertTrade(store::Connection& connection, const Trade& t) {
       store::Int128{t.amount_in},      store::Int128{t.amount_out},
       store::Int128{t.fee_amount},     std::string_view(t.rate),
       store::Int128{t.usdt_equivalent}};
-  AddDestination(params, t.destination);
-  AddDestination(params, t.refund_destination);
+  AddDestination(params, &t.destination);
+  AddDestination(params, t.refund_destination ? &*t.refund_destination : nullptr);
   params.insert(params.end(), {static_cast<int64_t>(t.status), std::string_view(t.charge_id),
                                std::string_view(t.payout_id), std::string_view(t.refund_payout_id),
                                std::string_view(t.reason), std::string_view(t.idempotency_key),
@@ -243,7 +245,7 @@ void TradeStore::UpdateTrade(store::Connection& connection, const Trade& t) {
 void TradeStore::UpdateRefundDestination(store::Connection& connection, const Trade& t) {
   std::vector<store::Param> params = {std::string_view(t.tenant), std::string_view(t.id),
                                       std::string_view(t.reason), t.updated_at_ms};
-  AddDestination(params, t.refund_destination);
+  AddDestination(params, t.refund_destination ? &*t.refund_destination : nullptr);
   connection.Execute(
       "UPDATE trades SET reason = $3, updated_at_ms = $4, refund_kind = $5, refund_network = $6, "
       "refund_address = $7, refund_pix_key_kind = $8, refund_pix_key = $9, refund_bank = $10, "
