@@ -467,6 +467,29 @@ Result<Payout, PayoutError> PayoutService::Decide(std::string_view tenant, std::
   return std::move(*payout);
 }
 
+Result<Payout, PayoutError> PayoutService::Resolve(std::string_view tenant, std::string_view id,
+                                                   std::string_view operator_key, bool paid,
+                                                   std::string_view reason) {
+  auto connection = pool_.Acquire();
+  store::Transaction tx(*connection, store::TransactionMode::kWrite);
+  auto payout = PayoutStore::FindPayout(*connection, tenant, id, true);
+  if (!payout) return Failure(NotFoundError());
+  if (payout->status != PayoutStatus::kManualReview) {
+    return Failure(PayoutError(PayoutErrorKind::kInvalidTransition,
+                               "Only a payout under review can be resolved; this one is " +
+                                   std::string(PayoutStatusName(payout->status)) + "."));
+  }
+  if (payout->created_by == operator_key) {
+    return Failure(PayoutError(PayoutErrorKind::kApprovalRefused,
+                               "The key that created a payout cannot resolve it."));
+  }
+  if (!paid) payout->failure_reason = reason;
+  Transition(*connection, *payout, paid ? PayoutStatus::kConfirmed : PayoutStatus::kFailed,
+             "operator:" + std::string(operator_key), reason);
+  tx.Commit();
+  return std::move(*payout);
+}
+
 void PayoutService::ApplyReport(store::Connection& tx, Payout& payout, const ProviderPayout& report,
                                 std::string_view actor) {
   if (!report.provider_id.empty()) payout.provider_id = report.provider_id;

@@ -16,6 +16,7 @@ using namespace cambista::api;
 constexpr size_t kNameCharsMax = 200;
 constexpr size_t kDocumentCharsMax = 32;
 constexpr size_t kReferenceCharsMax = 64;
+constexpr size_t kReasonCharsMax = 500;
 constexpr size_t kCallbackBodyBytesMax = 64 << 10;
 
 HttpResponse Json(int status, std::string body) {
@@ -574,6 +575,23 @@ void AddPayoutReadRoutes(Router& router, AuthGate& gate, PayoutService& payouts,
                         }));
 }
 
+// Another tenant's payout answers like a missing one, before the code is looked at; then the
+// key's TOTP code. The problem, or nothing when both hold.
+std::optional<HttpResponse> CheckOperator(PayoutService& payouts, ApiKeyStore& keys,
+                                          const PathParams& params, const Principal& principal,
+                                          const std::string& totp) {
+  if (auto payout = payouts.GetPayout(principal.tenant, params.at("id")); !payout.ok()) {
+    return ToProblem(payout.error());
+  }
+  if (keys.CheckTotp(principal.key_prefix, totp) != ApiKeyStore::TotpCheck::kOk) {
+    return ToProblem(PayoutError(PayoutErrorKind::kApprovalRefused,
+                                 "The TOTP code is wrong, used already, or the key has none "
+                                 "(cambista keys totp-enroll).",
+                                 "totp"));
+  }
+  return std::nullopt;
+}
+
 // approve | reject: a second key with payouts:approve and its TOTP code in the body.
 HttpResponse Decide(PayoutService& payouts, ApiKeyStore& keys, const AssetRegistry& assets,
                     const HttpRequest& request, const PathParams& params,
@@ -583,15 +601,8 @@ HttpResponse Decide(PayoutService& payouts, ApiKeyStore& keys, const AssetRegist
   auto totp = reader.value().RequiredString("totp", 10);
   if (!totp.ok()) return InputProblem(totp.error());
   if (auto unknown = reader.value().RejectUnknownFields()) return InputProblem(*unknown);
-  // Another tenant's payout answers like a missing one, before the code is looked at.
-  if (auto payout = payouts.GetPayout(principal.tenant, params.at("id")); !payout.ok()) {
-    return ToProblem(payout.error());
-  }
-  if (keys.CheckTotp(principal.key_prefix, totp.value()) != ApiKeyStore::TotpCheck::kOk) {
-    return ToProblem(PayoutError(PayoutErrorKind::kApprovalRefused,
-                                 "The TOTP code is wrong, used already, or the key has none "
-                                 "(cambista keys totp-enroll).",
-                                 "totp"));
+  if (auto refused = CheckOperator(payouts, keys, params, principal, totp.value())) {
+    return *refused;
   }
   auto decided = payouts.Decide(principal.tenant, params.at("id"), principal.key_prefix, approve);
   if (!decided.ok()) return ToProblem(decided.error());
@@ -637,6 +648,58 @@ void AddPayoutActionRoutes(Router& router, AuthGate& gate, PayoutService& payout
               return Decide(payouts, keys, assets, request, params, principal, approve);
             }));
   }
+}
+
+// An operator's word on a payout under review: {outcome: "confirmed" | "failed", reason, totp}.
+HttpResponse ResolveReview(PayoutService& payouts, ApiKeyStore& keys, const AssetRegistry& assets,
+                           const HttpRequest& request, const PathParams& params,
+                           const Principal& principal) {
+  auto reader = JsonObjectReader::Parse(request.body);
+  if (!reader.ok()) return InputProblem(reader.error());
+  JsonObjectReader& body = reader.value();
+  static constexpr std::string_view kOutcomes[] = {"confirmed", "failed"};
+  auto outcome = body.RequiredEnum("outcome", kOutcomes);
+  if (!outcome.ok()) return InputProblem(outcome.error());
+  auto reason = body.RequiredString("reason", kReasonCharsMax);
+  if (!reason.ok()) return InputProblem(reason.error());
+  auto totp = body.RequiredString("totp", 10);
+  if (!totp.ok()) return InputProblem(totp.error());
+  if (auto unknown = body.RejectUnknownFields()) return InputProblem(*unknown);
+  if (auto refused = CheckOperator(payouts, keys, params, principal, totp.value())) {
+    return *refused;
+  }
+  auto resolved = payouts.Resolve(principal.tenant, params.at("id"), principal.key_prefix,
+                                  outcome.value() == "confirmed", reason.value());
+  if (!resolved.ok()) return ToProblem(resolved.error());
+  return Json(200, PayoutJson(resolved.value(), assets));
+}
+
+void AddResolveRoute(Router& router, AuthGate& gate, PayoutService& payouts,
+                     const AssetRegistry& assets) {
+  using namespace schema;
+  router.Add(
+      "POST", "/v1/payouts/{id}/resolve",
+      RouteDoc{.summary = "Resolve a payout under review.",
+               .access = "payouts:approve",
+               .description =
+                   "MANUAL_REVIEW only (an answer never resolved, or paid with another amount): "
+                   "after looking at the provider, `confirmed` posts the held amount, `failed` "
+                   "releases it (a trade's payout then refunds the trade). By a key other than the "
+                   "payout's creator, with its TOTP code: 403 `approval_refused` otherwise.",
+               .response_schema = Ref("Payout"),
+               .request_schema = Object({{"outcome", Enum({"confirmed", "failed"})},
+                                         {"reason", Text(kReasonCharsMax)},
+                                         {"totp", String()}}),
+               .errors = {{400, {"invalid_request"}},
+                          {403, {"approval_refused"}},
+                          {404, {"not_found"}},
+                          {409, {"invalid_transition"}}}},
+      RequireKey(
+          gate, Scope::kPayoutsApprove,
+          [&payouts, &keys = gate.keys, &assets](
+              const HttpRequest& request, const PathParams& params, const Principal& principal) {
+            return ResolveReview(payouts, keys, assets, request, params, principal);
+          }));
 }
 
 // Milliseconds as seconds with three decimals ("1.250"), for people; no floating point.
@@ -787,6 +850,7 @@ void AddPayoutRoutes(Router& router, AuthGate& gate, Idempotency& idempotency,
   AddPayoutCreateRoute(router, gate, idempotency, payouts, assets);
   AddPayoutReadRoutes(router, gate, payouts, assets);
   AddPayoutActionRoutes(router, gate, payouts, assets);
+  AddResolveRoute(router, gate, payouts, assets);
   AddStatsRoute(router, gate, payouts, assets, clock);
   AddCallbackRoute(router, payouts);
 }

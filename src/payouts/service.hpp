@@ -174,6 +174,14 @@ class PayoutService {
   Result<Payout, PayoutError> Decide(std::string_view tenant, std::string_view id,
                                      std::string_view approver, bool approve);
 
+  // An operator's word on a payout in MANUAL_REVIEW, after looking at the provider (its dashboard,
+  // the chain): paid (CONFIRMED, the hold posted) or not (FAILED, the hold voided). The creator's
+  // key is refused, as for an approval (kApprovalRefused); anything but MANUAL_REVIEW is
+  // kInvalidTransition.
+  Result<Payout, PayoutError> Resolve(std::string_view tenant, std::string_view id,
+                                      std::string_view operator_key, bool paid,
+                                      std::string_view reason);
+
   // The jobs (payload: tenant '\n' payout id). Submit sends a REQUESTED payout once: it becomes
   // UNKNOWN before the call and leaves UNKNOWN only on the provider's answer. Track asks the
   // provider by our reference until the payout is final, or is in review.

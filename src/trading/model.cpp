@@ -22,6 +22,7 @@ constexpr std::pair<TradeStatus, TradeStatus> kTransitions[] = {
     {S::kAwaitingPayment, S::kManualReview},     {S::kExpired, S::kManualReview},
     {S::kPayoutPending, S::kManualReview},       {S::kRefundPending, S::kManualReview},
     {S::kManualReview, S::kPaymentConfirmed},    {S::kManualReview, S::kRefunded},
+    {S::kManualReview, S::kCompleted},           {S::kManualReview, S::kRefundPending},
 };
 
 }  // namespace

@@ -17,7 +17,9 @@
 //                                                      payout or refund an operator must look at)
 //   MANUAL_REVIEW -> PAYMENT_CONFIRMED                (the charge's review accepted the payment
 //                                                      of the quoted amount: the trade goes on)
-//   MANUAL_REVIEW -> REFUNDED                         (the charge's review refunded it)
+//   MANUAL_REVIEW -> REFUNDED                         (the charge's review refunded it, or the
+//                                                      refund payout's review confirmed it)
+//   MANUAL_REVIEW -> COMPLETED | REFUND_PENDING       (the payout's review: confirmed, or failed)
 //
 // A trade's money moves only on proof: its charge's state (payins, which proves payments) and its
 // payout's (payouts, which proves sends). Every change is a row of its history (actor, reason),

@@ -45,10 +45,37 @@ Decision AwaitingPayment(const Trade& trade, const TradeFacts& facts, int64_t no
   }
 }
 
+bool Failed(PayoutStatus status) {
+  return status == PayoutStatus::kFailed || status == PayoutStatus::kCancelled ||
+         status == PayoutStatus::kRejected;
+}
+
+// A payout's review resolved by an operator (POST /v1/payouts/{id}/resolve): confirmed, the trade
+// is complete (or, for its refund, refunded); failed, the trade is refunded (a refund that failed
+// waits for the operator).
+Decision PayoutReviewed(const Trade& trade, const TradeFacts& facts) {
+  if (!trade.refund_payout_id.empty()) {
+    if (facts.refund && facts.refund->status == PayoutStatus::kConfirmed) {
+      return Move(TradeStatus::kRefunded, "payout:" + facts.refund->id, "refunded on review");
+    }
+    return {};
+  }
+  if (!facts.payout) return {};
+  const std::string actor = "payout:" + facts.payout->id;
+  if (facts.payout->status == PayoutStatus::kConfirmed) {
+    return Move(TradeStatus::kCompleted, actor, "paid out, confirmed on review");
+  }
+  if (Failed(facts.payout->status)) {
+    return Move(TradeStatus::kRefundPending, actor, "the payout failed on review");
+  }
+  return {};
+}
+
 // An operator resolved the charge's review: accepted at the quoted amount, the trade goes on;
-// refunded, it ends. A review of a payout waits for an operator.
+// refunded, it ends. Once the trade has a payout, the payout's review decides.
 Decision InReview(const Trade& trade, const TradeFacts& facts) {
-  if (!facts.charge || !trade.payout_id.empty()) return {};
+  if (!trade.payout_id.empty()) return PayoutReviewed(trade, facts);
+  if (!facts.charge) return {};
   const payins::Charge& charge = *facts.charge;
   const std::string actor = "charge:" + charge.id;
   if (PaidAsQuoted(trade, charge)) return Decision{Kind::kConvert, {}, actor, "payment accepted"};
@@ -56,11 +83,6 @@ Decision InReview(const Trade& trade, const TradeFacts& facts) {
     return Move(TradeStatus::kRefunded, actor, "the payment was refunded from review");
   }
   return {};
-}
-
-bool Failed(PayoutStatus status) {
-  return status == PayoutStatus::kFailed || status == PayoutStatus::kCancelled ||
-         status == PayoutStatus::kRejected;
 }
 
 Decision PayoutPending(const TradeFacts& facts) {

@@ -220,6 +220,47 @@ TEST_P(PayoutServiceTest, APaymentOfAnotherAmountGoesToReviewNotConfirmed) {
   const auto refused = service_->CreatePayout(kTenant, "key1", "idem-more", more);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, PayoutErrorKind::kInsufficientFunds);
+  // An operator looks at the provider and resolves it; not with the key that made the payout.
+  const auto own = service_->Resolve(kTenant, payout.id, "key1", true, "seen paid");
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error().kind, PayoutErrorKind::kApprovalRefused);
+  const auto failed = service_->Resolve(kTenant, payout.id, "key2", false, "never arrived");
+  ASSERT_TRUE(failed.ok()) << failed.error().detail;
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kFailed);
+  EXPECT_EQ(service_->Resolve(kTenant, payout.id, "key2", true, "again").error().kind,
+            PayoutErrorKind::kInvalidTransition);
+  EXPECT_EQ(
+      service_->Resolve(kTenant, "po_" + std::string(32, '0'), "key2", true, "x").error().kind,
+      PayoutErrorKind::kNotFound);
+  // Failed, the 10 is free again (90 of the 100 are held): 10 can be held once more.
+  EXPECT_EQ(StatusOf(Create("10.0")), PayoutStatus::kRequested);
+}
+
+TEST_P(PayoutServiceTest, AReviewResolvedAsPaidPostsTheHold) {
+  ProviderPayout accepted;
+  accepted.provider_id = "p-1";
+  provider_.create_answer = accepted;
+  const Payout payout = Create("10");
+  const std::string payload = std::string(kTenant) + "\n" + payout.id;
+  service_->Submit(payload);
+  ProviderPayout paid = accepted;
+  paid.status = ProviderPayoutStatus::kPaid;
+  paid.is_final = true;
+  paid.raw_status = "paid";
+  paid.amount = Usdt("10.5");
+  provider_.fetch_answer = paid;
+  clock_.AdvanceMs(120'000);
+  service_->Track(payload);
+  ASSERT_EQ(StatusOf(payout), PayoutStatus::kManualReview);
+  const auto confirmed = service_->Resolve(kTenant, payout.id, "key2", true, "paid 10, fee 0.5");
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().detail;
+  EXPECT_EQ(StatusOf(payout), PayoutStatus::kConfirmed);
+  // Posted: the customer's 100 less the 10 paid; 91 is more than is left.
+  EXPECT_EQ(StatusOf(Create("90")), PayoutStatus::kRequested);
+  const auto history = service_->PayoutHistory(kTenant, payout.id);
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().actor, "operator:key2");
+  EXPECT_EQ(history.back().reason, "paid 10, fee 0.5");
 }
 
 // The send lanes and their fallback: a payout sent at once marks its submit job done in the same

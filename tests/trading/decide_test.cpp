@@ -140,6 +140,24 @@ TEST(TradeDecide, EveryMoveItDecidesIsAnAllowedTransition) {
   }
 }
 
+TEST(TradeDecide, APayoutsReviewDecidesATradeUnderReview) {
+  Trade trade = TradeIn(TradeStatus::kManualReview);
+  trade.payout_id = "po_1";
+  const payins::Charge paid = ChargeIn(ChargeStatus::kPaid, 10'000);
+  EXPECT_EQ(Decide(trade, F(paid, PayoutIn(PayoutStatus::kManualReview)), kNow).kind,
+            Kind::kNothing);
+  EXPECT_EQ(Decide(trade, F(paid, PayoutIn(PayoutStatus::kConfirmed)), kNow).to,
+            TradeStatus::kCompleted);
+  EXPECT_EQ(Decide(trade, F(paid, PayoutIn(PayoutStatus::kFailed)), kNow).to,
+            TradeStatus::kRefundPending);
+  trade.refund_payout_id = "po_2";
+  EXPECT_EQ(
+      Decide(trade, F(paid, PayoutIn(PayoutStatus::kFailed), PayoutIn(PayoutStatus::kConfirmed)),
+             kNow)
+          .to,
+      TradeStatus::kRefunded);
+}
+
 TEST(TradeModel, NamesAndEvents) {
   EXPECT_EQ(ParseTradeStatus("awaiting_payment"), TradeStatus::kAwaitingPayment);
   EXPECT_EQ(EventTypeOf(TradeStatus::kRefundPending), "trade.refund_pending");
