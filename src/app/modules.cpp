@@ -13,13 +13,14 @@
 #include "module/module.hpp"
 #include "payins/module.hpp"
 #include "payouts/module.hpp"
+#include "pricing/module.hpp"
 #include "providers/module.hpp"
 #include "trading/module.hpp"
 
 namespace cambista::app {
 
 std::span<const module::Module> Modules() {
-  static const std::array<module::Module, 10> modules = {
+  static const std::array<module::Module, 11> modules = {
       module::Module{"ledger", ledger::Migrations},
       module::Module{"jobs", jobs::Migrations},
       module::Module{"api", api::Migrations},
@@ -27,6 +28,7 @@ std::span<const module::Module> Modules() {
       module::Module{"seal", app::Migrations},
       accounting::kModule,
       providers::kModule,
+      pricing::kModule,
       payins::kModule,
       payouts::kModule,
       trading::kModule,

@@ -15,6 +15,7 @@
 #include "providers/configured_payout_providers.hpp"
 #include "providers/payout_providers.hpp"
 #include "providers/providers.hpp"
+#include "providers/rate_sources.hpp"
 
 namespace cambista::providers {
 namespace {
@@ -63,6 +64,7 @@ std::vector<module::ConfigKey> ConfigKeys() {
     keys.push_back({FeeKey(gateway.name), module::ConfigKey::Type::kString, CheckFee});
   }
   for (module::ConfigKey& key : PayoutProviderConfigKeys()) keys.push_back(std::move(key));
+  for (module::ConfigKey& key : RateSourceConfigKeys()) keys.push_back(std::move(key));
   return keys;
 }
 
@@ -191,6 +193,7 @@ void Install(module::ModuleContext& context) {
     AddConfiguredPayoutProviders(context);
   }
   context.Provide(catalog);
+  AddRateSources(context);
 }
 
 }  // namespace

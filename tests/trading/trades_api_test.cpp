@@ -291,5 +291,71 @@ TEST_P(TradesTest, AnotherTenantsQuotesAndTradesAreNotFound) {
 
 INSTANTIATE_BACKENDS(TradesTest);
 
+// The same server on a manual clock: rate degradation, quote and payment deadlines.
+class TradesClockTest : public TradesTest {
+ protected:
+  const Clock* ServerClock() override { return &manual_; }
+  void Advance(int64_t ms) {
+    manual_.AdvanceMs(ms);
+    server_->jobs().Wake();
+  }
+  // WaitFor, moving the clock a second a turn (simulators and jobs wait on it).
+  Reply WaitMoving(const std::string& id, std::string_view status) {
+    Reply trade;
+    for (int i = 0; i < 600 && trade.Field("status") != status; ++i) {
+      Advance(1'000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      trade = Send("GET", "/v1/trades/" + id, trader_);
+    }
+    EXPECT_EQ(trade.Field("status"), status) << trade.body;
+    return trade;
+  }
+
+  ManualClock manual_{1'800'000'000'000'000'000};
+};
+
+TEST_P(TradesClockTest, WhenTheFeedStopsQuotesGoOnUntilMaxAgeThenRefuse) {
+  ASSERT_EQ(Send("POST", "/sandbox/rates/stop", "").status, 200);
+  Advance(100'000);  // the last good value is 100 s old: still within max_age (300 s)
+  const Reply stale = Quote("BRL", "USDT", "100.00");
+  EXPECT_EQ(stale.status, 201) << stale.body;
+  Advance(250'000);  // 350 s: too old to quote on
+  const Reply refused = Quote("BRL", "USDT", "100.00");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.Field("code"), "rate_unavailable");
+  ASSERT_EQ(Send("POST", "/sandbox/rates/start", "").status, 200);
+  SetRate("USDT-BRL", "5.40", "5.50");
+  EXPECT_EQ(Quote("BRL", "USDT", "100.00").status, 201);
+}
+
+TEST_P(TradesClockTest, AQuoteIsTakenOnlyWithinItsTtl) {
+  const Reply quote = Quote("BRL", "USDT", "100.00");
+  ASSERT_EQ(quote.status, 201) << quote.body;
+  Advance(61'000);
+  const Reply late = Trade(quote.Field("id"));
+  EXPECT_EQ(late.status, 410) << late.body;
+  EXPECT_EQ(late.Field("code"), "quote_expired");
+}
+
+TEST_P(TradesClockTest, AnUnpaidTradeExpiresAndALatePaymentGoesToReviewThenOn) {
+  const Reply trade = NewTrade();
+  const std::string id = trade.Field("id");
+  Advance(901'000);  // past the payment window (900 s): the charge expires, and the trade with it
+  WaitMoving(id, "EXPIRED");
+  ASSERT_EQ(Pay(trade).status, 200);  // paid after expiry: the money is held for review
+  WaitMoving(id, "MANUAL_REVIEW");
+  const Reply accepted =
+      Send("POST", "/v1/charges/" + trade.Field("charge_id") + "/resolve", admin_,
+           R"({"action":"accept","reason":"late, the desk honours the quote"})", "accept-1");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  WaitMoving(id, "COMPLETED");
+  EXPECT_EQ(Steps(id),
+            (std::vector<std::string>{"AWAITING_PAYMENT", "EXPIRED", "MANUAL_REVIEW",
+                                      "PAYMENT_CONFIRMED", "PAYOUT_PENDING", "COMPLETED"}));
+  ExpectLedgerConsistent();
+}
+
+INSTANTIATE_BACKENDS(TradesClockTest);
+
 }  // namespace
 }  // namespace cambista::app
