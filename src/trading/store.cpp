@@ -100,9 +100,12 @@ std::optional<Destination> ReadDestination(const store::Row& row, int at) {
   return d;
 }
 
-void AddDestination(std::vector<store::Param>& params, const std::optional<Destination>& d) {
+// `d` by pointer: a `const std::optional<Destination>&` bound to a trade's destination (a plain
+// Destination) made a temporary optional, and the string_views below pointed into it after it
+// was gone (the stored address was whatever the heap held by then).
+void AddDestination(std::vector<store::Param>& params, const Destination* d) {
   static const Destination kNone{};
-  const Destination& of = d ? *d : kNone;
+  const Destination& of = d != nullptr ? *d : kNone;
   params.insert(params.end(),
                 {d ? static_cast<int64_t>(of.kind) : int64_t{-1}, static_cast<int64_t>(of.network),
                  std::string_view(of.address), static_cast<int64_t>(of.pix_key_kind),
@@ -219,8 +222,8 @@ void TradeStore::InsertTrade(store::Connection& connection, const Trade& t) {
       store::Int128{t.amount_in},      store::Int128{t.amount_out},
       store::Int128{t.fee_amount},     std::string_view(t.rate),
       store::Int128{t.usdt_equivalent}};
-  AddDestination(params, t.destination);
-  AddDestination(params, t.refund_destination);
+  AddDestination(params, &t.destination);
+  AddDestination(params, t.refund_destination ? &*t.refund_destination : nullptr);
   params.insert(params.end(), {static_cast<int64_t>(t.status), std::string_view(t.charge_id),
                                std::string_view(t.payout_id), std::string_view(t.refund_payout_id),
                                std::string_view(t.reason), std::string_view(t.idempotency_key),
@@ -243,7 +246,7 @@ void TradeStore::UpdateTrade(store::Connection& connection, const Trade& t) {
 void TradeStore::UpdateRefundDestination(store::Connection& connection, const Trade& t) {
   std::vector<store::Param> params = {std::string_view(t.tenant), std::string_view(t.id),
                                       std::string_view(t.reason), t.updated_at_ms};
-  AddDestination(params, t.refund_destination);
+  AddDestination(params, t.refund_destination ? &*t.refund_destination : nullptr);
   connection.Execute(
       "UPDATE trades SET reason = $3, updated_at_ms = $4, refund_kind = $5, refund_network = $6, "
       "refund_address = $7, refund_pix_key_kind = $8, refund_pix_key = $9, refund_bank = $10, "
