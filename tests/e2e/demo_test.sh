@@ -35,10 +35,10 @@ expect_line "$work/out" '^\[a\] paid at [a-z]+ \(sandbox\)$'
 expect_line "$work/out" '^\[a\] COMPLETED in [0-9]+\.[0-9] s: payout po_[0-9a-f]+ CONFIRMED \([0-9.]+ USDT to T[A-Za-z0-9]+ via heleket\)$'
 expect_line "$work/out" '^\[b\] trade tr_[0-9a-f]+ AWAITING_PAYMENT, charge ch_[0-9a-f]+ at buhopago, '
 expect_line "$work/out" '^\[b\] COMPLETED in [0-9]+\.[0-9] s: payout po_[0-9a-f]+ CONFIRMED '
-expect_line "$work/out" '^\[c\] EXPIRED in [0-9]+\.[0-9] s: charge ch_[0-9a-f]+ EXPIRED, nothing paid out$'
+expect_line "$work/out" '^\[c\] EXPIRED in [0-9]+\.[0-9] s: charge ch_[0-9a-f]+ [A-Z_]+, nothing paid out$'
 expect_line "$work/out" '^\[d\] REFUNDED in [0-9]+\.[0-9] s: payout po_[0-9a-f]+ FAILED, refund payout po_[0-9a-f]+ CONFIRMED \(80\.00 BRL to PIX key ana@example\.com via pixout\)$'
 expect_line "$work/out" '^ledger: '
-expect_line "$work/out" '^  merchant +BRL '
+expect_line "$work/out" '^  fees:trade +BRL +3\.25$'
 expect_line "$work/out" '^ledger verify: ok \([0-9]+ accounts, [0-9]+ transfers'
 [[ $(tail -n 1 "$work/out") == "demo: 4 of 4 flows ended as expected; ledger verify ok" ]] ||
   fail "last line: $(tail -n 1 "$work/out")"
