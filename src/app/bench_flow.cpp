@@ -273,7 +273,7 @@ void PrintResult(Bench& bench, int64_t started_ms, uint64_t errors, uint64_t inc
       "\"flows_per_sec\":%lld.%lld,\"p50_ms\":%lld,\"p99_ms\":%lld,\"errors\":%llu,"
       "\"incomplete\":%llu}\n",
       bench.backend.c_str(), bench.options.concurrency, static_cast<long long>(n),
-      Millis(elapsed_ms * 1'000).c_str(), static_cast<long long>(per_sec_tenths / 10),
+      Millis(elapsed_ms).c_str(), static_cast<long long>(per_sec_tenths / 10),
       static_cast<long long>(per_sec_tenths % 10),
       static_cast<long long>(Percentile(latencies, 50)),
       static_cast<long long>(Percentile(latencies, 99)), static_cast<unsigned long long>(errors),

@@ -33,6 +33,14 @@ Config EmbeddedConfig(const EmbeddedServerOptions& options, const std::string& d
   if (options.open_rate_limits) {
     config.rate_key_burst = kBenchRateLimit;
     config.rate_key_per_second = kBenchRateLimit;
+    // The simulators' webhooks and callbacks all come from 127.0.0.1 without a key: under the
+    // per-IP limit a flow benchmark measures the limiter (429s, then webhooks given up).
+    config.rate_ip_burst = kBenchRateLimit;
+    config.rate_ip_per_second = kBenchRateLimit;
+    // And so do the gateways' webhooks to their limiter (payins/module.cpp).
+    for (const char* key : {"payins.webhook_burst", "payins.webhook_per_second"}) {
+      config.module_values[key] = std::to_string(kBenchRateLimit);
+    }
   }
   // A request log line per request would flood the terminal; CAMBISTA_LOG_LEVEL=info keeps it.
   if (!environment.contains("CAMBISTA_LOG_LEVEL")) config.log_level = "warn";

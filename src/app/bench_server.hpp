@@ -1,8 +1,8 @@
 // The server of `serve --sandbox`, in this process, for the HTTP benchmarks and `cambista demo`: on
 // its own database (a temporary SQLite file unless one is given) and a free loopback port (or the
-// one asked), with the per-key rate limits opened wide for the benchmarks (they measure the work,
-// not the limiter) and request logs off unless CAMBISTA_LOG_LEVEL asks; stopped and its temporary
-// files removed when done.
+// one asked), with the per-key and per-IP rate limits opened wide for the benchmarks (they measure
+// the work, not the limiter) and request logs off unless CAMBISTA_LOG_LEVEL asks; stopped and its
+// temporary files removed when done.
 #pragma once
 
 #include <memory>
