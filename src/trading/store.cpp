@@ -100,17 +100,16 @@ std::optional<Destination> ReadDestination(const store::Row& row, int at) {
   return d;
 }
 
-// `d` by pointer: a `const std::optional<Destination>&` bound to a trade's destination (a plain
-// Destination) made a temporary optional, and the string_views below pointed into it after it
-// was gone (the stored address was whatever the heap held by then).
+// `d` (nullptr: none) must outlive the statement: the parameters point into it.
 void AddDestination(std::vector<store::Param>& params, const Destination* d) {
   static const Destination kNone{};
   const Destination& of = d != nullptr ? *d : kNone;
-  params.insert(params.end(),
-                {d ? static_cast<int64_t>(of.kind) : int64_t{-1}, static_cast<int64_t>(of.network),
-                 std::string_view(of.address), static_cast<int64_t>(of.pix_key_kind),
-                 std::string_view(of.key), std::string_view(of.bank), std::string_view(of.account),
-                 std::string_view(of.document), static_cast<int64_t>(of.document_kind)});
+  params.insert(
+      params.end(),
+      {d != nullptr ? static_cast<int64_t>(of.kind) : int64_t{-1}, static_cast<int64_t>(of.network),
+       std::string_view(of.address), static_cast<int64_t>(of.pix_key_kind),
+       std::string_view(of.key), std::string_view(of.bank), std::string_view(of.account),
+       std::string_view(of.document), static_cast<int64_t>(of.document_kind)});
 }
 
 Trade ReadTrade(const store::Row& row) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "jobs/job_queue.hpp"
 #include "ledger/auditor.hpp"
 #include "payouts/payouts_server_fixture.hpp"
 
