@@ -39,7 +39,7 @@ constexpr int64_t kNetworkFeeBpsDefault = 25;
 constexpr std::string_view kDailyLimitDefaults[] = {"1000.000000", "10000.000000", "100000.000000"};
 
 std::string PairKey(const PairDefault& pair, std::string_view name) {
-  return "trading.pairs." + std::string(pair.from) + "-" + std::string(pair.to) + "." +
+  return "trading.pairs." + std::string(pair.from) + "_" + std::string(pair.to) + "." +
          std::string(name);
 }
 
@@ -76,7 +76,12 @@ module::ConfigKey AmountKey(std::string path, std::string_view code, bool none_a
 std::vector<module::ConfigKey> ConfigKeys() {
   std::vector<module::ConfigKey> keys = {
       IntegerKey("trading.quote_ttl_seconds", 5, 3600),
-      IntegerKey("trading.payment_window_seconds", 60, 7 * 86'400)};
+      IntegerKey("trading.payment_window_seconds", 60, 7 * 86'400),
+      {"trading.sandbox_liquidity", module::ConfigKey::Type::kBool,
+       [](std::string_view text) -> std::optional<std::string> {
+         if (text == "true" || text == "false") return std::nullopt;
+         return "expected true or false";
+       }}};
   for (const PairDefault& pair : kPairs) {
     keys.push_back(IntegerKey(PairKey(pair, "spread_bps"), 0, 5000));
     keys.push_back(IntegerKey(PairKey(pair, "network_fee_bps"), 0, 5000));
@@ -105,7 +110,7 @@ PairTerms TermsOf(const module::ModuleContext& context, const PairDefault& pair)
   terms.min_in = Amount::Parse(setting("min").value_or(pair.min), from).value().minor();
   terms.max_in = Amount::Parse(setting("max").value_or(pair.max), from).value().minor();
   if (terms.min_in > terms.max_in) {
-    throw std::runtime_error("[trading.pairs." + terms.from + "-" + terms.to +
+    throw std::runtime_error("[trading.pairs." + terms.from + "_" + terms.to +
                              "] min is above max");
   }
   return terms;
@@ -164,7 +169,8 @@ jobs::JobOutcome Outcome(const payouts::JobStep& step) {
 
 // `serve --sandbox`: the desk's liquidity at the payout simulators (their starting balances) on the
 // ledger, by a treasury deposit to each provider's float at first start (the deposit's reference
-// finds the first one after a restart), so that a trade completes on a fresh database.
+// finds the first one after a restart), so that a trade completes on a fresh database. [trading]
+// sandbox_liquidity = false leaves the floats empty (to try the funding paths).
 struct SandboxFloat {
   std::string_view provider;
   std::string_view asset;
@@ -223,7 +229,7 @@ void Install(module::ModuleContext& context) {
   });
   services.jobs.AddSchedule(
       jobs::Every("trades-expire", std::string(kExpireJobKind), kExpireIntervalMs));
-  if (context.host().sandbox) {
+  if (context.host().sandbox && context.Setting("trading.sandbox_liquidity") != "false") {
     FundSandbox(*payouts, services.assets, services.logger);
   }
 }

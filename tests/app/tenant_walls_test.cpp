@@ -164,6 +164,18 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
                             "walls-payout");
   ASSERT_EQ(payout.status, 201) << payout.body;
   const std::string payout_id = Field(payout.body, "id");
+  const Reply quote = Send("POST", "/v1/quotes", ours_,
+                           R"({"from_asset":"BRL","to_asset":"USDT","amount":"100.00",)"
+                           R"("amount_side":"spend"})");
+  ASSERT_EQ(quote.status, 201) << quote.body;
+  const std::string quote_id = Field(quote.body, "id");
+  const Reply trade =
+      Send("POST", "/v1/trades", ours_,
+           R"({"quote_id":")" + quote_id + R"(","customer":"c1","destination":)" + tron + "}",
+           "walls-trade");
+  ASSERT_EQ(trade.status, 201) << trade.body;
+  const std::string trade_id = Field(trade.body, "id");
+  const std::string absent_trade = "tr_" + std::string(32, '0');
   const std::string absent_payout = "po_" + std::string(32, '0');
   const std::string absent_charge = "ch_" + std::string(32, '0');
   const std::string absent_account = std::string(31, '0') + "1";
@@ -194,6 +206,16 @@ TEST_P(TenantWallsTest, EveryRouteTakingAnIdAnswersAnotherTenantLikeAMissingObje
        {{"id", payout_id}},
        {{"id", absent_payout}},
        R"({"totp":"123456"})"},
+      {"GET", "/v1/quotes/{id}", {{"id", quote_id}}, {{"id", "qt_" + std::string(32, '0')}}},
+      {"GET", "/v1/trades/{id}", {{"id", trade_id}}, {{"id", absent_trade}}},
+      {"GET", "/v1/trades/{id}/history", {{"id", trade_id}}, {{"id", absent_trade}}},
+      {"POST", "/v1/trades/{id}/cancel", {{"id", trade_id}}, {{"id", absent_trade}}},
+      {"POST",
+       "/v1/trades/{id}/refund",
+       {{"id", trade_id}},
+       {{"id", absent_trade}},
+       R"({"destination":{"kind":"pix_key","key":"ana@example.com"}})",
+       true},
       {"GET", "/v1/ledger/accounts/{id}", {{"id", account_id}}, {{"id", absent_account}}},
       {"GET", "/v1/ledger/accounts/{id}/transfers", {{"id", account_id}}, {{"id", absent_account}}},
       {"GET",

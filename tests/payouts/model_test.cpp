@@ -80,8 +80,9 @@ TEST(PayoutModelTest, OriginsAreTheApisExactNames) {
   EXPECT_EQ(PayoutOriginName(PayoutOrigin::kTrade), "trade");
   EXPECT_EQ(ParsePayoutOrigin("sweep"), PayoutOrigin::kSweep);  // the treasury's; routes refuse it
   EXPECT_EQ(PayoutOriginName(PayoutOrigin::kSweep), "sweep");
+  EXPECT_EQ(ParsePayoutOrigin("refund"), PayoutOrigin::kRefund);  // trading's; routes refuse it
   EXPECT_FALSE(ParsePayoutOrigin("Manual"));
-  EXPECT_FALSE(ParsePayoutOrigin("refund"));
+  EXPECT_FALSE(ParsePayoutOrigin("refunds"));
 }
 
 }  // namespace

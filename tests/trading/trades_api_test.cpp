@@ -30,6 +30,9 @@ std::string Path(const std::string& body, std::initializer_list<std::string_view
 
 class TradesTest : public PayoutsServerTest {
  protected:
+  void Configure(Config& config) override {
+    config.module_values["trading.sandbox_liquidity"] = "true";  // what serve --sandbox records
+  }
   void SetUp() override {
     PayoutsServerTest::SetUp();
     if (IsSkipped()) return;
