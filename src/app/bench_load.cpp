@@ -23,39 +23,6 @@ constexpr size_t kFailureSamplesMax = 3;
 constexpr size_t kReadChunkBytes = 16 << 10;
 constexpr int kEpollWaitMs = 100;
 
-// One HTTP/1.1 response taken off the front of `in`: its status (0 while incomplete, -1 when it
-// is not one we can read: the client needs Content-Length, which the server always sends).
-struct ParsedResponse {
-  int status = 0;
-  bool close = false;
-  std::string body;
-};
-
-ParsedResponse TakeResponse(std::string& in) {
-  ParsedResponse parsed;
-  const size_t header_end = in.find("\r\n\r\n");
-  if (header_end == std::string::npos) return parsed;
-  if (in.size() < 12 || !in.starts_with("HTTP/1.")) {
-    parsed.status = -1;
-    return parsed;
-  }
-  std::string head = in.substr(0, header_end);
-  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const size_t length_at = head.find("\r\ncontent-length:");
-  if (length_at == std::string::npos) {
-    parsed.status = -1;
-    return parsed;
-  }
-  const size_t length = std::strtoull(head.c_str() + length_at + 17, nullptr, 10);
-  if (in.size() < header_end + 4 + length) return parsed;
-  parsed.status = std::atoi(in.c_str() + 9);
-  parsed.close = head.find("\r\nconnection: close") != std::string::npos;
-  parsed.body = in.substr(header_end + 4, length);
-  in.erase(0, header_end + 4 + length);
-  return parsed;
-}
-
-// What the load came to.
 }  // namespace
 
 int64_t NowUs() {
@@ -84,6 +51,30 @@ int64_t Percentile(const std::vector<int64_t>& sorted, uint64_t percent) {
   if (sorted.empty()) return 0;
   const uint64_t rank = (percent * sorted.size() + 99) / 100;
   return sorted[std::max<uint64_t>(rank, 1) - 1];
+}
+
+ParsedResponse TakeResponse(std::string& in) {
+  ParsedResponse parsed;
+  const size_t header_end = in.find("\r\n\r\n");
+  if (header_end == std::string::npos) return parsed;
+  if (in.size() < 12 || !in.starts_with("HTTP/1.")) {
+    parsed.status = -1;
+    return parsed;
+  }
+  std::string head = in.substr(0, header_end);
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t length_at = head.find("\r\ncontent-length:");
+  if (length_at == std::string::npos) {
+    parsed.status = -1;
+    return parsed;
+  }
+  const size_t length = std::strtoull(head.c_str() + length_at + 17, nullptr, 10);
+  if (in.size() < header_end + 4 + length) return parsed;
+  parsed.status = std::atoi(in.c_str() + 9);
+  parsed.close = head.find("\r\nconnection: close") != std::string::npos;
+  parsed.body = in.substr(header_end + 4, length);
+  in.erase(0, header_end + 4 + length);
+  return parsed;
 }
 
 Endpoint ResolveEndpoint(std::string_view url) {

@@ -23,6 +23,15 @@ std::string Millis(int64_t us);
 // share of all values at or below it.
 int64_t Percentile(const std::vector<int64_t>& sorted, uint64_t percent);
 
+// One HTTP/1.1 response taken off the front of `in`: its status (0 while incomplete, -1 when it
+// is not one we can read: the client needs Content-Length, which the server always sends).
+struct ParsedResponse {
+  int status = 0;
+  bool close = false;
+  std::string body;
+};
+ParsedResponse TakeResponse(std::string& in);
+
 struct Endpoint {
   std::string host_header;  // "HOST:PORT" as written in the URL
   sockaddr_storage address{};

@@ -22,6 +22,8 @@
 //   section may nest ([payouts.providers.heleket] url = "..." is payouts.providers.heleket.url,
 //   CAMBISTA_PAYOUTS_PROVIDERS_HELEKET_URL):
 //   [gateways], [gateway_fees], [payouts.providers.<name>]: the providers' (providers/module.hpp)
+//   [payins]    webhook_burst = 120, webhook_per_second = 20 (webhooks per gateway and source
+//                 address; 429 beyond)               CAMBISTA_PAYINS_WEBHOOK_BURST, ...
 //   [payouts], [payouts.approval_thresholds]: the payouts' (payouts/module.hpp)
 //   A module's secret (a payout provider's credential, CAMBISTA_HELEKET_PAYOUT_API_KEY) is read
 //   only from its environment variable; written in the file it is an error, and no error repeats

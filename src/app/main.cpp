@@ -10,9 +10,11 @@
 #include "accounting/report.hpp"
 #include "api/api_key_store.hpp"
 #include "app/bench_charges.hpp"
+#include "app/bench_flow.hpp"
 #include "app/bench_ledger.hpp"
 #include "app/bench_payouts.hpp"
 #include "app/config.hpp"
+#include "app/demo.hpp"
 #include "app/master_key.hpp"
 #include "app/master_key_rotate.hpp"
 #include "app/modules.hpp"
@@ -337,7 +339,57 @@ struct BenchCommands {
   CLI::App* ledger;
   CLI::App* charges;
   CLI::App* payouts;
+  CLI::App* flow;
 };
+
+CLI::App* AddFlowBenchCommand(CLI::App& bench, cambista::app::FlowBenchOptions& flow) {
+  auto* command = bench.add_subcommand(
+      "flow",
+      "Run whole buy flows over HTTP against the sandbox (quote -> trade -> PIX paid -> payout "
+      "CONFIRMED -> COMPLETED), by default on an embedded `serve --sandbox`; print one JSON line "
+      "(flows, seconds, flows_per_sec, webhook-to-payout-SUBMITTED p50_ms and p99_ms)");
+  command->add_option("--concurrency", flow.concurrency, "Workers, each with one flow in flight")
+      ->capture_default_str();
+  command->add_option("--flows", flow.flows, "Flows to run")->capture_default_str();
+  command->add_option("--db", flow.database_url,
+                      "Database URL of the embedded server (default: a temporary SQLite file)");
+  command
+      ->add_option("--url", flow.url,
+                   "A running server in sandbox mode (http://HOST:PORT) instead of an embedded one")
+      ->excludes("--db");
+  command->add_option("--key", flow.key, "Its API key (admin: the setup makes a treasury deposit)");
+  command->add_option("--amount", flow.amount, "BRL per flow")->capture_default_str();
+  return command;
+}
+
+// `cambista demo`; its options written into `options`.
+CLI::App* AddDemoCommand(CLI::App& app, cambista::app::DemoOptions& options) {
+  auto* demo = app.add_subcommand(
+      "demo",
+      "The desk's flows end to end against a sandbox server, printing each step: (a) USDT bought "
+      "with BRL through a PIX gateway, (b) with VES through BuhoPago, (c) a trade that expires, "
+      "(d) a payout that fails and is refunded; then the ledger summary and `ledger verify`. "
+      "Exit 0 only when every flow ends as expected and the ledger verifies");
+  demo->add_option(
+      "--url", options.url,
+      "A running server in sandbox mode (http://HOST:PORT) instead of an embedded one");
+  demo->add_option("--key", options.key, "The API key for --url (admin, tenant default)");
+  demo->add_option("--db", options.database_url,
+                   "Database URL: of the embedded server (default: a temporary SQLite file), or, "
+                   "with --url, of that server for `ledger verify` (skipped without it)");
+  demo->add_option("--listen", options.listen,
+                   "HOST:PORT of the embedded server (default 127.0.0.1:0: a free port)");
+  demo->add_flag("--serve", options.serve,
+                 "Keep the embedded server running after the flows, until Ctrl-C or SIGTERM, and "
+                 "print its API key with curl calls to try");
+  demo->add_option("--key-prefix-file", options.key_prefix_file,
+                   "Embedded: revoke the key whose prefix this file holds (the previous run's) and "
+                   "write the new key's prefix into it");
+  demo->add_option("--flow-timeout-ms", options.flow_timeout_ms,
+                   "How long one flow may take to reach its end")
+      ->capture_default_str();
+  return demo;
+}
 
 CLI::App* AddPayoutBenchCommand(CLI::App& bench, cambista::app::PayoutBenchOptions& payouts) {
   auto* command = bench.add_subcommand(
@@ -356,7 +408,8 @@ CLI::App* AddPayoutBenchCommand(CLI::App& bench, cambista::app::PayoutBenchOptio
 // `cambista bench ledger|charges`, their options written into `ledger` and `charges`.
 BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions& ledger,
                                cambista::app::ChargeBenchOptions& charges,
-                               cambista::app::PayoutBenchOptions& payouts) {
+                               cambista::app::PayoutBenchOptions& payouts,
+                               cambista::app::FlowBenchOptions& flow) {
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
   auto* bench_ledger = bench->add_subcommand(
@@ -404,7 +457,20 @@ BenchCommands AddBenchCommands(CLI::App& app, cambista::app::LedgerBenchOptions&
                    "A running server (http://HOST:PORT) instead of an embedded one; the API key "
                    "(charges:write) in CAMBISTA_BENCH_KEY")
       ->excludes("--db");
-  return {bench_ledger, bench_charges, AddPayoutBenchCommand(*bench, payouts)};
+  return {bench_ledger, bench_charges, AddPayoutBenchCommand(*bench, payouts),
+          AddFlowBenchCommand(*bench, flow)};
+}
+
+CLI::App* AddServeCommand(CLI::App& app, cambista::app::ServeFlags& flags) {
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API (applies pending migrations first)");
+  serve->add_option(
+      "--db", flags.database_url,
+      "Database URL (default from config, CAMBISTA_DATABASE_URL, or sqlite:cambista.db)");
+  serve->add_option("--listen", flags.listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
+  serve->add_option("--config", flags.config_file, "TOML configuration file");
+  serve->add_flag("--sandbox", flags.sandbox, "Use the sandbox provider simulators");
+  return serve;
 }
 
 }  // namespace
@@ -419,14 +485,7 @@ int main(int argc, char** argv) {
   auto* migrate = AddMigrateCommand(app, migrate_flags);
 
   cambista::app::ServeFlags serve_flags;
-  auto* serve = app.add_subcommand("serve", "Run the HTTP API (applies pending migrations first)");
-  serve->add_option(
-      "--db", serve_flags.database_url,
-      "Database URL (default from config, CAMBISTA_DATABASE_URL, or sqlite:cambista.db)");
-  serve->add_option("--listen", serve_flags.listen,
-                    "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
-  serve->add_option("--config", serve_flags.config_file, "TOML configuration file");
-  serve->add_flag("--sandbox", serve_flags.sandbox, "Use the sandbox provider simulators");
+  auto* serve = AddServeCommand(app, serve_flags);
 
   KeysFlags keys_flags;
   const KeysCommands keys = AddKeysCommands(app, keys_flags);
@@ -452,8 +511,11 @@ int main(int argc, char** argv) {
   cambista::app::LedgerBenchOptions ledger_bench_options;
   cambista::app::ChargeBenchOptions charge_bench_options;
   cambista::app::PayoutBenchOptions payout_bench_options;
-  const BenchCommands bench =
-      AddBenchCommands(app, ledger_bench_options, charge_bench_options, payout_bench_options);
+  cambista::app::FlowBenchOptions flow_bench_options;
+  const BenchCommands bench = AddBenchCommands(app, ledger_bench_options, charge_bench_options,
+                                               payout_bench_options, flow_bench_options);
+  cambista::app::DemoOptions demo_options;
+  auto* demo = AddDemoCommand(app, demo_options);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -473,6 +535,8 @@ int main(int argc, char** argv) {
     }
     if (*bench.charges) return cambista::app::RunChargeBench(charge_bench_options);
     if (*bench.payouts) return cambista::app::RunPayoutBench(payout_bench_options);
+    if (*bench.flow) return cambista::app::RunFlowBench(flow_bench_options);
+    if (*demo) return cambista::app::RunDemo(demo_options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cambista: %s\n", error.what());
     return 1;

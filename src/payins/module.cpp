@@ -1,9 +1,12 @@
 #include "payins/module.hpp"
 
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/assert.hpp"
 #include "payins/charge_service.hpp"
@@ -17,6 +20,46 @@ namespace {
 
 // Charges a run of the periodic jobs looks at per batch (one short transaction each).
 constexpr int kChargeBatchMax = 100;
+
+// [payins] webhook_burst, webhook_per_second: the webhook limiter per gateway and source address
+// (payins/routes.hpp). The defaults suit a gateway's real senders; a sandbox under load, whose
+// simulators all send from 127.0.0.1, needs more (`bench flow` raises them).
+constexpr std::string_view kWebhookBurstKey = "payins.webhook_burst";
+constexpr std::string_view kWebhookPerSecondKey = "payins.webhook_per_second";
+constexpr int64_t kWebhookRateMax = 1'000'000'000;
+
+std::optional<int64_t> ParseRate(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 ||
+      value > kWebhookRateMax) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::vector<module::ConfigKey> ConfigKeys() {
+  std::vector<module::ConfigKey> keys;
+  for (std::string_view path : {kWebhookBurstKey, kWebhookPerSecondKey}) {
+    keys.push_back({std::string(path), module::ConfigKey::Type::kInteger,
+                    [](std::string_view text) -> std::optional<std::string> {
+                      if (ParseRate(text)) return std::nullopt;
+                      return "expected an integer from 1 to " + std::to_string(kWebhookRateMax);
+                    }});
+  }
+  return keys;
+}
+
+ChargeRoutesOptions RoutesOptionsOf(const module::ModuleContext& context) {
+  ChargeRoutesOptions options;
+  if (auto text = context.Setting(kWebhookBurstKey)) {
+    options.webhook_rate.capacity_tokens = ParseRate(*text).value_or(1);
+  }
+  if (auto text = context.Setting(kWebhookPerSecondKey)) {
+    options.webhook_rate.refill_tokens_per_second = ParseRate(*text).value_or(1);
+  }
+  return options;
+}
 
 // Adapters are built per tenant from its sealed credentials, at the catalog's URL for the gateway.
 AdapterFactory AdapterFactoryOf(const GatewayCatalog& catalog,
@@ -126,7 +169,7 @@ void Install(module::ModuleContext& context) {
       services.clock, AdapterFactoryOf(*catalog, context), lanes, OptionsOf(*catalog, context)));
   context.Provide(charges);
   AddChargeRoutes(services.router, services.gate, services.idempotency, charges, services.assets,
-                  services.metrics, services.clock);
+                  services.metrics, services.clock, RoutesOptionsOf(context));
   RegisterJobs(services.jobs, charges);
   RegisterReconciliation(services, *catalog, charges);
   services.retention.AddRule(DeliveryBodiesRetentionRule());
@@ -139,6 +182,6 @@ void Install(module::ModuleContext& context) {
 
 }  // namespace
 
-const module::Module kModule{"payins", Migrations, nullptr, Install};
+const module::Module kModule{"payins", Migrations, ConfigKeys, Install};
 
 }  // namespace cambista::payins
