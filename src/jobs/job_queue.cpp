@@ -191,6 +191,7 @@ int JobQueue::ClaimAndRun(store::Connection& connection, int limit) {
     return ClaimJobs(connection, request);
   });
   counters_.dead_lettered += claim.dead_lettered;
+  if (static_cast<int>(claim.jobs.size()) == limit) Wake();  // more may be due: the next worker
   // Every claimed job is beaten for from now, also while it waits behind the others of its batch.
   std::vector<std::shared_ptr<JobRun>> runs;
   for (const ClaimedJob& job : claim.jobs) runs.push_back(Hold(job));
@@ -395,12 +396,15 @@ void JobQueue::Stop() {
   stop_requested_.store(false, std::memory_order_release);
 }
 
+// One worker, not all: a worker that claims a full batch wakes the next (ClaimAndRun), so a burst
+// of jobs fans out over the workers while a single job wakes one claimer rather than every idle
+// worker racing for the write lock.
 void JobQueue::Wake() {
   {
     std::lock_guard lock(worker_mutex_);
     ++wake_generation_;
   }
-  worker_wake_.notify_all();
+  worker_wake_.notify_one();
 }
 
 void JobQueue::WorkerLoop(std::unique_ptr<store::Connection> connection) {

@@ -209,7 +209,9 @@ class JobQueue {
   // not started yet are released (ready again, the attempt not counted).
   // Runs ask their handlers to yield (ShouldYield) from the moment Stop is called.
   void Stop();
-  void Wake();  // workers look for due jobs now instead of at their next poll
+  // One sleeping worker looks for due jobs now instead of at its next poll (and, finding a full
+  // batch, wakes the next).
+  void Wake();
   // Started and not stopping: the worker threads are there (readiness of `cambista serve`).
   bool running() const { return running_.load(std::memory_order_acquire); }
 

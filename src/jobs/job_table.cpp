@@ -181,6 +181,14 @@ ClaimResult ClaimJobs(store::Connection& connection, const ClaimRequest& request
   ClaimResult result;
   if (request.kinds.empty()) return result;
   const bool postgres = connection.backend() == store::Backend::kPostgres;
+  // A cheap look first (the partial indexes, no write lock): a claim that would find nothing to
+  // run or to bury takes no write transaction. Woken workers that find the work taken cost a read.
+  bool any = false;
+  connection.Query(
+      "SELECT 1 WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 0 AND run_at_ms <= $1) OR "
+      "EXISTS (SELECT 1 FROM jobs WHERE state = 1 AND lease_until_ms <= $1)",
+      {request.now_ms}, [&](const store::Row&) { any = true; });
+  if (!any) return result;
 
   store::Transaction tx(connection, store::TransactionMode::kWrite);
 

@@ -177,16 +177,27 @@ TradeFacts TradeService::Gather(const Trade& trade) {
   return facts;
 }
 
+constexpr int64_t kChargeRecordWaitMs = 1'000;
+
 JobStep TradeService::Advance(std::string_view payload) {
   const size_t newline = payload.find('\n');
   if (newline == std::string_view::npos) return JobStep{};  // not ours to retry
+  const std::string_view tenant = payload.substr(0, newline);
+  std::string_view id = payload.substr(newline + 1);
+  const size_t second = id.find('\n');
+  const std::string_view charge_id =
+      second == std::string_view::npos ? std::string_view() : id.substr(second + 1);
+  id = id.substr(0, second);
   std::optional<Trade> trade;
   {
     auto connection = pool_.Acquire();
-    trade = TradeStore::FindTrade(*connection, payload.substr(0, newline),
-                                  payload.substr(newline + 1), false);
+    trade = TradeStore::FindTrade(*connection, tenant, id, false);
   }
   if (!trade || IsFinal(trade->status)) return JobStep{};
+  if (!charge_id.empty() && trade->charge_id.empty() &&
+      trade->status == TradeStatus::kAwaitingPayment) {
+    return Again("the trade has not recorded its charge yet", kChargeRecordWaitMs);
+  }
   const TradeFacts facts = Gather(*trade);
   const Decision decision = Decide(*trade, facts, clock_.NowMs());
   switch (decision.kind) {

@@ -132,7 +132,9 @@ class TradeService {
                                                  const payouts::DestinationInput& destination,
                                                  std::string_view actor);
 
-  // The `trades.advance` job (payload: tenant '\n' trade id): the next step, if any.
+  // The `trades.advance` job (payload: tenant '\n' trade id ['\n' charge id]): the next step, if
+  // any. A job for a charge the trade has not recorded yet (the change came before the trade's
+  // own commit) waits for it.
   payouts::JobStep Advance(std::string_view payload);
   // One batch of the `trades.expire` job: AWAITING_PAYMENT trades past their deadline (at most
   // `limit`) are looked at (Advance); returns how many it found.
@@ -177,7 +179,9 @@ class TradeService {
   bool BookConversion(store::Connection& tx, const Trade& trade, const payins::Charge& charge);
   bool BookReversal(store::Connection& tx, const Trade& trade);
   payouts::NewPayout PayoutRequest(const Trade& trade, bool refund) const;
-  void EnqueueAdvance(store::Connection& tx, std::string_view tenant, std::string_view trade_id);
+  // The job's payload: tenant '\n' trade id ['\n' the changed charge's id].
+  void EnqueueAdvance(store::Connection& tx, std::string_view tenant, std::string_view trade_id,
+                      std::string_view charge_id = "");
 
   store::ConnectionPool pool_;
   ledger::Ledger& ledger_;

@@ -198,15 +198,14 @@ Result<MadeTrade, TradeError> TradeService::AttachCharge(Trade trade,
     store::Transaction tx(*connection, store::TransactionMode::kWrite);
     auto locked = TradeStore::FindTrade(*connection, trade.tenant, trade.id, true);
     if (locked && locked->charge_id.empty()) {
+      // A change of the charge before this commit has its job waiting for it (Advance).
       locked->charge_id = charge.value().id;
       locked->updated_at_ms = clock_.NowMs();
       TradeStore::UpdateTrade(*connection, *locked);
-      EnqueueAdvance(*connection, trade.tenant, trade.id);  // a change it may have missed
     }
     tx.Commit();
     if (locked) trade = std::move(*locked);
   }
-  if (options_.wake_jobs) options_.wake_jobs();
   return MadeTrade{std::move(trade), true};
 }
 
@@ -294,15 +293,18 @@ Result<Trade, TradeError> TradeService::SetRefundDestination(std::string_view te
 }
 
 void TradeService::EnqueueAdvance(store::Connection& tx, std::string_view tenant,
-                                  std::string_view trade_id) {
+                                  std::string_view trade_id, std::string_view charge_id) {
   jobs::NewJob job;
   job.kind = std::string(kAdvanceJobKind);
   job.payload = std::string(tenant) + "\n" + std::string(trade_id);
+  if (!charge_id.empty()) job.payload += "\n" + std::string(charge_id);
   jobs::Enqueue(tx, clock_, job);
 }
 
 void TradeService::ChargeChanged(store::Connection& tx, const payins::Charge& charge) {
-  if (charge.reference.starts_with("tr_")) EnqueueAdvance(tx, charge.tenant, charge.reference);
+  if (charge.reference.starts_with("tr_")) {
+    EnqueueAdvance(tx, charge.tenant, charge.reference, charge.id);
+  }
 }
 
 void TradeService::PayoutChanged(store::Connection& tx, const payouts::Payout& payout) {

@@ -660,7 +660,9 @@ class BuhoPagoSimulator final : public GatewaySimulator {
       const std::string signature =
           HexEncode(HmacSha256(context_.options.buhopago_webhook_secret, webhook_body));
       context_.webhooks->Enqueue(
-          OutgoingWebhook{kept.callback_url, {{"X-Signature", signature}}, webhook_body}, 0);
+          OutgoingWebhook{
+              kept.callback_url, {{"X-Signature", signature}}, webhook_body, kept.transaction_id},
+          0);
     }
     return kept;
   }

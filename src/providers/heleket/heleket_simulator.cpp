@@ -449,7 +449,8 @@ struct HeleketSimulator::Impl {
       if (after) timers.Schedule(0, std::move(after));
       return;
     }
-    const OutgoingWebhook webhook{payout.url_callback, {}, CallbackBody(payout, status, is_final)};
+    const OutgoingWebhook webhook{
+        payout.url_callback, {}, CallbackBody(payout, status, is_final), payout.order_id};
     for (int64_t copy = 0; copy < copies; ++copy) {
       const uint64_t record = next_callback++;
       payout.callbacks.push_back(

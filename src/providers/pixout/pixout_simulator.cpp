@@ -408,7 +408,7 @@ struct PixoutSimulator::Impl {
       return;
     }
     const OutgoingWebhook webhook{
-        send.webhook_url, {}, "{\"pix\":[" + SendJson(send, status) + "]}"};
+        send.webhook_url, {}, "{\"pix\":[" + SendJson(send, status) + "]}", send.id_envio};
     for (int64_t copy = 0; copy < copies; ++copy) {
       const uint64_t record = next_webhook++;
       send.webhooks.push_back(
