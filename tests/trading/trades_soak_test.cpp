@@ -199,10 +199,11 @@ struct Plan {
   PayIn pay_in = PayIn::kPaid;
   Review review = Review::kNone;
   AtHeleket at_heleket = AtHeleket::kNoFault;
-  std::string fault;        // for POST /sandbox/heleket/faults; empty: none
-  std::string pay_body;     // of the gateway's /pay
-  std::string destination;  // JSON
-  std::string refund_key;   // PIX key; empty: no refund destination
+  std::string fault;              // for POST /sandbox/heleket/faults; empty: none
+  std::string pay_body;           // of the gateway's /pay
+  std::string destination;        // JSON
+  std::string refund_key;         // PIX key; empty: no refund destination
+  bool refund_key_later = false;  // given once the trade waits for it, not with the trade
   bool asked_twice = false;
   int64_t cancel_after_ms = 0;  // kPaidAndCancelled: after the payment
 
@@ -212,6 +213,7 @@ struct Plan {
     if (review == Review::kRefunded) fate += ", refunded by an operator";
     if (review == Review::kAccepted) fate += ", accepted by an operator";
     fate += AtHeleketName(at_heleket);
+    if (refund_key_later) fate += ", refund key given later";
     if (refund_key == kUnknownPixKey) fate += ", refund key unknown";
     return std::string(ves ? "VES " : "BRL ") + fate;
   }
@@ -534,6 +536,7 @@ Plan TradesSoakTest::MakePlan(size_t index) {
   const bool refunds =
       plan.at_heleket == AtHeleket::kRefused || plan.at_heleket == AtHeleket::kFailsForGood;
   if (refunds && !plan.ves && rng_.Chance(20)) plan.refund_key = kUnknownPixKey;
+  plan.refund_key_later = refunds && !plan.ves && rng_.Chance(25);
   return plan;
 }
 
@@ -692,7 +695,7 @@ bool TradesSoakTest::OpenTrade(const Plan& plan, Flow& flow) {
   const std::string body =
       R"({"quote_id":")" + quote.Field("id") + R"(","customer":")" + plan.customer +
       R"(","destination":)" + plan.destination +
-      (plan.refund_key.empty()
+      (plan.refund_key.empty() || plan.refund_key_later
            ? std::string()
            : R"(,"refund_destination":{"kind":"pix_key","key":")" + plan.refund_key + "\"}") +
       "}";
@@ -726,18 +729,27 @@ Reply TradesSoakTest::AtGateway(const Flow& flow, std::string_view action,
 // Paid, then followed until its payout's create was answered, within the gate (alone when a
 // fault is armed for that create).
 void TradesSoakTest::PayAndFollow(const Plan& plan, Flow& flow) {
-  const bool alone = !plan.fault.empty();
-  GateHold hold(gate_, alone);
-  if (alone) {
-    const Reply armed = Send("POST", "/sandbox/heleket/faults", "", plan.fault);
-    ASSERT_EQ(armed.status, 200) << plan.fault << " -> " << armed.body;
+  {
+    const bool alone = !plan.fault.empty();
+    GateHold hold(gate_, alone);
+    if (alone) {
+      const Reply armed = Send("POST", "/sandbox/heleket/faults", "", plan.fault);
+      ASSERT_EQ(armed.status, 200) << plan.fault << " -> " << armed.body;
+    }
+    const Reply paid = AtGateway(flow, "pay", plan.pay_body);
+    EXPECT_EQ(paid.status, 200) << plan.pay_body << " -> " << paid.body;
+    if (!FollowCreate(plan, flow) && alone) {
+      // Whatever the fault was not taken by, the next create must not take it.
+      Send("POST", "/sandbox/heleket/faults", "", R"({"order_id":"*"})");
+    }
   }
-  const Reply paid = AtGateway(flow, "pay", plan.pay_body);
-  EXPECT_EQ(paid.status, 200) << plan.pay_body << " -> " << paid.body;
-  if (!FollowCreate(plan, flow) && alone) {
-    // Whatever the fault was not taken by, the next create must not take it.
-    Send("POST", "/sandbox/heleket/faults", "", R"({"order_id":"*"})");
-  }
+  if (!plan.refund_key_later) return;
+  // The payout failed for good and the trade had nowhere to send the refund: the customer says.
+  WaitForTrade(flow.trade_id, "REFUND_PENDING");
+  const Reply given = Send("POST", "/v1/trades/" + flow.trade_id + "/refund", trader_,
+                           R"({"destination":{"kind":"pix_key","key":")" + plan.refund_key + "\"}}",
+                           "soak-refund-" + std::to_string(plan.index));
+  EXPECT_EQ(given.status, 200) << given.body;
 }
 
 // Paid and cancelled at once: a cancellation that came first closed the charge (the payment goes
@@ -1183,7 +1195,7 @@ void TradesSoakTest::CheckAccount(const std::vector<Row>& balances, std::string_
 
 // One line: how the trades were paid, what met their payouts at Heleket, where they ended.
 void TradesSoakTest::Summarize(const std::vector<Reply>& trades) {
-  std::map<std::string, int> pay_ins, at_heleket, ends;
+  std::map<std::string, int> pay_ins, at_heleket, refunds, ends;
   for (size_t i = 0; i < plans_.size(); ++i) {
     const Plan& plan = plans_[i];
     std::string pay_in =
@@ -1198,12 +1210,18 @@ void TradesSoakTest::Summarize(const std::vector<Reply>& trades) {
       const std::string_view fault = AtHeleketName(plan.at_heleket);
       ++at_heleket[fault.empty() ? "no fault" : std::string(fault.substr(2))];
     }
+    if (plan.at_heleket == AtHeleket::kRefused || plan.at_heleket == AtHeleket::kFailsForGood) {
+      ++refunds[plan.refund_key.empty()             ? "nowhere (VES)"
+                : plan.refund_key == kUnknownPixKey ? "to an unknown key"
+                : plan.refund_key_later             ? "to a key given later"
+                                                    : "to the trade's key"];
+    }
     ++ends[trades[i].status == 0 ? std::string("not made") : trades[i].Field("status")];
   }
   std::cout << "[ soak     ]";
   for (const auto& [title, counts] :
        {std::pair{"fates", &pay_ins}, std::pair{"payouts", &at_heleket},
-        std::pair{"ends", &ends}}) {
+        std::pair{"refunds", &refunds}, std::pair{"ends", &ends}}) {
     std::cout << " " << title;
     const char* separator = ": ";
     for (const auto& [name, count] : *counts) {
