@@ -9,25 +9,31 @@
 //     resolved by asking), its `process` callback before the answer, callbacks twice, none or out
 //     of order, and the payout paid, or failed or cancelled there for good (the trade refunded);
 //   - paid another amount: MANUAL_REVIEW, left there, or the charge resolved by an operator
-//   (refund:
-//     REFUNDED; accept: the charge PAID with that other amount, the trade still in review);
+//     (refund: REFUNDED; accept: the charge PAID with that other amount, the trade still in
+//     review);
 //   - never paid and expired at the gateway, or failed there: EXPIRED;
-//   - cancelled by the customer before payment: CANCELLED.
+//   - cancelled by the customer before payment: CANCELLED, its charge closed with it; or
+//     cancelled, then paid anyway: still CANCELLED, the payment in the charge's review (suspense);
+//   - paid and cancelled at once: CANCELLED as above if the cancellation came first, else the
+//     cancellation is refused (409) and the trade goes on to COMPLETED.
 // A BRL trade names a PIX key for its refund (now and then one the PSP does not know: the refund
-// fails, the trade goes to review). No payout provider serves VES bank accounts for a customer
-// (BuhoPago's credits go to the desk's own account only), so a VES trade has no refund destination
-// and one whose payout fails stays REFUND_PENDING, its bolívares back on the customer's account.
-// Meanwhile the clock moves, now and then past the job leases. Then the jobs are driven until every
-// trade is COMPLETED, CANCELLED, REFUNDED, EXPIRED or in MANUAL_REVIEW (or REFUND_PENDING without a
-// refund destination), and:
-//   - each trade ended where its fate leads, through allowed transitions only;
+// fails, the trade goes to review), or gives it only once the trade waits for it (POST
+// /v1/trades/{id}/refund). No payout provider serves VES bank accounts for a customer (BuhoPago's
+// credits go to the desk's own account only), so a VES trade has no refund destination and one
+// whose payout fails stays REFUND_PENDING, its bolivares back on the customer's account.
+// Meanwhile the clock moves, now and then past the job leases (never while a trade's charge is
+// being made: its creation has a deadline on the server's clock). Then the jobs are driven until
+// every trade is COMPLETED, CANCELLED, REFUNDED, EXPIRED or in MANUAL_REVIEW (or REFUND_PENDING
+// without a refund destination), and:
+//   - each trade ended where its fate leads, through allowed transitions only, its charge in the
+//     state that goes with it: no CANCELLED or EXPIRED trade's payment is kept by the merchant;
 //   - no trade has two payouts (or two refunds), Heleket and the PIX send PSP hold each of our
 //     references once, created by one call, and nothing else; a COMPLETED trade's payout is
 //     CONFIRMED with amount_out and paid there, a REFUNDED one's refund CONFIRMED with amount_in;
 //   - `ledger verify` passes; every customer's USDT is paid out (posted: only what payouts in
 //     review still hold, and nothing available), its BRL and VES are spent or refunded (posted:
-//     only refunds that could not go), and each payout provider's float paid exactly the confirmed
-//     payouts and their commissions.
+//     only refunds that could not go), suspense holds exactly the payments under review, and each
+//     payout provider's float paid exactly the confirmed payouts and their commissions.
 //
 // Heleket's faults are armed for the next create of any order_id ("*"): the payouts' references are
 // made when the trade is paid. So a flow whose payout gets a fault holds a gate alone from arming
