@@ -1,6 +1,7 @@
 // ChargeService: what a proven status does to a charge, and how the change is written: ledger
-// transfers, state, history, counters and event in the caller's transaction. Also the expiry job
-// and an operator's resolution of a charge under review.
+// transfers, state, history, counters and event in the caller's transaction. Also the expiry job,
+// the closing of a charge nobody should pay any more, and an operator's resolution of a charge
+// under review.
 #include <algorithm>
 #include <stdexcept>
 
@@ -321,6 +322,20 @@ int ChargeService::ExpireDue(int limit) {
     Committed();
   }
   return static_cast<int>(due.size());
+}
+
+std::optional<Charge> ChargeService::CloseInTransaction(store::Connection& tx,
+                                                        std::string_view tenant,
+                                                        std::string_view id, std::string_view actor,
+                                                        std::string_view reason) {
+  auto charge = ChargeStore::Find(tx, id, true);
+  if (!charge || charge->tenant != tenant) return std::nullopt;
+  if (charge->status != ChargeStatus::kPending) return charge;
+  return Apply(
+      tx, *charge,
+      Change{
+          .to = ChargeStatus::kExpired, .reason = std::string(reason), .proof = Proof::kOperator},
+      actor, "");
 }
 
 Result<Charge, ChargeError> ChargeService::Resolve(std::string_view tenant, std::string_view id,

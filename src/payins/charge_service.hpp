@@ -186,6 +186,14 @@ class ChargeService {
   // applies what it says.
   ConfirmOutcome Confirm(std::string_view job_payload);
 
+  // A charge nobody should pay any more (its trade was cancelled), in the caller's transaction: a
+  // PENDING charge becomes EXPIRED here (the gateway's is left to expire there), so that a payment
+  // that still arrives goes to review (paid after close) with the money in suspense, not to the
+  // merchant. Returns the charge as it then is (whatever its state); nullopt when the tenant has
+  // no such charge.
+  std::optional<Charge> CloseInTransaction(store::Connection& tx, std::string_view tenant,
+                                           std::string_view id, std::string_view actor,
+                                           std::string_view reason);
   // An operator resolves a charge in MANUAL_REVIEW (accept, refund) or REFUND_PENDING (refunded).
   Result<Charge, ChargeError> Resolve(std::string_view tenant, std::string_view id,
                                       Resolution action, std::string_view reason,

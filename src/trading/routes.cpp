@@ -394,7 +394,10 @@ void AddTradeActionRoutes(Router& router, AuthGate& gate, Idempotency& idempoten
   router.Add("POST", "/v1/trades/{id}/cancel",
              RouteDoc{.summary = "Cancel a trade before payment.",
                       .access = "trades:write",
-                      .description = "AWAITING_PAYMENT: CANCELLED. Else 409 `invalid_transition`.",
+                      .description = "AWAITING_PAYMENT: CANCELLED, its charge EXPIRED with it (a "
+                                     "payment that still arrives goes to the charge's review). "
+                                     "Else, or when its charge is paid already, 409 "
+                                     "`invalid_transition`.",
                       .response_schema = schema::Ref("Trade"),
                       .errors = {{404, {"not_found"}}, {409, {"invalid_transition"}}}},
              RequireKey(gate, Scope::kTradesWrite,

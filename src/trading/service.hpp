@@ -123,8 +123,10 @@ class TradeService {
                                 std::optional<TradeStatus> status,
                                 std::optional<std::string_view> before_id, int limit);
   std::optional<std::vector<TradeChange>> History(std::string_view tenant, std::string_view id);
-  // Before payment only: CANCELLED (its charge is left to expire at the gateway; a payment that
-  // still arrives goes to review with the charge).
+  // Before payment only: CANCELLED, and its charge closed (EXPIRED here, left to expire at the
+  // gateway) in the same transaction, so that a payment that still arrives goes to review with the
+  // charge, its money in suspense. A charge already proven paid (the trade's job has not run yet)
+  // is kInvalidTransition.
   Result<Trade, TradeError> Cancel(std::string_view tenant, std::string_view id,
                                    std::string_view actor);
   // REFUND_PENDING without a refund destination: gives it one, and the refund goes out.

@@ -9,6 +9,9 @@
 namespace cambista::trading {
 namespace {
 
+// Why a cancelled trade's charge was closed (its history says so).
+constexpr std::string_view kCancelledReason = "its trade was cancelled";
+
 TradeError FromChargeError(const payins::ChargeError& error) {
   switch (error.kind) {
     case payins::ChargeErrorKind::kGatewayFailed:
@@ -202,6 +205,10 @@ Result<MadeTrade, TradeError> TradeService::AttachCharge(Trade trade,
       locked->charge_id = charge.value().id;
       locked->updated_at_ms = clock_.NowMs();
       TradeStore::UpdateTrade(*connection, *locked);
+      if (locked->status == TradeStatus::kCancelled) {  // while its charge was being made
+        charges_.CloseInTransaction(*connection, trade.tenant, locked->charge_id, "trading",
+                                    kCancelledReason);
+      }
     }
     tx.Commit();
     if (locked) trade = std::move(*locked);
@@ -259,9 +266,24 @@ Result<Trade, TradeError> TradeService::Cancel(std::string_view tenant, std::str
                               "Only a trade awaiting payment can be cancelled; this one is " +
                                   std::string(TradeStatusName(trade->status)) + "."));
   }
+  // Its charge closed here with it: a payment that still arrives goes to review with the charge.
+  // A charge proven paid (its job has not moved the trade yet) is no longer the customer's to
+  // cancel.
+  if (!trade->charge_id.empty()) {
+    const auto charge = charges_.CloseInTransaction(*connection, tenant, trade->charge_id,
+                                                    "api:" + std::string(actor), kCancelledReason);
+    if (charge && charge->status != payins::ChargeStatus::kExpired &&
+        charge->status != payins::ChargeStatus::kFailed) {
+      return Failure(TradeError(TradeErrorKind::kInvalidTransition,
+                                "The trade's charge is " +
+                                    std::string(payins::ChargeStatusName(charge->status)) +
+                                    ": the trade can no longer be cancelled."));
+    }
+  }
   Transition(*connection, *trade, TradeStatus::kCancelled, "api:" + std::string(actor),
              "cancelled by the customer");
   tx.Commit();
+  if (options_.wake_jobs) options_.wake_jobs();
   return std::move(*trade);
 }
 
