@@ -174,6 +174,21 @@ QueueStats LoadQueueStats(store::Connection& connection) {
   return stats;
 }
 
+namespace {
+
+// A cheap look (the partial indexes, no write lock): a claim that would find nothing to run or to
+// bury takes no write transaction, so woken workers that find the work taken cost a read.
+bool AnythingDue(store::Connection& connection, int64_t now_ms) {
+  bool any = false;
+  connection.Query(
+      "SELECT 1 WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 0 AND run_at_ms <= $1) OR "
+      "EXISTS (SELECT 1 FROM jobs WHERE state = 1 AND lease_until_ms <= $1)",
+      {now_ms}, [&](const store::Row&) { any = true; });
+  return any;
+}
+
+}  // namespace
+
 ClaimResult ClaimJobs(store::Connection& connection, const ClaimRequest& request) {
   CAMBISTA_CHECK(request.limit >= 1);
   CAMBISTA_CHECK(request.lease_ms >= 1);
@@ -181,14 +196,7 @@ ClaimResult ClaimJobs(store::Connection& connection, const ClaimRequest& request
   ClaimResult result;
   if (request.kinds.empty()) return result;
   const bool postgres = connection.backend() == store::Backend::kPostgres;
-  // A cheap look first (the partial indexes, no write lock): a claim that would find nothing to
-  // run or to bury takes no write transaction. Woken workers that find the work taken cost a read.
-  bool any = false;
-  connection.Query(
-      "SELECT 1 WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 0 AND run_at_ms <= $1) OR "
-      "EXISTS (SELECT 1 FROM jobs WHERE state = 1 AND lease_until_ms <= $1)",
-      {request.now_ms}, [&](const store::Row&) { any = true; });
-  if (!any) return result;
+  if (!AnythingDue(connection, request.now_ms)) return result;
 
   store::Transaction tx(connection, store::TransactionMode::kWrite);
 
