@@ -42,6 +42,7 @@
 #include "providers/heleket/heleket_sign.hpp"
 #include "providers/heleket/heleket_simulator.hpp"
 #include "security/totp.hpp"
+#include "support/soak.hpp"
 
 namespace cambista::app {
 namespace {
@@ -65,41 +66,11 @@ constexpr auto kInFlightRealTimeMax = std::chrono::seconds(20);
 // review although its provider holds it.
 constexpr auto kCreateCallMax = std::chrono::milliseconds(kProviderDeadlineMs + 1'000);
 
-// splitmix64: the same choices for the same seed with any standard library.
-class Prng {
- public:
-  explicit Prng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  int64_t Between(int64_t low, int64_t high) {  // inclusive
-    return low + static_cast<int64_t>(Next() % static_cast<uint64_t>(high - low + 1));
-  }
-  bool Chance(int percent) { return Between(0, 99) < percent; }
-  template <class T>
-  const T& Pick(const std::vector<T>& items) {
-    return items[Next() % items.size()];
-  }
-
- private:
-  uint64_t state_;
-};
-
-uint64_t SoakSeed() {
-  if (const char* text = std::getenv("CAMBISTA_SOAK_SEED"); text != nullptr && *text != '\0') {
-    return std::strtoull(text, nullptr, 10);
-  }
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
+using testing::Prng;
+using testing::SoakSeed;
 
 int SoakPayouts() {
-  const char* text = std::getenv("CAMBISTA_SOAK_N");
-  const int count = text != nullptr ? std::atoi(text) : 0;
-  return count > 0 ? count : kPayoutsDefault;
+  return testing::SoakCount(kPayoutsDefault);
 }
 
 // One provider with the asset it sends and the destinations the soak uses.
