@@ -71,14 +71,17 @@ Decision PayoutReviewed(const Trade& trade, const TradeFacts& facts) {
   return {};
 }
 
-// An operator resolved the charge's review: accepted at the quoted amount, the trade goes on;
-// refunded, it ends. Once the trade has a payout, the payout's review decides.
+// An operator resolved the charge's review: accepted at the quoted amount (the charge's proof is
+// the operator's), the trade goes on; refunded, it ends. A charge PAID on the gateway's word alone
+// moves no trade out of review. Once the trade has a payout, the payout's review decides.
 Decision InReview(const Trade& trade, const TradeFacts& facts) {
   if (!trade.payout_id.empty()) return PayoutReviewed(trade, facts);
   if (!facts.charge) return {};
   const payins::Charge& charge = *facts.charge;
   const std::string actor = "charge:" + charge.id;
-  if (PaidAsQuoted(trade, charge)) return Decision{Kind::kConvert, {}, actor, "payment accepted"};
+  if (PaidAsQuoted(trade, charge) && charge.proof == payins::Proof::kOperator) {
+    return Decision{Kind::kConvert, {}, actor, "payment accepted"};
+  }
   if (charge.status == ChargeStatus::kRefunded) {
     return Move(TradeStatus::kRefunded, actor, "the payment was refunded from review");
   }

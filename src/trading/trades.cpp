@@ -205,9 +205,12 @@ Result<MadeTrade, TradeError> TradeService::AttachCharge(Trade trade,
       locked->charge_id = charge.value().id;
       locked->updated_at_ms = clock_.NowMs();
       TradeStore::UpdateTrade(*connection, *locked);
-      if (locked->status == TradeStatus::kCancelled) {  // while its charge was being made
+      // Cancelled or expired while its charge was being made: nobody should pay it any more.
+      if (locked->status == TradeStatus::kCancelled || locked->status == TradeStatus::kExpired) {
         charges_.CloseInTransaction(*connection, trade.tenant, locked->charge_id, "trading",
-                                    kCancelledReason);
+                                    locked->status == TradeStatus::kCancelled
+                                        ? kCancelledReason
+                                        : "the trade expired before its charge was made");
       }
     }
     tx.Commit();

@@ -83,8 +83,15 @@ TEST(TradeDecide, APaymentAfterExpiryGoesToReview) {
 
 TEST(TradeDecide, TheChargesResolutionContinuesOrRefundsTheTrade) {
   const Trade trade = TradeIn(TradeStatus::kManualReview);
-  EXPECT_EQ(Decide(trade, F(ChargeIn(ChargeStatus::kPaid, 10'000)), kNow).kind, Kind::kConvert);
-  EXPECT_EQ(Decide(trade, F(ChargeIn(ChargeStatus::kPaid, 12'000)), kNow).kind, Kind::kNothing);
+  payins::Charge accepted = ChargeIn(ChargeStatus::kPaid, 10'000);
+  accepted.proof = payins::Proof::kOperator;
+  EXPECT_EQ(Decide(trade, F(accepted), kNow).kind, Kind::kConvert);
+  // Paid on the gateway's word while the trade is under review (it expired first): an operator.
+  payins::Charge gateway_paid = accepted;
+  gateway_paid.proof = payins::Proof::kGatewayApi;
+  EXPECT_EQ(Decide(trade, F(gateway_paid), kNow).kind, Kind::kNothing);
+  accepted.paid_amount = 12'000;
+  EXPECT_EQ(Decide(trade, F(accepted), kNow).kind, Kind::kNothing);
   EXPECT_EQ(Decide(trade, F(ChargeIn(ChargeStatus::kRefunded)), kNow).to, TradeStatus::kRefunded);
   Trade reviewed_payout = trade;
   reviewed_payout.payout_id = "po_1";  // a payout's review waits for an operator
