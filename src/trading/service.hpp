@@ -155,6 +155,7 @@ class TradeService {
   // nullopt: within the limit.
   std::optional<TradeError> CheckDailyLimit(store::Connection& connection, std::string_view tenant,
                                             const payouts::Customer& customer, i128 adding);
+  std::optional<TradeError> CheckQuote(const Quote& quote, std::string_view customer) const;
   Result<payouts::Destination, TradeError> CheckDestination(std::string_view tenant,
                                                             const TradeRequest& request,
                                                             const Quote& quote);

@@ -76,6 +76,31 @@ Result<payouts::Destination, TradeError> TradeService::CheckDestination(std::str
   return destination;
 }
 
+// A quote a trade may take: a pair traded this way, unused, unexpired, for this customer. The
+// refusal, or nothing.
+std::optional<TradeError> TradeService::CheckQuote(const Quote& quote,
+                                                   std::string_view customer) const {
+  auto terms = Terms(quote.from_asset, quote.to_asset);
+  if (!terms.ok()) return terms.error();
+  if (terms.value()->pays_on_chain) {
+    return TradeError(TradeErrorKind::kUnsupportedPair,
+                      "Paying in " + quote.from_asset +
+                          " needs deposits on chain, which the desk does not take yet.",
+                      "quote_id");
+  }
+  if (!quote.trade_id.empty()) {
+    return TradeError(TradeErrorKind::kQuoteUsed, "A trade was made from this quote.", "quote_id");
+  }
+  if (clock_.NowMs() > quote.expires_at_ms) {
+    return TradeError(TradeErrorKind::kQuoteExpired, "The quote has expired.", "quote_id");
+  }
+  if (!quote.customer_id.empty() && quote.customer_id != customer) {
+    return TradeError(TradeErrorKind::kInvalidRequest, "The quote was made for another customer.",
+                      "customer");
+  }
+  return std::nullopt;
+}
+
 Result<MadeTrade, TradeError> TradeService::CreateTrade(std::string_view tenant,
                                                         std::string_view actor,
                                                         std::string_view idempotency_key,
@@ -97,27 +122,10 @@ Result<MadeTrade, TradeError> TradeService::CreateTrade(std::string_view tenant,
     }
     return MadeTrade{std::move(*first), false};
   }
-  if (!quote)
+  if (!quote) {
     return Failure(TradeError(TradeErrorKind::kNotFound, "No quote has this id.", "quote_id"));
-  auto terms = Terms(quote->from_asset, quote->to_asset);
-  if (!terms.ok()) return Failure(terms.error());
-  if (terms.value()->pays_on_chain) {
-    return Failure(TradeError(TradeErrorKind::kUnsupportedPair,
-                              "Paying in " + quote->from_asset +
-                                  " needs deposits on chain, which the desk does not take yet.",
-                              "quote_id"));
   }
-  if (!quote->trade_id.empty()) {
-    return Failure(
-        TradeError(TradeErrorKind::kQuoteUsed, "A trade was made from this quote.", "quote_id"));
-  }
-  if (clock_.NowMs() > quote->expires_at_ms) {
-    return Failure(TradeError(TradeErrorKind::kQuoteExpired, "The quote has expired.", "quote_id"));
-  }
-  if (!quote->customer_id.empty() && quote->customer_id != request.customer) {
-    return Failure(TradeError(TradeErrorKind::kInvalidRequest,
-                              "The quote was made for another customer.", "customer"));
-  }
+  if (auto refused = CheckQuote(*quote, request.customer)) return Failure(*refused);
   auto destination = CheckDestination(tenant, request, *quote);
   if (!destination.ok()) return Failure(destination.error());
   Trade trade;
